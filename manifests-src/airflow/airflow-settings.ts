@@ -1,0 +1,159 @@
+import type { EnvironmentConfig } from '../config';
+import { K8S_SECRETS, PORTS } from '../config';
+
+/**
+ * The one place AIRFLOW__* settings are derived from the config. The manifests put `plain` into a
+ * ConfigMap and `fromSecrets` into secretKeyRefs; the local runner calls the same function with
+ * loopback endpoints and fills the secret references with local values. No second airflow.cfg exists.
+ */
+
+/** Where the things Airflow talks to live: Kubernetes Services in dist/, loopback ports locally. */
+export interface AirflowEndpoints {
+  /** Base URL of the Task Execution API that workers and triggerers call. */
+  readonly executionApiUrl: string;
+  /** Public base URL of the UI/API (used in links and e-mails). */
+  readonly baseUrl: string;
+  /** DAG files folder (git-sync's link + dags.subPath). */
+  readonly dagsFolder: string;
+  /** Folder for local task logs (served by the worker log server until shipped remotely). */
+  readonly logsFolder: string;
+  /** StatsD daemon. */
+  readonly statsdHost: string;
+  readonly statsdPort: number;
+  /** Remote task log folder (cloudwatch://… or s3://…), or undefined to keep logs local. */
+  readonly remoteBaseLogFolder?: string;
+  /** Worker and triggerer log-server ports (the api-server fetches live logs from them). */
+  readonly workerLogServerPort: number;
+  readonly triggererLogServerPort: number;
+}
+
+/** A setting whose value is a secret: read from a Kubernetes Secret key (or a local file/env). */
+export interface SecretSetting {
+  readonly secret: string;
+  readonly key: string;
+}
+
+export interface AirflowEnvironment {
+  /** Non-secret settings, safe to commit (ConfigMap). */
+  readonly plain: Readonly<Record<string, string>>;
+  /** Secret settings by reference only. */
+  readonly fromSecrets: Readonly<Record<string, SecretSetting>>;
+}
+
+/** Folder git-sync writes into; DAGs are under `<root>/<link>/<subPath>`. */
+export const GIT_SYNC_ROOT = '/opt/airflow/dags-sync';
+export const GIT_SYNC_LINK = 'repo';
+export const AIRFLOW_HOME = '/opt/airflow';
+
+/** Auth manager: FAB keeps users and roles in the metadata DB, so they survive pod restarts. */
+export const AUTH_MANAGER = 'airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager';
+
+/** Celery's visibility timeout must outlive the longest task, or Redis redelivers it and it runs twice. */
+export function visibilityTimeoutSeconds(env: Pick<EnvironmentConfig, 'workers'>): number {
+  return Math.max(21600, env.workers.terminationGracePeriodSeconds * 2);
+}
+
+export function remoteBaseLogFolder(env: Pick<EnvironmentConfig, 'aws' | 'logging' | 'name'>): string {
+  if (env.logging.remoteTaskLogs === 's3') return `s3://${env.logging.s3Bucket}/task-logs`;
+  return `cloudwatch://arn:${env.aws.partition}:logs:${env.aws.region}:${env.aws.account}:log-group:${logGroupPrefix(env)}/tasks`;
+}
+
+/** CloudWatch log group prefix: configured, or `/airflow-eks/<env>`. */
+export function logGroupPrefix(env: Pick<EnvironmentConfig, 'logging' | 'name'>): string {
+  return env.logging.logGroupPrefix ?? `/airflow-eks/${env.name}`;
+}
+
+const bool = (b: boolean) => (b ? 'True' : 'False');
+
+export function airflowEnvironment(env: EnvironmentConfig, at: AirflowEndpoints): AirflowEnvironment {
+  const a = env.airflow;
+  const w = env.workers;
+  const plain: Record<string, string> = {
+    AIRFLOW_HOME,
+    AIRFLOW__CORE__EXECUTOR: 'CeleryExecutor',
+    AIRFLOW__CORE__AUTH_MANAGER: AUTH_MANAGER,
+    AIRFLOW__CORE__DAGS_FOLDER: at.dagsFolder,
+    AIRFLOW__CORE__LOAD_EXAMPLES: bool(false),
+    AIRFLOW__CORE__PARALLELISM: String(a.parallelism),
+    AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG: String(a.maxActiveTasksPerDag),
+    AIRFLOW__CORE__MAX_ACTIVE_RUNS_PER_DAG: String(a.maxActiveRunsPerDag),
+    AIRFLOW__CORE__DEFAULT_TASK_RETRIES: String(a.defaultTaskRetries),
+    AIRFLOW__CORE__EXECUTION_API_SERVER_URL: at.executionApiUrl,
+    // Pools are small on purpose: PgBouncer multiplexes, Aurora sees only the PgBouncer pool.
+    AIRFLOW__DATABASE__SQL_ALCHEMY_POOL_SIZE: '5',
+    AIRFLOW__DATABASE__SQL_ALCHEMY_MAX_OVERFLOW: '10',
+    AIRFLOW__DATABASE__SQL_ALCHEMY_POOL_PRE_PING: bool(true),
+    AIRFLOW__API__BASE_URL: at.baseUrl,
+    AIRFLOW__API__EXPOSE_CONFIG: bool(false),
+    AIRFLOW__CELERY__WORKER_CONCURRENCY: String(w.concurrency),
+    AIRFLOW__CELERY__WORKER_PREFETCH_MULTIPLIER: '1',
+    AIRFLOW__CELERY__TASK_ACKS_LATE: bool(true),
+    AIRFLOW__CELERY__WORKER_ENABLE_REMOTE_CONTROL: bool(true),
+    AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT: String(visibilityTimeoutSeconds(env)),
+    AIRFLOW__OPERATORS__DEFAULT_QUEUE: w.queues[0],
+    AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK: bool(true),
+    AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT: String(PORTS.schedulerHealth),
+    AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL: String(a.dagDirListIntervalSeconds),
+    AIRFLOW__LOGGING__BASE_LOG_FOLDER: at.logsFolder,
+    AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT: String(at.workerLogServerPort),
+    AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT: String(at.triggererLogServerPort),
+    AIRFLOW__LOGGING__REMOTE_LOGGING: bool(at.remoteBaseLogFolder !== undefined),
+    AIRFLOW__METRICS__STATSD_ON: bool(true),
+    AIRFLOW__METRICS__STATSD_HOST: at.statsdHost,
+    AIRFLOW__METRICS__STATSD_PORT: String(at.statsdPort),
+    AIRFLOW__METRICS__STATSD_PREFIX: 'airflow',
+  };
+  if (at.remoteBaseLogFolder !== undefined) {
+    plain.AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER = at.remoteBaseLogFolder;
+    plain.AIRFLOW__LOGGING__REMOTE_LOG_CONN_ID = 'aws_default';
+    // Pod Identity supplies credentials; the connection only carries the region.
+    plain.AIRFLOW_CONN_AWS_DEFAULT = JSON.stringify({ conn_type: 'aws', extra: { region_name: env.aws.region } });
+  }
+
+  const fromSecrets: Record<string, SecretSetting> = {
+    AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: { secret: K8S_SECRETS.metadata.name, key: K8S_SECRETS.metadata.keys.sqlAlchemyConn },
+    AIRFLOW__CELERY__RESULT_BACKEND: { secret: K8S_SECRETS.metadata.name, key: K8S_SECRETS.metadata.keys.resultBackend },
+    AIRFLOW__CELERY__BROKER_URL: { secret: K8S_SECRETS.broker.name, key: K8S_SECRETS.broker.keys.brokerUrl },
+    AIRFLOW__CORE__FERNET_KEY: { secret: K8S_SECRETS.core.name, key: K8S_SECRETS.core.keys.fernetKey },
+    AIRFLOW__API__SECRET_KEY: { secret: K8S_SECRETS.core.name, key: K8S_SECRETS.core.keys.apiSecretKey },
+    AIRFLOW__API_AUTH__JWT_SECRET: { secret: K8S_SECRETS.core.name, key: K8S_SECRETS.core.keys.jwtSecret },
+  };
+  return { plain, fromSecrets };
+}
+
+/** Endpoints inside the cluster: Service DNS names and the git-sync volume. */
+export function kubernetesEndpoints(env: EnvironmentConfig): AirflowEndpoints {
+  return {
+    executionApiUrl: `http://${SERVICE_NAMES.apiServer}.${env.namespace}.svc.cluster.local:${PORTS.apiServer}/execution/`,
+    baseUrl: `https://${env.ingress.host}/`,
+    dagsFolder: `${GIT_SYNC_ROOT}/${GIT_SYNC_LINK}${env.dags.subPath ? `/${env.dags.subPath}` : ''}`,
+    logsFolder: `${AIRFLOW_HOME}/logs`,
+    statsdHost: `${SERVICE_NAMES.statsd}.${env.namespace}.svc.cluster.local`,
+    statsdPort: PORTS.statsd,
+    remoteBaseLogFolder: remoteBaseLogFolder(env),
+    workerLogServerPort: PORTS.workerLogServer,
+    triggererLogServerPort: PORTS.triggererLogServer,
+  };
+}
+
+/** Kubernetes Service names (also the host names other pods use). */
+export const SERVICE_NAMES = {
+  apiServer: 'airflow-api-server',
+  pgbouncer: 'pgbouncer',
+  statsd: 'airflow-statsd',
+  /** Headless: the api-server reaches each worker's log server by pod host name. */
+  worker: 'airflow-worker',
+  triggerer: 'airflow-triggerer',
+} as const;
+
+/** Component command lines: the same in the pods and in the local runner. */
+export function airflowCommands(env: Pick<EnvironmentConfig, 'workers'>) {
+  return {
+    apiServer: ['airflow', 'api-server', '--port', String(PORTS.apiServer)],
+    scheduler: ['airflow', 'scheduler'],
+    dagProcessor: ['airflow', 'dag-processor'],
+    triggerer: ['airflow', 'triggerer'],
+    worker: ['airflow', 'celery', 'worker', '--queues', env.workers.queues.join(',')],
+    migrate: ['airflow', 'db', 'migrate'],
+  } as const;
+}

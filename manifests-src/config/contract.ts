@@ -1,0 +1,115 @@
+import type { EnvironmentConfig } from './schema';
+
+/**
+ * The contract between the manifests (dist/), the CDK stack (infra/) and the local runner:
+ * every secret name and key, service account, tag and port is defined here once.
+ * README "Secret and tag contract" documents the same table.
+ */
+
+/** AWS Secrets Manager secrets the infra stack creates and External Secrets reads. */
+export function secretsManagerNames(env: Pick<EnvironmentConfig, 'name'>) {
+  const prefix = `airflow-eks/${env.name}`;
+  return {
+    /** Aurora credentials: keys username, password, host, port, dbname (the CDK-attached secret format). */
+    metadataDb: `${prefix}/metadata-db`,
+    /** ElastiCache: keys host, port, authToken. */
+    broker: `${prefix}/broker`,
+    /** Airflow keys, generated at deploy time: fernetKey, apiSecretKey, jwtSecret, adminPassword. */
+    airflow: `${prefix}/airflow`,
+    /** DAG repository credentials: username + password (HTTPS) or sshKey + knownHosts (SSH). */
+    git: `${prefix}/git`,
+  } as const;
+}
+
+/** Keys inside those secrets. */
+export const SECRET_KEYS = {
+  metadataDb: { username: 'username', password: 'password', host: 'host', port: 'port', dbname: 'dbname' },
+  broker: { host: 'host', port: 'port', authToken: 'authToken' },
+  airflow: { fernetKey: 'fernetKey', apiSecretKey: 'apiSecretKey', jwtSecret: 'jwtSecret', adminPassword: 'adminPassword' },
+  git: { username: 'username', password: 'password', sshKey: 'sshKey', knownHosts: 'knownHosts' },
+} as const;
+
+/** Kubernetes Secrets that ExternalSecrets materialise in the Airflow namespace, and their keys. */
+export const K8S_SECRETS = {
+  /** SQLAlchemy and result-backend URLs through PgBouncer. */
+  metadata: { name: 'airflow-metadata', keys: { sqlAlchemyConn: 'sql-alchemy-conn', resultBackend: 'result-backend', kedaConn: 'keda-connection' } },
+  /** Celery broker URL (rediss://). */
+  broker: { name: 'airflow-broker', keys: { brokerUrl: 'broker-url' } },
+  /** Fernet key, API secret key, JWT secret and first admin password. */
+  core: { name: 'airflow-core', keys: { fernetKey: 'fernet-key', apiSecretKey: 'api-secret-key', jwtSecret: 'jwt-secret', adminPassword: 'admin-password' } },
+  /** PgBouncer's own config: userlist.txt and the upstream (Aurora) address. */
+  pgbouncer: { name: 'pgbouncer-config', keys: { userlist: 'userlist.txt', databases: 'databases.ini', exporterUrl: 'exporter-url' } },
+  /** git-sync credentials. */
+  git: { name: 'airflow-git', keys: { username: 'username', password: 'password', sshKey: 'ssh-key', knownHosts: 'known-hosts' } },
+} as const;
+
+/** The SecretStore every ExternalSecret references (AWS Secrets Manager, Pod Identity auth). */
+export const CLUSTER_SECRET_STORE = 'aws-secrets-manager';
+
+/** Kubernetes service accounts; those marked `aws` get a Pod Identity association from infra/. */
+export const SERVICE_ACCOUNTS = {
+  apiServer: { name: 'airflow-api-server', aws: true },
+  scheduler: { name: 'airflow-scheduler', aws: true },
+  dagProcessor: { name: 'airflow-dag-processor', aws: false },
+  triggerer: { name: 'airflow-triggerer', aws: true },
+  worker: { name: 'airflow-worker', aws: true },
+  migrate: { name: 'airflow-migrate', aws: false },
+  pgbouncer: { name: 'pgbouncer', aws: false },
+  fluentBit: { name: 'fluent-bit', aws: true, namespace: 'amazon-cloudwatch' },
+  externalSecrets: { name: 'external-secrets', aws: true, namespace: 'external-secrets' },
+} as const;
+
+/** Tags Karpenter uses to discover subnets and security groups; infra/ puts them on the VPC resources. */
+export function discoveryTags(env: Pick<EnvironmentConfig, 'cluster'>): Record<string, string> {
+  return { 'karpenter.sh/discovery': env.cluster.name };
+}
+
+/** IAM role Karpenter nodes assume (created by infra/, referenced by the EC2NodeClass). */
+export function karpenterNodeRoleName(env: Pick<EnvironmentConfig, 'cluster'>): string {
+  return `KarpenterNodeRole-${env.cluster.name}`;
+}
+
+/** Ports fixed by Airflow or by us; a port is defined here and nowhere else. */
+export const PORTS = {
+  apiServer: 8080,
+  workerLogServer: 8793,
+  triggererLogServer: 8794,
+  statsd: 9125,
+  statsdMetrics: 9102,
+  pgbouncerExporter: 9127,
+  redis: 6379,
+  postgres: 5432,
+  dagProcessorHealth: 8795,
+  schedulerHealth: 8974,
+} as const;
+
+/** Database names: PgBouncer exposes two aliases on the one Aurora database so pools are separate. */
+export const DATABASES = { metadata: 'airflow', resultBackend: 'airflow_result' } as const;
+
+/** Folders under dist/<env>/: each one is an Argo CD Application, synced in this order (wave). */
+export const APP_GROUPS = [
+  { name: 'platform', wave: 0, description: 'Karpenter NodePools and EC2NodeClass, namespaces, the ClusterSecretStore' },
+  { name: 'secrets', wave: 1, description: 'ExternalSecrets: every credential, by reference to AWS Secrets Manager' },
+  { name: 'logging', wave: 1, description: 'FluentBit DaemonSet to CloudWatch Logs' },
+  { name: 'pgbouncer', wave: 2, description: 'PgBouncer in front of Aurora' },
+  { name: 'airflow', wave: 3, description: 'Airflow 3 components, KEDA, ingress, PDBs, network policies' },
+] as const;
+export type AppGroupName = (typeof APP_GROUPS)[number]['name'];
+
+/** Name of the CodeCommit DAG repository infra/ creates. */
+export function codeCommitRepoName(env: Pick<EnvironmentConfig, 'cluster'>): string {
+  return `${env.cluster.name}-dags`;
+}
+
+/** The DAG repository git-sync follows: `dags.repoUrl`, or the CodeCommit repository infra/ creates. */
+export function dagRepoUrl(env: Pick<EnvironmentConfig, 'dags' | 'aws' | 'cluster'>): string {
+  if (env.dags.repoUrl) return env.dags.repoUrl;
+  const suffix = env.aws.partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return `https://git-codecommit.${env.aws.region}.${suffix}/v1/repos/${codeCommitRepoName(env)}`;
+}
+
+/** Full image reference, honouring `images.mirrorRegistry` (one setting moves every image to ECR). */
+export function imageRef(env: Pick<EnvironmentConfig, 'images'>, which: Exclude<keyof EnvironmentConfig['images'], 'mirrorRegistry'>): string {
+  const image = env.images[which];
+  return `${env.images.mirrorRegistry ?? image.registry}/${image.repository}:${image.tag}`;
+}

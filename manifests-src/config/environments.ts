@@ -1,0 +1,44 @@
+import type { EnvironmentInput } from './schema';
+
+/**
+ * The committed configuration: edit here, `npm run synth`, review the preview, push.
+ * Only what differs from the schema defaults is written; defaults are production-safe.
+ */
+const gitops = { repoUrl: 'https://git-codecommit.us-east-1.amazonaws.com/v1/repos/airflow-eks-gitops', targetRevision: 'main' };
+
+export const environments: EnvironmentInput[] = [
+  {
+    name: 'dev',
+    aws: { account: '123456789012', region: 'us-east-1', partition: 'aws' },
+    cluster: { name: 'airflow-dev' },
+    ingress: { host: 'airflow-dev.example.com' },
+    gitops: { ...gitops, targetRevision: 'main' },
+    components: {
+      apiServer: { replicas: 1, resources: { cpu: '250m', memory: '1Gi' } },
+      scheduler: { replicas: 1, resources: { cpu: '500m', memory: '1Gi' } },
+      dagProcessor: { replicas: 1, resources: { cpu: '250m', memory: '1Gi' } },
+      triggerer: { replicas: 1, resources: { cpu: '250m', memory: '512Mi' } },
+    },
+    workers: { minReplicas: 0, maxReplicas: 3, concurrency: 8, resources: { cpu: '500m', memory: '2Gi' } },
+    pgbouncer: { replicas: 1, metadataPoolSize: 10 },
+    airflow: { parallelism: 32 },
+    infra: { vpc: { natGateways: 1, cidr: '10.41.0.0/16' }, database: { instanceClass: 'serverless', deletionProtection: false }, cache: { replicas: 1, nodeType: 'cache.t4g.medium' } },
+  },
+  {
+    name: 'prod',
+    aws: { account: '123456789012', region: 'us-east-1', partition: 'aws' },
+    cluster: { name: 'airflow-prod', availabilityZones: 2 },
+    ingress: { host: 'airflow.example.com' },
+    gitops,
+    infra: { vpc: { cidr: '10.40.0.0/16' } },
+  },
+  {
+    name: 'prod-cn',
+    aws: { account: '123456789012', region: 'cn-north-1', partition: 'aws-cn' },
+    cluster: { name: 'airflow-prod-cn' },
+    images: { mirrorRegistry: '123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn' },
+    ingress: { host: 'airflow.example.cn' },
+    gitops: { repoUrl: 'https://git-codecommit.cn-north-1.amazonaws.com.cn/v1/repos/airflow-eks-gitops', targetRevision: 'main' },
+    infra: { vpc: { cidr: '10.42.0.0/16' } },
+  },
+];

@@ -1,0 +1,4 @@
+export * from './schema';
+export * from './contract';
+export * from './load';
+export type { InfraSettings } from './infra-schema';
