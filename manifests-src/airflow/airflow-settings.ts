@@ -79,6 +79,8 @@ export function airflowEnvironment(env: EnvironmentConfig, at: AirflowEndpoints)
     AIRFLOW__CORE__MAX_ACTIVE_RUNS_PER_DAG: String(a.maxActiveRunsPerDag),
     AIRFLOW__CORE__DEFAULT_TASK_RETRIES: String(a.defaultTaskRetries),
     AIRFLOW__CORE__EXECUTION_API_SERVER_URL: at.executionApiUrl,
+    // Pods come and go: record the pod IP, which the api-server can reach for live logs.
+    AIRFLOW__CORE__HOSTNAME_CALLABLE: 'airflow.utils.net.get_host_ip_address',
     // Pools are small on purpose: PgBouncer multiplexes, Aurora sees only the PgBouncer pool.
     AIRFLOW__DATABASE__SQL_ALCHEMY_POOL_SIZE: '5',
     AIRFLOW__DATABASE__SQL_ALCHEMY_MAX_OVERFLOW: '10',
