@@ -55,7 +55,7 @@ export const SERVICE_ACCOUNTS = {
   worker: { name: 'airflow-worker', aws: true },
   migrate: { name: 'airflow-migrate', aws: false },
   pgbouncer: { name: 'pgbouncer', aws: false },
-  fluentBit: { name: 'fluent-bit', aws: true, namespace: 'amazon-cloudwatch' },
+  fluentBit: { name: 'fluent-bit', aws: true, namespace: 'airflow-logging' },
   externalSecrets: { name: 'external-secrets', aws: true, namespace: 'external-secrets' },
 } as const;
 

@@ -80,8 +80,8 @@ export const ImagesSchema = z
     /** Our Airflow image (docker/airflow): the official multi-arch image plus locked providers. */
     airflow: img('docker.io', 'apache/airflow', '3.3.2-python3.11'),
     gitSync: img('registry.k8s.io', 'git-sync/git-sync', 'v4.6.0'),
-    pgbouncer: img('docker.io', 'bitnami/pgbouncer', '1.24.1'),
-    pgbouncerExporter: img('quay.io', 'prometheuscommunity/pgbouncer-exporter', 'v0.10.2'),
+    pgbouncer: img('docker.io', 'apache/airflow', 'airflow-pgbouncer-2025.03.05-1.23.1'),
+    pgbouncerExporter: img('docker.io', 'apache/airflow', 'airflow-pgbouncer-exporter-2025.03.05-0.18.0'),
     statsdExporter: img('quay.io', 'prometheus/statsd-exporter', 'v0.28.0'),
     fluentBit: img('public.ecr.aws', 'aws-observability/aws-for-fluent-bit', '2.32.5'),
   })

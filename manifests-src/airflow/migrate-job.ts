@@ -1,0 +1,77 @@
+import { k8s } from 'cdk8s-plus-33';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config';
+import { imageRef, K8S_SECRETS, SERVICE_ACCOUNTS } from '../config';
+import { containerSecurityContext, labelsFor, placement, podSecurityContext, resourceRequirements } from '../hardening/workload-defaults';
+import type { AirflowConfig } from './airflow-config';
+import { AIRFLOW_UID } from './airflow-component';
+import { AIRFLOW_HOME } from './airflow-settings';
+import { ADMIN_PASSWORD_ENV, bootstrapScript } from './bootstrap';
+
+export interface MigrateJobProps {
+  readonly env: EnvironmentConfig;
+  readonly config: AirflowConfig;
+}
+
+/** Argo CD runs hooks before the Application's own resources: the Job carries its settings inline. */
+const PRE_SYNC = (wave: number) => ({
+  'argocd.argoproj.io/hook': 'PreSync',
+  'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+  'argocd.argoproj.io/sync-wave': String(wave),
+});
+
+/**
+ * DB migration + admin user + pools, as an Argo CD PreSync hook of the Airflow Application: every sync
+ * migrates before any new scheduler or api-server starts (Helm hooks, which Argo CD does not run, are not used).
+ */
+export class MigrateDatabaseJob extends Construct {
+  static readonly NAME = 'airflow-migrate';
+
+  constructor(scope: Construct, id: string, props: MigrateJobProps) {
+    super(scope, id);
+    const { env } = props;
+    const labels = labelsFor(MigrateDatabaseJob.NAME, 'migrate');
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { name: SERVICE_ACCOUNTS.migrate.name, namespace: env.namespace, labels, annotations: PRE_SYNC(-2) },
+      automountServiceAccountToken: false,
+    });
+    new k8s.KubeJob(this, 'Job', {
+      metadata: { name: MigrateDatabaseJob.NAME, namespace: env.namespace, labels, annotations: PRE_SYNC(-1) },
+      spec: {
+        backoffLimit: 3,
+        activeDeadlineSeconds: 1800,
+        template: {
+          metadata: { labels },
+          spec: {
+            restartPolicy: 'OnFailure',
+            serviceAccountName: SERVICE_ACCOUNTS.migrate.name,
+            automountServiceAccountToken: false,
+            securityContext: podSecurityContext(AIRFLOW_UID),
+            ...placement('core'),
+            containers: [
+              {
+                name: 'migrate',
+                image: imageRef(env, 'airflow'),
+                args: ['bash', '-c', bootstrapScript(env)],
+                env: [
+                  ...props.config.inlineEnv(),
+                  { name: ADMIN_PASSWORD_ENV, valueFrom: { secretKeyRef: { name: K8S_SECRETS.core.name, key: K8S_SECRETS.core.keys.adminPassword } } },
+                ],
+                resources: resourceRequirements({ cpu: '500m', memory: '1Gi' }),
+                securityContext: containerSecurityContext(),
+                volumeMounts: [
+                  { name: 'airflow-home', mountPath: AIRFLOW_HOME },
+                  { name: 'tmp', mountPath: '/tmp' },
+                ],
+              },
+            ],
+            volumes: [
+              { name: 'airflow-home', emptyDir: {} },
+              { name: 'tmp', emptyDir: {} },
+            ],
+          },
+        },
+      },
+    });
+  }
+}

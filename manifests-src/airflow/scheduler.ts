@@ -1,0 +1,37 @@
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config';
+import { PORTS, SERVICE_ACCOUNTS } from '../config';
+import { httpProbes } from '../hardening/workload-defaults';
+import type { AirflowConfig } from './airflow-config';
+import { AirflowComponent } from './airflow-component';
+import { airflowCommands } from './airflow-settings';
+
+export interface SchedulerProps {
+  readonly env: EnvironmentConfig;
+  readonly config: AirflowConfig;
+}
+
+/**
+ * Schedulers run active-active (HA through row locks in the metadata DB); liveness uses the
+ * scheduler's own health server, which fails when its heartbeat is stale.
+ */
+export class SchedulerDeployment extends Construct {
+  readonly component: AirflowComponent;
+
+  constructor(scope: Construct, id: string, props: SchedulerProps) {
+    super(scope, id);
+    const c = props.env.components.scheduler;
+    this.component = new AirflowComponent(this, 'Component', {
+      env: props.env,
+      config: props.config,
+      component: 'scheduler',
+      replicas: c.replicas,
+      resources: c.resources,
+      command: airflowCommands(props.env).scheduler,
+      serviceAccountName: SERVICE_ACCOUNTS.scheduler.name,
+      probes: httpProbes('/health', PORTS.schedulerHealth),
+      ports: [{ name: 'health', containerPort: PORTS.schedulerHealth }],
+      withDags: true,
+    });
+  }
+}

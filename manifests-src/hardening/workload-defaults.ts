@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import { k8s } from 'cdk8s-plus-33';
+import type { Resources } from '../config';
+
+/** Standard labels; `app.kubernetes.io/name` + `component` select a workload's pods. */
+export function labelsFor(name: string, component: string, partOf = 'airflow'): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': name,
+    'app.kubernetes.io/component': component,
+    'app.kubernetes.io/part-of': partOf,
+    'app.kubernetes.io/managed-by': 'airflow-eks',
+  };
+}
+
+export function selectorFor(name: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': name };
+}
+
+/** Requests and limits: memory limit = request unless set (no OOM surprises from overcommit); CPU limit 2x. */
+export function resourceRequirements(r: Resources): k8s.ResourceRequirements {
+  const cpuLimit = r.cpuLimit ?? doubleCpu(r.cpu);
+  return {
+    requests: { cpu: k8s.Quantity.fromString(r.cpu), memory: k8s.Quantity.fromString(r.memory) },
+    limits: { cpu: k8s.Quantity.fromString(cpuLimit), memory: k8s.Quantity.fromString(r.memoryLimit ?? r.memory) },
+  };
+}
+
+function doubleCpu(cpu: string): string {
+  return cpu.endsWith('m') ? `${parseInt(cpu, 10) * 2}m` : String(parseFloat(cpu) * 2);
+}
+
+/** Container hardening: non-root, no escalation, no capabilities, read-only root FS. */
+export function containerSecurityContext(opts: { readOnlyRootFilesystem?: boolean; runAsUser?: number } = {}): k8s.SecurityContext {
+  return {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: opts.readOnlyRootFilesystem ?? true,
+    runAsNonRoot: true,
+    ...(opts.runAsUser !== undefined ? { runAsUser: opts.runAsUser } : {}),
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+/** Pod hardening; `fsGroup` makes mounted secrets and emptyDirs readable by the non-root user. */
+export function podSecurityContext(uid: number, gid = 0): k8s.PodSecurityContext {
+  return { runAsNonRoot: true, runAsUser: uid, runAsGroup: gid, fsGroup: gid, seccompProfile: { type: 'RuntimeDefault' } };
+}
+
+/** Spread replicas over zones (hard: an AZ loss must not take every replica) and over nodes (soft). */
+export function topologySpread(selector: Record<string, string>): k8s.TopologySpreadConstraint[] {
+  return [
+    { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: selector } },
+    { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } },
+  ];
+}
+
+/** Node placement by Karpenter NodePool label. */
+export const NODE_POOL_LABEL = 'airflow-eks/pool';
+export type NodePoolRole = 'core' | 'workers';
+export function placement(pool: NodePoolRole): { nodeSelector: Record<string, string>; tolerations?: k8s.Toleration[] } {
+  const nodeSelector = { [NODE_POOL_LABEL]: pool, 'kubernetes.io/arch': 'arm64' };
+  if (pool === 'workers') return { nodeSelector, tolerations: [{ key: NODE_POOL_LABEL, operator: 'Equal', value: 'workers', effect: 'NoSchedule' }] };
+  return { nodeSelector };
+}
+
+/** Probe timings: generous start-up (Airflow imports are slow), quick readiness, patient liveness. */
+export interface ProbeSet {
+  readonly startupProbe: k8s.Probe;
+  readonly readinessProbe?: k8s.Probe;
+  readonly livenessProbe: k8s.Probe;
+}
+
+export function httpProbes(path: string, port: number, opts: { startupSeconds?: number } = {}): ProbeSet {
+  const httpGet = { path, port: k8s.IntOrString.fromNumber(port) };
+  const startup = opts.startupSeconds ?? 300;
+  return {
+    startupProbe: { httpGet, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: Math.ceil(startup / 10) },
+    readinessProbe: { httpGet, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+    livenessProbe: { httpGet, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 5 },
+  };
+}
+
+export function execProbes(command: string[], opts: { periodSeconds?: number; timeoutSeconds?: number; startupSeconds?: number } = {}): ProbeSet {
+  const exec = { command };
+  const period = opts.periodSeconds ?? 60;
+  const timeout = opts.timeoutSeconds ?? 30;
+  const startup = opts.startupSeconds ?? 300;
+  return {
+    startupProbe: { exec, periodSeconds: 15, timeoutSeconds: timeout, failureThreshold: Math.ceil(startup / 15) },
+    livenessProbe: { exec, periodSeconds: period, timeoutSeconds: timeout, failureThreshold: 5 },
+  };
+}
+
+export function tcpProbes(port: number): ProbeSet {
+  const tcpSocket = { port: k8s.IntOrString.fromNumber(port) };
+  return {
+    startupProbe: { tcpSocket, periodSeconds: 5, failureThreshold: 24 },
+    readinessProbe: { tcpSocket, periodSeconds: 10, failureThreshold: 3 },
+    livenessProbe: { tcpSocket, periodSeconds: 20, failureThreshold: 3 },
+  };
+}
+
+/** Pod-template annotation value that changes when a rendered config changes, so pods roll. */
+export function contentChecksum(content: string): string {
+  return createHash('sha256').update(content).digest('hex');
+}

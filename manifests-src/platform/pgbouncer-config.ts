@@ -1,0 +1,81 @@
+import type { EnvironmentConfig } from '../config';
+import { DATABASES } from '../config';
+
+/**
+ * PgBouncer's configuration, written once and used twice: in the PgBouncer pods (the non-secret ini in a
+ * ConfigMap, the upstream address and users in a Secret rendered by External Secrets) and by the local
+ * runner (same text, loopback addresses).
+ */
+
+export interface PgBouncerIniOptions {
+  /** Where PgBouncer listens. */
+  readonly listenAddr: string;
+  /** userlist.txt path. */
+  readonly authFile: string;
+  /** File with `stats_users` and the `[databases]` section (it holds the upstream host, so it is secret). */
+  readonly databasesFile: string;
+  /** TLS mode towards the server; Aurora wants `require`, a loopback PostgreSQL `disable`. */
+  readonly serverTlsSslmode?: string;
+  /** Unix socket dir ('' disables it). */
+  readonly unixSocketDir?: string;
+  readonly pidFile?: string;
+  readonly logFile?: string;
+}
+
+export function pgbouncerIni(env: Pick<EnvironmentConfig, 'pgbouncer'>, o: PgBouncerIniOptions): string {
+  const p = env.pgbouncer;
+  const lines = [
+    '[pgbouncer]',
+    `listen_addr = ${o.listenAddr}`,
+    `listen_port = ${p.port}`,
+    `unix_socket_dir = ${o.unixSocketDir ?? ''}`,
+    'auth_type = scram-sha-256',
+    `auth_file = ${o.authFile}`,
+    // Transaction pooling: Airflow's short transactions share few server connections.
+    'pool_mode = transaction',
+    `max_client_conn = ${p.maxClientConn}`,
+    `default_pool_size = ${p.metadataPoolSize}`,
+    'min_pool_size = 0',
+    'reserve_pool_size = 0',
+    `max_db_connections = ${p.metadataPoolSize + p.resultBackendPoolSize}`,
+    'server_idle_timeout = 60',
+    'server_lifetime = 3600',
+    'server_connect_timeout = 10',
+    'query_wait_timeout = 120',
+    'ignore_startup_parameters = extra_float_digits',
+    `server_tls_sslmode = ${o.serverTlsSslmode ?? p.serverTlsSslmode}`,
+    'log_connections = 0',
+    'log_disconnections = 0',
+    'stats_period = 60',
+    ...(o.pidFile ? [`pidfile = ${o.pidFile}`] : []),
+    ...(o.logFile ? [`logfile = ${o.logFile}`] : []),
+    `%include ${o.databasesFile}`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+export interface UpstreamDatabase {
+  readonly host: string;
+  readonly port: string;
+  readonly dbname: string;
+  readonly user: string;
+}
+
+/** `stats_users` and `[databases]`: two aliases on one database so the result backend has its own small pool. */
+export function pgbouncerDatabasesIni(env: Pick<EnvironmentConfig, 'pgbouncer'>, up: UpstreamDatabase): string {
+  const p = env.pgbouncer;
+  const target = `host=${up.host} port=${up.port} dbname=${up.dbname}`;
+  return [
+    `stats_users = ${up.user}`,
+    '[databases]',
+    `${DATABASES.metadata} = ${target} pool_size=${p.metadataPoolSize}`,
+    `${DATABASES.resultBackend} = ${target} pool_size=${p.resultBackendPoolSize}`,
+    '',
+  ].join('\n');
+}
+
+/** One userlist.txt line (PgBouncer hashes plain passwords for SCRAM itself). */
+export function pgbouncerUserlistLine(user: string, password: string): string {
+  return `"${user}" "${password}"\n`;
+}

@@ -1,0 +1,125 @@
+import { k8s } from 'cdk8s-plus-33';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config';
+import { imageRef, K8S_SECRETS, PORTS, SERVICE_ACCOUNTS } from '../config';
+import { SERVICE_NAMES } from '../airflow/airflow-settings';
+import { reloadOnSecrets } from '../airflow/airflow-config';
+import { WorkloadDisruptionBudget } from '../hardening/pod-disruption-budget';
+import {
+  containerSecurityContext,
+  contentChecksum,
+  labelsFor,
+  placement,
+  podSecurityContext,
+  resourceRequirements,
+  selectorFor,
+  tcpProbes,
+  topologySpread,
+} from '../hardening/workload-defaults';
+import { pgbouncerIni } from './pgbouncer-config';
+
+const CONFIG_DIR = '/etc/pgbouncer';
+const SECRET_DIR = '/etc/pgbouncer-secret';
+/** The image's `nobody` user. */
+const PGBOUNCER_UID = 65534;
+
+export interface PgBouncerProps {
+  readonly env: EnvironmentConfig;
+}
+
+/**
+ * PgBouncer between every Airflow pod (and KEDA) and Aurora: transaction pooling, pool sizes from the
+ * config, TLS to Aurora, credentials and upstream address from the ExternalSecret `pgbouncer-config`,
+ * and a Prometheus exporter sidecar.
+ */
+export class PgBouncerDeployment extends Construct {
+  readonly selector = selectorFor(SERVICE_NAMES.pgbouncer);
+  readonly labels = labelsFor(SERVICE_NAMES.pgbouncer, 'pgbouncer', 'airflow');
+
+  constructor(scope: Construct, id: string, props: PgBouncerProps) {
+    super(scope, id);
+    const { env } = props;
+    const p = env.pgbouncer;
+    const keys = K8S_SECRETS.pgbouncer.keys;
+    const ini = pgbouncerIni(env, {
+      listenAddr: '0.0.0.0',
+      authFile: `${SECRET_DIR}/${keys.userlist}`,
+      databasesFile: `${SECRET_DIR}/${keys.databases}`,
+    });
+
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { name: SERVICE_ACCOUNTS.pgbouncer.name, namespace: env.namespace, labels: this.labels },
+      automountServiceAccountToken: false,
+    });
+    new k8s.KubeConfigMap(this, 'Config', {
+      metadata: { name: SERVICE_NAMES.pgbouncer, namespace: env.namespace, labels: this.labels },
+      data: { 'pgbouncer.ini': ini },
+    });
+
+    new k8s.KubeDeployment(this, 'Deployment', {
+      metadata: { name: SERVICE_NAMES.pgbouncer, namespace: env.namespace, labels: this.labels, annotations: reloadOnSecrets([K8S_SECRETS.pgbouncer.name]) },
+      spec: {
+        replicas: p.replicas,
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: this.selector },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
+        template: {
+          metadata: { labels: this.labels, annotations: { 'airflow-eks/config-checksum': contentChecksum(ini), 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(PORTS.pgbouncerExporter) } },
+          spec: {
+            serviceAccountName: SERVICE_ACCOUNTS.pgbouncer.name,
+            automountServiceAccountToken: false,
+            securityContext: podSecurityContext(PGBOUNCER_UID, PGBOUNCER_UID),
+            // SIGTERM makes PgBouncer stop accepting and wait for its clients; give them time.
+            terminationGracePeriodSeconds: 120,
+            topologySpreadConstraints: topologySpread(this.selector),
+            ...placement('core'),
+            containers: [
+              {
+                name: 'pgbouncer',
+                image: imageRef(env, 'pgbouncer'),
+                command: ['pgbouncer', `${CONFIG_DIR}/pgbouncer.ini`],
+                ports: [{ name: 'pgbouncer', containerPort: p.port }],
+                resources: resourceRequirements(p.resources),
+                securityContext: containerSecurityContext(),
+                volumeMounts: [
+                  { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+                  { name: 'secret', mountPath: SECRET_DIR, readOnly: true },
+                ],
+                ...tcpProbes(p.port),
+              },
+              {
+                name: 'metrics-exporter',
+                image: imageRef(env, 'pgbouncerExporter'),
+                args: [`--web.listen-address=:${PORTS.pgbouncerExporter}`, '--web.telemetry-path=/metrics'],
+                env: [{ name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: K8S_SECRETS.pgbouncer.name, key: keys.exporterUrl } } }],
+                ports: [{ name: 'metrics', containerPort: PORTS.pgbouncerExporter }],
+                resources: resourceRequirements({ cpu: '50m', memory: '64Mi' }),
+                securityContext: containerSecurityContext(),
+                ...tcpProbes(PORTS.pgbouncerExporter),
+              },
+            ],
+            volumes: [
+              { name: 'config', configMap: { name: SERVICE_NAMES.pgbouncer } },
+              { name: 'secret', secret: { secretName: K8S_SECRETS.pgbouncer.name, defaultMode: 0o440 } },
+            ],
+          },
+        },
+      },
+    });
+
+    new k8s.KubeService(this, 'Service', {
+      metadata: { name: SERVICE_NAMES.pgbouncer, namespace: env.namespace, labels: this.labels },
+      spec: {
+        selector: this.selector,
+        ports: [
+          { name: 'pgbouncer', port: p.port, targetPort: k8s.IntOrString.fromString('pgbouncer') },
+          { name: 'metrics', port: PORTS.pgbouncerExporter, targetPort: k8s.IntOrString.fromString('metrics') },
+        ],
+      },
+    });
+
+    if (WorkloadDisruptionBudget.appliesTo(p.replicas)) {
+      new WorkloadDisruptionBudget(this, 'Pdb', { name: SERVICE_NAMES.pgbouncer, namespace: env.namespace, selector: this.selector, labels: this.labels, replicas: p.replicas });
+    }
+  }
+}
