@@ -1,0 +1,73 @@
+import { App, Chart } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-33';
+import type { AppGroupName, EnvironmentConfig } from '../config';
+import { AirflowConfig } from '../airflow/airflow-config';
+import { ApiServerDeployment } from '../airflow/api-server';
+import { DagProcessorDeployment } from '../airflow/dag-processor';
+import { MigrateDatabaseJob } from '../airflow/migrate-job';
+import { SchedulerDeployment } from '../airflow/scheduler';
+import { StatsdExporter } from '../airflow/statsd';
+import { TriggererDeployment } from '../airflow/triggerer';
+import { CeleryWorkerDeployment } from '../airflow/worker';
+import { AirflowExternalSecrets, AwsSecretsManagerStore } from '../platform/external-secrets';
+import { FluentBitDaemonSet } from '../platform/fluent-bit';
+import { ApiServerIngress } from '../platform/ingress';
+import { AirflowNodePool, GravitonNodeClass } from '../platform/karpenter';
+import { WorkerScaledObject } from '../platform/keda';
+import { AirflowNetworkPolicies } from '../platform/network-policies';
+import { PgBouncerDeployment } from '../platform/pgbouncer';
+
+/**
+ * Which charts make up each Argo CD Application (folder of dist/<env>/). A chart becomes one file.
+ * Charts carry no namespace: every object names its own, so cluster-scoped ones stay cluster-scoped.
+ */
+export function addGroupCharts(app: App, env: EnvironmentConfig, group: AppGroupName): void {
+  const chart = (id: string) => new Chart(app, id, { disableResourceNameHashes: true });
+  switch (group) {
+    case 'platform': {
+      const ns = chart('namespace');
+      new k8s.KubeNamespace(ns, 'Namespace', {
+        metadata: {
+          name: env.namespace,
+          labels: {
+            'app.kubernetes.io/part-of': 'airflow-eks',
+            // Pod Security Admission: every Airflow pod must pass the restricted profile.
+            'pod-security.kubernetes.io/enforce': 'restricted',
+            'pod-security.kubernetes.io/enforce-version': 'latest',
+          },
+        },
+      });
+      new AirflowNetworkPolicies(chart('network-policies'), 'Policies', { env });
+      const nodes = chart('karpenter');
+      new GravitonNodeClass(nodes, 'NodeClass', { env });
+      new AirflowNodePool(nodes, 'Core', { env, role: 'core' });
+      new AirflowNodePool(nodes, 'Workers', { env, role: 'workers' });
+      new AwsSecretsManagerStore(chart('secret-store'), 'Store', { env });
+      return;
+    }
+    case 'secrets':
+      new AirflowExternalSecrets(chart('external-secrets'), 'Secrets', { env });
+      return;
+    case 'logging':
+      new FluentBitDaemonSet(chart('fluent-bit'), 'FluentBit', { env });
+      return;
+    case 'pgbouncer':
+      new PgBouncerDeployment(chart('pgbouncer'), 'PgBouncer', { env });
+      return;
+    case 'airflow': {
+      const base = chart('airflow-config');
+      const config = new AirflowConfig(base, 'Config', { env });
+      new MigrateDatabaseJob(chart('migrate-job'), 'Migrate', { env, config });
+      new ApiServerDeployment(chart('api-server'), 'ApiServer', { env, config });
+      new ApiServerIngress(chart('ingress'), 'Ingress', { env });
+      new SchedulerDeployment(chart('scheduler'), 'Scheduler', { env, config });
+      new DagProcessorDeployment(chart('dag-processor'), 'DagProcessor', { env, config });
+      new TriggererDeployment(chart('triggerer'), 'Triggerer', { env, config });
+      const workers = chart('worker');
+      const worker = new CeleryWorkerDeployment(workers, 'Worker', { env, config });
+      new WorkerScaledObject(workers, 'Autoscaling', { env, deploymentName: worker.component.name });
+      new StatsdExporter(chart('statsd'), 'Statsd', { env });
+      return;
+    }
+  }
+}

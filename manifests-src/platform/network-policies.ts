@@ -1,0 +1,73 @@
+import { k8s } from 'cdk8s-plus-33';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config';
+import { labelsFor } from '../hardening/workload-defaults';
+import { allowedFlows, POD_PEERS, type ExternalPeer, type Flow, type Peer, type PodPeer } from './network-flows';
+
+export interface AirflowNetworkPoliciesProps {
+  readonly env: EnvironmentConfig;
+}
+
+const isPod = (p: Peer): p is PodPeer => p in POD_PEERS;
+const podSelector = (p: PodPeer) => ({ matchLabels: { 'app.kubernetes.io/name': POD_PEERS[p] } });
+
+/** Where external peers are: VPC-internal services by the VPC CIDR, cluster add-ons by namespace. */
+function externalPeer(env: EnvironmentConfig, p: ExternalPeer): k8s.NetworkPolicyPeer {
+  const vpc = { ipBlock: { cidr: env.infra.vpc.cidr } };
+  switch (p) {
+    case 'load-balancer':
+    case 'aurora':
+    case 'elasticache':
+      return vpc;
+    case 'aws-apis-and-git':
+    case 'git-ssh':
+      return { ipBlock: { cidr: '0.0.0.0/0' } };
+    case 'kube-dns':
+      return { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } };
+    case 'keda':
+      return { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'keda' } } };
+    case 'metrics-scraper':
+      return { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'amazon-cloudwatch' } } };
+  }
+}
+
+function peer(env: EnvironmentConfig, p: Peer): k8s.NetworkPolicyPeer {
+  return isPod(p) ? { podSelector: podSelector(p) } : externalPeer(env, p);
+}
+
+const portOf = (f: Flow): k8s.NetworkPolicyPort => ({ port: k8s.IntOrString.fromNumber(f.port), protocol: f.protocol });
+const key = (f: Flow, side: 'from' | 'to') => JSON.stringify([f[side], f.port, f.protocol]);
+
+/** Default deny for the namespace, then one ingress and one egress policy per pod kind from the flow table. */
+export class AirflowNetworkPolicies extends Construct {
+  constructor(scope: Construct, id: string, props: AirflowNetworkPoliciesProps) {
+    super(scope, id);
+    const { env } = props;
+    const ns = env.namespace;
+    const flows = allowedFlows(env);
+    new k8s.KubeNetworkPolicy(this, 'DefaultDeny', {
+      metadata: { name: 'default-deny-all', namespace: ns, labels: labelsFor('default-deny-all', 'network-policy') },
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+    });
+    for (const pod of Object.keys(POD_PEERS) as PodPeer[]) {
+      const name = `${POD_PEERS[pod]}`;
+      const ingress = dedupe(flows.filter((f) => f.to === pod), 'from').map((f) => ({ from: [peer(env, f.from)], ports: [portOf(f)] }));
+      const egress = dedupe(flows.filter((f) => f.from === pod), 'to').map((f) => ({ to: [peer(env, f.to)], ports: [portOf(f)] }));
+      new k8s.KubeNetworkPolicy(this, `${pod}`, {
+        metadata: { name: `allow-${name}`, namespace: ns, labels: labelsFor(`allow-${name}`, 'network-policy') },
+        spec: {
+          podSelector: podSelector(pod),
+          policyTypes: ['Ingress', 'Egress'],
+          ingress,
+          egress,
+        },
+      });
+    }
+  }
+}
+
+function dedupe(flows: Flow[], side: 'from' | 'to'): Flow[] {
+  const seen = new Map<string, Flow>();
+  for (const f of flows) if (!seen.has(key(f, side))) seen.set(key(f, side), f);
+  return [...seen.values()];
+}
