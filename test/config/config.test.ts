@@ -1,0 +1,68 @@
+import { ConfigError, loadEnvironments } from '../../manifests-src/config';
+import { environments as committed } from '../../manifests-src/config/environments';
+
+const prodInput = committed.find((e) => e.name === 'prod')!;
+
+function problemsOf(inputs: unknown): string[] {
+  try {
+    loadEnvironments(inputs);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  test('the committed environments are valid and prod gets production defaults', () => {
+    const envs = loadEnvironments();
+    expect(envs.map((e) => e.name)).toEqual(['dev', 'prod', 'prod-cn']);
+    const prod = envs.find((e) => e.name === 'prod')!;
+    expect(prod.components.scheduler.replicas).toBeGreaterThanOrEqual(2);
+    expect(prod.components.apiServer.replicas).toBeGreaterThanOrEqual(2);
+    expect(prod.pgbouncer.replicas).toBeGreaterThanOrEqual(2);
+    expect(prod.infra.database.deletionProtection).toBe(true);
+  });
+
+  test('a minimal environment (name, aws, cluster, ingress, gitops) is enough', () => {
+    const [env] = loadEnvironments([
+      { name: 'min', aws: { account: '111122223333', region: 'eu-west-1', partition: 'aws' }, cluster: { name: 'c' }, ingress: { host: 'a.example.org' }, gitops: { repoUrl: 'https://example.org/r.git' } },
+    ]);
+    expect(env.workers.queues).toEqual(['default']);
+    expect(env.images.airflow.tag).not.toBe('latest');
+  });
+
+  test.each([
+    ['wrong type', { workers: { concurrency: 'sixteen' } }, /environments\[0\]\(prod\)\.workers\.concurrency: .*number.*\(got "sixteen"\)/],
+    ['unknown field', { workers: { replicaz: 3 } }, /workers\.replicaz: unknown field; remove it or fix its spelling/],
+    ['bad enum', { ingress: { scheme: 'public' } }, /ingress\.scheme: .*"internal".*"internet-facing".*\(got "public"\)/],
+    ['unknown region', { aws: { account: '123456789012', region: 'mars-north-1', partition: 'aws' } }, /aws\.region: unknown region; use one of .*us-east-1/],
+    ['partition mismatch', { aws: { account: '123456789012', region: 'cn-north-1', partition: 'aws' } }, /aws\.partition: region cn-north-1 is in partition "aws-cn"; set partition: "aws-cn"/],
+    ['bad account', { aws: { account: '1234', region: 'us-east-1', partition: 'aws' } }, /aws\.account: a 12-digit AWS account id \(got "1234"\)/],
+    ['min above max', { workers: { minReplicas: 5, maxReplicas: 2 } }, /workers\.minReplicas: must be <= workers\.maxReplicas \(2\)/],
+    ['latest tag', { images: { airflow: { registry: 'docker.io', repository: 'apache/airflow', tag: 'latest' } } }, /images\.airflow\.tag: a pinned tag/],
+    ['bad memory quantity', { workers: { resources: { cpu: '1', memory: '4GB' } } }, /workers\.resources\.memory: a memory quantity such as "512Mi"/],
+    ['one AZ', { cluster: { name: 'x', availabilityZones: 1 } }, /cluster\.availabilityZones: .*>=2/],
+    ['s3 logs without bucket', { logging: { remoteTaskLogs: 's3' } }, /logging\.s3Bucket: required when logging\.remoteTaskLogs is "s3"/],
+    ['malformed VPC id', { infra: { vpc: { existingVpcId: 'vpc-xyz' } } }, /infra\.vpc\.existingVpcId: a VPC id such as/],
+  ])('%s is refused with the field, the expected form and the value', (_label, override, message) => {
+    const problems = problemsOf([{ ...prodInput, ...override }]);
+    expect(problems.join('\n')).toMatch(message);
+  });
+
+  test('aws-cn requires the ECR mirror so nothing is pulled from unreachable hosts', () => {
+    const cn = committed.find((e) => e.name === 'prod-cn')!;
+    const { images: _images, ...withoutMirror } = cn;
+    expect(problemsOf([withoutMirror]).join('\n')).toMatch(/images\.mirrorRegistry: required in aws-cn/);
+  });
+
+  test('every problem is reported at once, not only the first', () => {
+    const problems = problemsOf([{ ...prodInput, name: 'Prod', workers: { concurrency: 0, queues: [] } }]);
+    expect(problems.length).toBeGreaterThanOrEqual(3);
+  });
+
+  test('duplicate environment names and empty lists are refused', () => {
+    expect(problemsOf([prodInput, prodInput]).join('\n')).toMatch(/name "prod" is used twice/);
+    expect(problemsOf([]).join('\n')).toMatch(/non-empty list/);
+  });
+});
