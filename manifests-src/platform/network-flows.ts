@@ -76,3 +76,21 @@ export function allowedFlows(env: Pick<EnvironmentConfig, 'pgbouncer' | 'dags'>)
   );
   return flows;
 }
+
+/**
+ * Peers NetworkPolicies can only name by address range. Policies cannot tell Aurora from ElastiCache
+ * (both are VPC addresses): the security groups infra/ creates make that distinction.
+ */
+export function ipRangeOf(env: Pick<EnvironmentConfig, 'infra'>, p: Peer): string | undefined {
+  switch (p) {
+    case 'load-balancer':
+    case 'aurora':
+    case 'elasticache':
+      return env.infra.vpc.cidr;
+    case 'aws-apis-and-git':
+    case 'git-ssh':
+      return '0.0.0.0/0';
+    default:
+      return undefined;
+  }
+}

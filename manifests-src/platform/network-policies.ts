@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
 import { labelsFor } from '../hardening/workload-defaults';
-import { allowedFlows, POD_PEERS, type ExternalPeer, type Flow, type Peer, type PodPeer } from './network-flows';
+import { allowedFlows, ipRangeOf, POD_PEERS, type ExternalPeer, type Flow, type Peer, type PodPeer } from './network-flows';
 
 export interface AirflowNetworkPoliciesProps {
   readonly env: EnvironmentConfig;
@@ -11,23 +11,20 @@ export interface AirflowNetworkPoliciesProps {
 const isPod = (p: Peer): p is PodPeer => p in POD_PEERS;
 const podSelector = (p: PodPeer) => ({ matchLabels: { 'app.kubernetes.io/name': POD_PEERS[p] } });
 
-/** Where external peers are: VPC-internal services by the VPC CIDR, cluster add-ons by namespace. */
+/** Where external peers are: address ranges for AWS services, namespaces for cluster add-ons. */
 function externalPeer(env: EnvironmentConfig, p: ExternalPeer): k8s.NetworkPolicyPeer {
-  const vpc = { ipBlock: { cidr: env.infra.vpc.cidr } };
+  const range = ipRangeOf(env, p);
+  if (range) return { ipBlock: { cidr: range } };
+  const inNamespace = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
   switch (p) {
-    case 'load-balancer':
-    case 'aurora':
-    case 'elasticache':
-      return vpc;
-    case 'aws-apis-and-git':
-    case 'git-ssh':
-      return { ipBlock: { cidr: '0.0.0.0/0' } };
     case 'kube-dns':
-      return { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } };
+      return { ...inNamespace('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } };
     case 'keda':
-      return { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'keda' } } };
+      return inNamespace('keda');
     case 'metrics-scraper':
-      return { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'amazon-cloudwatch' } } };
+      return inNamespace('amazon-cloudwatch');
+    default:
+      throw new Error(`no address for peer ${p}`);
   }
 }
 

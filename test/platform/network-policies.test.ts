@@ -1,0 +1,92 @@
+import { PORTS } from '../../manifests-src/config';
+import { allowedFlows, ipRangeOf, POD_PEERS, type Flow, type Peer, type PodPeer } from '../../manifests-src/platform/network-flows';
+import { cidrContains, flowAllowed, type Endpoint } from '../support/netpol-eval';
+import { environment, render } from '../support/render';
+
+/**
+ * Enumerates every (source, destination, port) among Airflow's pods and the outside peers, evaluates the
+ * generated NetworkPolicies with Kubernetes semantics, and compares with the flow table: each listed
+ * flow must be allowed, everything else refused.
+ */
+const env = environment('prod');
+const policies = render([env]).filter((o) => o.obj.kind === 'NetworkPolicy').map((o) => o.obj);
+const vpcIp = '10.40.7.9';
+const ns = (name: string) => ({ 'kubernetes.io/metadata.name': name });
+
+const endpoints: Record<Peer, Endpoint> = {
+  ...(Object.fromEntries(
+    (Object.keys(POD_PEERS) as PodPeer[]).map((p, i) => [p, { ip: `10.40.3.${i + 10}`, pod: { namespace: env.namespace, labels: { 'app.kubernetes.io/name': POD_PEERS[p] }, namespaceLabels: ns(env.namespace) } }]),
+  ) as unknown as Record<PodPeer, Endpoint>),
+  'load-balancer': { ip: vpcIp },
+  aurora: { ip: '10.40.9.20' },
+  elasticache: { ip: '10.40.9.30' },
+  'aws-apis-and-git': { ip: '52.94.1.1' },
+  'git-ssh': { ip: '52.94.1.2' },
+  'kube-dns': { ip: '10.40.5.5', pod: { namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' }, namespaceLabels: ns('kube-system') } },
+  keda: { ip: '10.40.5.6', pod: { namespace: 'keda', labels: { app: 'keda-operator' }, namespaceLabels: ns('keda') } },
+  'metrics-scraper': { ip: '10.40.5.7', pod: { namespace: 'amazon-cloudwatch', labels: { app: 'cwagent' }, namespaceLabels: ns('amazon-cloudwatch') } },
+};
+
+const pods = Object.keys(POD_PEERS) as PodPeer[];
+const inbound: Peer[] = ['load-balancer', 'keda', 'metrics-scraper'];
+const outbound: Peer[] = ['aurora', 'elasticache', 'aws-apis-and-git', 'kube-dns'];
+const candidatePorts: [number, 'TCP' | 'UDP'][] = [
+  ...[...new Set([...Object.values(PORTS), env.pgbouncer.port, 443, 22, 53])].map((p): [number, 'TCP'] => [p, 'TCP']),
+  [53, 'UDP'],
+  [PORTS.statsd, 'UDP'],
+];
+
+const table = allowedFlows(env);
+const listed = (from: Peer, to: Peer, port: number, protocol: string) => table.some((f: Flow) => f.from === from && f.to === to && f.port === port && f.protocol === protocol);
+/** A table peer named by address range also stands for every endpoint inside that range (NetworkPolicy semantics). */
+const stands = (tablePeer: Peer, actual: Peer) => tablePeer === actual || (ipRangeOf(env, tablePeer) !== undefined && cidrContains(ipRangeOf(env, tablePeer)!, endpoints[actual].ip));
+const isPod = (p: Peer): p is PodPeer => p in POD_PEERS;
+const flowsOn = (port: number, protocol: string) => table.filter((f: Flow) => f.port === port && f.protocol === protocol);
+/** Both sides must agree, as in Kubernetes: the source's egress (if it is our pod) and the destination's ingress. */
+const expectedAllowed = (from: Peer, to: Peer, port: number, protocol: string) => {
+  const flows = flowsOn(port, protocol);
+  const egress = !isPod(from) || flows.some((f) => f.from === from && stands(f.to, to));
+  const ingress = !isPod(to) || flows.some((f) => f.to === to && stands(f.from, from));
+  return egress && ingress;
+};
+
+describe('NetworkPolicies in dist/ allow exactly the flow table', () => {
+  const pairs: [Peer, Peer][] = [
+    ...pods.flatMap((a) => pods.filter((b) => b !== a).map((b): [Peer, Peer] => [a, b])),
+    ...inbound.flatMap((a) => pods.map((b): [Peer, Peer] => [a, b])),
+    ...pods.flatMap((a) => outbound.map((b): [Peer, Peer] => [a, b])),
+  ];
+
+  test.each(pairs)('%s -> %s', (from, to) => {
+    const mismatches = candidatePorts
+      .map(([port, protocol]) => ({ port, protocol, expected: expectedAllowed(from, to, port, protocol), actual: flowAllowed(policies, endpoints[from], endpoints[to], port, protocol) }))
+      .filter((r) => r.expected !== r.actual)
+      .map((r) => `${r.port}/${r.protocol}: policy says ${r.actual ? 'allow' : 'deny'}, table says ${r.expected ? 'allow' : 'deny'}`);
+    expect(mismatches).toEqual([]);
+  });
+
+  test('the flows Airflow cannot work without are in the table', () => {
+    expect(listed('worker', 'api-server', PORTS.apiServer, 'TCP')).toBe(true);
+    expect(listed('api-server', 'worker', PORTS.workerLogServer, 'TCP')).toBe(true);
+    expect(listed('scheduler', 'pgbouncer', env.pgbouncer.port, 'TCP')).toBe(true);
+    expect(listed('pgbouncer', 'aurora', PORTS.postgres, 'TCP')).toBe(true);
+    expect(listed('keda', 'pgbouncer', env.pgbouncer.port, 'TCP')).toBe(true);
+  });
+
+  test('nothing bypasses PgBouncer to reach the database', () => {
+    for (const p of pods.filter((x) => x !== 'pgbouncer')) {
+      expect([p, flowAllowed(policies, endpoints[p], endpoints.aurora, PORTS.postgres, 'TCP')]).toEqual([p, false]);
+      expect([p, flowAllowed(policies, endpoints[p], endpoints.pgbouncer, PORTS.postgres, 'TCP')]).toEqual([p, false]);
+    }
+  });
+
+  test('only the api-server is reachable from outside the namespace, besides PgBouncer for KEDA and metrics ports', () => {
+    const open = inbound.flatMap((src) => pods.flatMap((dst) => candidatePorts.filter(([port, proto]) => flowAllowed(policies, endpoints[src], endpoints[dst], port, proto)).map(([port]) => `${dst}:${port}`)));
+    expect([...new Set(open)].sort()).toEqual([`statsd:${PORTS.statsdMetrics}`, `api-server:${PORTS.apiServer}`, `pgbouncer:${env.pgbouncer.port}`, `pgbouncer:${PORTS.pgbouncerExporter}`].sort());
+  });
+
+  test('the evaluator is not vacuous: without policies everything is open', () => {
+    expect(flowAllowed([], endpoints.worker, endpoints.pgbouncer, 1234, 'TCP')).toBe(true);
+    expect(flowAllowed(policies, endpoints.worker, endpoints.pgbouncer, 1234, 'TCP')).toBe(false);
+  });
+});
