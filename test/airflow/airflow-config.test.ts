@@ -1,0 +1,60 @@
+import { airflowEnvironment, kubernetesEndpoints } from '../../manifests-src/airflow/airflow-settings';
+import { environment, find, podSpecOf, render } from '../support/render';
+
+describe('shared Airflow configuration', () => {
+  const prod = environment('prod');
+  const objs = render([prod]);
+  const config = find(objs, 'ConfigMap', 'airflow-config');
+
+  test('the ConfigMap is exactly the derived non-secret settings', () => {
+    expect(config.data).toEqual(airflowEnvironment(prod, kubernetesEndpoints(prod)).plain);
+  });
+
+  test('CeleryExecutor, FAB auth, Task Execution API on the api-server Service, StatsD on', () => {
+    expect(config.data).toMatchObject({
+      AIRFLOW__CORE__EXECUTOR: 'CeleryExecutor',
+      AIRFLOW__CORE__AUTH_MANAGER: expect.stringContaining('FabAuthManager'),
+      AIRFLOW__CORE__EXECUTION_API_SERVER_URL: 'http://airflow-api-server.airflow.svc.cluster.local:8080/execution/',
+      AIRFLOW__METRICS__STATSD_ON: 'True',
+      AIRFLOW__CORE__PARALLELISM: String(prod.airflow.parallelism),
+    });
+  });
+
+  test('remote task logs go to CloudWatch in the environment partition', () => {
+    expect(config.data!.AIRFLOW__LOGGING__REMOTE_LOGGING).toBe('True');
+    expect(config.data!.AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER).toBe('cloudwatch://arn:aws:logs:us-east-1:123456789012:log-group:/airflow-eks/prod/tasks');
+    const cn = environment('prod-cn');
+    expect(airflowEnvironment(cn, kubernetesEndpoints(cn)).plain.AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER).toMatch(/^cloudwatch:\/\/arn:aws-cn:logs:cn-north-1:/);
+    const s3 = environment('prod', { logging: { remoteTaskLogs: 's3', s3Bucket: 'my-logs' } });
+    expect(airflowEnvironment(s3, kubernetesEndpoints(s3)).plain.AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER).toBe('s3://my-logs/task-logs');
+  });
+
+  test('database, broker, Fernet, API and JWT secrets are only secretKeyRefs in every Airflow container', () => {
+    const expected = ['AIRFLOW__API_AUTH__JWT_SECRET', 'AIRFLOW__API__SECRET_KEY', 'AIRFLOW__CELERY__BROKER_URL', 'AIRFLOW__CELERY__RESULT_BACKEND', 'AIRFLOW__CORE__FERNET_KEY', 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN'];
+    for (const name of ['airflow-api-server', 'airflow-scheduler', 'airflow-dag-processor', 'airflow-triggerer', 'airflow-worker']) {
+      const c = podSpecOf(find(objs, 'Deployment', name))!.containers[0];
+      const refs = c.env.filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => e.name).sort();
+      expect([name, refs]).toEqual([name, expected]);
+      expect(c.envFrom).toEqual([{ configMapRef: { name: 'airflow-config' } }]);
+    }
+  });
+
+  test('pods roll when settings change (checksum) and when a referenced Secret changes (Reloader)', () => {
+    const sched = find(objs, 'Deployment', 'airflow-scheduler');
+    const before = sched.spec.template.metadata.annotations['airflow-eks/config-checksum'];
+    const changed = find(render([environment('prod', { airflow: { parallelism: 99 } })]), 'Deployment', 'airflow-scheduler');
+    expect(changed.spec.template.metadata.annotations['airflow-eks/config-checksum']).not.toBe(before);
+    expect(sched.metadata.annotations?.['secret.reloader.stakater.com/reload']).toBe('airflow-broker,airflow-core,airflow-metadata');
+  });
+
+  test('the Fernet key, API secret key and JWT secret come from one fixed Secrets Manager secret (stable across syncs)', () => {
+    const core = find(objs, 'ExternalSecret', 'airflow-core');
+    expect(core.spec.data.map((d: any) => [d.secretKey, d.remoteRef.key, d.remoteRef.property])).toEqual([
+      ['fernet-key', 'airflow-eks/prod/airflow', 'fernetKey'],
+      ['api-secret-key', 'airflow-eks/prod/airflow', 'apiSecretKey'],
+      ['jwt-secret', 'airflow-eks/prod/airflow', 'jwtSecret'],
+      ['admin-password', 'airflow-eks/prod/airflow', 'adminPassword'],
+    ]);
+    expect(core.spec.target).toMatchObject({ creationPolicy: 'Owner', deletionPolicy: 'Retain' });
+  });
+});

@@ -1,0 +1,41 @@
+import { environment, find, render } from '../support/render';
+
+describe('PgBouncer', () => {
+  const env = environment('prod', { pgbouncer: { metadataPoolSize: 17, resultBackendPoolSize: 3, maxClientConn: 777, serverTlsSslmode: 'verify-full', replicas: 3 } });
+  const objs = render([env]);
+  const ini: string = find(objs, 'ConfigMap', 'pgbouncer').data!['pgbouncer.ini'];
+  const secret = find(objs, 'ExternalSecret', 'pgbouncer-config');
+
+  test('transaction pooling with the configured limits and TLS to Aurora', () => {
+    expect(ini).toMatch(/^pool_mode = transaction$/m);
+    expect(ini).toMatch(/^max_client_conn = 777$/m);
+    expect(ini).toMatch(/^default_pool_size = 17$/m);
+    expect(ini).toMatch(/^max_db_connections = 20$/m);
+    expect(ini).toMatch(/^server_tls_sslmode = verify-full$/m);
+    expect(ini).toMatch(/^auth_type = scram-sha-256$/m);
+    expect(ini).toMatch(/^listen_port = 6432$/m);
+  });
+
+  test('upstream address and users come from Secrets Manager through the ExternalSecret, with separate pools per alias', () => {
+    expect(ini).toMatch(/^%include \/etc\/pgbouncer-secret\/databases\.ini$/m);
+    const t = secret.spec.target.template.data;
+    expect(t['databases.ini']).toContain('airflow = host={{ .host }} port={{ .port }} dbname={{ .dbname }} pool_size=17');
+    expect(t['databases.ini']).toContain('airflow_result = host={{ .host }} port={{ .port }} dbname={{ .dbname }} pool_size=3');
+    expect(t['userlist.txt']).toBe('"{{ .username }}" "{{ .password }}"\n');
+    expect(secret.spec.dataFrom).toEqual([{ extract: { key: 'airflow-eks/prod/metadata-db' } }]);
+  });
+
+  test('HA: replicas from config, zone spread, PDB, exporter sidecar', () => {
+    const d = find(objs, 'Deployment', 'pgbouncer');
+    expect(d.spec.replicas).toBe(3);
+    expect(d.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['pgbouncer', 'metrics-exporter']);
+    expect(find(objs, 'PodDisruptionBudget', 'pgbouncer').spec.maxUnavailable).toBe(1);
+  });
+
+  test('Airflow reaches the database through PgBouncer aliases, never the upstream host', () => {
+    const t = find(objs, 'ExternalSecret', 'airflow-metadata').spec.target.template.data;
+    expect(t['sql-alchemy-conn']).toMatch(/^postgresql\+psycopg2:\/\/.*@pgbouncer\.airflow\.svc\.cluster\.local:6432\/airflow$/);
+    expect(t['result-backend']).toMatch(/^db\+postgresql:\/\/.*@pgbouncer\.airflow\.svc\.cluster\.local:6432\/airflow_result$/);
+    expect(JSON.stringify(t)).not.toContain('{{ .host }}');
+  });
+});
