@@ -1,0 +1,26 @@
+import type { EnvironmentConfig } from '../manifests-src/config';
+
+/** Per environment: every component with its replicas and resources, as `npm start` prints it. */
+export function componentSummary(envs: readonly EnvironmentConfig[]): string {
+  const lines: string[] = [];
+  for (const env of envs) {
+    const c = env.components;
+    const w = env.workers;
+    const rows: [string, string, string][] = [
+      ['api-server', String(c.apiServer.replicas), res(c.apiServer.resources)],
+      ['scheduler', String(c.scheduler.replicas), res(c.scheduler.resources)],
+      ['dag-processor', String(c.dagProcessor.replicas), res(c.dagProcessor.resources)],
+      ['triggerer', String(c.triggerer.replicas), res(c.triggerer.resources)],
+      ['celery worker', `${w.minReplicas}..${w.maxReplicas} (KEDA, ${w.concurrency} slots each)`, res(w.resources)],
+      ['pgbouncer', String(env.pgbouncer.replicas), `${res(env.pgbouncer.resources)}; pool ${env.pgbouncer.metadataPoolSize}+${env.pgbouncer.resultBackendPoolSize}`],
+    ];
+    lines.push(`${env.name}  (${env.aws.partition} ${env.aws.region}, cluster ${env.cluster.name}, Airflow ${env.airflow.version})`);
+    const width = Math.max(...rows.map((r) => r[1].length));
+    for (const [name, replicas, r] of rows) lines.push(`  ${name.padEnd(14)} ${replicas.padEnd(width)}  ${r}`);
+  }
+  return lines.join('\n');
+}
+
+function res(r: { cpu: string; memory: string; cpuLimit?: string; memoryLimit?: string }): string {
+  return `cpu ${r.cpu}, mem ${r.memory}${r.memoryLimit ? ` (limit ${r.memoryLimit})` : ''}`;
+}
