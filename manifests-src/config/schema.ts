@@ -29,14 +29,10 @@ export const SUPPORTED_REGIONS: Record<string, Partition> = {
 
 export const ResourcesSchema = z
   .object({
-    /** CPU request, e.g. `500m`. */
-    cpu: z.string().regex(QUANTITY_CPU, 'a CPU quantity such as "500m" or "2"'),
-    /** Memory request, e.g. `1Gi`. */
-    memory: z.string().regex(QUANTITY_MEM, 'a memory quantity such as "512Mi" or "2Gi"'),
-    /** CPU limit; defaults to 2x the request. */
-    cpuLimit: z.string().regex(QUANTITY_CPU, 'a CPU quantity such as "1" or "2000m"').optional(),
-    /** Memory limit; defaults to the request (memory is not compressible: no overcommit). */
-    memoryLimit: z.string().regex(QUANTITY_MEM, 'a memory quantity such as "1Gi"').optional(),
+    cpu: z.string().regex(QUANTITY_CPU, 'a CPU quantity such as "500m" or "2"').describe('CPU request, e.g. `500m`.'),
+    memory: z.string().regex(QUANTITY_MEM, 'a memory quantity such as "512Mi" or "2Gi"').describe('Memory request, e.g. `1Gi`.'),
+    cpuLimit: z.string().regex(QUANTITY_CPU, 'a CPU quantity such as "1" or "2000m"').optional().describe('CPU limit; defaults to 2x the request.'),
+    memoryLimit: z.string().regex(QUANTITY_MEM, 'a memory quantity such as "1Gi"').optional().describe('Memory limit; defaults to the request (memory is not compressible: no overcommit).'),
   })
   .strict();
 export type Resources = z.infer<typeof ResourcesSchema>;
@@ -44,25 +40,20 @@ export type Resources = z.infer<typeof ResourcesSchema>;
 const component = (replicas: number, cpu: string, memory: string) =>
   z
     .object({
-      /** Pod replicas (fixed; workers scale with KEDA instead). */
-      replicas: z.number().int().min(0).max(50).default(replicas),
-      /** Requests and limits. */
-      resources: ResourcesSchema.default({ cpu, memory }),
+      replicas: z.number().int().min(0).max(50).default(replicas).describe('Pod replicas (fixed; workers scale with KEDA instead).'),
+      resources: ResourcesSchema.default({ cpu, memory }).describe('Requests and limits.'),
     })
     .strict()
     .prefault({});
 
 export const ImageSchema = z
   .object({
-    /** Repository without registry when `images.mirrorRegistry` is set, e.g. `apache/airflow`. */
-    repository: z.string().min(1),
-    /** Immutable tag. `latest` is refused: syncs must be reproducible. */
+    repository: z.string().min(1).describe('Repository without registry when `images.mirrorRegistry` is set, e.g. `apache/airflow`.'),
     tag: z
       .string()
       .min(1)
-      .refine((t) => t !== 'latest', 'a pinned tag (not "latest")'),
-    /** Registry the image comes from when no mirror is configured. */
-    registry: z.string().min(1),
+      .refine((t) => t !== 'latest', 'a pinned tag (not "latest")').describe('Immutable tag. `latest` is refused: syncs must be reproducible.'),
+    registry: z.string().min(1).describe('Registry the image comes from when no mirror is configured.'),
   })
   .strict();
 export type Image = z.infer<typeof ImageSchema>;
@@ -72,34 +63,29 @@ const img = (registry: string, repository: string, tag: string) =>
 
 export const ImagesSchema = z
   .object({
-    /**
-     * Registry (ECR) that mirrors every third-party image, e.g. `123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn`.
-     * Required in `aws-cn`, where public registries are unreachable. One setting switches every image.
-     */
-    mirrorRegistry: z.string().min(1).optional(),
-    /** Our Airflow image (docker/airflow): the official multi-arch image plus locked providers. */
-    airflow: img('docker.io', 'apache/airflow', '3.3.2-python3.11'),
-    gitSync: img('registry.k8s.io', 'git-sync/git-sync', 'v4.6.0'),
-    pgbouncer: img('docker.io', 'apache/airflow', 'airflow-pgbouncer-2025.03.05-1.23.1'),
-    pgbouncerExporter: img('docker.io', 'apache/airflow', 'airflow-pgbouncer-exporter-2025.03.05-0.18.0'),
-    statsdExporter: img('quay.io', 'prometheus/statsd-exporter', 'v0.28.0'),
-    fluentBit: img('public.ecr.aws', 'aws-observability/aws-for-fluent-bit', '2.32.5'),
+    mirrorRegistry: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('ECR registry mirroring every third-party image, e.g. `123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn`. Required in aws-cn. One setting switches every image.'),
+    airflow: img('docker.io', 'apache/airflow', '3.3.2-python3.11').describe('Our Airflow image (docker/airflow): the official multi-arch image plus locked providers.'),
+    gitSync: img('registry.k8s.io', 'git-sync/git-sync', 'v4.6.0').describe('git-sync v4 (DAGs from git).'),
+    pgbouncer: img('docker.io', 'apache/airflow', 'airflow-pgbouncer-2025.03.05-1.23.1').describe('PgBouncer (the Airflow project build).'),
+    pgbouncerExporter: img('docker.io', 'apache/airflow', 'airflow-pgbouncer-exporter-2025.03.05-0.18.0').describe('PgBouncer Prometheus exporter.'),
+    statsdExporter: img('quay.io', 'prometheus/statsd-exporter', 'v0.28.0').describe('StatsD exporter receiving Airflow metrics.'),
+    fluentBit: img('public.ecr.aws', 'aws-observability/aws-for-fluent-bit', '2.32.5').describe('aws-for-fluent-bit (multi-arch) shipping container logs.'),
   })
   .strict();
 export type Images = z.infer<typeof ImagesSchema>;
 
 export const EnvironmentSchema = z
   .object({
-    /** Environment name: folder under dist/, suffix of AWS names. */
-    name: z.string().regex(DNS_LABEL, 'a DNS label such as "prod" or "dev-eu"'),
+    name: z.string().regex(DNS_LABEL, 'a DNS label such as "prod" or "dev-eu"').describe('Environment name: folder under dist/, suffix of AWS names.'),
     aws: z
       .object({
-        /** 12-digit AWS account id. */
-        account: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id'),
-        /** AWS region; must belong to `partition`. */
-        region: z.string(),
-        /** `aws` or `aws-cn` (Beijing / Ningxia). */
-        partition: PartitionSchema,
+        account: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id').describe('12-digit AWS account id.'),
+        region: z.string().describe('AWS region; must belong to `partition`.'),
+        partition: PartitionSchema.describe('`aws` or `aws-cn` (Beijing / Ningxia).'),
       })
       .strict()
       .superRefine((aws, ctx) => {
@@ -110,80 +96,53 @@ export const EnvironmentSchema = z
           ctx.addIssue({ code: 'custom', path: ['partition'], message: `region ${aws.region} is in partition "${expected}"; set partition: "${expected}"` });
         }
       }),
-    /** Kubernetes namespace for Airflow and its PgBouncer. */
-    namespace: z.string().regex(DNS_LABEL, 'a DNS label such as "airflow"').default('airflow'),
+    namespace: z.string().regex(DNS_LABEL, 'a DNS label such as "airflow"').default('airflow').describe('Kubernetes namespace for Airflow and its PgBouncer.'),
     cluster: z
       .object({
-        /** EKS cluster name; also the Karpenter discovery tag value. */
-        name: z.string().regex(/^[A-Za-z][-A-Za-z0-9_]{0,99}$/, 'an EKS cluster name (letters, digits, - and _)'),
-        /** Kubernetes minor version the manifests target (EKS standard support). */
-        kubernetesVersion: z.enum(['1.33', '1.34', '1.35']).default('1.34'),
-        /** Zones the workloads spread over (topology spread); 2 or 3. */
-        availabilityZones: z.number().int().min(2).max(3).default(2),
+        name: z.string().regex(/^[A-Za-z][-A-Za-z0-9_]{0,99}$/, 'an EKS cluster name (letters, digits, - and _)').describe('EKS cluster name; also the Karpenter discovery tag value.'),
+        kubernetesVersion: z.enum(['1.33', '1.34', '1.35']).default('1.34').describe('Kubernetes minor version the manifests target (EKS standard support).'),
+        availabilityZones: z.number().int().min(2).max(3).default(2).describe('Zones the workloads spread over (topology spread); 2 or 3.'),
       })
       .strict(),
     images: ImagesSchema.prefault({}),
     airflow: z
       .object({
-        /** Airflow version the image runs; the local runner installs the same from the lock. */
-        version: z.string().regex(/^3\.\d+\.\d+$/, 'an Airflow 3 version such as "3.3.2"').default('3.3.2'),
-        /** [core] parallelism: task instances running at once across the installation. */
-        parallelism: z.number().int().min(1).max(10000).default(64),
-        /** [core] max_active_tasks_per_dag. */
-        maxActiveTasksPerDag: z.number().int().min(1).default(32),
-        /** [core] max_active_runs_per_dag. */
-        maxActiveRunsPerDag: z.number().int().min(1).default(16),
-        /** Slots of `default_pool`, set by the migration Job on every sync. */
-        defaultPoolSlots: z.number().int().min(1).default(128),
-        /** Extra pools created on every sync: name -> slots. */
-        pools: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'a pool name such as "db_heavy"'), z.number().int().min(1)).default({}),
-        /** Seconds between DAG folder scans by the dag-processor. */
-        dagDirListIntervalSeconds: z.number().int().min(10).default(60),
-        /** Admin user the migration Job ensures exists; its password comes from Secrets Manager. */
-        adminUsername: z.string().regex(/^[a-z][a-z0-9_.-]{2,63}$/, 'a user name such as "admin"').default('admin'),
-        /** Task retries unless a DAG says otherwise. */
-        defaultTaskRetries: z.number().int().min(0).max(10).default(2),
+        version: z.string().regex(/^3\.\d+\.\d+$/, 'an Airflow 3 version such as "3.3.2"').default('3.3.2').describe('Airflow version the image runs; the local runner installs the same from the lock.'),
+        parallelism: z.number().int().min(1).max(10000).default(64).describe('[core] parallelism: task instances running at once across the installation.'),
+        maxActiveTasksPerDag: z.number().int().min(1).default(32).describe('[core] max_active_tasks_per_dag.'),
+        maxActiveRunsPerDag: z.number().int().min(1).default(16).describe('[core] max_active_runs_per_dag.'),
+        defaultPoolSlots: z.number().int().min(1).default(128).describe('Slots of `default_pool`, set by the migration Job on every sync.'),
+        pools: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'a pool name such as "db_heavy"'), z.number().int().min(1)).default({}).describe('Extra pools created on every sync: name -> slots.'),
+        dagDirListIntervalSeconds: z.number().int().min(10).default(60).describe('Seconds between DAG folder scans by the dag-processor.'),
+        adminUsername: z.string().regex(/^[a-z][a-z0-9_.-]{2,63}$/, 'a user name such as "admin"').default('admin').describe('Admin user the migration Job ensures exists; its password comes from Secrets Manager.'),
+        defaultTaskRetries: z.number().int().min(0).max(10).default(2).describe('Task retries unless a DAG says otherwise.'),
       })
       .strict()
       .prefault({}),
     dags: z
       .object({
-        /** Git URL of the DAG repository (HTTPS or SSH). Default: the CodeCommit repo the infra stack creates. */
         repoUrl: z
           .string()
           .regex(/^(https:\/\/|ssh:\/\/|git@)[^\s]+$/, 'an https://, ssh:// or git@ URL')
-          .optional(),
-        /** Branch (or tag) to follow. */
-        branch: z.string().min(1).default('main'),
-        /** Folder inside the repository that holds the DAG files. */
-        subPath: z.string().default('dags'),
-        /** Seconds between git-sync pulls. */
-        syncPeriodSeconds: z.number().int().min(5).max(3600).default(30),
-        /** How git-sync authenticates: HTTPS user/password (CodeCommit git credentials), SSH key, or none. */
-        auth: z.enum(['https', 'ssh', 'none']).default('https'),
+          .optional().describe('Git URL of the DAG repository (HTTPS or SSH). Default: the CodeCommit repo the infra stack creates.'),
+        branch: z.string().min(1).default('main').describe('Branch (or tag) to follow.'),
+        subPath: z.string().default('dags').describe('Folder inside the repository that holds the DAG files.'),
+        syncPeriodSeconds: z.number().int().min(5).max(3600).default(30).describe('Seconds between git-sync pulls.'),
+        auth: z.enum(['https', 'ssh', 'none']).default('https').describe('How git-sync authenticates: HTTPS user/password (CodeCommit git credentials), SSH key, or none.'),
       })
       .strict()
       .prefault({}),
     workers: z
       .object({
-        /** Celery worker_concurrency: task slots per worker pod. KEDA divides by this same number. */
-        concurrency: z.number().int().min(1).max(256).default(16),
-        /** KEDA minReplicaCount; 0 lets workers scale to zero when nothing is queued. */
-        minReplicas: z.number().int().min(0).default(1),
-        /** KEDA maxReplicaCount. */
-        maxReplicas: z.number().int().min(1).default(10),
-        /** Celery queues these workers serve (and KEDA counts). */
-        queues: z.array(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'a queue name such as "default"')).min(1).default(['default']),
-        /** Seconds a worker gets after SIGTERM to finish running tasks (warm shutdown). Longest task you accept to lose on scale-in. */
-        terminationGracePeriodSeconds: z.number().int().min(60).max(86400).default(3600),
-        /** KEDA pollingInterval (seconds). */
-        kedaPollingIntervalSeconds: z.number().int().min(5).default(15),
-        /** KEDA cooldownPeriod (seconds) before scaling to zero. */
-        kedaCooldownPeriodSeconds: z.number().int().min(30).default(300),
-        /** HPA scale-down stabilization (seconds): how long the desired count must stay lower before pods go. */
-        scaleDownStabilizationSeconds: z.number().int().min(0).default(600),
-        /** Requests and limits per worker pod. */
-        resources: ResourcesSchema.default({ cpu: '1', memory: '4Gi' }),
+        concurrency: z.number().int().min(1).max(256).default(16).describe('Celery worker_concurrency: task slots per worker pod. KEDA divides by this same number.'),
+        minReplicas: z.number().int().min(0).default(1).describe('KEDA minReplicaCount; 0 lets workers scale to zero when nothing is queued.'),
+        maxReplicas: z.number().int().min(1).default(10).describe('KEDA maxReplicaCount.'),
+        queues: z.array(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'a queue name such as "default"')).min(1).default(['default']).describe('Celery queues these workers serve (and KEDA counts).'),
+        terminationGracePeriodSeconds: z.number().int().min(60).max(86400).default(3600).describe('Seconds a worker gets after SIGTERM to finish running tasks (warm shutdown). Longest task you accept to lose on scale-in.'),
+        kedaPollingIntervalSeconds: z.number().int().min(5).default(15).describe('KEDA pollingInterval (seconds).'),
+        kedaCooldownPeriodSeconds: z.number().int().min(30).default(300).describe('KEDA cooldownPeriod (seconds) before scaling to zero.'),
+        scaleDownStabilizationSeconds: z.number().int().min(0).default(600).describe('HPA scale-down stabilization (seconds): how long the desired count must stay lower before pods go.'),
+        resources: ResourcesSchema.default({ cpu: '1', memory: '4Gi' }).describe('Requests and limits per worker pod.'),
       })
       .strict()
       .prefault({}),
@@ -198,74 +157,51 @@ export const EnvironmentSchema = z
       .prefault({}),
     pgbouncer: z
       .object({
-        /** PgBouncer pods; >= 2 in prod so a restart never cuts the DB off. */
-        replicas: z.number().int().min(1).default(2),
-        /** Listen port; clients (Airflow, KEDA) reach PgBouncer here. */
-        port: z.number().int().min(1024).max(65535).default(6432),
-        /** max_client_conn per PgBouncer pod. */
-        maxClientConn: z.number().int().min(10).default(1000),
-        /** Server connections per PgBouncer pod to the metadata database (default_pool_size). */
-        metadataPoolSize: z.number().int().min(1).default(20),
-        /** Server connections per PgBouncer pod for the Celery result backend database alias. */
-        resultBackendPoolSize: z.number().int().min(1).default(5),
-        /** TLS towards Aurora (server_tls_sslmode). */
-        serverTlsSslmode: z.enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']).default('require'),
-        /** Requests and limits per PgBouncer pod. */
-        resources: ResourcesSchema.default({ cpu: '250m', memory: '256Mi' }),
+        replicas: z.number().int().min(1).default(2).describe('PgBouncer pods; >= 2 in prod so a restart never cuts the DB off.'),
+        port: z.number().int().min(1024).max(65535).default(6432).describe('Listen port; clients (Airflow, KEDA) reach PgBouncer here.'),
+        maxClientConn: z.number().int().min(10).default(1000).describe('max_client_conn per PgBouncer pod.'),
+        metadataPoolSize: z.number().int().min(1).default(20).describe('Server connections per PgBouncer pod to the metadata database (default_pool_size).'),
+        resultBackendPoolSize: z.number().int().min(1).default(5).describe('Server connections per PgBouncer pod for the Celery result backend database alias.'),
+        serverTlsSslmode: z.enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']).default('require').describe('TLS towards Aurora (server_tls_sslmode).'),
+        resources: ResourcesSchema.default({ cpu: '250m', memory: '256Mi' }).describe('Requests and limits per PgBouncer pod.'),
       })
       .strict()
       .prefault({}),
     ingress: z
       .object({
-        /** Public host name of the Airflow UI and API. */
-        host: z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, 'a host name such as "airflow.example.com"'),
-        /** ACM certificate ARN for HTTPS; when absent the ALB discovers one by host name. */
+        host: z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, 'a host name such as "airflow.example.com"').describe('Public host name of the Airflow UI and API.'),
         certificateArn: z
           .string()
           .regex(/^arn:aws(-cn)?:acm:[a-z0-9-]+:\d{12}:certificate\/[-a-f0-9]+$/, 'an ACM certificate ARN')
-          .optional(),
-        /** `internal` (VPC only, the default) or `internet-facing`. */
-        scheme: z.enum(['internal', 'internet-facing']).default('internal'),
-        /** CIDRs allowed to reach the load balancer. */
-        allowedCidrs: z.array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'an IPv4 CIDR such as "10.0.0.0/8"')).default(['10.0.0.0/8']),
+          .optional().describe('ACM certificate ARN for HTTPS; when absent the ALB discovers one by host name.'),
+        scheme: z.enum(['internal', 'internet-facing']).default('internal').describe('`internal` (VPC only, the default) or `internet-facing`.'),
+        allowedCidrs: z.array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'an IPv4 CIDR such as "10.0.0.0/8"')).default(['10.0.0.0/8']).describe('CIDRs allowed to reach the load balancer.'),
       })
       .strict(),
     logging: z
       .object({
-        /** CloudWatch Logs group prefix; FluentBit writes `<prefix>/containers`, Airflow task logs `<prefix>/tasks`. */
-        logGroupPrefix: z.string().regex(/^\/[-_./A-Za-z0-9]+$/, 'a log group prefix such as "/airflow-eks/prod"').optional(),
-        /** Days CloudWatch keeps logs (a value CloudWatch accepts). */
-        retentionDays: z.union([z.literal(7), z.literal(14), z.literal(30), z.literal(60), z.literal(90), z.literal(180), z.literal(365)]).default(30),
-        /** Where Airflow writes task logs so they outlive worker pods. */
-        remoteTaskLogs: z.enum(['cloudwatch', 's3']).default('cloudwatch'),
-        /** S3 bucket for task logs when `remoteTaskLogs` is `s3`. */
-        s3Bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
+        logGroupPrefix: z.string().regex(/^\/[-_./A-Za-z0-9]+$/, 'a log group prefix such as "/airflow-eks/prod"').optional().describe('CloudWatch Logs group prefix; FluentBit writes `<prefix>/containers`, Airflow task logs `<prefix>/tasks`.'),
+        retentionDays: z.union([z.literal(7), z.literal(14), z.literal(30), z.literal(60), z.literal(90), z.literal(180), z.literal(365)]).default(30).describe('Days CloudWatch keeps logs (a value CloudWatch accepts).'),
+        remoteTaskLogs: z.enum(['cloudwatch', 's3']).default('cloudwatch').describe('Where Airflow writes task logs so they outlive worker pods.'),
+        s3Bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional().describe('S3 bucket for task logs when `remoteTaskLogs` is `s3`.'),
       })
       .strict()
       .prefault({}),
     karpenter: z
       .object({
-        /** Graviton instance families (arm64 only). */
-        instanceFamilies: z.array(z.string().regex(/^[a-z]+\d+g[a-z]*$/, 'a Graviton family such as "m7g" or "c8gd"')).min(1).default(['m7g', 'c7g', 'r7g', 'm8g', 'c8g']),
-        /** Capacity types for worker nodes; core components always run on-demand. */
-        workerCapacityTypes: z.array(z.enum(['spot', 'on-demand'])).min(1).default(['spot', 'on-demand']),
-        /** EC2NodeClass amiSelectorTerms alias; pin a version in prod for repeatable nodes. */
-        amiAlias: z.string().regex(/^(al2023|bottlerocket)@(latest|v[\d.]+)$/, 'an alias such as "al2023@v20251117" or "bottlerocket@latest"').default('al2023@latest'),
-        /** consolidateAfter for the worker pool. */
-        consolidateAfter: z.string().regex(/^\d+[smh]$/, 'a duration such as "5m"').default('5m'),
-        /** Max share of nodes Karpenter may disrupt at once. */
-        disruptionBudget: z.string().regex(/^(\d+%|\d+)$/, 'a count or percentage such as "10%"').default('10%'),
-        /** CPU limit of each NodePool (caps cost). */
-        cpuLimit: z.number().int().min(4).default(256),
+        instanceFamilies: z.array(z.string().regex(/^[a-z]+\d+g[a-z]*$/, 'a Graviton family such as "m7g" or "c8gd"')).min(1).default(['m7g', 'c7g', 'r7g', 'm8g', 'c8g']).describe('Graviton instance families (arm64 only).'),
+        workerCapacityTypes: z.array(z.enum(['spot', 'on-demand'])).min(1).default(['spot', 'on-demand']).describe('Capacity types for worker nodes; core components always run on-demand.'),
+        amiAlias: z.string().regex(/^(al2023|bottlerocket)@(latest|v[\d.]+)$/, 'an alias such as "al2023@v20251117" or "bottlerocket@latest"').default('al2023@latest').describe('EC2NodeClass amiSelectorTerms alias; pin a version in prod for repeatable nodes.'),
+        consolidateAfter: z.string().regex(/^\d+[smh]$/, 'a duration such as "5m"').default('5m').describe('consolidateAfter for the worker pool.'),
+        disruptionBudget: z.string().regex(/^(\d+%|\d+)$/, 'a count or percentage such as "10%"').default('10%').describe('Max share of nodes Karpenter may disrupt at once.'),
+        cpuLimit: z.number().int().min(4).default(256).describe('CPU limit of each NodePool (caps cost).'),
       })
       .strict()
       .prefault({}),
     gitops: z
       .object({
-        /** Git URL Argo CD syncs this repository from. */
-        repoUrl: z.string().regex(/^(https:\/\/|ssh:\/\/|git@)[^\s]+$/, 'an https://, ssh:// or git@ URL'),
-        /** Branch, tag or commit Argo CD follows. */
-        targetRevision: z.string().min(1).default('main'),
+        repoUrl: z.string().regex(/^(https:\/\/|ssh:\/\/|git@)[^\s]+$/, 'an https://, ssh:// or git@ URL').describe('Git URL Argo CD syncs this repository from.'),
+        targetRevision: z.string().min(1).default('main').describe('Branch, tag or commit Argo CD follows.'),
       })
       .strict(),
     infra: InfraSettingsSchema.prefault({}),
