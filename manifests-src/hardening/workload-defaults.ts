@@ -87,6 +87,7 @@ export function execProbes(command: string[], opts: { periodSeconds?: number; ti
   const startup = opts.startupSeconds ?? 300;
   return {
     startupProbe: { exec, periodSeconds: 15, timeoutSeconds: timeout, failureThreshold: Math.ceil(startup / 15) },
+    readinessProbe: { exec, periodSeconds: period, timeoutSeconds: timeout, failureThreshold: 3 },
     livenessProbe: { exec, periodSeconds: period, timeoutSeconds: timeout, failureThreshold: 5 },
   };
 }
