@@ -29,6 +29,44 @@ export class AwsSecretsManagerStore extends Construct {
   }
 }
 
+const t = (k: string) => `{{ .${k} }}`;
+const q = (k: string) => `{{ .${k} | urlquery }}`;
+
+/**
+ * The Secret contents External Secrets renders (Go templates over the Secrets Manager keys). Exported so
+ * the local runner renders the very same templates with loopback values: connection URLs exist once.
+ */
+export function secretTemplates(env: EnvironmentConfig, pgbouncerHost: string) {
+  const db = SECRET_KEYS.metadataDb;
+  const userInfo = `${q(db.username)}:${q(db.password)}`;
+  const pgbouncer = `${pgbouncerHost}:${env.pgbouncer.port}`;
+  return {
+    metadata: {
+      [K8S_SECRETS.metadata.keys.sqlAlchemyConn]: `postgresql+psycopg2://${userInfo}@${pgbouncer}/${DATABASES.metadata}`,
+      [K8S_SECRETS.metadata.keys.resultBackend]: `db+postgresql://${userInfo}@${pgbouncer}/${DATABASES.resultBackend}`,
+      [K8S_SECRETS.metadata.keys.kedaConn]: `postgresql://${userInfo}@${pgbouncer}/${DATABASES.metadata}?sslmode=disable`,
+    },
+    broker: {
+      // ElastiCache with in-transit encryption: rediss:// and verified certificates.
+      [K8S_SECRETS.broker.keys.brokerUrl]: `rediss://:${q(SECRET_KEYS.broker.authToken)}@${t(SECRET_KEYS.broker.host)}:${t(SECRET_KEYS.broker.port)}/0?ssl_cert_reqs=required`,
+    },
+    pgbouncer: {
+      [K8S_SECRETS.pgbouncer.keys.userlist]: pgbouncerUserlistLine(t(db.username), t(db.password)),
+      [K8S_SECRETS.pgbouncer.keys.databases]: pgbouncerDatabasesIni(env, { host: t(db.host), port: t(db.port), dbname: t(db.dbname), user: t(db.username) }),
+      [K8S_SECRETS.pgbouncer.keys.exporterUrl]: `postgresql://${userInfo}@127.0.0.1:${env.pgbouncer.port}/pgbouncer?sslmode=disable`,
+    },
+  };
+}
+
+/** Renders the subset of External Secrets' template language used above: `{{ .key }}` and `{{ .key | urlquery }}`. */
+export function renderSecretTemplate(template: string, values: Readonly<Record<string, string>>): string {
+  return template.replace(/\{\{ \.(\w+)( \| urlquery)? \}\}/g, (_m, key: string, esc?: string) => {
+    const v = values[key];
+    if (v === undefined) throw new Error(`secret template refers to missing key "${key}"`);
+    return esc ? encodeURIComponent(v) : v;
+  });
+}
+
 type Remote = { secretKey: string; remoteRef: { key: string; property: string } };
 
 interface ExternalSecretSpec {
@@ -54,29 +92,18 @@ export class AirflowExternalSecrets extends Construct {
     super(scope, id);
     const { env } = props;
     const sm = secretsManagerNames(env);
-    const db = SECRET_KEYS.metadataDb;
-    const t = (k: string) => `{{ .${k} }}`;
-    const q = (k: string) => `{{ .${k} | urlquery }}`;
-    const pgbouncerHost = `${SERVICE_NAMES.pgbouncer}.${env.namespace}.svc.cluster.local:${env.pgbouncer.port}`;
-    const userInfo = `${q(db.username)}:${q(db.password)}`;
+    const tpl = secretTemplates(env, `${SERVICE_NAMES.pgbouncer}.${env.namespace}.svc.cluster.local`);
 
     const specs: ExternalSecretSpec[] = [
       {
         name: K8S_SECRETS.metadata.name,
         extract: [sm.metadataDb],
-        template: {
-          [K8S_SECRETS.metadata.keys.sqlAlchemyConn]: `postgresql+psycopg2://${userInfo}@${pgbouncerHost}/${DATABASES.metadata}`,
-          [K8S_SECRETS.metadata.keys.resultBackend]: `db+postgresql://${userInfo}@${pgbouncerHost}/${DATABASES.resultBackend}`,
-          [K8S_SECRETS.metadata.keys.kedaConn]: `postgresql://${userInfo}@${pgbouncerHost}/${DATABASES.metadata}?sslmode=disable`,
-        },
+        template: tpl.metadata,
       },
       {
         name: K8S_SECRETS.broker.name,
         extract: [sm.broker],
-        template: {
-          // ElastiCache with in-transit encryption: rediss:// and verified certificates.
-          [K8S_SECRETS.broker.keys.brokerUrl]: `rediss://:${q(SECRET_KEYS.broker.authToken)}@${t(SECRET_KEYS.broker.host)}:${t(SECRET_KEYS.broker.port)}/0?ssl_cert_reqs=required`,
-        },
+        template: tpl.broker,
       },
       {
         name: K8S_SECRETS.core.name,
@@ -88,11 +115,7 @@ export class AirflowExternalSecrets extends Construct {
       {
         name: K8S_SECRETS.pgbouncer.name,
         extract: [sm.metadataDb],
-        template: {
-          [K8S_SECRETS.pgbouncer.keys.userlist]: pgbouncerUserlistLine(t(db.username), t(db.password)),
-          [K8S_SECRETS.pgbouncer.keys.databases]: pgbouncerDatabasesIni(env, { host: t(db.host), port: t(db.port), dbname: t(db.dbname), user: t(db.username) }),
-          [K8S_SECRETS.pgbouncer.keys.exporterUrl]: `postgresql://${userInfo}@127.0.0.1:${env.pgbouncer.port}/pgbouncer?sslmode=disable`,
-        },
+        template: tpl.pgbouncer,
       },
     ];
     if (env.dags.auth !== 'none') {

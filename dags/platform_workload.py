@@ -1,0 +1,38 @@
+"""Synthetic workload for benchmarks and fault tests: `tasks` mapped tasks that each run `seconds`.
+Trigger with conf, e.g. {"tasks": 25, "seconds": 0}."""
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Param, dag, task
+
+DEFAULT_ARGS = {"owner": "platform", "retries": 3, "retry_delay": timedelta(seconds=5)}
+
+
+@dag(
+    dag_id="platform_workload",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=DEFAULT_ARGS,
+    max_active_runs=64,
+    params={"tasks": Param(25, type="integer", minimum=1, maximum=1024), "seconds": Param(0, type="number", minimum=0)},
+    tags=["benchmark", "platform"],
+    doc_md=__doc__,
+)
+def platform_workload():
+    @task
+    def plan(params=None) -> list[int]:
+        return list(range(int(params["tasks"])))
+
+    @task(max_active_tis_per_dagrun=1024)
+    def work(index: int, params=None) -> int:
+        time.sleep(float(params["seconds"]))
+        return index
+
+    work.expand(index=plan())
+
+
+platform_workload()

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what the local runner needs; each step is a no-op when already satisfied, so re-runs take about a second.
+#   Debian: postgresql, pgbouncer, redis-server (servers run as our own processes, not the system services), chromium (UI test).
+#   Python: a venv with Apache Airflow and its providers from requirements/airflow.lock (exact pins and hashes, uv pip sync).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+debs=(postgresql pgbouncer redis-server chromium git)
+missing=()
+for p in "${debs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "==> apt-get install ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then echo "local/install.sh: need root to apt-get install ${missing[*]}" >&2; exit 1; fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# uv resolves nothing here: it installs exactly the locked set, verifying every hash.
+uv_venv=.cache/uv
+uv_version=0.13.9
+if [ ! -x "$uv_venv/bin/uv" ] || [ "$("$uv_venv/bin/uv" --version | cut -d' ' -f2)" != "$uv_version" ]; then
+  echo "==> installing uv $uv_version"
+  rm -rf "$uv_venv"
+  python3 -m venv "$uv_venv"
+  "$uv_venv/bin/pip" install --quiet --disable-pip-version-check "uv==$uv_version"
+fi
+
+venv=.venv/airflow
+stamp="$venv/.lock-sha256"
+want=$(sha256sum requirements/airflow.lock | cut -d' ' -f1)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then exit 0; fi
+echo "==> installing Airflow from requirements/airflow.lock into $venv"
+rm -rf "$venv"
+"$uv_venv/bin/uv" venv --quiet --python "$(command -v python3)" "$venv"
+VIRTUAL_ENV="$venv" "$uv_venv/bin/uv" pip sync --quiet --require-hashes requirements/airflow.lock
+echo "$want" > "$stamp"

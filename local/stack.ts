@@ -1,0 +1,436 @@
+import { execFile, execFileSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import type { EnvironmentConfig } from '../manifests-src/config';
+import { DATABASES, K8S_SECRETS } from '../manifests-src/config';
+import { airflowCommands } from '../manifests-src/airflow/airflow-settings';
+import { ADMIN_PASSWORD_ENV, bootstrapScript } from '../manifests-src/airflow/bootstrap';
+import { API_SERVER_HEALTH_PATH } from '../manifests-src/airflow/api-server';
+import { pgbouncerIni } from '../manifests-src/platform/pgbouncer-config';
+import { ManagedProcess } from './managed-process';
+import { allocatePorts, LOOPBACK, portInUse } from './ports';
+import { publishDags } from './dag-repo';
+import { LOCAL_PORT_NAMES, localAirflowEnv, localSecretValues, withLocalPorts, type LocalPaths, type LocalPorts, type LocalSecrets } from './settings';
+
+const run = promisify(execFile);
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+export const VENV_BIN = path.join(PROJECT_ROOT, '.venv', 'airflow', 'bin');
+const PG_BIN = '/usr/lib/postgresql/15/bin';
+/** PostgreSQL and PgBouncer refuse to run as root. */
+const SERVER_USER = 'postgres';
+
+export interface LocalStackOptions {
+  readonly env: EnvironmentConfig;
+  /** State folder (PostgreSQL cluster, logs, secrets); reused across runs. */
+  readonly stateDir?: string;
+  /** Celery workers to start (KEDA would pick this number in the cluster). */
+  readonly workers?: number;
+  /** Schedulers to start; two prove HA. */
+  readonly schedulers?: number;
+  /** DAG source folder published to the local DAG repository. */
+  readonly dagsDir?: string;
+  /** Fixed port for the UI; other ports are picked free. */
+  readonly apiServerPort?: number;
+  /** Worker warm-shutdown grace on stop (the pod's terminationGracePeriodSeconds, capped for local use). */
+  readonly workerGraceMs?: number;
+  /** Extra AIRFLOW__* settings for experiments (benchmarks compare against stock settings this way). */
+  readonly airflowOverrides?: Record<string, string>;
+  /** When false the Airflow processes reach PostgreSQL directly instead of through PgBouncer (benchmark baseline only). */
+  readonly viaPgBouncer?: boolean;
+  readonly onEvent?: (line: string) => void;
+}
+
+export type ComponentName = string; // 'postgres' | 'pgbouncer' | 'redis' | 'api-server' | 'scheduler-1' | 'worker-1' | ...
+
+/** Required programs, checked before anything starts so a missing one is a clear message, not a crash. */
+const REQUIRED = [
+  [path.join(PG_BIN, 'postgres'), 'Debian package postgresql'],
+  ['/usr/sbin/pgbouncer', 'Debian package pgbouncer'],
+  ['/usr/bin/redis-server', 'Debian package redis-server'],
+  [path.join(VENV_BIN, 'airflow'), 'the Airflow venv from requirements/airflow.lock'],
+] as const;
+
+export function missingDependencies(): string[] {
+  return REQUIRED.filter(([p]) => !fs.existsSync(p)).map(([p, what]) => `${p} (${what})`);
+}
+
+/**
+ * Airflow as dist/ defines it, as real processes on loopback: PostgreSQL, PgBouncer, Redis (TLS + AUTH),
+ * api-server, HA schedulers, dag-processor, triggerer and Celery workers.
+ */
+export class LocalStack {
+  readonly env: EnvironmentConfig;
+  readonly paths: LocalPaths;
+  ports!: LocalPorts;
+  secrets!: LocalSecrets;
+  readonly processes = new Map<ComponentName, ManagedProcess>();
+  private readonly workerPorts = new Map<ComponentName, number>();
+  private stopping = false;
+
+  constructor(readonly opts: LocalStackOptions) {
+    const state = path.resolve(opts.stateDir ?? path.join(PROJECT_ROOT, '.state', 'local', opts.env.name));
+    this.env = opts.env;
+    this.paths = {
+      state,
+      airflowHome: path.join(state, 'airflow'),
+      logs: path.join(state, 'airflow', 'logs'),
+      dagRepo: path.join(state, 'dags.git'),
+      caCert: path.join(state, 'tls', 'ca.pem'),
+    };
+  }
+
+  private log(line: string): void {
+    this.opts.onEvent?.(line);
+  }
+
+  get apiUrl(): string {
+    return `http://${LOOPBACK}:${this.ports.apiServer}`;
+  }
+
+  get adminUser(): string {
+    return this.env.airflow.adminUsername;
+  }
+
+  /** Brings everything up; throws with a clear message if a dependency or a port is missing. */
+  async start(): Promise<void> {
+    const missing = missingDependencies();
+    if (missing.length) throw new Error(`missing dependencies:\n  ${missing.join('\n  ')}\nrun: bash local/install.sh`);
+    fs.mkdirSync(this.paths.airflowHome, { recursive: true });
+    fs.mkdirSync(this.paths.logs, { recursive: true });
+    fs.mkdirSync(path.join(this.paths.state, 'run'), { recursive: true });
+    this.killLeftovers();
+    for (const f of fs.readdirSync(path.join(this.paths.state, 'run'))) if (f.endsWith('.log')) fs.rmSync(path.join(this.paths.state, 'run', f));
+    this.ports = await allocatePorts(LOCAL_PORT_NAMES, this.opts.apiServerPort ? { apiServer: this.opts.apiServerPort } : {});
+    this.secrets = this.loadOrCreateSecrets();
+    this.makeTlsMaterial();
+
+    await this.startPostgres();
+    await this.startPgBouncer();
+    await this.startRedis();
+    const commit = publishDags(this.opts.dagsDir ?? path.join(PROJECT_ROOT, 'dags'), this.paths.dagRepo, this.env);
+    this.log(`dags: published ${commit.slice(0, 12)} to the local DAG repository (${this.env.dags.branch}:${this.env.dags.subPath})`);
+    await this.bootstrap();
+    await this.startAirflow();
+    this.writePidFile();
+  }
+
+  // ---------- servers ----------
+
+  private loadOrCreateSecrets(): LocalSecrets {
+    const file = path.join(this.paths.state, 'secrets.json');
+    if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as LocalSecrets;
+    const hex = (n: number) => crypto.randomBytes(n).toString('hex');
+    const s: LocalSecrets = {
+      dbUser: 'airflow',
+      dbPassword: hex(16),
+      redisAuthToken: hex(24),
+      fernetKey: crypto.randomBytes(32).toString('base64url') + '=',
+      apiSecretKey: hex(32),
+      jwtSecret: hex(32),
+      adminPassword: hex(12),
+    };
+    fs.writeFileSync(file, JSON.stringify(s, null, 2), { mode: 0o600 });
+    return s;
+  }
+
+  /** A local CA and a server certificate for 127.0.0.1, so the broker URL keeps rediss:// with verification. */
+  private makeTlsMaterial(): void {
+    const dir = path.dirname(this.paths.caCert);
+    if (fs.existsSync(path.join(dir, 'server.pem'))) return;
+    fs.mkdirSync(dir, { recursive: true });
+    const o = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+    o(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=airflow-eks local CA', '-keyout', 'ca-key.pem', '-out', 'ca.pem']);
+    o(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${LOOPBACK}`, '-keyout', 'server-key.pem', '-out', 'server.csr']);
+    fs.writeFileSync(path.join(dir, 'san.ext'), `subjectAltName=IP:${LOOPBACK},DNS:localhost\n`);
+    o(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-days', '3650', '-extfile', 'san.ext', '-out', 'server.pem']);
+  }
+
+  private chownToServerUser(p: string): void {
+    execFileSync('chown', ['-R', `${SERVER_USER}:${SERVER_USER}`, p]);
+  }
+
+  private spawn(name: ComponentName, command: string, args: string[], env: NodeJS.ProcessEnv, runAsUser?: string): ManagedProcess {
+    const p = new ManagedProcess({ name, command, args, env, cwd: this.paths.state, runAsUser, logFile: path.join(this.paths.state, 'run', `${name}.log`) });
+    p.start();
+    this.processes.set(name, p);
+    this.log(`[${name}] started pid ${p.pid}`);
+    void p.waitExit(2 ** 31 - 1).then((code) => {
+      if (!p.expectedExit && !this.stopping) this.log(`[${name}] EXITED unexpectedly with code ${code}; log: ${p.opts.logFile}`);
+    });
+    return p;
+  }
+
+  get pgDataDir(): string {
+    return path.join(this.paths.state, 'postgres');
+  }
+
+  private async startPostgres(): Promise<void> {
+    const data = this.pgDataDir;
+    if (!fs.existsSync(path.join(data, 'PG_VERSION'))) {
+      fs.mkdirSync(data, { recursive: true });
+      const pw = path.join(this.paths.state, 'run', 'pgpass.tmp');
+      fs.writeFileSync(pw, this.secrets.dbPassword);
+      this.chownToServerUser(data);
+      this.chownToServerUser(pw);
+      execFileSync('runuser', ['-u', SERVER_USER, '--', path.join(PG_BIN, 'initdb'), '-D', data, '-U', this.secrets.dbUser, '--pwfile', pw, '--auth', 'scram-sha-256', '-E', 'UTF8'], { stdio: 'pipe' });
+      fs.rmSync(pw);
+    }
+    const sock = path.join(this.paths.state, 'run', 'pgsock');
+    fs.mkdirSync(sock, { recursive: true });
+    this.chownToServerUser(sock);
+    this.chownToServerUser(path.join(this.paths.state, 'run'));
+    this.spawn('postgres', path.join(PG_BIN, 'postgres'), ['-D', data, '-p', String(this.ports.postgres), '-k', sock, '-c', `listen_addresses=${LOOPBACK}`, '-c', 'max_connections=300', '-c', 'fsync=off'], process.env, SERVER_USER);
+    await this.waitFor('postgres', () => portInUse(this.ports.postgres), 60_000);
+    await this.waitFor('postgres accepting queries', async () => (await this.psqlDirect('postgres', 'SELECT 1').catch(() => '')) === '1', 60_000);
+    const exists = await this.psqlDirect('postgres', `SELECT 1 FROM pg_database WHERE datname = '${DATABASES.metadata}'`);
+    if (exists !== '1') await this.psqlDirect('postgres', `CREATE DATABASE ${DATABASES.metadata}`);
+  }
+
+  private async startPgBouncer(): Promise<void> {
+    const dir = path.join(this.paths.state, 'pgbouncer');
+    fs.mkdirSync(dir, { recursive: true });
+    const local = withLocalPorts(this.env, this.ports);
+    const values = localSecretValues(local, this.ports, this.secrets)[K8S_SECRETS.pgbouncer.name];
+    const auth = path.join(dir, 'userlist.txt');
+    const dbs = path.join(dir, 'databases.ini');
+    fs.writeFileSync(auth, values[K8S_SECRETS.pgbouncer.keys.userlist], { mode: 0o600 });
+    fs.writeFileSync(dbs, values[K8S_SECRETS.pgbouncer.keys.databases], { mode: 0o600 });
+    // Loopback PostgreSQL has no TLS; every other pool and auth setting is the one dist/ ships.
+    fs.writeFileSync(path.join(dir, 'pgbouncer.ini'), pgbouncerIni(local, { listenAddr: LOOPBACK, authFile: auth, databasesFile: dbs, serverTlsSslmode: 'disable', unixSocketDir: '' }));
+    this.chownToServerUser(dir);
+    this.spawn('pgbouncer', '/usr/sbin/pgbouncer', [path.join(dir, 'pgbouncer.ini')], process.env, SERVER_USER);
+    await this.waitFor('pgbouncer', () => portInUse(this.ports.pgbouncer), 30_000);
+  }
+
+  private async startRedis(): Promise<void> {
+    const dir = path.join(this.paths.state, 'redis');
+    fs.mkdirSync(dir, { recursive: true });
+    const tls = path.dirname(this.paths.caCert);
+    // appendonly: the broker keeps its queue across a restart, as an ElastiCache Multi-AZ replica does on failover.
+    this.spawn('redis', '/usr/bin/redis-server', [
+      '--bind', LOOPBACK, '--port', '0', '--tls-port', String(this.ports.redis),
+      '--tls-cert-file', path.join(tls, 'server.pem'), '--tls-key-file', path.join(tls, 'server-key.pem'),
+      '--tls-ca-cert-file', this.paths.caCert, '--tls-auth-clients', 'no',
+      '--requirepass', this.secrets.redisAuthToken, '--dir', dir, '--save', '', '--appendonly', 'yes', '--daemonize', 'no',
+    ], process.env);
+    await this.waitFor('redis', () => portInUse(this.ports.redis), 30_000);
+  }
+
+  async restartServer(name: 'postgres' | 'pgbouncer' | 'redis'): Promise<void> {
+    await this.processes.get(name)?.stop(30_000);
+    if (name === 'postgres') await this.startPostgres();
+    if (name === 'pgbouncer') await this.startPgBouncer();
+    if (name === 'redis') await this.startRedis();
+    this.writePidFile();
+  }
+
+  // ---------- Airflow ----------
+
+  airflowEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    const e = localAirflowEnv(this.env, this.ports, this.paths, this.secrets, { ...(this.opts.airflowOverrides ?? {}), ...extra });
+    if (this.opts.viaPgBouncer === false) {
+      const direct = `postgresql+psycopg2://${this.secrets.dbUser}:${this.secrets.dbPassword}@${LOOPBACK}:${this.ports.postgres}/${DATABASES.metadata}`;
+      e.AIRFLOW__DATABASE__SQL_ALCHEMY_CONN = direct;
+      e.AIRFLOW__CELERY__RESULT_BACKEND = `db+${direct.replace('+psycopg2', '')}`;
+    }
+    return { PATH: `${VENV_BIN}:${process.env.PATH}`, HOME: this.paths.airflowHome, LANG: 'C.UTF-8', ...e };
+  }
+
+  /** Runs an Airflow CLI command with the stack's settings. */
+  async airflow(args: string[], timeoutMs = 120_000): Promise<string> {
+    const { stdout } = await run(path.join(VENV_BIN, 'airflow'), args, { env: this.airflowEnv(), cwd: this.paths.state, timeout: timeoutMs, maxBuffer: 64 << 20 });
+    return stdout;
+  }
+
+  /** What the Argo CD PreSync Job runs: migrate, first admin from the secret, pools. */
+  private async bootstrap(): Promise<void> {
+    const started = Date.now();
+    await run('bash', ['-c', bootstrapScript(this.env)], {
+      env: { ...this.airflowEnv(), [ADMIN_PASSWORD_ENV]: this.secrets.adminPassword },
+      cwd: this.paths.state,
+      timeout: 600_000,
+      maxBuffer: 64 << 20,
+    }).catch((e: { stderr?: string; message: string }) => {
+      throw new Error(`bootstrap (db migrate, admin user, pools) failed: ${e.stderr?.slice(-2000) ?? e.message}`);
+    });
+    this.log(`bootstrap: migrated, admin user and pools set in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+
+  private commands() {
+    return airflowCommands(this.env);
+  }
+
+  startApiServer(): ManagedProcess {
+    const cmd = [...this.commands().apiServer];
+    cmd[cmd.indexOf('--port') + 1] = String(this.ports.apiServer);
+    return this.spawnAirflow('api-server', cmd, {});
+  }
+
+  startScheduler(i: number): ManagedProcess {
+    return this.spawnAirflow(`scheduler-${i}`, [...this.commands().scheduler], {
+      // Each scheduler has its own health server; in the cluster each pod has its own IP.
+      AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT: '0',
+      AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK: 'False',
+    });
+  }
+
+  startDagProcessor(): ManagedProcess {
+    return this.spawnAirflow('dag-processor', [...this.commands().dagProcessor], {});
+  }
+
+  startTriggerer(): ManagedProcess {
+    return this.spawnAirflow('triggerer', [...this.commands().triggerer], {});
+  }
+
+  async startWorker(i: number): Promise<ManagedProcess> {
+    const name = `worker-${i}`;
+    let port = this.workerPorts.get(name);
+    if (port === undefined) {
+      port = (await allocatePorts(['log'] as const)).log;
+      this.workerPorts.set(name, port);
+    }
+    const cmd = [...this.commands().worker, '--celery-hostname', `${name}@%h`];
+    return this.spawnAirflow(name, cmd, { AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT: String(port) });
+  }
+
+  private spawnAirflow(name: ComponentName, cmd: string[], extra: Record<string, string>): ManagedProcess {
+    const [bin, ...args] = cmd;
+    return this.spawn(name, path.join(VENV_BIN, bin), args, this.airflowEnv(extra));
+  }
+
+  get workerCount(): number {
+    return this.opts.workers ?? 2;
+  }
+
+  private async startAirflow(): Promise<void> {
+    this.startApiServer();
+    for (let i = 1; i <= (this.opts.schedulers ?? 2); i++) this.startScheduler(i);
+    this.startDagProcessor();
+    this.startTriggerer();
+    for (let i = 1; i <= this.workerCount; i++) await this.startWorker(i);
+    await this.waitHealthy(240_000);
+  }
+
+  /** The api-server's own health endpoint: metadatabase, scheduler, triggerer and dag-processor heartbeats. */
+  async health(): Promise<Record<string, { status?: string | null }> | undefined> {
+    try {
+      const r = await fetch(`${this.apiUrl}${API_SERVER_HEALTH_PATH}`);
+      if (!r.ok) return undefined;
+      return (await r.json()) as Record<string, { status?: string | null }>;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async waitHealthy(timeoutMs: number): Promise<void> {
+    const parts = ['metadatabase', 'scheduler', 'triggerer', 'dag_processor'];
+    await this.waitFor('airflow healthy (api-server, scheduler, triggerer, dag-processor)', async () => {
+      const h = await this.health();
+      return !!h && parts.every((p) => h[p]?.status === 'healthy');
+    }, timeoutMs);
+  }
+
+  // ---------- clients ----------
+
+  private token?: string;
+
+  /** JWT from the auth manager's token endpoint, as any API client gets one. */
+  async apiToken(username = this.adminUser, password = this.secrets.adminPassword): Promise<string> {
+    const r = await fetch(`${this.apiUrl}/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    if (r.status !== 200 && r.status !== 201) throw new Error(`login as ${username} failed: HTTP ${r.status} ${await r.text()}`);
+    return ((await r.json()) as { access_token: string }).access_token;
+  }
+
+  async api<T = unknown>(method: string, p: string, body?: unknown): Promise<T> {
+    this.token ??= await this.apiToken();
+    const r = await fetch(`${this.apiUrl}${p}`, {
+      method,
+      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    if (!r.ok) throw new Error(`${method} ${p}: HTTP ${r.status} ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** psql straight to PostgreSQL (not through PgBouncer): for assertions about the server itself. */
+  async psqlDirect(db: string, sql: string): Promise<string> {
+    const { stdout } = await run('psql', ['-h', LOOPBACK, '-p', String(this.ports.postgres), '-U', this.secrets.dbUser, '-d', db, '-XAtqc', sql], {
+      env: { ...process.env, PGPASSWORD: this.secrets.dbPassword, PGCONNECT_TIMEOUT: '5' },
+      timeout: 60_000,
+    });
+    return stdout.trim();
+  }
+
+  /** psql through PgBouncer, the way every component reaches the database. */
+  async psqlViaPgBouncer(db: string, sql: string): Promise<string> {
+    const { stdout } = await run('psql', ['-h', LOOPBACK, '-p', String(this.ports.pgbouncer), '-U', this.secrets.dbUser, '-d', db, '-XAtqc', sql], {
+      env: { ...process.env, PGPASSWORD: this.secrets.dbPassword, PGCONNECT_TIMEOUT: '5' },
+      timeout: 60_000,
+    });
+    return stdout.trim();
+  }
+
+  // ---------- lifecycle ----------
+
+  async waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, intervalMs = 500): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (await check()) return;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}; logs in ${path.join(this.paths.state, 'run')}`);
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  }
+
+  /** Pids of every process group we started, so a later run can clean up after a crashed runner. */
+  private writePidFile(): void {
+    const pids = Object.fromEntries([...this.processes].filter(([, p]) => p.running).map(([n, p]) => [n, p.pid]));
+    fs.writeFileSync(path.join(this.paths.state, 'run', 'pids.json'), JSON.stringify(pids));
+  }
+
+  private killLeftovers(): void {
+    const file = path.join(this.paths.state, 'run', 'pids.json');
+    if (!fs.existsSync(file)) return;
+    for (const [name, pid] of Object.entries(JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, number>)) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+        this.log(`[${name}] killed a leftover process group ${pid} from an earlier run`);
+      } catch {
+        /* gone */
+      }
+    }
+    fs.rmSync(file);
+  }
+
+  /** Stops Airflow first (workers get their warm shutdown), then the servers. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const grace = this.opts.workerGraceMs ?? 60_000;
+    const airflow = [...this.processes].filter(([n]) => !['postgres', 'pgbouncer', 'redis'].includes(n));
+    await Promise.all(airflow.map(([n, p]) => p.stop(n.startsWith('worker') ? grace : 30_000)));
+    for (const n of ['redis', 'pgbouncer', 'postgres']) await this.processes.get(n)?.stop(30_000);
+    const file = path.join(this.paths.state, 'run', 'pids.json');
+    if (fs.existsSync(file)) fs.rmSync(file);
+    this.log('stopped: every process of the local stack has exited');
+  }
+
+  /** Pids still alive in any of our process groups (empty after a clean stop). */
+  leftoverPids(): number[] {
+    const groups = new Set([...this.processes.values()].map((p) => p.pid).filter((x): x is number => x !== undefined));
+    const out: number[] = [];
+    for (const d of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (groups.has(Number(fields[2])) && fields[0] !== 'Z') out.push(Number(d));
+      } catch {
+        /* exited meanwhile */
+      }
+    }
+    return out;
+  }
+}
