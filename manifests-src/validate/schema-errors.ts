@@ -16,28 +16,28 @@ export interface FieldProblem {
 }
 
 /**
- * Turns ajv errors into one readable line per field. Branch errors of an anyOf/oneOf (e.g. int-or-string)
- * are folded into the union's own error: "must be integer or string".
+ * Turns ajv errors into one readable line per field. The branches of an anyOf/oneOf (int-or-string,
+ * quantity) fail in their own compiled functions at the same path; they are folded into the union's
+ * line: "must be integer or string".
  */
 export function describeSchemaErrors(errors: readonly AjvError[], data: unknown): FieldProblem[] {
-  const unions = new Set(errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').map((e) => e.instancePath));
-  const isBranch = (e: AjvError) => unions.has(e.instancePath) && /\/(anyOf|oneOf)\/\d+\//.test(e.schemaPath);
+  const isUnion = (e: AjvError) => e.keyword === 'anyOf' || e.keyword === 'oneOf';
+  const unions = new Set(errors.filter(isUnion).map((e) => e.instancePath));
   const out: FieldProblem[] = [];
   for (const e of errors) {
-    if (isBranch(e)) continue;
+    if (unions.has(e.instancePath) && !isUnion(e) && e.keyword !== 'required') continue; // a branch: folded below
     const segments = pointerSegments(e.instancePath, data);
     if (e.keyword === 'required') {
       out.push({ path: formatPath([...segments, String(e.params.missingProperty)]), message: 'required field missing' });
       continue;
     }
-    const value = valueAt(data, segments);
-    const types = e.keyword === 'anyOf' || e.keyword === 'oneOf' ? branchTypes(errors, e.instancePath) : [];
-    out.push({ path: formatPath(segments), message: messageFor(e, value, types) });
+    const branches = isUnion(e) ? branchDescriptions(errors, e.instancePath) : [];
+    out.push({ path: formatPath(segments), message: messageFor(e, valueAt(data, segments), branches) });
   }
   return dedupe(out);
 }
 
-function messageFor(e: AjvError, value: unknown, unionTypes: string[]): string {
+function messageFor(e: AjvError, value: unknown, branches: readonly string[]): string {
   const got = `got ${show(value)}`;
   switch (e.keyword) {
     case 'type':
@@ -52,15 +52,19 @@ function messageFor(e: AjvError, value: unknown, unionTypes: string[]): string {
       return `must match ${String(e.params.pattern)}; ${got}`;
     case 'anyOf':
     case 'oneOf':
-      return unionTypes.length > 0 ? `must be ${unionTypes.join(' or ')}, ${got}` : `${e.message ?? 'matches no allowed schema'}; ${got}`;
+      return branches.length > 0 ? `must be ${branches.join(' or ')}, ${got}` : `${e.message ?? 'matches no allowed schema'}; ${got}`;
     default:
       return e.message ?? `${e.keyword} ${JSON.stringify(e.params)}`;
   }
 }
 
-function branchTypes(errors: readonly AjvError[], instancePath: string): string[] {
-  const types = errors.filter((e) => e.instancePath === instancePath && e.keyword === 'type' && /\/(anyOf|oneOf)\/\d+\//.test(e.schemaPath));
-  return [...new Set(types.map((e) => String(e.params.type)))];
+/** What each failed branch of a union wanted: a type, or a format such as quantity. */
+function branchDescriptions(errors: readonly AjvError[], instancePath: string): string[] {
+  const wanted = errors
+    .filter((e) => e.instancePath === instancePath)
+    .map((e) => (e.keyword === 'type' ? String(e.params.type) : e.keyword === 'format' ? `a valid ${String(e.params.format)}` : undefined))
+    .filter((d): d is string => d !== undefined);
+  return [...new Set(wanted)];
 }
 
 function show(value: unknown): string {
