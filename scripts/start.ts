@@ -1,8 +1,8 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { ConfigError, environmentsFromArgs } from '../manifests-src/config';
-import { renderDist } from '../manifests-src/synth';
+import { ARGOCD_DIR, DIST_DIR } from '../manifests-src/gitops';
 import { replaceDirAtomically } from '../manifests-src/write-atomic';
+import { formatPreview } from './preview/object-diff';
+import { previewChanges, renderTrees } from './preview/preview';
 import { componentSummary } from './summary';
 
 /**
@@ -13,39 +13,19 @@ function section(title: string): void {
   console.log(`\n== ${title} ${'='.repeat(Math.max(0, 70 - title.length))}`);
 }
 
-function readDir(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  if (!fs.existsSync(dir)) return out;
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out.set(path.relative(dir, p), fs.readFileSync(p, 'utf8'));
-    }
-  };
-  walk(dir);
-  return out;
-}
-
 async function main(): Promise<number> {
   const envs = environmentsFromArgs();
   section('Configuration');
   console.log(componentSummary(envs));
 
-  const files = renderDist(envs);
-  section('Preview against the committed dist/');
-  const committed = readDir('dist');
-  const added = [...files.keys()].filter((f) => !committed.has(f));
-  const removed = [...committed.keys()].filter((f) => !files.has(f));
-  const changed = [...files.keys()].filter((f) => committed.has(f) && committed.get(f) !== files.get(f));
-  for (const f of added) console.log(`  + ${f}`);
-  for (const f of changed) console.log(`  ~ ${f}`);
-  for (const f of removed) console.log(`  - ${f}`);
-  console.log(`  ${added.length} added, ${changed.length} changed, ${removed.length} removed files`);
+  const trees = renderTrees(envs);
+  section('Preview against the committed dist/ and argocd/ (objects)');
+  console.log(formatPreview(previewChanges(envs, { rendered: trees })));
 
-  replaceDirAtomically('dist', files);
+  replaceDirAtomically(DIST_DIR, trees.dist);
+  replaceDirAtomically(ARGOCD_DIR, trees.argocd);
   section('Synth');
-  console.log(`  wrote ${files.size} files to dist/`);
+  console.log(`  wrote ${trees.dist.size} files to ${DIST_DIR}/ and ${trees.argocd.size} to ${ARGOCD_DIR}/`);
   return 0;
 }
 
