@@ -1,0 +1,81 @@
+import { CfnOutput, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { dagRepoUrl, secretsManagerNames, type EnvironmentConfig } from '../../manifests-src/config';
+import { AirflowAccess } from './airflow-access';
+import { AirflowSecrets } from './airflow-secrets';
+import { AlbController } from './alb-controller';
+import { ArgoCd } from './argocd';
+import { Broker } from './broker';
+import { AirflowCluster } from './cluster';
+import { DagRepo, wantsDagRepo } from './dag-repo';
+import { ExternalSecrets } from './external-secrets';
+import { Karpenter } from './karpenter';
+import { Keda } from './keda';
+import { MetadataDb } from './metadata-db';
+import { acknowledgeFindings, type AcknowledgedCounts } from './nag-suppressions';
+import { Network } from './network';
+import { Observability } from './observability';
+import { Registries } from './registries';
+import { Reloader } from './reloader';
+import { SharedStorage } from './shared-storage';
+
+export interface AirflowEksStackProps extends Omit<StackProps, 'env'> {
+  /** The environment, as loaded and checked by `loadInfraEnvironments`. */
+  readonly config: EnvironmentConfig;
+}
+
+/** Stack name of an environment (what `cdk deploy` and deploy.sh take). */
+export function stackName(env: Pick<EnvironmentConfig, 'name'>): string {
+  return `airflow-eks-${env.name}`;
+}
+
+/**
+ * Everything AWS-side one environment needs before Argo CD can sync dist/<env>/: network, EKS and its
+ * add-ons, the metadata DB, the broker, secrets, storage, registries, the DAG repository and monitoring.
+ */
+export class AirflowEksStack extends Stack {
+  /** cdk-nag findings acknowledged by the table in nag-suppressions.ts, per rule. */
+  readonly acknowledgedFindings: AcknowledgedCounts;
+
+  constructor(scope: Construct, id: string, props: AirflowEksStackProps) {
+    const { config: env, ...rest } = props;
+    super(scope, id, { ...rest, env: { account: env.aws.account, region: env.aws.region }, description: `Airflow on EKS: ${env.name}` });
+    Tags.of(this).add('airflow-eks/environment', env.name);
+
+    const dataKey = new kms.Key(this, 'DataKey', { enableKeyRotation: true, description: `${env.cluster.name} data at rest (Aurora, cache, EFS, secrets)`, removalPolicy: RemovalPolicy.RETAIN });
+    const network = new Network(this, 'Network', { env });
+    const { vpc, privateSubnets } = network;
+    const eks = new AirflowCluster(this, 'Eks', { env, vpc, privateSubnets });
+    const cluster = eks.cluster;
+    const nodeGroups = [cluster.clusterSecurityGroup];
+
+    const db = new MetadataDb(this, 'MetadataDb', { env, vpc, subnets: privateSubnets, encryptionKey: dataKey, clientSecurityGroups: nodeGroups });
+    const broker = new Broker(this, 'Broker', { env, vpc, subnets: privateSubnets, encryptionKey: dataKey, clientSecurityGroups: nodeGroups });
+    const airflowSecrets = new AirflowSecrets(this, 'AirflowSecrets', { env, encryptionKey: dataKey });
+    new SharedStorage(this, 'SharedStorage', { env, vpc, subnets: privateSubnets, encryptionKey: dataKey, clientSecurityGroups: nodeGroups });
+    new Registries(this, 'Registries', { env });
+    if (wantsDagRepo(env)) new DagRepo(this, 'DagRepo', { env });
+    const observability = new Observability(this, 'Observability', { env, database: db.cluster, broker: broker.replicationGroup });
+    new AirflowAccess(this, 'Access', { env, cluster, secrets: [db.secret, broker.secret, airflowSecrets.secret], logGroups: observability.logGroups });
+
+    // Controllers first (Karpenter, ALB, External Secrets, KEDA, Reloader), then Argo CD which syncs the rest.
+    const addOns = [
+      new Karpenter(this, 'Karpenter', { env, cluster }).release,
+      new AlbController(this, 'AlbController', { env, cluster, vpc }).release,
+      new ExternalSecrets(this, 'ExternalSecrets', { env, cluster }).release,
+      new Keda(this, 'Keda', { env, cluster }).release,
+      new Reloader(this, 'Reloader', { env, cluster }).release,
+    ];
+    for (const a of addOns) a.node.addDependency(eks.nodegroup);
+    const argocd = new ArgoCd(this, 'ArgoCd', { env, cluster });
+    argocd.release.node.addDependency(...addOns);
+
+    new CfnOutput(this, 'ClusterName', { value: cluster.clusterName });
+    new CfnOutput(this, 'DagRepositoryUrl', { value: dagRepoUrl(env) });
+    new CfnOutput(this, 'GitSecretName', { value: secretsManagerNames(env).git, description: 'Create this secret (DAG repository credentials) before the first sync' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: observability.topic.topicArn });
+
+    this.acknowledgedFindings = acknowledgeFindings(this);
+  }
+}

@@ -1,0 +1,50 @@
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../../manifests-src/config';
+import { CHARTS, imageRepository } from './charts';
+import { HelmAddOn, onSystemNodes } from './helm-addon';
+
+export interface ArgoCdProps {
+  readonly env: EnvironmentConfig;
+  readonly cluster: eks.ICluster;
+}
+
+/** Folder of this repository holding each environment's app of apps. */
+export const ARGOCD_APPS_PATH = 'argocd';
+
+/** Pure: Argo CD chart values (no Dex: UI access is through port-forward or SSO configured later). */
+export function argoCdValues(env: EnvironmentConfig): Record<string, unknown> {
+  const [argocd, redis] = CHARTS.argocd.images.map((i) => imageRepository(env, i));
+  return {
+    global: { image: { repository: argocd }, ...onSystemNodes },
+    dex: { enabled: false },
+    redis: { image: { repository: redis } },
+    configs: { params: { 'server.insecure': false } },
+  };
+}
+
+/** Pure: the root Application that syncs `argocd/<env>/` of this repository (which points at dist/<env>/*). */
+export function rootApplication(env: EnvironmentConfig): Record<string, unknown> {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name: `airflow-eks-${env.name}`, namespace: CHARTS.argocd.namespace, finalizers: ['resources-finalizer.argocd.argoproj.io'] },
+    spec: {
+      project: 'default',
+      source: { repoURL: env.gitops.repoUrl, targetRevision: env.gitops.targetRevision, path: `${ARGOCD_APPS_PATH}/${env.name}` },
+      destination: { server: 'https://kubernetes.default.svc', namespace: CHARTS.argocd.namespace },
+      syncPolicy: { automated: { prune: true, selfHeal: true }, retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } } },
+    },
+  };
+}
+
+/** Argo CD and the one Application CDK creates; everything else in the cluster comes from git. */
+export class ArgoCd extends Construct {
+  readonly release: HelmAddOn;
+  constructor(scope: Construct, id: string, props: ArgoCdProps) {
+    super(scope, id);
+    this.release = new HelmAddOn(this, 'Chart', { env: props.env, cluster: props.cluster, chart: 'argocd', values: argoCdValues(props.env) });
+    const root = props.cluster.addManifest('RootApplication', rootApplication(props.env));
+    root.node.addDependency(this.release);
+  }
+}

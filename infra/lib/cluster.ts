@@ -1,0 +1,119 @@
+import { KubectlV35Layer } from '@aws-cdk/lambda-layer-kubectl-v35';
+import { Arn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { discoveryTags, type EnvironmentConfig } from '../../manifests-src/config';
+import { PodIdentityRole } from './pod-identity';
+
+export interface ClusterProps {
+  readonly env: EnvironmentConfig;
+  readonly vpc: ec2.IVpc;
+  readonly privateSubnets: ec2.SubnetSelection;
+}
+
+/** Node labels of the managed node group; the add-on charts pin their controllers to it. */
+export const SYSTEM_NODE_LABELS = { 'airflow-eks/node-pool': 'system' } as const;
+
+/**
+ * The EKS cluster (standard mode, not Auto Mode: Karpenter manages the Airflow nodes), a small Graviton
+ * managed node group for controllers, access entries, and the AWS-managed add-ons.
+ */
+export class AirflowCluster extends Construct {
+  readonly cluster: eks.Cluster;
+  readonly nodegroup: eks.Nodegroup;
+
+  constructor(scope: Construct, id: string, props: ClusterProps) {
+    super(scope, id);
+    const { env, vpc, privateSubnets } = props;
+    const e = env.infra.eks;
+    const secretsKey = new kms.Key(this, 'SecretsKey', { enableKeyRotation: true, description: `${env.cluster.name} Kubernetes secrets envelope encryption`, removalPolicy: RemovalPolicy.RETAIN });
+
+    this.cluster = new eks.Cluster(this, 'Cluster', {
+      clusterName: env.cluster.name,
+      version: eks.KubernetesVersion.of(env.cluster.kubernetesVersion),
+      vpc,
+      vpcSubnets: [privateSubnets],
+      defaultCapacityType: eks.DefaultCapacityType.NODEGROUP,
+      defaultCapacity: 0,
+      endpointAccess: e.privateEndpoint ? eks.EndpointAccess.PRIVATE : eks.EndpointAccess.PUBLIC_AND_PRIVATE,
+      secretsEncryptionKey: secretsKey,
+      clusterLogging: [eks.ClusterLoggingTypes.API, eks.ClusterLoggingTypes.AUDIT, eks.ClusterLoggingTypes.AUTHENTICATOR, eks.ClusterLoggingTypes.CONTROLLER_MANAGER, eks.ClusterLoggingTypes.SCHEDULER],
+      // The kubectl handler installs Helm charts and the root Application; with a private endpoint it runs in the VPC.
+      kubectlProviderOptions: { kubectlLayer: new KubectlV35Layer(this, 'KubectlLayer'), ...(e.privateEndpoint ? { privateSubnets: vpc.selectSubnets(privateSubnets).subnets } : {}) },
+    });
+
+    this.nodegroup = this.cluster.addNodegroupCapacity('System', {
+      instanceTypes: [new ec2.InstanceType(e.systemNodeInstanceType)],
+      amiType: eks.NodegroupAmiType.AL2023_ARM_64_STANDARD,
+      minSize: e.systemNodeCount,
+      desiredSize: e.systemNodeCount,
+      maxSize: e.systemNodeCount + 1,
+      subnets: privateSubnets,
+      labels: { ...SYSTEM_NODE_LABELS },
+      diskSize: 50,
+    });
+
+    e.adminPrincipalArns.forEach((arn, i) =>
+      this.cluster.grantAccess(`Admin${i}`, arn, [eks.AccessPolicy.fromAccessPolicyName('AmazonEKSClusterAdminPolicy', { accessScopeType: eks.AccessScopeType.CLUSTER })]),
+    );
+
+    this.addManagedAddons();
+    this.tagClusterSecurityGroup(env);
+  }
+
+  /** AWS-managed add-ons; the two that call AWS APIs get their role through Pod Identity. */
+  private addManagedAddons(): void {
+    const clusterName = this.cluster.clusterName;
+    const podIdentityAgent = new eks.CfnAddon(this, 'PodIdentityAgent', { clusterName, addonName: 'eks-pod-identity-agent', resolveConflicts: 'OVERWRITE' });
+    for (const name of ['vpc-cni', 'coredns', 'kube-proxy']) {
+      const addon = new eks.CfnAddon(this, name, { clusterName, addonName: name, resolveConflicts: 'OVERWRITE' });
+      addon.node.addDependency(this.nodegroup);
+    }
+    const withRole = (id: string, addonName: string, serviceAccount: string, policy: string) => {
+      const identity = new PodIdentityRole(this, `${id}Identity`, {
+        cluster: this.cluster,
+        namespace: id === 'Efs' ? 'kube-system' : 'amazon-cloudwatch',
+        serviceAccount,
+        managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName(policy)],
+        // The add-on creates the association from podIdentityAssociations; a second one would conflict.
+        createAssociation: false,
+      });
+      const addon = new eks.CfnAddon(this, id, {
+        clusterName,
+        addonName,
+        resolveConflicts: 'OVERWRITE',
+        podIdentityAssociations: [{ serviceAccount, roleArn: identity.role.roleArn }],
+      });
+      addon.node.addDependency(podIdentityAgent, this.nodegroup);
+    };
+    withRole('Efs', 'aws-efs-csi-driver', 'efs-csi-controller-sa', 'service-role/AmazonEFSCSIDriverPolicy');
+    withRole('CloudWatch', 'amazon-cloudwatch-observability', 'cloudwatch-agent', 'CloudWatchAgentServerPolicy');
+    podIdentityAgent.node.addDependency(this.nodegroup);
+  }
+
+  /**
+   * EKS creates the cluster security group itself, so CloudFormation cannot tag it; Karpenter finds it by
+   * the discovery tag (nodes it launches join the same group the control plane and system nodes use).
+   */
+  private tagClusterSecurityGroup(env: EnvironmentConfig): void {
+    const sgId = this.cluster.clusterSecurityGroupId;
+    const sgArn = Arn.format({ service: 'ec2', resource: 'security-group', resourceName: sgId }, Stack.of(this));
+    const tags = Object.entries(discoveryTags(env)).map(([Key, Value]) => ({ Key, Value }));
+    const call: cr.AwsSdkCall = {
+      service: 'EC2',
+      action: 'createTags',
+      parameters: { Resources: [sgId], Tags: tags },
+      physicalResourceId: cr.PhysicalResourceId.of(`${env.cluster.name}-cluster-sg-discovery`),
+    };
+    new cr.AwsCustomResource(this, 'ClusterSecurityGroupTags', {
+      onCreate: call,
+      onUpdate: call,
+      policy: cr.AwsCustomResourcePolicy.fromStatements([new iam.PolicyStatement({ actions: ['ec2:CreateTags'], resources: [sgArn] })]),
+      installLatestAwsSdk: false,
+    });
+  }
+}

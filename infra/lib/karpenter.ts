@@ -1,0 +1,106 @@
+import { Arn, Aws, Duration, Stack } from 'aws-cdk-lib';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { karpenterNodeRoleName, type EnvironmentConfig } from '../../manifests-src/config';
+import { CHARTS, imageRepository } from './charts';
+import { HelmAddOn, onSystemNodes } from './helm-addon';
+import { PodIdentityRole } from './pod-identity';
+
+export interface KarpenterProps {
+  readonly env: EnvironmentConfig;
+  readonly cluster: eks.ICluster;
+}
+
+export const KARPENTER_SERVICE_ACCOUNT = 'karpenter';
+
+/** EventBridge events that announce a node will go away; Karpenter drains it first. */
+const INTERRUPTION_EVENTS: Record<string, events.EventPattern> = {
+  ScheduledChange: { source: ['aws.health'], detailType: ['AWS Health Event'] },
+  SpotInterruption: { source: ['aws.ec2'], detailType: ['EC2 Spot Instance Interruption Warning'] },
+  Rebalance: { source: ['aws.ec2'], detailType: ['EC2 Instance Rebalance Recommendation'] },
+  InstanceStateChange: { source: ['aws.ec2'], detailType: ['EC2 Instance State-change Notification'] },
+};
+
+/** Pure: chart values from the environment and the names created here. */
+export function karpenterValues(env: EnvironmentConfig, queueName: string): Record<string, unknown> {
+  return {
+    settings: { clusterName: env.cluster.name, interruptionQueue: queueName },
+    serviceAccount: { name: KARPENTER_SERVICE_ACCOUNT },
+    replicas: 2,
+    ...onSystemNodes,
+    controller: {
+      image: { repository: imageRepository(env, CHARTS.karpenter.images[0]), ...(env.images.mirrorRegistry ? { digest: '' } : {}) },
+      resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '512Mi' } },
+    },
+  };
+}
+
+/**
+ * Karpenter: node role (name from the contract, referenced by the EC2NodeClass in dist/), controller role
+ * (Pod Identity), the interruption queue and its EventBridge rules, and the Helm release.
+ */
+export class Karpenter extends Construct {
+  readonly nodeRole: iam.Role;
+  readonly queue: sqs.Queue;
+  readonly release: HelmAddOn;
+
+  constructor(scope: Construct, id: string, props: KarpenterProps) {
+    super(scope, id);
+    const { env, cluster } = props;
+    const stack = Stack.of(this);
+
+    this.nodeRole = new iam.Role(this, 'NodeRole', {
+      roleName: karpenterNodeRoleName(env),
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      managedPolicies: ['AmazonEKSWorkerNodePolicy', 'AmazonEKS_CNI_Policy', 'AmazonEC2ContainerRegistryPullOnly', 'AmazonSSMManagedInstanceCore'].map((n) => iam.ManagedPolicy.fromAwsManagedPolicyName(n)),
+    });
+    new eks.AccessEntry(this, 'NodeAccess', { cluster, principal: this.nodeRole.roleArn, accessEntryType: eks.AccessEntryType.EC2_LINUX, accessPolicies: [] });
+
+    this.queue = new sqs.Queue(this, 'InterruptionQueue', {
+      retentionPeriod: Duration.minutes(5),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    for (const [name, eventPattern] of Object.entries(INTERRUPTION_EVENTS)) {
+      new events.Rule(this, `${name}Rule`, { eventPattern, targets: [new targets.SqsQueue(this.queue)] });
+    }
+
+    const ec2Arn = (resource: string, account = Aws.ACCOUNT_ID) => Arn.format({ service: 'ec2', resource, resourceName: '*', account }, stack);
+    const ownedByCluster = { StringEquals: { [`aws:ResourceTag/kubernetes.io/cluster/${env.cluster.name}`]: 'owned' } };
+    const requestOwned = { StringEquals: { [`aws:RequestTag/kubernetes.io/cluster/${env.cluster.name}`]: 'owned' } };
+    const launched = ['fleet', 'instance', 'volume', 'network-interface', 'launch-template', 'spot-instances-request'].map((r) => ec2Arn(r));
+    const statements = [
+      new iam.PolicyStatement({ sid: 'LaunchFromSharedResources', actions: ['ec2:RunInstances', 'ec2:CreateFleet'], resources: [ec2Arn('image', ''), ec2Arn('snapshot', ''), ec2Arn('security-group'), ec2Arn('subnet'), ec2Arn('capacity-reservation')] }),
+      new iam.PolicyStatement({ sid: 'LaunchFromOwnTemplates', actions: ['ec2:RunInstances', 'ec2:CreateFleet'], resources: [ec2Arn('launch-template')], conditions: ownedByCluster }),
+      new iam.PolicyStatement({ sid: 'CreateOwnedResources', actions: ['ec2:RunInstances', 'ec2:CreateFleet', 'ec2:CreateLaunchTemplate'], resources: launched, conditions: requestOwned }),
+      new iam.PolicyStatement({ sid: 'TagOnCreate', actions: ['ec2:CreateTags'], resources: launched, conditions: { ...requestOwned, StringEquals: { ...requestOwned.StringEquals, 'ec2:CreateAction': ['RunInstances', 'CreateFleet', 'CreateLaunchTemplate'] } } }),
+      new iam.PolicyStatement({ sid: 'TagOwnedInstances', actions: ['ec2:CreateTags'], resources: [ec2Arn('instance')], conditions: ownedByCluster }),
+      new iam.PolicyStatement({ sid: 'DeleteOwned', actions: ['ec2:TerminateInstances', 'ec2:DeleteLaunchTemplate'], resources: [ec2Arn('instance'), ec2Arn('launch-template')], conditions: ownedByCluster }),
+      new iam.PolicyStatement({
+        sid: 'RegionalReads',
+        actions: ['ec2:DescribeAvailabilityZones', 'ec2:DescribeImages', 'ec2:DescribeInstances', 'ec2:DescribeInstanceTypeOfferings', 'ec2:DescribeInstanceTypes', 'ec2:DescribeLaunchTemplates', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSpotPriceHistory', 'ec2:DescribeSubnets', 'ec2:DescribeCapacityReservations'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:RequestedRegion': Aws.REGION } },
+      }),
+      new iam.PolicyStatement({ sid: 'AmiParameters', actions: ['ssm:GetParameter'], resources: [Arn.format({ service: 'ssm', account: '', resource: 'parameter', resourceName: 'aws/service/*' }, stack)] }),
+      new iam.PolicyStatement({ sid: 'Pricing', actions: ['pricing:GetProducts'], resources: ['*'] }),
+      new iam.PolicyStatement({ sid: 'InterruptionQueue', actions: ['sqs:DeleteMessage', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'], resources: [this.queue.queueArn] }),
+      new iam.PolicyStatement({ sid: 'PassNodeRole', actions: ['iam:PassRole'], resources: [this.nodeRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': `ec2.${Aws.URL_SUFFIX}` } } }),
+      new iam.PolicyStatement({
+        sid: 'InstanceProfiles',
+        actions: ['iam:CreateInstanceProfile', 'iam:TagInstanceProfile', 'iam:AddRoleToInstanceProfile', 'iam:RemoveRoleFromInstanceProfile', 'iam:DeleteInstanceProfile', 'iam:GetInstanceProfile'],
+        resources: [Arn.format({ service: 'iam', region: '', resource: 'instance-profile', resourceName: '*' }, stack)],
+      }),
+      new iam.PolicyStatement({ sid: 'ListInstanceProfiles', actions: ['iam:ListInstanceProfiles'], resources: ['*'] }),
+      new iam.PolicyStatement({ sid: 'ClusterEndpoint', actions: ['eks:DescribeCluster'], resources: [cluster.clusterArn] }),
+    ];
+    const controller = new PodIdentityRole(this, 'Controller', { cluster, namespace: CHARTS.karpenter.namespace, serviceAccount: KARPENTER_SERVICE_ACCOUNT, statements });
+
+    this.release = new HelmAddOn(this, 'Chart', { env, cluster, chart: 'karpenter', values: karpenterValues(env, this.queue.queueName) });
+    this.release.node.addDependency(controller);
+  }
+}

@@ -1,0 +1,81 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import { Construct } from 'constructs';
+import { DATABASES, PORTS, secretsManagerNames, type EnvironmentConfig } from '../../manifests-src/config';
+
+export interface MetadataDbProps {
+  readonly env: EnvironmentConfig;
+  readonly vpc: ec2.IVpc;
+  readonly subnets: ec2.SubnetSelection;
+  readonly encryptionKey: kms.IKey;
+  /** Security groups allowed in on PORTS.postgres (the cluster's node security group). */
+  readonly clientSecurityGroups: ec2.ISecurityGroup[];
+}
+
+export const POSTGRES_ENGINE = rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_17_5 });
+const MASTER_USERNAME = 'airflow_admin';
+/** PgBouncer's userlist and SQLAlchemy URLs carry the password: keep it URL- and ini-safe. */
+const EXCLUDED_PASSWORD_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\=,^';
+
+/**
+ * Aurora PostgreSQL for the Airflow metadata database: a writer and a reader in two zones, KMS-encrypted,
+ * private, TLS-only, with the master secret (name and keys from the contract) rotated by Secrets Manager.
+ */
+export class MetadataDb extends Construct {
+  readonly cluster: rds.DatabaseCluster;
+  readonly secret: rds.DatabaseSecret;
+
+  constructor(scope: Construct, id: string, props: MetadataDbProps) {
+    super(scope, id);
+    const { env, vpc } = props;
+    const db = env.infra.database;
+    this.secret = new rds.DatabaseSecret(this, 'Secret', {
+      username: MASTER_USERNAME,
+      dbname: DATABASES.metadata,
+      secretName: secretsManagerNames(env).metadataDb,
+      encryptionKey: props.encryptionKey,
+      excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
+    });
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc, description: 'Aurora: PostgreSQL from the EKS nodes only', allowAllOutbound: false });
+    for (const sg of props.clientSecurityGroups) securityGroup.addIngressRule(sg, ec2.Port.tcp(PORTS.postgres), 'PostgreSQL from EKS nodes (PgBouncer)');
+
+    const serverless = db.instanceClass === 'serverless';
+    const [azWriter, azReader] = vpc.availabilityZones;
+    const instance = (name: string, availabilityZone: string | undefined, promotionTier: number): rds.IClusterInstance => {
+      const common = { availabilityZone, enablePerformanceInsights: true, publiclyAccessible: false, autoMinorVersionUpgrade: true, promotionTier };
+      return serverless
+        ? rds.ClusterInstance.serverlessV2(name, { ...common, scaleWithWriter: true })
+        : rds.ClusterInstance.provisioned(name, { ...common, instanceType: new ec2.InstanceType(db.instanceClass.replace(/^db\./, '')) });
+    };
+
+    this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
+      engine: POSTGRES_ENGINE,
+      credentials: rds.Credentials.fromSecret(this.secret),
+      defaultDatabaseName: DATABASES.metadata,
+      port: PORTS.postgres,
+      vpc,
+      vpcSubnets: props.subnets,
+      securityGroups: [securityGroup],
+      writer: instance('writer', azWriter, 0),
+      readers: [instance('reader', azReader, 1)],
+      ...(serverless ? { serverlessV2MinCapacity: db.minCapacityAcu, serverlessV2MaxCapacity: db.maxCapacityAcu } : {}),
+      storageEncrypted: true,
+      storageEncryptionKey: props.encryptionKey,
+      backup: { retention: Duration.days(db.backupRetentionDays), preferredWindow: '03:00-04:00' },
+      preferredMaintenanceWindow: 'Sun:04:30-Sun:05:30',
+      deletionProtection: db.deletionProtection,
+      removalPolicy: db.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.SNAPSHOT,
+      copyTagsToSnapshot: true,
+      enablePerformanceInsights: true,
+      performanceInsightEncryptionKey: props.encryptionKey,
+      cloudwatchLogsExports: ['postgresql'],
+      cloudwatchLogsRetention: env.logging.retentionDays as logs.RetentionDays,
+      iamAuthentication: false,
+      parameters: { 'rds.force_ssl': '1', log_min_duration_statement: '1000' },
+    });
+    this.cluster.addRotationSingleUser({ automaticallyAfter: Duration.days(30), excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS });
+  }
+}

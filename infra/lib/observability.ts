@@ -1,0 +1,97 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as elasticache from 'aws-cdk-lib/aws-elasticache';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../../manifests-src/config';
+import { logGroupPrefix } from '../../manifests-src/airflow/airflow-settings';
+
+export interface ObservabilityProps {
+  readonly env: EnvironmentConfig;
+  readonly database: rds.DatabaseCluster;
+  readonly broker: elasticache.CfnReplicationGroup;
+}
+
+/**
+ * CloudWatch namespace of Airflow's StatsD metrics, as the CloudWatch agent (amazon-cloudwatch-observability)
+ * publishes them after scraping the StatsD exporter; dimension ClusterName.
+ */
+export const AIRFLOW_METRICS_NAMESPACE = 'AirflowEKS';
+
+/** Log groups FluentBit and Airflow write to (names from the same prefix function the manifests use). */
+export function logGroupNames(env: EnvironmentConfig): { containers: string; tasks: string } {
+  const prefix = logGroupPrefix(env);
+  return { containers: `${prefix}/containers`, tasks: `${prefix}/tasks` };
+}
+
+/** PgBouncer's server connections at most; more on Aurora means something bypasses PgBouncer. */
+export function expectedMaxDbConnections(env: EnvironmentConfig): number {
+  const pb = env.pgbouncer;
+  return pb.replicas * (pb.metadataPoolSize + pb.resultBackendPoolSize);
+}
+
+/** Log groups with the configured retention, a dashboard, alarms and the SNS topic they notify. */
+export class Observability extends Construct {
+  readonly logGroups: Record<'containers' | 'tasks', logs.LogGroup>;
+  readonly topic: sns.Topic;
+  readonly alarms: cloudwatch.Alarm[] = [];
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+    super(scope, id);
+    const { env, database, broker } = props;
+    const retention = env.logging.retentionDays as logs.RetentionDays;
+    const names = logGroupNames(env);
+    this.logGroups = {
+      containers: new logs.LogGroup(this, 'Containers', { logGroupName: names.containers, retention, removalPolicy: RemovalPolicy.RETAIN }),
+      tasks: new logs.LogGroup(this, 'Tasks', { logGroupName: names.tasks, retention, removalPolicy: RemovalPolicy.RETAIN }),
+    };
+
+    const topicKey = new kms.Key(this, 'TopicKey', { enableKeyRotation: true, description: `${env.cluster.name} alarm topic` });
+    // CloudWatch alarms publish to the encrypted topic, so the service must be able to use the key.
+    topicKey.addToResourcePolicy(new iam.PolicyStatement({ principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'] }));
+    this.topic = new sns.Topic(this, 'Alarms', { displayName: `${env.cluster.name} alarms`, masterKey: topicKey, enforceSSL: true });
+    if (env.infra.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(env.infra.alarmEmail));
+
+    const airflow = (metricName: string, statistic: string, period = Duration.minutes(5)) =>
+      new cloudwatch.Metric({ namespace: AIRFLOW_METRICS_NAMESPACE, metricName, dimensionsMap: { ClusterName: env.cluster.name }, statistic, period });
+    const heartbeat = airflow('airflow_scheduler_heartbeat', 'Sum');
+    const successes = airflow('airflow_ti_successes', 'Sum');
+    const failures = airflow('airflow_ti_failures', 'Sum');
+    const queued = airflow('airflow_executor_queued_tasks', 'Maximum');
+    const dbConnections = database.metricDatabaseConnections({ period: Duration.minutes(5), statistic: 'Maximum' });
+    const dbCpu = database.metricCPUUtilization({ period: Duration.minutes(5) });
+    // Memory of the primary node (member 001 of the replication group).
+    const redisMemory = new cloudwatch.Metric({ namespace: 'AWS/ElastiCache', metricName: 'DatabaseMemoryUsagePercentage', dimensionsMap: { CacheClusterId: `${broker.ref}-001` }, statistic: 'Maximum', period: Duration.minutes(5) });
+
+    const slots = env.workers.maxReplicas * env.workers.concurrency;
+    const alarm = (id: string, metric: cloudwatch.IMetric, threshold: number, op: cloudwatch.ComparisonOperator, description: string, missing = cloudwatch.TreatMissingData.NOT_BREACHING, periods = 3) => {
+      const a = new cloudwatch.Alarm(this, id, { metric, threshold, comparisonOperator: op, evaluationPeriods: periods, treatMissingData: missing, alarmDescription: description });
+      a.addAlarmAction(new actions.SnsAction(this.topic));
+      a.addOkAction(new actions.SnsAction(this.topic));
+      this.alarms.push(a);
+    };
+    const GT = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD;
+    alarm('SchedulerHeartbeat', heartbeat, 1, cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD, 'No scheduler heartbeat for 10 minutes: no task is being scheduled', cloudwatch.TreatMissingData.BREACHING, 2);
+    alarm('TaskFailures', failures, 10, GT, 'More than 10 task failures per 5 minutes for 15 minutes');
+    alarm('QueueDepth', queued, slots, GT, `Queued tasks above what maxReplicas x concurrency (${slots}) can run, for 15 minutes: raise workers.maxReplicas or the Karpenter CPU limit`);
+    alarm('DbConnections', dbConnections, expectedMaxDbConnections(env) + 10, GT, 'More Aurora connections than PgBouncer opens: a client bypasses PgBouncer or pool sizes changed');
+    alarm('DbCpu', dbCpu, 80, GT, 'Aurora CPU above 80% for 15 minutes');
+    alarm('BrokerMemory', redisMemory, 80, GT, 'Broker memory above 80%: queued messages are piling up');
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `${env.cluster.name}-airflow`,
+      widgets: [
+        [new cloudwatch.GraphWidget({ title: 'Scheduler heartbeat', left: [heartbeat], width: 8 }), new cloudwatch.GraphWidget({ title: 'Task successes / failures', left: [successes], right: [failures], width: 8 }), new cloudwatch.GraphWidget({ title: 'Queued tasks', left: [queued], leftAnnotations: [{ value: slots, label: 'worker slots at max' }], width: 8 })],
+        [new cloudwatch.GraphWidget({ title: 'Aurora connections', left: [dbConnections], leftAnnotations: [{ value: expectedMaxDbConnections(env), label: 'PgBouncer pools' }], width: 8 }), new cloudwatch.GraphWidget({ title: 'Aurora CPU', left: [dbCpu], width: 8 }), new cloudwatch.GraphWidget({ title: 'Broker memory %', left: [redisMemory], width: 8 })],
+        [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })],
+      ],
+    });
+  }
+}
