@@ -5,14 +5,15 @@ import type { PathSegment } from './field-path';
  *
  * Those validators are ajv code compiled from the OpenAPI/CRD schemas; the JSON schema itself is not shipped.
  * What the compiled code does is observable, though: for every property declared in `properties` it reads
- * `data.<name>` (even when absent), and for a map (`additionalProperties: <schema>`) it enumerates the keys.
- * So the document is wrapped in proxies that record, per object, which keys were read and whether the keys
- * were enumerated. After validation, an object is strict when the validator read at least one declared
- * property and never enumerated it; any own key of a strict object that was not read is an unknown field.
+ * `data.<name>` (even when absent), and for a map (`additionalProperties: <schema>`) it reads every key in a
+ * `for…in` loop. So the document is wrapped in proxies that record which keys of each object were read.
+ * After validation, any own key of an object that the validator looked into, but that it never read, is an
+ * unknown-field candidate (DeclaredFields then double-checks it against the type declarations).
  *
- * Left open on purpose: maps (enumerated), and objects whose schema declares no properties at all, which is
- * how `x-kubernetes-preserve-unknown-fields` and free-form `type: object` compile (nothing is read). Children
- * of such objects are never reached by the validator, so they are open as well.
+ * Left open on purpose: objects whose schema declares no properties at all, which is how
+ * `x-kubernetes-preserve-unknown-fields` and free-form `type: object` compile (nothing is read), and
+ * everything below them, which the validator never reaches. Merely listing the keys (`Object.keys` for
+ * min/maxProperties, as in the ExternalSecrets provider) does not open an object: only reads count.
  */
 export interface AccessTracker {
   /** The document wrapped in recording proxies: pass this to the validator. */
@@ -25,7 +26,6 @@ interface ObjectRecord {
   readonly path: PathSegment[];
   readonly target: Record<string, unknown>;
   readonly read: Set<string>;
-  enumerated: boolean;
 }
 
 export function trackAccess(document: unknown): AccessTracker {
@@ -36,7 +36,7 @@ export function trackAccess(document: unknown): AccessTracker {
     const isArray = Array.isArray(value);
     const children = new Map<string, unknown>();
     for (const [k, v] of Object.entries(value)) children.set(k, wrap(v, [...path, isArray ? Number(k) : k]));
-    const record: ObjectRecord = { path, target: value as Record<string, unknown>, read: new Set(), enumerated: false };
+    const record: ObjectRecord = { path, target: value as Record<string, unknown>, read: new Set() };
     if (!isArray) records.push(record);
     return new Proxy(value, {
       get(target, key, receiver) {
@@ -48,10 +48,6 @@ export function trackAccess(document: unknown): AccessTracker {
         if (typeof key === 'string') record.read.add(key);
         return Reflect.has(target, key);
       },
-      ownKeys(target) {
-        record.enumerated = true;
-        return Reflect.ownKeys(target);
-      },
     });
   };
 
@@ -61,7 +57,7 @@ export function trackAccess(document: unknown): AccessTracker {
     unknownFields() {
       const out: PathSegment[][] = [];
       for (const r of records) {
-        if (r.enumerated || r.read.size === 0) continue;
+        if (r.read.size === 0) continue;
         for (const key of Object.keys(r.target)) if (!r.read.has(key)) out.push([...r.path, key]);
       }
       return out;

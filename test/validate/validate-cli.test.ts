@@ -76,6 +76,11 @@ describe('npm run validate', () => {
       scaled.spec.triggers[0] = { ...trigger, metadta: metadata };
       write(bad(), 'crd-nested-unknown.yaml', scaled);
 
+      const store = distObject('prod/platform/secret-store.yaml', 'ClusterSecretStore');
+      const { aws, ...otherProviders } = store.spec.provider;
+      store.spec.provider = { ...otherProviders, awz: aws }; // provider's keys are counted (maxProperties), not read
+      write(bad(), 'counted-keys-unknown.yaml', store);
+
       write(bad(), 'unknown-kind.yaml', { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'airflow' } });
       write(bad(), 'nested-type-as-kind.yaml', { apiVersion: 'apps/v1', kind: 'DeploymentSpec', metadata: { name: 'd' } });
 
@@ -90,6 +95,7 @@ describe('npm run validate', () => {
       ['a misspelled field', 'unknown-field.yaml', /: Deployment airflow\/[\w-]+: spec\.replicaz: unknown field$/],
       ['a misspelled field inside a CRD', 'crd-nested-unknown.yaml', /: ScaledObject airflow\/[\w-]+: spec\.triggers\[0\]\.metadta: unknown field$/],
       ['the field the typo replaced', 'crd-nested-unknown.yaml', /: ScaledObject airflow\/[\w-]+: spec\.triggers\[0\]\.metadata: required field missing$/],
+      ['a misspelled key where the schema counts keys', 'counted-keys-unknown.yaml', /: ClusterSecretStore [\w-]+: spec\.provider\.awz: unknown field$/],
       ['an unknown kind', 'unknown-kind.yaml', /: Widget airflow\/w: kind: unknown kind Widget \(apiVersion example\.com\/v1\)/],
       ['a nested type used as a kind', 'nested-type-as-kind.yaml', /: DeploymentSpec d: kind: unknown kind DeploymentSpec/],
     ];
@@ -103,7 +109,7 @@ describe('npm run validate', () => {
       const problems = result.lines.filter((l) => !l.startsWith('validated'));
       // each fixture breaks exactly one thing, except the renamed trigger field (unknown + now missing)
       expect(problems).toHaveLength(cases.length);
-      expect(result.stdout).toMatch(new RegExp(`validated 8 objects in 8 files: ${cases.length} errors`));
+      expect(result.stdout).toMatch(new RegExp(`validated 9 objects in 9 files: ${cases.length} errors`));
       expect(result.status).toBe(1);
     });
   });
