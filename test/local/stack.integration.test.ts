@@ -1,0 +1,153 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { chromium } from 'playwright-core';
+import type { LocalStack } from '../../local/stack';
+import { PROJECT_ROOT } from '../../local/stack';
+import { portInUse } from '../../local/ports';
+import { kedaQueryFromDist, startTestStack, taskInstances, trigger, unpause, waitRuns } from '../support/local-stack';
+
+/**
+ * Airflow as dist/dev defines it, running for real on loopback: one stack for this file, started once.
+ * Each test states what it proves about the generated configuration.
+ */
+jest.setTimeout(600_000);
+
+let stack: LocalStack;
+const artifacts = path.join(PROJECT_ROOT, 'test-artifacts');
+
+beforeAll(async () => {
+  stack = await startTestStack('integration', { workers: 2 });
+  for (const d of ['example_platform', 'platform_workload']) await unpause(stack, d);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+/** Client backends on PostgreSQL itself, excluding this psql session. */
+async function serverConnections(): Promise<{ count: number; ports: number[] }> {
+  const rows = await stack.psqlDirect('postgres', "SELECT client_port FROM pg_stat_activity WHERE backend_type = 'client backend' AND datname = 'airflow' AND pid <> pg_backend_pid()");
+  const ports = rows ? rows.split('\n').map(Number) : [];
+  return { count: ports.length, ports };
+}
+
+/** Local ports of PgBouncer's own server connections (SHOW SERVERS on its admin console). */
+async function pgbouncerServerPorts(): Promise<number[]> {
+  const out = await stack.psqlViaPgBouncer('pgbouncer', 'SHOW SERVERS');
+  // columns: type|user|database|state|addr|port|local_addr|local_port|...
+  return out ? out.split('\n').map((l) => Number(l.split('|')[7])) : [];
+}
+
+test('end to end: XCom, deferrable and mapped tasks run on Celery workers through Redis and end in success', async () => {
+  const before = Number(await stack.psqlDirect('airflow', "SELECT count(*) FROM celery_taskmeta").catch(() => '0'));
+  const runId = await trigger(stack, 'example_platform');
+  const [state] = await waitRuns(stack, 'example_platform', [runId], 180_000);
+  const tis = await taskInstances(stack, 'example_platform', runId);
+  expect(state).toBe('success');
+  expect(tis.map((t) => `${t.task_id}:${t.state}`).sort()).toEqual(
+    ['extract', 'total', 'wait_deferred', ...Array(5).fill('square')].map((t) => `${t}:success`).sort(),
+  );
+  // Mapped: five instances of one task; XCom: `total` checks the sum of the squares it received.
+  expect(tis.filter((t) => t.task_id === 'square').map((t) => t.map_index).sort()).toEqual([0, 1, 2, 3, 4]);
+  // Every task that ran on a worker went through Celery: the result backend has a row per task run.
+  const after = Number(await stack.psqlDirect('airflow', 'SELECT count(*) FROM celery_taskmeta'));
+  expect(after - before).toBeGreaterThanOrEqual(tis.filter((t) => t.task_id !== 'wait_deferred').length);
+  // Deferred: the sensor's wait was completed by the triggerer process, not by a worker slot.
+  const triggererLog = fs.readFileSync(stack.processes.get('triggerer')!.opts.logFile, 'utf8');
+  expect(triggererLog).toContain(`task_id='wait_deferred', dag_id='example_platform', run_id='${runId}'`);
+});
+
+test('the metadata DB is reached only through PgBouncer', async () => {
+  const runId = await trigger(stack, 'platform_workload', { tasks: 10, seconds: 0 });
+  await waitRuns(stack, 'platform_workload', [runId], 180_000);
+  const [conns, bouncerPorts] = [await serverConnections(), await pgbouncerServerPorts()];
+  expect(conns.count).toBeGreaterThan(0);
+  // Every backend serving the airflow database belongs to one of PgBouncer's server connections.
+  for (const port of conns.ports) expect(bouncerPorts).toContain(port);
+});
+
+test('KEDA query from dist/ returns the expected worker count on the live metadata DB', async () => {
+  const query = kedaQueryFromDist(stack.env.name);
+  const tasks = 20;
+  const runId = await trigger(stack, 'platform_workload', { tasks, seconds: 90 });
+  const countSql = `SELECT count(*) FROM task_instance WHERE run_id = '${runId}' AND task_id = 'work' AND state IN ('queued', 'running')`;
+  await stack.waitFor(`${tasks} work tasks queued or running`, async () => Number(await stack.psqlDirect('airflow', countSql)) === tasks, 180_000, 500);
+  // KEDA runs the query through PgBouncer with the keda-connection URL.
+  const value = Number(await stack.psqlViaPgBouncer('airflow', query));
+  const stillThere = Number(await stack.psqlDirect('airflow', countSql));
+  expect(stillThere).toBe(tasks);
+  expect(value).toBe(Math.ceil(tasks / stack.env.workers.concurrency));
+  await stack.api('PATCH', `/api/v2/dags/platform_workload/dagRuns/${encodeURIComponent(runId)}`, { state: 'failed' });
+});
+
+test('under a burst of parallel task runs PostgreSQL connections stay within the PgBouncer pool', async () => {
+  const p = stack.env.pgbouncer;
+  const limit = p.metadataPoolSize + p.resultBackendPoolSize;
+  const runs = await Promise.all(Array.from({ length: 4 }, () => trigger(stack, 'platform_workload', { tasks: 40, seconds: 1 })));
+  let peak = 0;
+  let done = false;
+  const sampler = (async () => {
+    while (!done) {
+      peak = Math.max(peak, (await serverConnections()).count);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  const states = await waitRuns(stack, 'platform_workload', runs, 420_000);
+  done = true;
+  await sampler;
+  expect(states).toEqual(runs.map(() => 'success'));
+  expect(peak).toBeGreaterThan(0);
+  expect(peak).toBeLessThanOrEqual(limit);
+  console.log(`burst: 4 runs x 40 tasks, peak PostgreSQL connections ${peak} (PgBouncer limit ${limit})`);
+});
+
+test('the api-server refuses anonymous access and a wrong password', async () => {
+  for (const p of ['/api/v2/dags', '/api/v2/connections', '/api/v2/config']) {
+    const r = await fetch(`${stack.apiUrl}${p}`);
+    expect([401, 403]).toContain(r.status);
+  }
+  await expect(stack.apiToken(stack.adminUser, 'not-the-password')).rejects.toThrow(/login as .* failed: HTTP 401/);
+});
+
+test('connection passwords are Fernet-encrypted in PostgreSQL', async () => {
+  const secret = `s3cret-${Date.now()}`;
+  await stack.api('POST', '/api/v2/connections', { connection_id: 'fernet_probe', conn_type: 'postgres', host: 'db.example', login: 'u', password: secret });
+  const cipher = await stack.psqlDirect('airflow', "SELECT password FROM connection WHERE conn_id = 'fernet_probe'");
+  expect(await stack.psqlDirect('airflow', "SELECT is_encrypted FROM connection WHERE conn_id = 'fernet_probe'")).toBe('t');
+  expect(cipher).not.toContain(secret);
+  expect(cipher.startsWith('gAAAAA')).toBe(true); // Fernet token version byte 0x80
+  const back = await stack.api<{ password: string }>('GET', '/api/v2/connections/fernet_probe');
+  expect(back.password).toBe('***'); // the API masks it
+});
+
+test('UI: headless Chromium logs in, sees the DAG list and a finished run; screenshot saved', async () => {
+  fs.mkdirSync(artifacts, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`${stack.apiUrl}/`);
+    await page.locator('input[name="username"]').fill(stack.adminUser);
+    await page.locator('input[name="password"]').fill(stack.secrets.adminPassword);
+    await page.locator('input[type="submit"], button[type="submit"]').first().click();
+    await page.goto(`${stack.apiUrl}/dags`);
+    await page.getByText('example_platform').first().waitFor({ timeout: 60_000 });
+    await page.getByText('platform_workload').first().waitFor();
+    await page.screenshot({ path: path.join(artifacts, 'ui-dag-list.png'), fullPage: true });
+    await page.goto(`${stack.apiUrl}/dags/example_platform/runs`);
+    await page.getByText(/success/i).first().waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: path.join(artifacts, 'ui-example-platform-runs.png'), fullPage: true });
+  } finally {
+    await browser.close();
+  }
+  expect(fs.statSync(path.join(artifacts, 'ui-dag-list.png')).size).toBeGreaterThan(10_000);
+});
+
+test('clean shutdown: no process of the runner is left and its ports are free', async () => {
+  const ports = Object.values(stack.ports);
+  await stack.stop();
+  expect(stack.leftoverPids()).toEqual([]);
+  for (const p of ports) expect(await portInUse(p)).toBe(false);
+});
