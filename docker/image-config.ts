@@ -1,0 +1,74 @@
+/**
+ * What docker/build.sh and docker/mirror.sh need from the typed config, printed for the shell:
+ *   tsx docker/image-config.ts build  <env> [--config FILE]  ->  KEY='value' lines (for eval)
+ *   tsx docker/image-config.ts mirror <env> [--config FILE]  ->  "<source> <target>" lines
+ * The shell reads values with sed, never eval.
+ */
+import { environmentsFromArgs, type EnvironmentConfig } from '../manifests-src/config';
+
+type ImageName = Exclude<keyof EnvironmentConfig['images'], 'mirrorRegistry'>;
+
+/** The images we build ourselves; every other configured image is mirrored as is. */
+const BUILT: readonly ImageName[] = ['airflow'];
+
+/** The account's ECR registry, partition-aware: China regions use the amazonaws.com.cn domain. */
+export function ecrRegistry(env: Pick<EnvironmentConfig, 'aws'>): string {
+  const suffix = env.aws.partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return `${env.aws.account}.dkr.ecr.${env.aws.region}.${suffix}`;
+}
+
+/** Where our images go: the mirror registry when configured (the manifests then pull from it), else ECR. */
+export const targetRegistry = (env: EnvironmentConfig) => env.images.mirrorRegistry ?? ecrRegistry(env);
+
+export function buildSettings(env: EnvironmentConfig): Record<string, string> {
+  const image = env.images.airflow;
+  return {
+    ENV_NAME: env.name,
+    AWS_REGION: env.aws.region,
+    AWS_PARTITION: env.aws.partition,
+    REGISTRY: targetRegistry(env),
+    REPOSITORY: image.repository,
+    IMAGE_TAG: image.tag,
+    AIRFLOW_VERSION: env.airflow.version,
+    PYTHON_VERSION: image.tag.match(/python(\d+\.\d+)/)?.[1] ?? '3.11',
+  };
+}
+
+/** Every third-party image the manifests use, from its public registry to the target registry. */
+export function mirrorPairs(env: EnvironmentConfig): Array<{ source: string; target: string; repository: string }> {
+  const names = (Object.keys(env.images) as Array<keyof EnvironmentConfig['images']>).filter(
+    (k): k is ImageName => k !== 'mirrorRegistry' && !BUILT.includes(k as ImageName),
+  );
+  const seen = new Set<string>();
+  return names.flatMap((k) => {
+    const i = env.images[k];
+    const source = `${i.registry}/${i.repository}:${i.tag}`;
+    if (seen.has(source)) return [];
+    seen.add(source);
+    return [{ source, target: `${targetRegistry(env)}/${i.repository}:${i.tag}`, repository: i.repository }];
+  });
+}
+
+function main(argv: string[]): number {
+  const [command, envName] = argv;
+  const env = environmentsFromArgs(argv).find((e) => e.name === envName);
+  if (!env || !['build', 'mirror'].includes(command)) {
+    console.error('usage: tsx docker/image-config.ts build|mirror <env> [--config FILE]');
+    return 2;
+  }
+  if (command === 'build') {
+    for (const [k, v] of Object.entries(buildSettings(env))) console.log(`${k}='${v}'`);
+  } else {
+    for (const p of mirrorPairs(env)) console.log(`${p.source} ${p.target} ${p.repository}`);
+  }
+  return 0;
+}
+
+if (require.main === module) {
+  try {
+    process.exitCode = main(process.argv.slice(2));
+  } catch (e) {
+    console.error((e as Error).message);
+    process.exitCode = 2;
+  }
+}
