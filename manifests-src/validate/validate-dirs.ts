@@ -45,7 +45,7 @@ export async function validateDirs(dirs: readonly string[]): Promise<Report> {
     for (const [i, doc] of docs.entries()) {
       const label = `document ${i + 1}`;
       if (doc.errors.length > 0) {
-        problems.push({ file, object: label, path: '(root)', message: `not valid YAML: ${doc.errors[0].message.split('\n')[0]}` });
+        problems.push({ file, object: label, path: '(root)', message: `not valid YAML: ${doc.errors[0].message.split('\n')[0].replace(/:$/, '')}` });
         continue;
       }
       const obj: unknown = doc.toJS();
