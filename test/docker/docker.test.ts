@@ -1,0 +1,124 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { loadEnvironments } from '../../manifests-src/config';
+import { buildSettings, ecrRegistry, mirrorPairs } from '../../docker/image-config';
+
+const ROOT = path.resolve(__dirname, '../..');
+const bash = (script: string, args: string[]) => spawnSync('bash', [script, ...args], { cwd: ROOT, encoding: 'utf8' });
+const envs = loadEnvironments();
+const env = (name: string) => envs.find((e) => e.name === name)!;
+
+/** Every `image:` of the committed dist/ of one environment. */
+function distImages(name: string): Set<string> {
+  const images = new Set<string>();
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else
+        for (const doc of parseAllDocuments(fs.readFileSync(p, 'utf8'))) {
+          JSON.stringify(doc.toJS(), (k, v) => (k === 'image' && typeof v === 'string' ? (images.add(v), v) : v));
+        }
+    }
+  };
+  walk(path.join(ROOT, 'dist', name));
+  return images;
+}
+
+describe('docker/lint.sh', () => {
+  test('the repository Dockerfiles and shell scripts pass', () => {
+    const r = bash('docker/lint.sh', []);
+    expect(r.stdout).toMatch(/hadolint 1 Dockerfile/);
+    expect(r.stdout).toMatch(/lint: ok/);
+    expect(r.status).toBe(0);
+  });
+
+  test('a bad Dockerfile fails hadolint', () => {
+    const r = bash('docker/lint.sh', ['test/docker/fixtures/Dockerfile']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/DL3007/); // :latest
+    expect(r.stdout).toMatch(/DL3003/); // cd inside RUN
+  });
+
+  test('a bad shell script fails shellcheck', () => {
+    const r = bash('docker/lint.sh', ['test/docker/fixtures/bad.sh']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/SC2086/); // unquoted expansion
+    expect(r.stdout).toMatch(/SC2006/); // backticks
+  });
+});
+
+describe('image settings from the config', () => {
+  test('ECR host names are partition-aware', () => {
+    expect(ecrRegistry(env('prod'))).toBe(`${env('prod').aws.account}.dkr.ecr.us-east-1.amazonaws.com`);
+    expect(ecrRegistry(env('prod-cn'))).toMatch(/\.dkr\.ecr\.cn-north-1\.amazonaws\.com\.cn$/);
+  });
+
+  test('the build uses the configured Airflow version and the image tag dist/ references', () => {
+    for (const e of envs) {
+      const s = buildSettings(e);
+      expect(s.AIRFLOW_VERSION).toBe(e.airflow.version);
+      expect(s.IMAGE_TAG).toBe(e.images.airflow.tag);
+      expect(s.IMAGE_TAG.startsWith(`${e.airflow.version}-python${s.PYTHON_VERSION}`)).toBe(true);
+    }
+  });
+
+  test('mirror + build cover every image prod-cn pulls, and prod-cn pulls only from its mirror', () => {
+    const cn = env('prod-cn');
+    const images = distImages('prod-cn');
+    expect([...images].every((i) => i.startsWith(`${cn.images.mirrorRegistry}/`))).toBe(true);
+    const s = buildSettings(cn);
+    const provided = new Set([...mirrorPairs(cn).map((p) => p.target), `${s.REGISTRY}/${s.REPOSITORY}:${s.IMAGE_TAG}`]);
+    for (const image of images) expect(provided).toContain(image);
+  });
+
+  test('build.sh --dry-run: multi-arch buildx push with version and git SHA tags', () => {
+    const r = bash('docker/build.sh', ['prod-cn', '--dry-run', '--dags', 'dags']);
+    expect(r.status).toBe(0);
+    const s = buildSettings(env('prod-cn'));
+    const sha = spawnSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+    const build = r.stdout.split('\n').find((l) => l.startsWith('+ docker buildx build'))!;
+    expect(build).toMatch(/--platform linux\/arm64\\?,linux\/amd64/);
+    expect(build).toContain(`--build-arg AIRFLOW_VERSION=${s.AIRFLOW_VERSION}`);
+    expect(build).toContain(`--tag ${s.REGISTRY}/${s.REPOSITORY}:${s.IMAGE_TAG} `);
+    expect(build).toContain(`--tag ${s.REGISTRY}/${s.REPOSITORY}:${s.IMAGE_TAG}-g${sha}`);
+    expect(build).toContain('--build-context dags=dags');
+    expect(build).toContain('--push');
+    expect(r.stdout).toMatch(/aws ecr get-login-password --region cn-north-1/);
+  });
+
+  test('mirror.sh --dry-run copies each third-party image once, never our own Airflow image', () => {
+    const r = bash('docker/mirror.sh', ['prod-cn', '--dry-run']);
+    expect(r.status).toBe(0);
+    const copies = r.stdout.split('\n').filter((l) => l.startsWith('+ docker buildx imagetools create'));
+    expect(copies.length).toBe(mirrorPairs(env('prod-cn')).length);
+    const cn = env('prod-cn');
+    expect(copies.join('\n')).not.toContain(`${cn.images.airflow.registry}/${cn.images.airflow.repository}:${cn.images.airflow.tag}`);
+  });
+});
+
+describe('docker/airflow/Dockerfile', () => {
+  const dockerfile = fs.readFileSync(path.join(ROOT, 'docker/airflow/Dockerfile'), 'utf8');
+  test('official multi-arch base, version from a build ARG, non-root, hash-checked lock per architecture', () => {
+    expect(dockerfile).toMatch(/^FROM apache\/airflow:\$\{AIRFLOW_VERSION\}-python\$\{PYTHON_VERSION\}$/m);
+    expect(dockerfile).toMatch(/^USER 50000$/m);
+    expect(dockerfile).toMatch(/--require-hashes/);
+    expect(dockerfile).toMatch(/\$\{TARGETARCH\}\.lock/);
+    expect(dockerfile).not.toMatch(/^(ENV|ARG)\s+\S*(PASSWORD|SECRET|TOKEN|KEY)\b/im);
+  });
+
+  test('the aarch64 lock pins the same packages as the x86_64 lock, each with hashes', () => {
+    const pins = (file: string) =>
+      fs
+        .readFileSync(path.join(ROOT, file), 'utf8')
+        .split('\n')
+        .filter((l) => /^[a-z0-9]/i.test(l))
+        .map((l) => l.split(' ')[0]);
+    const arm = pins('docker/airflow/requirements.lock');
+    expect(arm).toContain(`apache-airflow==${envs[0].airflow.version}`);
+    expect(arm).toEqual(pins('requirements/airflow.lock'));
+    expect(fs.readFileSync(path.join(ROOT, 'docker/airflow/requirements.lock'), 'utf8')).toMatch(/aarch64-unknown-linux-gnu/);
+  });
+});
