@@ -1,0 +1,56 @@
+import type { LocalStack } from './stack';
+
+/** REST helpers to drive DAG runs on the local stack (tests, benchmark, fault runs). */
+
+export interface DagRun {
+  dag_run_id: string;
+  state: string;
+}
+export interface TaskInstance {
+  task_id: string;
+  map_index: number;
+  state: string | null;
+  hostname: string | null;
+  try_number: number;
+  queue: string | null;
+  start_date: string | null;
+  end_date: string | null;
+  queued_when: string | null;
+}
+
+export async function unpause(stack: LocalStack, dagId: string): Promise<void> {
+  await stack.waitFor(`DAG ${dagId} parsed`, async () => {
+    try {
+      await stack.api('GET', `/api/v2/dags/${dagId}`);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 180_000, 1000);
+  await stack.api('PATCH', `/api/v2/dags/${dagId}`, { is_paused: false });
+}
+
+export async function trigger(stack: LocalStack, dagId: string, conf: Record<string, unknown> = {}): Promise<string> {
+  const run = await stack.api<DagRun>('POST', `/api/v2/dags/${dagId}/dagRuns`, { logical_date: null, conf });
+  return run.dag_run_id;
+}
+
+export async function runState(stack: LocalStack, dagId: string, runId: string): Promise<string> {
+  return (await stack.api<DagRun>('GET', `/api/v2/dags/${dagId}/dagRuns/${encodeURIComponent(runId)}`)).state;
+}
+
+/** Waits until every run is finished; returns the final states. */
+export async function waitRuns(stack: LocalStack, dagId: string, runIds: string[], timeoutMs: number): Promise<string[]> {
+  let states: string[] = [];
+  await stack.waitFor(`${runIds.length} runs of ${dagId} to finish`, async () => {
+    states = await Promise.all(runIds.map((r) => runState(stack, dagId, r)));
+    return states.every((s) => s === 'success' || s === 'failed');
+  }, timeoutMs, 2000);
+  return states;
+}
+
+export async function taskInstances(stack: LocalStack, dagId: string, runId: string): Promise<TaskInstance[]> {
+  const r = await stack.api<{ task_instances: TaskInstance[] }>('GET', `/api/v2/dags/${dagId}/dagRuns/${encodeURIComponent(runId)}/taskInstances?limit=1000`);
+  return r.task_instances;
+}
+
