@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DATABASES, PORTS, secretsManagerNames, type EnvironmentConfig } from '../../manifests-src/config';
 
@@ -76,6 +77,13 @@ export class MetadataDb extends Construct {
       iamAuthentication: false,
       parameters: { 'rds.force_ssl': '1', log_min_duration_statement: '1000' },
     });
-    this.cluster.addRotationSingleUser({ automaticallyAfter: Duration.days(30), excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS });
+    // Hosted rotation (a CloudFormation transform), not the Serverless Application Repository app: the SAR
+    // mapping would put partition-specific ARNs in the template. Same 30-day single-user rotation.
+    const rotation = new ec2.SecurityGroup(this, 'RotationSecurityGroup', { vpc, description: 'Secrets Manager rotation of the Aurora password' });
+    securityGroup.addIngressRule(rotation, ec2.Port.tcp(PORTS.postgres), 'Password rotation');
+    this.cluster.secret!.addRotationSchedule('Rotation', {
+      automaticallyAfter: Duration.days(30),
+      hostedRotation: secretsmanager.HostedRotation.postgreSqlSingleUser({ vpc, vpcSubnets: props.subnets, securityGroups: [rotation], excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS }),
+    });
   }
 }

@@ -1,0 +1,59 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ConfigError } from '../../manifests-src/config';
+import { environments as committed } from '../../manifests-src/config/environments';
+import { loadInfraEnvironments } from '../../infra/lib/validate-infra';
+
+const prod = committed.find((e) => e.name === 'prod')!;
+const cn = committed.find((e) => e.name === 'prod-cn')!;
+
+function problems(input: unknown): string {
+  try {
+    loadInfraEnvironments([input]);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems.join('\n');
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+test('the committed environments pass the infra checks', () => {
+  expect(loadInfraEnvironments().map((e) => e.name)).toEqual(['dev', 'prod', 'prod-cn']);
+});
+
+test.each([
+  ['unknown region', { aws: { ...prod.aws, region: 'mars-north-1' } }, /aws\.region: unknown region; use one of/],
+  ['one AZ in prod', { cluster: { ...prod.cluster, availabilityZones: 1 } }, /\(prod\)\.cluster\.availabilityZones: .*>=2/],
+  ['malformed VPC id', { infra: { vpc: { existingVpcId: 'vpc-12' } } }, /infra\.vpc\.existingVpcId: a VPC id such as/],
+  ['more NAT gateways than zones', { infra: { vpc: { natGateways: 3 } } }, /infra\.vpc\.natGateways: must be <= cluster\.availabilityZones \(2\).*\(got 3\)/],
+  ['no cache replica', { infra: { cache: { replicas: 0 } } }, /infra\.cache\.replicas: must be >= 1: Multi-AZ/],
+  ['ACU range upside down', { infra: { database: { instanceClass: 'serverless', minCapacityAcu: 16, maxCapacityAcu: 4 } } }, /infra\.database\.minCapacityAcu: must be <= infra\.database\.maxCapacityAcu \(4\)/],
+  ['admin ARN of another partition', { infra: { eks: { adminPrincipalArns: ['arn:aws-cn:iam::123456789012:role/admin'] } } }, /infra\.eks\.adminPrincipalArns\.0: must be an ARN of partition "aws"/],
+  ['admin ARN of another account', { infra: { eks: { adminPrincipalArns: ['arn:aws:iam::210987654321:role/admin'] } } }, /adminPrincipalArns\.0: must belong to account 123456789012/],
+])('%s is refused before synth, naming the field', (_label, override, message) => {
+  expect(problems({ ...prod, ...override })).toMatch(message);
+});
+
+test('a China environment without the ECR mirror is refused', () => {
+  const { images: _i, ...noMirror } = cn;
+  expect(problems(noMirror)).toMatch(/images\.mirrorRegistry: required in aws-cn/);
+});
+
+test('npm run synth:infra with a bad --config exits 2 and writes no template', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'infra-bad-'));
+  const file = path.join(dir, 'bad.json');
+  fs.writeFileSync(file, JSON.stringify({ environments: [{ ...prod, infra: { vpc: { natGateways: 3 } } }] }));
+  let status = 0;
+  let stderr = '';
+  try {
+    execFileSync(process.execPath, [require.resolve('tsx/cli'), path.resolve('infra/bin/synth.ts'), '--config', file], { cwd: dir, stdio: 'pipe' });
+  } catch (e) {
+    status = (e as { status: number }).status;
+    stderr = String((e as { stderr: Buffer }).stderr);
+  }
+  expect(status).toBe(2);
+  expect(stderr).toMatch(/infra\.vpc\.natGateways: must be <=/);
+  expect(fs.existsSync(path.join(dir, 'cdk.out'))).toBe(false);
+});

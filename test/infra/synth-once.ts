@@ -1,0 +1,36 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { EnvironmentConfig } from '../../manifests-src/config';
+import { buildApp } from '../../infra/lib/app';
+import type { AirflowEksStack } from '../../infra/lib/airflow-eks-stack';
+
+export interface Synthesized {
+  readonly templates: Record<string, Template>;
+  readonly raw: Record<string, string>;
+  readonly stacks: Record<string, AirflowEksStack>;
+  readonly outdir: string;
+}
+
+/** Synthesizes every environment in one app (cdk-nag on: synth throws on any open finding). Call once per file. */
+export function synthOnce(envs: EnvironmentConfig[]): Synthesized {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'infra-test-'));
+  const { app, stacks } = buildApp(envs, { outdir, stageAssets: false });
+  const assembly = app.synth();
+  const templates: Record<string, Template> = {};
+  const raw: Record<string, string> = {};
+  const byName: Record<string, AirflowEksStack> = {};
+  stacks.forEach((s, i) => {
+    const text = fs.readFileSync(path.join(assembly.directory, s.templateFile), 'utf8');
+    raw[envs[i].name] = text;
+    templates[envs[i].name] = Template.fromJSON(JSON.parse(text));
+    byName[envs[i].name] = s;
+  });
+  return { templates, raw, stacks: byName, outdir };
+}
+
+/** Resources of one type as [logicalId, properties]. */
+export function resourcesOf(t: Template, type: string): Array<[string, Record<string, any>]> {
+  return Object.entries(t.findResources(type)).map(([id, r]) => [id, (r as { Properties?: Record<string, any> }).Properties ?? {}]);
+}
