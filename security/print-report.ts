@@ -17,7 +17,7 @@ export function formatTable(rows: ScanRow[]): string {
 /** The whole human-readable report: table, timings, every unexpected finding, every stale allowlist entry. */
 export function formatReport(report: ScanReport): string {
   const out = [formatTable(report.rows), ''];
-  for (const run of report.runs) out.push(`${run.tool} ${run.target.length > 60 ? `${run.target.slice(0, 57)}...` : run.target}: ${run.seconds.toFixed(1)} s`);
+  for (const run of report.runs) out.push(`${run.tool} ${run.target}: ${run.seconds.toFixed(1)} s`);
   if (report.unexpected.length > 0) {
     out.push('', `Unexpected findings (${report.unexpected.length}): fix them, or accept them in security/allowlist.yaml with a reason`);
     for (const f of report.unexpected) out.push(`  ${f.tool} ${f.checkId}  ${f.file}  ${f.resource}  ${f.checkName}`);

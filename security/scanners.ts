@@ -18,6 +18,13 @@ function scannerBin(root: string, name: string): string {
   return bin;
 }
 
+/** A short label for a list of scanned files: the file itself, or `folder (N files)`. */
+export function describeFiles(files: string[]): string {
+  if (files.length === 1) return files[0];
+  const dirs = new Set(files.map((f) => f.slice(0, Math.max(0, f.lastIndexOf('/')))));
+  return dirs.size === 1 ? `${[...dirs][0]} (${files.length} files)` : `${files.length} files`;
+}
+
 /** Repository-relative path with `/` separators, whatever form a scanner printed it in. */
 export function repoPath(root: string, printed: string): string {
   const abs = printed.startsWith(root) ? printed : join(root, printed.replace(/^\/+/, ''));
@@ -77,7 +84,7 @@ export function runCheckov(root: string, framework: 'kubernetes' | 'cloudformati
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (r.status !== 0) throw new Error(`checkov failed (exit ${r.status}):\n${r.stderr}`);
   const parsed = parseCheckovJson(root, JSON.parse(r.stdout));
-  return { tool: 'checkov', target: 'dir' in target ? target.dir : target.files.join(' '), seconds, ...parsed };
+  return { tool: 'checkov', target: 'dir' in target ? target.dir : describeFiles(target.files), seconds, ...parsed };
 }
 
 interface CfnLintMatch {
@@ -138,5 +145,5 @@ export function runCfnLint(root: string, templates: string[], regionOf: (templat
     matches.push(...(JSON.parse(r.stdout || '[]') as unknown[]));
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { tool: 'cfn-lint', target: templates.join(' '), seconds, ...parseCfnLintJson(root, matches, templates) };
+  return { tool: 'cfn-lint', target: describeFiles(templates), seconds, ...parseCfnLintJson(root, matches, templates) };
 }
