@@ -14,8 +14,12 @@ const ROOT = path.resolve(__dirname, '../..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
 let tmp: string;
+/** A checkout whose dist/ and argocd/ are freshly synthesized, so these tests do not depend on the working tree. */
+let synced: string;
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'preview-'));
+  synced = path.join(tmp, 'synced');
+  writeTrees(synced, renderTrees(loadEnvironments()));
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -29,7 +33,7 @@ function writeTrees(dir: string, trees: Record<string, Map<string, string>>): vo
   }
 }
 
-const preview = (args: string[]) => spawnSync(TSX, ['scripts/preview.ts', ...args], { cwd: ROOT, encoding: 'utf8' });
+const preview = (args: string[]) => spawnSync(TSX, [path.join(ROOT, 'scripts/preview.ts'), ...args], { cwd: synced, encoding: 'utf8' });
 
 function configFile(name: string, edit: (e: any) => any): string {
   const file = path.join(tmp, name);
@@ -65,6 +69,18 @@ describe('npm run preview', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/invalid configuration/);
     expect(r.stderr).toMatch(/workers\.concurrency/);
+  });
+
+  test('a hand-edited committed file is reported against the same config', () => {
+    const stale = path.join(tmp, 'stale-cli');
+    writeTrees(stale, renderTrees(loadEnvironments()));
+    const app = path.join(stale, 'argocd/prod/apps/airflow.yaml');
+    fs.writeFileSync(app, fs.readFileSync(app, 'utf8').replace('selfHeal: true', 'selfHeal: false'));
+    const r = spawnSync(TSX, [path.join(ROOT, 'scripts/preview.ts')], { cwd: stale, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^ {2}Application argocd\n {4}~ Application\/argocd\/prod-airflow \(changed\)$/m);
+    expect(r.stdout).toMatch(/^0 added, 1 changed, 0 removed objects$/m);
+    expect(r.stderr).toMatch(/run `npm run synth`/);
   });
 
   test('an unknown --ref exits 2', () => {
