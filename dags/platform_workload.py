@@ -2,11 +2,25 @@
 Trigger with conf, e.g. {"tasks": 25, "seconds": 0}."""
 from __future__ import annotations
 
+import json
+import os
 import time
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Param, dag, task
+from airflow.sdk import Param, dag, get_current_context, task
+
+def _journal(event: str) -> None:
+    """Appends start/end of each try to a journal when one is configured (the fault tests read it to prove
+    no task ran twice at the same time). A no-op in real deployments."""
+    path = os.environ.get("PLATFORM_WORKLOAD_JOURNAL")
+    if not path:
+        return
+    ti = get_current_context()["ti"]
+    line = json.dumps({"event": event, "run_id": ti.run_id, "map_index": ti.map_index, "try": ti.try_number, "pid": os.getpid(), "pgid": os.getpgid(0), "t": time.time()})
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(line + "\n")
+
 
 DEFAULT_ARGS = {"owner": "platform", "retries": 3, "retry_delay": timedelta(seconds=5)}
 
@@ -29,7 +43,9 @@ def platform_workload():
 
     @task(max_active_tis_per_dagrun=1024)
     def work(index: int, params=None) -> int:
+        _journal("start")
         time.sleep(float(params["seconds"]))
+        _journal("end")
         return index
 
     work.expand(index=plan())

@@ -89,7 +89,14 @@ export class ManagedProcess {
     this.killGroupLeftovers();
   }
 
-  /** kill -9 without grace: what a node loss or OOM kill does. */
+  /** A fault: the signal reaches the whole group and the exit counts as a crash (the stack restarts it). */
+  async crash(sig: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    this.signal(sig);
+    await this.waitExit(10_000);
+    if (sig === 'SIGKILL') this.killGroupLeftovers();
+  }
+
+  /** kill -9 without grace, on purpose (no restart): what removing a node does. */
   async kill(): Promise<void> {
     this.expectedExit = true;
     this.signal('SIGKILL');

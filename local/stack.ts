@@ -36,7 +36,7 @@ export interface LocalStackOptions {
   readonly apiServerPort?: number;
   /** Worker warm-shutdown grace on stop (the pod's terminationGracePeriodSeconds, capped for local use). */
   readonly workerGraceMs?: number;
-  /** Extra AIRFLOW__* settings for experiments (benchmarks compare against stock settings this way). */
+  /** Extra environment for the Airflow processes: AIRFLOW__* overrides (the benchmark's stock baseline) or test hooks. */
   readonly airflowOverrides?: Record<string, string>;
   /** When false the Airflow processes reach PostgreSQL directly instead of through PgBouncer (benchmark baseline only). */
   readonly viaPgBouncer?: boolean;
@@ -68,6 +68,10 @@ export class LocalStack {
   secrets!: LocalSecrets;
   readonly processes = new Map<ComponentName, ManagedProcess>();
   private readonly workerPorts = new Map<ComponentName, number>();
+  /** How to start each Airflow component again: the local stand-in for the kubelet's restartPolicy Always. */
+  private readonly starters = new Map<ComponentName, () => unknown>();
+  /** Restarts after an unexpected exit, per component. */
+  readonly restarts = new Map<ComponentName, number>();
   private stopping = false;
 
   constructor(readonly opts: LocalStackOptions) {
@@ -158,7 +162,19 @@ export class LocalStack {
     this.processes.set(name, p);
     this.log(`[${name}] started pid ${p.pid}`);
     void p.waitExit(2 ** 31 - 1).then((code) => {
-      if (!p.expectedExit && !this.stopping) this.log(`[${name}] EXITED unexpectedly with code ${code}; log: ${p.opts.logFile}`);
+      if (p.expectedExit || this.stopping || this.processes.get(name) !== p) return;
+      this.log(`[${name}] EXITED unexpectedly with code ${code}; log: ${p.opts.logFile}`);
+      const starter = this.starters.get(name);
+      if (!starter) return;
+      // Like the kubelet: restart with a growing back-off.
+      const n = (this.restarts.get(name) ?? 0) + 1;
+      this.restarts.set(name, n);
+      const delay = Math.min(1000 * 2 ** (n - 1), 10_000);
+      setTimeout(() => {
+        if (this.stopping || this.processes.get(name) !== p) return;
+        this.log(`[${name}] restarting (restart ${n}, after ${delay} ms)`);
+        starter();
+      }, delay);
     });
     return p;
   }
@@ -264,12 +280,14 @@ export class LocalStack {
   }
 
   startApiServer(): ManagedProcess {
+    this.starters.set('api-server', () => this.startApiServer());
     const cmd = [...this.commands().apiServer];
     cmd[cmd.indexOf('--port') + 1] = String(this.ports.apiServer);
     return this.spawnAirflow('api-server', cmd, {});
   }
 
   startScheduler(i: number): ManagedProcess {
+    this.starters.set(`scheduler-${i}`, () => this.startScheduler(i));
     return this.spawnAirflow(`scheduler-${i}`, [...this.commands().scheduler], {
       // Each scheduler has its own health server; in the cluster each pod has its own IP.
       AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT: '0',
@@ -278,15 +296,18 @@ export class LocalStack {
   }
 
   startDagProcessor(): ManagedProcess {
+    this.starters.set('dag-processor', () => this.startDagProcessor());
     return this.spawnAirflow('dag-processor', [...this.commands().dagProcessor], {});
   }
 
   startTriggerer(): ManagedProcess {
+    this.starters.set('triggerer', () => this.startTriggerer());
     return this.spawnAirflow('triggerer', [...this.commands().triggerer], {});
   }
 
   async startWorker(i: number): Promise<ManagedProcess> {
     const name = `worker-${i}`;
+    this.starters.set(name, () => void this.startWorker(i));
     let port = this.workerPorts.get(name);
     if (port === undefined) {
       port = (await allocatePorts(['log'] as const)).log;

@@ -94,6 +94,8 @@ export function airflowEnvironment(env: EnvironmentConfig, at: AirflowEndpoints)
     AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT: String(visibilityTimeoutSeconds(env)),
     AIRFLOW__OPERATORS__DEFAULT_QUEUE: w.queues[0],
     AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK: bool(true),
+    AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT: String(a.taskHeartbeatTimeoutSeconds),
+    AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT: String(a.taskQueuedTimeoutSeconds),
     AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT: String(PORTS.schedulerHealth),
     AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL: String(a.dagDirListIntervalSeconds),
     AIRFLOW__LOGGING__BASE_LOG_FOLDER: at.logsFolder,

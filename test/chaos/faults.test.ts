@@ -1,0 +1,202 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { LocalStack } from '../../local/stack';
+import { PROJECT_ROOT } from '../../local/stack';
+import { executionProblems, readJournal, tryIntervals } from '../../local/journal';
+import { startTestStack, taskInstances, trigger, unpause, waitRuns } from '../support/local-stack';
+
+/**
+ * Faults on the real stack (the configuration of dist/dev). Each test runs a known workload, injects one
+ * fault, and asserts every run ends `success`, no task runs twice at once or completes twice, and no run
+ * is lost. Retries are allowed: the DAGs set retries (README "DAG rules"), and a task killed with its
+ * worker is retried after `airflow.taskHeartbeatTimeoutSeconds`.
+ */
+jest.setTimeout(1_200_000);
+
+let stack: LocalStack;
+const journal = path.join(PROJECT_ROOT, '.state', 'test', 'chaos-journal.jsonl');
+const table: { fault: string; recovery: string; affected: number; lost: number }[] = [];
+
+beforeAll(async () => {
+  fs.rmSync(journal, { force: true });
+  fs.mkdirSync(path.dirname(journal), { recursive: true });
+  stack = await startTestStack('chaos', { workers: 2, airflowOverrides: { PLATFORM_WORKLOAD_JOURNAL: journal } });
+  for (const d of ['platform_workload', 'deferred_workload']) await unpause(stack, d);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  const head = '| fault | time to recover | runs affected | runs lost |\n|---|---|---|---|\n';
+  const md = head + table.map((r) => `| ${r.fault} | ${r.recovery} | ${r.affected} | ${r.lost} |`).join('\n') + '\n';
+  fs.mkdirSync(path.join(PROJECT_ROOT, 'test-artifacts'), { recursive: true });
+  fs.writeFileSync(path.join(PROJECT_ROOT, 'test-artifacts', 'fault-table.md'), md);
+  console.log(`Fault table (dev config, 2 workers, 2 schedulers)\n${md}`);
+});
+
+const now = () => Date.now() / 1000;
+const runJournal = (runIds: string[]) => readJournal(journal).filter((e) => runIds.includes(e.run_id));
+
+async function workload(runs: number, tasks: number, seconds: number): Promise<string[]> {
+  return Promise.all(Array.from({ length: runs }, () => trigger(stack, 'platform_workload', { tasks, seconds })));
+}
+
+/** Waits until at least `n` work tasks of these runs have started (journal), so the fault hits running work. */
+async function untilStarted(runIds: string[], n: number): Promise<void> {
+  await stack.waitFor(`${n} tasks started`, async () => runJournal(runIds).filter((e) => e.event === 'start').length >= n, 300_000, 250);
+}
+
+/** Runs whose tasks were retried: the runs the fault touched. */
+async function affectedRuns(dagId: string, runIds: string[]): Promise<number> {
+  let n = 0;
+  for (const id of runIds) if ((await taskInstances(stack, dagId, id)).some((t) => t.try_number > 1)) n++;
+  return n;
+}
+
+async function finish(fault: string, runIds: string[], recoverySeconds: number, killedAt?: number, dagId = 'platform_workload'): Promise<void> {
+  const states = await waitRuns(stack, dagId, runIds, 900_000);
+  const lost = states.filter((s) => s !== 'success').length;
+  const affected = await affectedRuns(dagId, runIds);
+  table.push({ fault, recovery: `${recoverySeconds.toFixed(1)} s`, affected, lost });
+  if (dagId === 'platform_workload') {
+    const problems = executionProblems(runJournal(runIds), killedAt);
+    expect(problems).toEqual({ concurrent: [], completedTwice: [] });
+  }
+  expect(states).toEqual(runIds.map(() => 'success'));
+  await stack.waitHealthy(240_000);
+}
+
+/** First task start (journal) after time t, minus t: how long work stopped. */
+async function nextStartAfter(runIds: string[], t: number, timeoutMs = 600_000): Promise<number> {
+  let first = NaN;
+  await stack.waitFor('a task to start after the fault', async () => {
+    const s = runJournal(runIds).filter((e) => e.event === 'start' && e.t > t).map((e) => e.t);
+    if (s.length) first = Math.min(...s);
+    return s.length > 0;
+  }, timeoutMs, 250);
+  return first - t;
+}
+
+test('1. kill -9 a Celery worker while it runs tasks: its tasks are retried and complete elsewhere', async () => {
+  const runs = await workload(2, 8, 20);
+  await untilStarted(runs, 16);
+  const victim = stack.processes.get('worker-1')!;
+  const onVictim = new Set(runJournal(runs).filter((e) => e.pgid === victim.pid).map((e) => `${e.run_id}#${e.map_index}`));
+  const killedAt = now();
+  await victim.crash('SIGKILL');
+  // The killed tries have a start and no end; recovery = until the last of them runs again.
+  const interrupted = [...tryIntervals(runJournal(runs)).values()].flat().filter((iv) => iv.end === undefined).map((iv) => iv.key);
+  expect(interrupted.length).toBeGreaterThan(0);
+  for (const k of interrupted) expect(onVictim).toContain(k);
+  let recovered = NaN;
+  await stack.waitFor('interrupted tasks to run again', async () => {
+    const tries = tryIntervals(runJournal(runs));
+    const restarts = interrupted.map((k) => tries.get(k)!.filter((iv) => iv.start > killedAt).map((iv) => iv.start));
+    if (restarts.every((r) => r.length)) recovered = Math.max(...restarts.map((r) => Math.min(...r))) - killedAt;
+    return restarts.every((r) => r.length);
+  }, 600_000, 500);
+  await finish('kill -9 worker during tasks', runs, recovered, killedAt);
+  expect(stack.restarts.get('worker-1')).toBeGreaterThanOrEqual(1);
+});
+
+test('2. SIGTERM a worker (KEDA scale-in): running tasks finish in the grace period, no new task taken, clean exit', async () => {
+  const runs = await workload(1, 16, 25);
+  await untilStarted(runs, 16);
+  const worker = stack.processes.get('worker-2')!;
+  const ranBefore = runJournal(runs).filter((e) => e.pgid === worker.pid).length;
+  expect(ranBefore).toBeGreaterThan(0);
+  const termAt = now();
+  const stopped = worker.stop(stack.env.workers.terminationGracePeriodSeconds * 1000);
+  await stopped;
+  const drain = now() - termAt;
+  expect(worker.exitCode).toBe(0);
+  // No new task taken: the stopping worker started nothing after SIGTERM.
+  expect(runJournal(runs).filter((e) => e.event === 'start' && e.pgid === worker.pid && e.t > termAt)).toEqual([]);
+  await finish('SIGTERM worker (scale-in)', runs, drain);
+  // Warm shutdown: nothing was killed, so nothing was retried.
+  expect((await taskInstances(stack, 'platform_workload', runs[0])).filter((t) => t.try_number > 1)).toEqual([]);
+  await stack.startWorker(2);
+});
+
+test('3. kill one of two schedulers: the other keeps scheduling', async () => {
+  const runs = await workload(3, 20, 2);
+  await untilStarted(runs, 5);
+  const killedAt = now();
+  await stack.processes.get('scheduler-1')!.crash('SIGKILL');
+  const gap = await nextStartAfter(runs, killedAt);
+  await finish('kill -9 one scheduler', runs, gap);
+  expect(gap).toBeLessThan(30);
+});
+
+test('4. restart Redis (broker): queued tasks are delivered, none stays stuck', async () => {
+  const runs = await workload(2, 30, 3);
+  await untilStarted(runs, 4);
+  const at = now();
+  await stack.restartServer('redis');
+  const gap = await nextStartAfter(runs, at);
+  await finish('restart Redis', runs, gap);
+});
+
+test('5a. restart PgBouncer: every component reconnects on its own', async () => {
+  const runs = await workload(2, 30, 3);
+  await untilStarted(runs, 4);
+  const at = now();
+  await stack.restartServer('pgbouncer');
+  const gap = await nextStartAfter(runs, at);
+  await finish('restart PgBouncer', runs, gap);
+});
+
+test('5b. restart PostgreSQL (an Aurora failover as a pod sees it): every component reconnects on its own', async () => {
+  const runs = await workload(2, 30, 3);
+  await untilStarted(runs, 4);
+  const at = now();
+  await stack.restartServer('postgres');
+  const gap = await nextStartAfter(runs, at);
+  await finish('restart PostgreSQL', runs, gap);
+});
+
+test('6. kill the dag-processor and the triggerer: deferred tasks resume after restart', async () => {
+  const runs = await Promise.all(Array.from({ length: 3 }, () => trigger(stack, 'deferred_workload')));
+  await stack.waitFor('deferred tasks', async () => Number(await stack.psqlDirect('airflow', "SELECT count(*) FROM task_instance WHERE dag_id = 'deferred_workload' AND state = 'deferred'")) >= 3, 300_000, 500);
+  const at = now();
+  await stack.processes.get('dag-processor')!.crash('SIGKILL');
+  await stack.processes.get('triggerer')!.crash('SIGKILL');
+  await stack.waitHealthy(300_000);
+  await finish('kill -9 dag-processor + triggerer', runs, now() - at, undefined, 'deferred_workload');
+  expect(stack.restarts.get('triggerer')).toBeGreaterThanOrEqual(1);
+});
+
+test('7. load: a burst of 500 task instances at once; connections stay within the PgBouncer pool', async () => {
+  const limit = stack.env.pgbouncer.metadataPoolSize + stack.env.pgbouncer.resultBackendPoolSize;
+  let peak = 0;
+  let done = false;
+  const sampler = (async () => {
+    while (!done) {
+      peak = Math.max(peak, Number(await stack.psqlDirect('postgres', "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND datname = 'airflow'")) - 0);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  const at = now();
+  const runs = await workload(10, 50, 0);
+  await finish('burst of 500 tasks', runs, now() - at);
+  done = true;
+  await sampler;
+  expect(peak).toBeLessThanOrEqual(limit);
+  table[table.length - 1].recovery += ` (all done; peak ${peak}/${limit} PG conns)`;
+});
+
+test('8. scale-in during a long task: the task finishes, is never a zombie, and runs once', async () => {
+  const seconds = 150;
+  const runs = await workload(1, 1, seconds);
+  await untilStarted(runs, 1);
+  const termAt = now();
+  // Both workers get SIGTERM, so the task's worker is among them.
+  await Promise.all(['worker-1', 'worker-2'].map((w) => stack.processes.get(w)!.stop(stack.env.workers.terminationGracePeriodSeconds * 1000)));
+  const drain = now() - termAt;
+  for (const w of ['worker-1', 'worker-2']) expect(stack.processes.get(w)!.exitCode).toBe(0);
+  const [ti] = (await taskInstances(stack, 'platform_workload', runs[0])).filter((t) => t.task_id === 'work');
+  expect(ti.state).toBe('success');
+  expect(ti.try_number).toBe(1);
+  await stack.startWorker(1);
+  await stack.startWorker(2);
+  await finish('SIGTERM during a 150 s task', runs, drain);
+});
