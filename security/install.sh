@@ -6,6 +6,11 @@ venv=.cache/security-venv
 stamp="$venv/.lock-sha256"
 want=$(sha256sum security/requirements.lock | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then exit 0; fi
+# Parallel callers (jest workers) wait for one install instead of deleting each other's venv.
+mkdir -p .cache
+exec 9>.cache/security-venv.lock
+flock 9
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then exit 0; fi
 echo "==> installing security scanners (checkov, cfn-lint) from security/requirements.lock"
 rm -rf "$venv"
 python3 -m venv "$venv"
