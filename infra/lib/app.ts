@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { EnvironmentConfig } from '../../manifests-src/config';
@@ -14,7 +16,10 @@ export interface BuildAppOptions {
 
 /** One stack per environment in one app, with cdk-nag attached. */
 export function buildApp(envs: EnvironmentConfig[], options: BuildAppOptions = {}): { app: App; stacks: AirflowEksStack[] } {
-  const app = new App({ outdir: options.outdir, context: options.stageAssets === false ? { 'aws:cdk:disable-asset-staging': true } : {} });
+  // The committed AZ look-ups (the cdk CLI reads this file itself; an in-process App does not).
+  const contextFile = path.resolve(__dirname, '..', '..', 'cdk.context.json');
+  const committed = fs.existsSync(contextFile) ? (JSON.parse(fs.readFileSync(contextFile, 'utf8')) as Record<string, unknown>) : {};
+  const app = new App({ outdir: options.outdir, context: { ...committed, ...(options.stageAssets === false ? { 'aws:cdk:disable-asset-staging': true } : {}) } });
   const stacks = envs.map((config) => new AirflowEksStack(app, stackName(config), { config }));
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stacks };

@@ -41,7 +41,10 @@ export function pgbouncerIni(env: Pick<EnvironmentConfig, 'pgbouncer'>, o: PgBou
     'server_idle_timeout = 60',
     'server_lifetime = 3600',
     'server_connect_timeout = 10',
-    'query_wait_timeout = 120',
+    `query_wait_timeout = ${p.queryWaitTimeoutSeconds}`,
+    // Airflow 3 sessions can sit idle in a transaction while the same process waits for a second
+    // connection; with every server connection pinned that way the pool deadlocks. Cut them loose.
+    `idle_transaction_timeout = ${p.idleTransactionTimeoutSeconds}`,
     'ignore_startup_parameters = extra_float_digits',
     `server_tls_sslmode = ${o.serverTlsSslmode ?? p.serverTlsSslmode}`,
     'log_connections = 0',
