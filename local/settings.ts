@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { EnvironmentConfig } from '../manifests-src/config';
 import { DATABASES, K8S_SECRETS, SECRET_KEYS } from '../manifests-src/config';
-import { airflowEnvironment, type AirflowEndpoints } from '../manifests-src/airflow/airflow-settings';
+import { airflowEnvironment, remoteBaseLogFolder, type AirflowEndpoints } from '../manifests-src/airflow/airflow-settings';
 import { renderSecretTemplate, secretTemplates } from '../manifests-src/platform/external-secrets';
 import { LOOPBACK } from './ports';
 
@@ -10,7 +10,7 @@ import { LOOPBACK } from './ports';
  * ExternalSecret templates in dist/, with only hosts, ports, folders and secret values replaced.
  */
 
-export const LOCAL_PORT_NAMES = ['postgres', 'pgbouncer', 'redis', 'apiServer', 'statsd', 'triggererLogs'] as const;
+export const LOCAL_PORT_NAMES = ['postgres', 'pgbouncer', 'redis', 'apiServer', 'statsd', 'triggererLogs', 'awsApi'] as const;
 export type LocalPortName = (typeof LOCAL_PORT_NAMES)[number];
 export type LocalPorts = Record<LocalPortName, number>;
 
@@ -47,7 +47,8 @@ export function localEndpoints(env: EnvironmentConfig, ports: LocalPorts, paths:
     logsFolder: paths.logs,
     statsdHost: LOOPBACK,
     statsdPort: ports.statsd,
-    remoteBaseLogFolder: undefined,
+    // The same CloudWatch (or S3) destination as in the cluster, served by a local AWS API emulator.
+    remoteBaseLogFolder: remoteBaseLogFolder(env),
     workerLogServerPort: 0, // set per worker: several workers share one host here
     triggererLogServerPort: ports.triggererLogs,
   };
@@ -111,6 +112,13 @@ export function localAirflowEnv(
   return {
     ...out,
     ...gitDagBundleSettings(env, paths.dagRepo),
+    // Pods get AWS credentials from Pod Identity; locally the emulator takes any key.
+    AIRFLOW_CONN_AWS_DEFAULT: JSON.stringify({
+      conn_type: 'aws',
+      login: 'local',
+      password: 'local',
+      extra: { region_name: env.aws.region, endpoint_url: `http://${LOOPBACK}:${ports.awsApi}` },
+    }),
     // Our loopback Redis speaks TLS with a certificate from a local CA: trust it the way pods trust ElastiCache's.
     SSL_CERT_FILE: paths.caCert,
     ...extra,

@@ -18,6 +18,7 @@ const run = promisify(execFile);
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 export const VENV_BIN = path.join(PROJECT_ROOT, '.venv', 'airflow', 'bin');
+export const TOOLS_BIN = path.join(PROJECT_ROOT, '.venv', 'local-tools', 'bin');
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 /** PostgreSQL and PgBouncer refuse to run as root. */
 const SERVER_USER = 'postgres';
@@ -51,6 +52,7 @@ const REQUIRED = [
   ['/usr/sbin/pgbouncer', 'Debian package pgbouncer'],
   ['/usr/bin/redis-server', 'Debian package redis-server'],
   [path.join(VENV_BIN, 'airflow'), 'the Airflow venv from requirements/airflow.lock'],
+  [path.join(TOOLS_BIN, 'moto_server'), 'the local-tools venv from requirements/local-tools.lock'],
 ] as const;
 
 export function missingDependencies(): string[] {
@@ -114,6 +116,7 @@ export class LocalStack {
     await this.startPostgres();
     await this.startPgBouncer();
     await this.startRedis();
+    await this.startAwsApi();
     const commit = publishDags(this.opts.dagsDir ?? path.join(PROJECT_ROOT, 'dags'), this.paths.dagRepo, this.env);
     this.log(`dags: published ${commit.slice(0, 12)} to the local DAG repository (${this.env.dags.branch}:${this.env.dags.subPath})`);
     await this.bootstrap();
@@ -235,6 +238,24 @@ export class LocalStack {
     await this.waitFor('redis', () => portInUse(this.ports.redis), 30_000);
   }
 
+  /** CloudWatch Logs / S3 API on loopback: where task logs go so they outlive the worker that wrote them. */
+  private async startAwsApi(): Promise<void> {
+    this.spawn('aws-api', path.join(TOOLS_BIN, 'moto_server'), ['-H', LOOPBACK, '-p', String(this.ports.awsApi)], process.env);
+    await this.waitFor('aws-api', () => portInUse(this.ports.awsApi), 60_000);
+  }
+
+  /** Folder for a worker's local task logs: its own, as each pod has its own disk. */
+  workerLogDir(name: ComponentName): string {
+    return path.join(this.paths.logs, name);
+  }
+
+  /** Scale-in for good: warm shutdown, then its disk goes with it, as when KEDA removes the pod. */
+  async removeWorker(i: number, graceMs: number): Promise<void> {
+    const name = `worker-${i}`;
+    await this.processes.get(name)?.stop(graceMs);
+    fs.rmSync(this.workerLogDir(name), { recursive: true, force: true });
+  }
+
   async restartServer(name: 'postgres' | 'pgbouncer' | 'redis'): Promise<void> {
     await this.processes.get(name)?.stop(30_000);
     if (name === 'postgres') await this.startPostgres();
@@ -314,7 +335,7 @@ export class LocalStack {
       this.workerPorts.set(name, port);
     }
     const cmd = [...this.commands().worker, '--celery-hostname', `${name}@%h`];
-    return this.spawnAirflow(name, cmd, { AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT: String(port) });
+    return this.spawnAirflow(name, cmd, { AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT: String(port), AIRFLOW__LOGGING__BASE_LOG_FOLDER: this.workerLogDir(name) });
   }
 
   private spawnAirflow(name: ComponentName, cmd: string[], extra: Record<string, string>): ManagedProcess {
@@ -430,9 +451,9 @@ export class LocalStack {
   async stop(): Promise<void> {
     this.stopping = true;
     const grace = this.opts.workerGraceMs ?? 60_000;
-    const airflow = [...this.processes].filter(([n]) => !['postgres', 'pgbouncer', 'redis'].includes(n));
+    const airflow = [...this.processes].filter(([n]) => !['postgres', 'pgbouncer', 'redis', 'aws-api'].includes(n));
     await Promise.all(airflow.map(([n, p]) => p.stop(n.startsWith('worker') ? grace : 30_000)));
-    for (const n of ['redis', 'pgbouncer', 'postgres']) await this.processes.get(n)?.stop(30_000);
+    for (const n of ['aws-api', 'redis', 'pgbouncer', 'postgres']) await this.processes.get(n)?.stop(30_000);
     const file = path.join(this.paths.state, 'run', 'pids.json');
     if (fs.existsSync(file)) fs.rmSync(file);
     this.log('stopped: every process of the local stack has exited');

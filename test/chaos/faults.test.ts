@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { chromium } from 'playwright-core';
 import type { LocalStack } from '../../local/stack';
 import { PROJECT_ROOT } from '../../local/stack';
 import { executionProblems, readJournal, tryIntervals } from '../../local/journal';
@@ -199,4 +200,38 @@ test('8. scale-in during a long task: the task finishes, is never a zombie, and 
   await stack.startWorker(1);
   await stack.startWorker(2);
   await finish('SIGTERM during a 150 s task', runs, drain);
+});
+
+test('9. logs survive the worker: after the worker is removed, the task log is readable through the REST API and the UI', async () => {
+  const runs = await workload(1, 1, 1);
+  const [state] = await waitRuns(stack, 'platform_workload', runs, 300_000);
+  expect(state).toBe('success');
+  const ran = runJournal(runs).find((e) => e.event === 'start')!;
+  const workerName = [...stack.processes].find(([n, p]) => n.startsWith('worker') && p.pid === ran.pgid)?.[0];
+  expect(workerName).toBeDefined();
+  const i = Number(workerName!.split('-')[1]);
+  const removedAt = now();
+  await stack.removeWorker(i, 60_000);
+  expect(fs.existsSync(stack.workerLogDir(workerName!))).toBe(false);
+  const logPath = `/api/v2/dags/platform_workload/dagRuns/${encodeURIComponent(runs[0])}/taskInstances/work/logs/1?map_index=0&full_content=true`;
+  const log = await stack.api<{ content: unknown }>('GET', logPath);
+  const text = JSON.stringify(log.content);
+  expect(text).toContain('Done. Returned value was');
+  expect(text).toContain('Reading remote log from Cloudwatch');
+
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`${stack.apiUrl}/`);
+    await page.locator('input[name="username"]').fill(stack.adminUser);
+    await page.locator('input[name="password"]').fill(stack.secrets.adminPassword);
+    await page.locator('input[type="submit"], button[type="submit"]').first().click();
+    await page.goto(`${stack.apiUrl}/dags/platform_workload/runs/${encodeURIComponent(runs[0])}/tasks/work/mapped/0`);
+    await page.getByText('Done. Returned value was').first().waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: path.join(PROJECT_ROOT, 'test-artifacts', 'ui-log-after-worker-removed.png'), fullPage: true });
+  } finally {
+    await browser.close();
+  }
+  table.push({ fault: 'worker removed, then its task log read', recovery: `${(now() - removedAt).toFixed(1)} s (log served from CloudWatch)`, affected: 0, lost: 0 });
+  await stack.startWorker(i);
 });
