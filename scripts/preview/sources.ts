@@ -1,21 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-/** Every file under `dir` (relative path -> text); empty when the folder does not exist. */
-export function readTreeFromDisk(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  if (!fs.existsSync(dir)) return out;
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out.set(path.relative(dir, p).split(path.sep).join('/'), fs.readFileSync(p, 'utf8'));
-    }
-  };
-  walk(dir);
-  return out;
-}
+/** Every file under `dir` (relative path -> text); the drift check reads trees the same way. */
+export { readTree as readTreeFromDisk } from '../../manifests-src/validate/drift';
 
 /**
  * Every file under `dir` as committed at git `ref` (relative path -> text), read with one

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium, loginUi } from '../support/ui';
 import type { LocalStack } from '../../local/stack';
 import { PROJECT_ROOT } from '../../local/stack';
 import { executionProblems, readJournal, tryIntervals } from '../../local/journal';
@@ -219,13 +219,10 @@ test('9. logs survive the worker: after the worker is removed, the task log is r
   expect(text).toContain('Done. Returned value was');
   expect(text).toContain('Reading remote log from Cloudwatch');
 
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`${stack.apiUrl}/`);
-    await page.locator('input[name="username"]').fill(stack.adminUser);
-    await page.locator('input[name="password"]').fill(stack.secrets.adminPassword);
-    await page.locator('input[type="submit"], button[type="submit"]').first().click();
+    await loginUi(page, stack);
     await page.goto(`${stack.apiUrl}/dags/platform_workload/runs/${encodeURIComponent(runs[0])}/tasks/work/mapped/0`);
     await page.getByText('Done. Returned value was').first().waitFor({ timeout: 60_000 });
     await page.screenshot({ path: path.join(PROJECT_ROOT, 'test-artifacts', 'ui-log-after-worker-removed.png'), fullPage: true });

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium, loginUi } from '../support/ui';
 import type { LocalStack } from '../../local/stack';
 import { PROJECT_ROOT } from '../../local/stack';
 import { portInUse } from '../../local/ports';
@@ -122,16 +122,10 @@ test('connection passwords are Fernet-encrypted in PostgreSQL', async () => {
 
 test('UI: headless Chromium logs in, sees the DAG list and a finished run; screenshot saved', async () => {
   fs.mkdirSync(artifacts, { recursive: true });
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`${stack.apiUrl}/`);
-    await page.locator('input[name="username"]').fill(stack.adminUser);
-    await page.locator('input[name="password"]').fill(stack.secrets.adminPassword);
-    await page.locator('input[type="submit"], button[type="submit"]').first().click();
+    await loginUi(page, stack);
     await page.goto(`${stack.apiUrl}/dags`);
     await page.getByText('example_platform').first().waitFor({ timeout: 60_000 });
     await page.getByText('platform_workload').first().waitFor();
