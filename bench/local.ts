@@ -83,12 +83,17 @@ async function main(): Promise<void> {
     const stateDir = path.join(PROJECT_ROOT, '.state', 'bench', v.viaPgBouncer ? 'tuned' : 'stock');
     fs.rmSync(stateDir, { recursive: true, force: true });
     const stack = new LocalStack({ env, stateDir, workers: 2, viaPgBouncer: v.viaPgBouncer, airflowOverrides: v.overrides });
+    const interrupted = () => void stack.stop().then(() => process.exit(130));
+    process.once('SIGINT', interrupted);
+    process.once('SIGTERM', interrupted);
     process.stdout.write(`\n${v.label}: starting the stack... `);
     await stack.start();
     process.stdout.write(`running ${runs} runs x ${tasks} tasks... `);
     try {
       results.push(await measure(v.label, stack, runs, tasks));
     } finally {
+      process.off('SIGINT', interrupted);
+      process.off('SIGTERM', interrupted);
       await stack.stop();
     }
     console.log('done');

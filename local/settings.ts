@@ -112,6 +112,8 @@ export function localAirflowEnv(
   return {
     ...out,
     ...gitDagBundleSettings(env, paths.dagRepo),
+    // Bundle checkouts live in each pod's /tmp; here they must not be shared between stacks on one machine.
+    AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_STORAGE_PATH: path.join(paths.state, 'dag-bundles'),
     // Pods get AWS credentials from Pod Identity; locally the emulator takes any key.
     AIRFLOW_CONN_AWS_DEFAULT: JSON.stringify({
       conn_type: 'aws',

@@ -163,6 +163,7 @@ export class LocalStack {
     const p = new ManagedProcess({ name, command, args, env, cwd: this.paths.state, runAsUser, logFile: path.join(this.paths.state, 'run', `${name}.log`) });
     p.start();
     this.processes.set(name, p);
+    this.writePidFile();
     this.log(`[${name}] started pid ${p.pid}`);
     void p.waitExit(2 ** 31 - 1).then((code) => {
       if (p.expectedExit || this.stopping || this.processes.get(name) !== p) return;
@@ -434,12 +435,17 @@ export class LocalStack {
   }
 
   private killLeftovers(): void {
-    const file = path.join(this.paths.state, 'run', 'pids.json');
+    LocalStack.killLeftovers(this.paths.state, (l) => this.log(l));
+  }
+
+  /** Kills the process groups a crashed or interrupted runner left behind in a state folder. */
+  static killLeftovers(stateDir: string, log: (line: string) => void = () => {}): void {
+    const file = path.join(stateDir, 'run', 'pids.json');
     if (!fs.existsSync(file)) return;
     for (const [name, pid] of Object.entries(JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, number>)) {
       try {
         process.kill(-pid, 'SIGKILL');
-        this.log(`[${name}] killed a leftover process group ${pid} from an earlier run`);
+        log(`[${name}] killed a leftover process group ${pid} from an earlier run`);
       } catch {
         /* gone */
       }

@@ -15,6 +15,7 @@ export function devEnvironment(): EnvironmentConfig {
 /** A fresh stack in its own state folder (new PostgreSQL cluster, new DAG repo), so test files never share state. */
 export async function startTestStack(name: string, opts: Partial<LocalStackOptions> = {}): Promise<LocalStack> {
   const stateDir = path.join(PROJECT_ROOT, '.state', 'test', name);
+  LocalStack.killLeftovers(stateDir);
   fs.rmSync(stateDir, { recursive: true, force: true });
   const lines: string[] = [];
   const stack = new LocalStack({ env: devEnvironment(), stateDir, workerGraceMs: 120_000, onEvent: (l) => lines.push(l), ...opts });
