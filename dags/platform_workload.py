@@ -17,7 +17,7 @@ def _journal(event: str) -> None:
     if not path:
         return
     ti = get_current_context()["ti"]
-    line = json.dumps({"event": event, "run_id": ti.run_id, "map_index": ti.map_index, "try": ti.try_number, "pid": os.getpid(), "pgid": os.getpgid(0), "t": time.time()})
+    line = json.dumps({"event": event, "run_id": ti.run_id, "map_index": ti.map_index, "try": ti.try_number, "pid": os.getpid(), "host": os.environ.get("HOSTNAME", ""), "t": time.time()})
     with open(path, "a", encoding="utf-8") as f:
         f.write(line + "\n")
 

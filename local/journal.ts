@@ -7,8 +7,8 @@ export interface JournalEntry {
   map_index: number;
   try: number;
   pid: number;
-  /** Process group: the worker (group leader) that ran the try. */
-  pgid: number;
+  /** HOSTNAME of the process that ran the try: the pod name in the cluster, the worker name locally. */
+  host: string;
   t: number; // epoch seconds
 }
 

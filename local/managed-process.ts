@@ -9,15 +9,49 @@ export interface ManagedProcessOptions {
   readonly env: NodeJS.ProcessEnv;
   readonly cwd?: string;
   readonly logFile: string;
-  /** Run as this user (servers that refuse root, e.g. PostgreSQL and PgBouncer). */
+  /** Run as this user (servers that refuse root, e.g. PostgreSQL and PgBouncer); exec'd, so signals reach the server itself. */
   readonly runAsUser?: string;
+  /**
+   * Who gets the stop signal: the whole process group (an init that forwards to the group) or only the
+   * main process (Celery workers: the image runs them with DUMB_INIT_SETSID=0 for a warm shutdown).
+   * @default 'group'
+   */
+  readonly stopSignalScope?: 'group' | 'leader';
 }
 
 export type ProcessState = 'starting' | 'running' | 'stopping' | 'exited';
 
+/** Pids of every live descendant of `root` (children, grandchildren...), read from /proc. */
+export function descendantsOf(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  const out: number[] = [];
+  const queue = [root];
+  while (queue.length) for (const c of children.get(queue.shift()!) ?? []) (out.push(c), queue.push(c));
+  return out;
+}
+
+const killQuietly = (pid: number, sig: NodeJS.Signals) => {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* already gone */
+  }
+};
+
 /**
- * One long-running program of the local stack, in its own process group so that a stop (or a fault
- * test's kill -9) reaches everything it forked, as a pod kill does.
+ * One long-running program of the local stack, in its own process group. A stop is a pod's stop: the
+ * stop signal, the grace period, then SIGKILL for every process it started, including task processes
+ * that moved to process groups of their own (a container kill takes them all).
  */
 export class ManagedProcess {
   private child?: ChildProcess;
@@ -36,7 +70,7 @@ export class ManagedProcess {
   start(): void {
     const out = fs.openSync(this.opts.logFile, 'a');
     const [cmd, args] = this.opts.runAsUser
-      ? ['runuser', ['-u', this.opts.runAsUser, '--', this.opts.command, ...this.opts.args]]
+      ? ['setpriv', [`--reuid=${this.opts.runAsUser}`, `--regid=${this.opts.runAsUser}`, '--init-groups', '--', this.opts.command, ...this.opts.args]]
       : [this.opts.command, [...this.opts.args]];
     this.child = spawn(cmd, args, { env: this.opts.env, cwd: this.opts.cwd, detached: true, stdio: ['ignore', out, out] });
     fs.closeSync(out);
@@ -55,15 +89,9 @@ export class ManagedProcess {
     return this.state === 'running' || this.state === 'stopping';
   }
 
-  /** Signal the whole process group. */
-  signal(sig: NodeJS.Signals): void {
-    if (this.child?.pid && this.running) {
-      try {
-        process.kill(-this.child.pid, sig);
-      } catch {
-        /* already gone */
-      }
-    }
+  /** Signal the main process, or its whole process group. */
+  signal(sig: NodeJS.Signals, scope: 'group' | 'leader' = 'group'): void {
+    if (this.child?.pid && this.running) killQuietly(scope === 'group' ? -this.child.pid : this.child.pid, sig);
   }
 
   /** Resolves with the exit code, or undefined when it has not exited within the timeout. */
@@ -76,41 +104,42 @@ export class ManagedProcess {
     return result;
   }
 
-  /** SIGTERM, wait for the grace period, then SIGKILL the group: the same contract as a pod. */
+  /** The stop signal, the grace period, then SIGKILL for everything left. */
   async stop(graceMs = 30_000, sig: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     if (!this.running) return;
     this.expectedExit = true;
     this.state = 'stopping';
-    this.signal(sig);
+    const tree = this.tree();
+    this.signal(sig, this.opts.stopSignalScope ?? 'group');
     if ((await this.waitExit(graceMs)) === undefined) {
       this.signal('SIGKILL');
       await this.waitExit(10_000);
     }
-    this.killGroupLeftovers();
+    this.killAll(tree);
   }
 
-  /** A fault: the signal reaches the whole group and the exit counts as a crash (the stack restarts it). */
+  /** A fault: every process dies at once and the exit counts as a crash (the stack restarts it). */
   async crash(sig: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    this.signal(sig);
+    const tree = this.tree();
+    if (sig === 'SIGKILL') this.killAll(tree, 'SIGKILL');
+    else this.signal(sig);
     await this.waitExit(10_000);
-    if (sig === 'SIGKILL') this.killGroupLeftovers();
   }
 
-  /** kill -9 without grace, on purpose (no restart): what removing a node does. */
+  /** kill -9 of everything, on purpose (no restart): what removing a node does. */
   async kill(): Promise<void> {
     this.expectedExit = true;
-    this.signal('SIGKILL');
+    const tree = this.tree();
+    this.killAll(tree, 'SIGKILL');
     await this.waitExit(10_000);
-    this.killGroupLeftovers();
   }
 
-  /** Children that outlived the leader still carry its process group id. */
-  private killGroupLeftovers(): void {
-    if (!this.child?.pid) return;
-    try {
-      process.kill(-this.child.pid, 'SIGKILL');
-    } catch {
-      /* group is empty */
-    }
+  private tree(): number[] {
+    return this.child?.pid ? [this.child.pid, ...descendantsOf(this.child.pid)] : [];
+  }
+
+  private killAll(pids: number[], sig: NodeJS.Signals = 'SIGKILL'): void {
+    if (this.child?.pid) killQuietly(-this.child.pid, sig);
+    for (const p of [...pids, ...(this.child?.pid ? descendantsOf(this.child.pid) : [])]) killQuietly(p, sig);
   }
 }

@@ -159,8 +159,8 @@ export class LocalStack {
     execFileSync('chown', ['-R', `${SERVER_USER}:${SERVER_USER}`, p]);
   }
 
-  private spawn(name: ComponentName, command: string, args: string[], env: NodeJS.ProcessEnv, runAsUser?: string): ManagedProcess {
-    const p = new ManagedProcess({ name, command, args, env, cwd: this.paths.state, runAsUser, logFile: path.join(this.paths.state, 'run', `${name}.log`) });
+  private spawn(name: ComponentName, command: string, args: string[], env: NodeJS.ProcessEnv, runAsUser?: string, stopSignalScope?: 'group' | 'leader'): ManagedProcess {
+    const p = new ManagedProcess({ name, command, args, env, cwd: this.paths.state, runAsUser, stopSignalScope, logFile: path.join(this.paths.state, 'run', `${name}.log`) });
     p.start();
     this.processes.set(name, p);
     this.writePidFile();
@@ -258,7 +258,8 @@ export class LocalStack {
   }
 
   async restartServer(name: 'postgres' | 'pgbouncer' | 'redis'): Promise<void> {
-    await this.processes.get(name)?.stop(30_000);
+    // PostgreSQL: fast shutdown (SIGINT) drops the sessions, as a failover does; a smart one would wait for them.
+    await this.processes.get(name)?.stop(30_000, name === 'postgres' ? 'SIGINT' : 'SIGTERM');
     if (name === 'postgres') await this.startPostgres();
     if (name === 'pgbouncer') await this.startPgBouncer();
     if (name === 'redis') await this.startRedis();
@@ -336,12 +337,19 @@ export class LocalStack {
       this.workerPorts.set(name, port);
     }
     const cmd = [...this.commands().worker, '--celery-hostname', `${name}@%h`];
-    return this.spawnAirflow(name, cmd, { AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT: String(port), AIRFLOW__LOGGING__BASE_LOG_FOLDER: this.workerLogDir(name) });
+    return this.spawnAirflow(
+      name,
+      cmd,
+      // HOSTNAME is the pod name in the cluster; here it names the worker.
+      { AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT: String(port), AIRFLOW__LOGGING__BASE_LOG_FOLDER: this.workerLogDir(name), HOSTNAME: name },
+      // As the worker pod's init does with DUMB_INIT_SETSID=0: SIGTERM reaches Celery's main process only.
+      'leader',
+    );
   }
 
-  private spawnAirflow(name: ComponentName, cmd: string[], extra: Record<string, string>): ManagedProcess {
+  private spawnAirflow(name: ComponentName, cmd: string[], extra: Record<string, string>, stopSignalScope?: 'group' | 'leader'): ManagedProcess {
     const [bin, ...args] = cmd;
-    return this.spawn(name, path.join(VENV_BIN, bin), args, this.airflowEnv(extra));
+    return this.spawn(name, path.join(VENV_BIN, bin), args, this.airflowEnv(extra), undefined, stopSignalScope);
   }
 
   get workerCount(): number {
@@ -441,16 +449,25 @@ export class LocalStack {
   /** Kills the process groups a crashed or interrupted runner left behind in a state folder. */
   static killLeftovers(stateDir: string, log: (line: string) => void = () => {}): void {
     const file = path.join(stateDir, 'run', 'pids.json');
-    if (!fs.existsSync(file)) return;
-    for (const [name, pid] of Object.entries(JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, number>)) {
+    if (fs.existsSync(file)) {
+      for (const [name, pid] of Object.entries(JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, number>)) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+          log(`[${name}] killed a leftover process group ${pid} from an earlier run`);
+        } catch {
+          /* gone */
+        }
+      }
+      fs.rmSync(file);
+    }
+    // Task processes leave their worker's process group; they still run inside the state folder.
+    for (const pid of LocalStack.processesIn(stateDir)) {
       try {
-        process.kill(-pid, 'SIGKILL');
-        log(`[${name}] killed a leftover process group ${pid} from an earlier run`);
+        process.kill(pid, 'SIGKILL');
       } catch {
         /* gone */
       }
     }
-    fs.rmSync(file);
   }
 
   /** Stops Airflow first (workers get their warm shutdown), then the servers. */
@@ -459,24 +476,28 @@ export class LocalStack {
     const grace = this.opts.workerGraceMs ?? 60_000;
     const airflow = [...this.processes].filter(([n]) => !['postgres', 'pgbouncer', 'redis', 'aws-api'].includes(n));
     await Promise.all(airflow.map(([n, p]) => p.stop(n.startsWith('worker') ? grace : 30_000)));
-    for (const n of ['aws-api', 'redis', 'pgbouncer', 'postgres']) await this.processes.get(n)?.stop(30_000);
+    for (const n of ['aws-api', 'redis', 'pgbouncer', 'postgres']) await this.processes.get(n)?.stop(30_000, n === 'postgres' ? 'SIGINT' : 'SIGTERM');
     const file = path.join(this.paths.state, 'run', 'pids.json');
     if (fs.existsSync(file)) fs.rmSync(file);
     this.log('stopped: every process of the local stack has exited');
   }
 
-  /** Pids still alive in any of our process groups (empty after a clean stop). */
+  /** Live processes of this stack: every one runs inside the state folder (empty after a clean stop). */
   leftoverPids(): number[] {
-    const groups = new Set([...this.processes.values()].map((p) => p.pid).filter((x): x is number => x !== undefined));
+    return LocalStack.processesIn(this.paths.state);
+  }
+
+  static processesIn(stateDir: string): number[] {
     const out: number[] = [];
     for (const d of fs.readdirSync('/proc')) {
-      if (!/^\d+$/.test(d)) continue;
+      if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
       try {
+        const cwd = fs.readlinkSync(`/proc/${d}/cwd`);
         const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        if (groups.has(Number(fields[2])) && fields[0] !== 'Z') out.push(Number(d));
+        const state = stat[stat.lastIndexOf(')') + 2];
+        if ((cwd === stateDir || cwd.startsWith(`${stateDir}/`)) && state !== 'Z') out.push(Number(d));
       } catch {
-        /* exited meanwhile */
+        /* exited meanwhile, or not ours to read */
       }
     }
     return out;

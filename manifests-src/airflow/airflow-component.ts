@@ -43,6 +43,8 @@ export interface AirflowComponentProps {
   readonly pool?: NodePoolRole;
   readonly podAnnotations?: Record<string, string>;
   readonly strategy?: k8s.DeploymentStrategy;
+  /** Extra plain environment variables of the main container. */
+  readonly extraEnv?: Record<string, string>;
 }
 
 /**
@@ -85,7 +87,11 @@ export class AirflowComponent extends Construct {
       imagePullPolicy: 'IfNotPresent',
       args: [...props.command],
       envFrom: props.config.envFrom(),
-      env: [{ name: 'PYTHONDONTWRITEBYTECODE', value: '1' }, ...props.config.secretEnv()],
+      env: [
+        { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
+        ...Object.entries(props.extraEnv ?? {}).map(([name, value]) => ({ name, value })),
+        ...props.config.secretEnv(),
+      ],
       ports: props.ports,
       resources: resourceRequirements(props.resources),
       securityContext: containerSecurityContext(),

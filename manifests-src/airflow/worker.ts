@@ -12,6 +12,9 @@ export interface CeleryWorkerProps {
   readonly config: AirflowConfig;
 }
 
+/** Makes the image's init deliver SIGTERM to the Celery main process only (see the worker's env). */
+export const WORKER_SIGNAL_ENV = { name: 'DUMB_INIT_SETSID', value: '0' } as const;
+
 /** The Celery app Airflow's provider defines; the liveness probe pings this worker through the broker. */
 const CELERY_APP = 'airflow.providers.celery.executors.celery_executor.app';
 
@@ -42,6 +45,9 @@ export class CeleryWorkerDeployment extends Construct {
       terminationGracePeriodSeconds: w.terminationGracePeriodSeconds,
       pool: 'workers',
       podAnnotations: { 'karpenter.sh/do-not-disrupt': 'true' },
+      // The image's dumb-init would forward SIGTERM to every process in the group, killing the pool's
+      // task processes at once; with setsid off only Celery's main process gets it: a warm shutdown.
+      extraEnv: { [WORKER_SIGNAL_ENV.name]: WORKER_SIGNAL_ENV.value },
       // Surge only: a rollout never takes a worker away before its replacement is up.
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromString('25%') } },
     });

@@ -42,6 +42,8 @@ describe('Celery workers and their KEDA autoscaling', () => {
     expect(down.stabilizationWindowSeconds).toBe(env.workers.scaleDownStabilizationSeconds);
     expect(down.policies).toEqual([{ type: 'Pods', value: 1, periodSeconds: 60 }]);
     expect(deployment.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
+    // SIGTERM reaches Celery's main process only (warm shutdown), not every task process in the group.
+    expect(pod.spec.containers[0].env).toContainEqual({ name: 'DUMB_INIT_SETSID', value: '0' });
   });
 
   test('the Celery visibility timeout outlives the grace period, so Redis never redelivers a running task', () => {

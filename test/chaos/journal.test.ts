@@ -1,6 +1,6 @@
 import { executionProblems, type JournalEntry } from '../../local/journal';
 
-const e = (event: 'start' | 'end', map_index: number, tryNo: number, t: number): JournalEntry => ({ event, run_id: 'r', map_index, try: tryNo, pid: 1, pgid: 1, t });
+const e = (event: 'start' | 'end', map_index: number, tryNo: number, t: number): JournalEntry => ({ event, run_id: 'r', map_index, try: tryNo, pid: 1, host: 'worker-1', t });
 
 test('a retry that starts after the killed try is fine', () => {
   expect(executionProblems([e('start', 0, 1, 10), e('start', 0, 2, 80), e('end', 0, 2, 90)], 20)).toEqual({ concurrent: [], completedTwice: [] });
