@@ -1,7 +1,7 @@
 """DAG integrity check: every DAG file imports without errors, within a time budget, and follows the rules
 in README ("DAG rules"). Prints one JSON report; exit 1 when any file or DAG breaks a rule.
 
-Usage: python local/dag_integrity.py DAG_FOLDER [--budget-seconds 2.0]
+Usage: python local/dag_integrity.py DAG_FOLDER [--budget-seconds 2.0] [--max-files 400] [--max-mb 20]
 """
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("folder")
     parser.add_argument("--budget-seconds", type=float, default=2.0)
+    # Every scheduler, dag-processor and worker checks out the whole folder: keep it small.
+    parser.add_argument("--max-files", type=int, default=400)
+    parser.add_argument("--max-mb", type=float, default=20.0)
     args = parser.parse_args()
 
     os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
@@ -24,6 +27,13 @@ def main() -> int:
     from airflow.dag_processing.dagbag import DagBag  # noqa: PLC0415 (after env is set)
 
     report: dict = {"files": [], "problems": []}
+    everything = [p for p in Path(args.folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    megabytes = sum(p.stat().st_size for p in everything) / 1e6
+    if len(everything) > args.max_files or megabytes > args.max_mb:
+        report["problems"].append(
+            f"DAG folder too large: {len(everything)} files, {megabytes:.1f} MB (budget {args.max_files} files, {args.max_mb:.0f} MB);"
+            " keep data and libraries out of the DAG repository (S3, the image, or a package)"
+        )
     for path in sorted(Path(args.folder).rglob("*.py")):
         if "__pycache__" in path.parts:
             continue

@@ -39,13 +39,26 @@ export async function runState(stack: LocalStack, dagId: string, runId: string):
   return (await stack.api<DagRun>('GET', `/api/v2/dags/${dagId}/dagRuns/${encodeURIComponent(runId)}`)).state;
 }
 
-/** Waits until every run is finished; returns the final states. */
+/**
+ * Waits until every run is finished; returns the final states. An API error (a 5xx while the database
+ * fails over) is retried like any client would; if it persists, the timeout message carries it.
+ */
 export async function waitRuns(stack: LocalStack, dagId: string, runIds: string[], timeoutMs: number): Promise<string[]> {
   let states: string[] = [];
-  await stack.waitFor(`${runIds.length} runs of ${dagId} to finish`, async () => {
-    states = await Promise.all(runIds.map((r) => runState(stack, dagId, r)));
-    return states.every((s) => s === 'success' || s === 'failed');
-  }, timeoutMs, 2000);
+  let lastError = '';
+  await stack
+    .waitFor(`${runIds.length} runs of ${dagId} to finish`, async () => {
+      try {
+        states = await Promise.all(runIds.map((r) => runState(stack, dagId, r)));
+      } catch (e) {
+        lastError = (e as Error).message;
+        return false;
+      }
+      return states.every((s) => s === 'success' || s === 'failed');
+    }, timeoutMs, 2000)
+    .catch((e: Error) => {
+      throw new Error(`${e.message}${lastError ? `; last API error: ${lastError}` : ''}`);
+    });
   return states;
 }
 

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { PROJECT_ROOT, VENV_BIN } from '../../local/stack';
@@ -38,4 +40,17 @@ test('bad DAG files give one clear message each: syntax error, missing module, s
   expect(p).toMatch(/rule_breaker\.py: DAG rule_breaker: no tags/);
   expect(p).toMatch(/rule_breaker\.py: DAG rule_breaker task t: owner not set/);
   expect(p).toMatch(/rule_breaker\.py: DAG rule_breaker task t: retries must be >= 1/);
+}, 120_000);
+
+test('an oversized DAG folder is refused with its size and the budget', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oversized-dags-'));
+  try {
+    fs.copyFileSync(path.join(PROJECT_ROOT, 'dags', 'example_platform.py'), path.join(dir, 'example_platform.py'));
+    fs.writeFileSync(path.join(dir, 'reference-data.csv'), Buffer.alloc(25 * 1024 * 1024, 'x'));
+    const { code, report } = await integrity(dir);
+    expect(code).toBe(1);
+    expect(report.problems).toEqual([expect.stringMatching(/^DAG folder too large: 2 files, 26\.\d MB \(budget 400 files, 20 MB\)/)]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }, 120_000);
