@@ -144,34 +144,23 @@ test('3. kill one of two schedulers: the other keeps scheduling', async () => {
   expect(gap).toBeLessThan(30);
 });
 
-test('4. restart Redis (broker): queued tasks are delivered, none stays stuck', async () => {
+/** A server restart in the middle of a workload; `rerunSlack`: see `finish` (database outages only). */
+async function restartDuring(server: 'redis' | 'pgbouncer' | 'postgres', fault: string, rerunSlack?: number): Promise<void> {
   const runs = await workload(2, 30, 3);
   await untilStarted(runs, 4);
   const at = now();
-  await stack.restartServer('redis');
-  const gap = await nextStartAfter(runs, at);
-  await finish('restart Redis', runs, gap, undefined, 'platform_workload', undefined, at);
-});
-
-test('5a. restart PgBouncer: every component reconnects on its own', async () => {
-  const runs = await workload(2, 30, 3);
-  await untilStarted(runs, 4);
-  const at = now();
-  await stack.restartServer('pgbouncer');
-  const gap = await nextStartAfter(runs, at);
-  await finish('restart PgBouncer', runs, gap, undefined, 'platform_workload', undefined, at);
-});
-
-test('5b. restart PostgreSQL (an Aurora failover as a pod sees it): every component reconnects on its own', async () => {
-  const runs = await workload(2, 30, 3);
-  await untilStarted(runs, 4);
-  const at = now();
-  await stack.restartServer('postgres');
+  await stack.restartServer(server);
   const back = now();
   const gap = await nextStartAfter(runs, at);
-  // Components reconnect on their next attempt (pool pre-ping); allow 30 s for that after the server is back.
-  await finish('restart PostgreSQL', runs, gap, undefined, 'platform_workload', [at, back + 30], at);
-});
+  await finish(fault, runs, gap, undefined, 'platform_workload', rerunSlack === undefined ? undefined : [at, back + rerunSlack], at);
+}
+
+test('4. restart Redis (broker): queued tasks are delivered, none stays stuck', () => restartDuring('redis', 'restart Redis'));
+
+test('5a. restart PgBouncer: every component reconnects on its own', () => restartDuring('pgbouncer', 'restart PgBouncer'));
+
+// Components reconnect on their next attempt (pool pre-ping); allow 30 s for that after the server is back.
+test('5b. restart PostgreSQL (an Aurora failover as a pod sees it): every component reconnects on its own', () => restartDuring('postgres', 'restart PostgreSQL', 30));
 
 test('6. kill the dag-processor and the triggerer: deferred tasks resume after restart', async () => {
   const runs = await Promise.all(Array.from({ length: 3 }, () => trigger(stack, 'deferred_workload')));

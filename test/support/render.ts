@@ -1,4 +1,4 @@
-import { parseAllDocuments } from 'yaml';
+import { parseManifestFiles } from '../../manifests-src/gitops/manifest-objects';
 import { loadEnvironments, type EnvironmentConfig, type EnvironmentInput } from '../../manifests-src/config';
 import { environments as committed } from '../../manifests-src/config/environments';
 import { renderDist } from '../../manifests-src/synth';
@@ -19,16 +19,9 @@ export interface RenderedObject {
   readonly obj: K8sObject;
 }
 
+/** The GitOps layer's parser, typed loosely for assertions. */
 export function parseFiles(files: ReadonlyMap<string, string>): RenderedObject[] {
-  const out: RenderedObject[] = [];
-  for (const [file, text] of files) {
-    const [env, group] = file.split('/');
-    for (const doc of parseAllDocuments(text)) {
-      const obj = doc.toJS() as K8sObject | null;
-      if (obj) out.push({ file, env, group, obj });
-    }
-  }
-  return out;
+  return parseManifestFiles(files) as unknown as RenderedObject[];
 }
 
 /** The committed environments, or one of them with overrides deep-merged. */
