@@ -96,6 +96,7 @@ export function airflowEnvironment(env: EnvironmentConfig, at: AirflowEndpoints)
     AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK: bool(true),
     AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT: String(a.taskHeartbeatTimeoutSeconds),
     AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT: String(a.taskQueuedTimeoutSeconds),
+    AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL: String(a.orphanedTasksCheckIntervalSeconds),
     AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT: String(PORTS.schedulerHealth),
     AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL: String(a.dagDirListIntervalSeconds),
     AIRFLOW__LOGGING__BASE_LOG_FOLDER: at.logsFolder,

@@ -22,7 +22,7 @@ export const environments: EnvironmentInput[] = [
     workers: { minReplicas: 0, maxReplicas: 3, concurrency: 8, resources: { cpu: '500m', memory: '2Gi' } },
     pgbouncer: { replicas: 1, metadataPoolSize: 20 },
     // Dev recovers faster from a lost worker; prod keeps Airflow's conservative defaults.
-    airflow: { parallelism: 32, taskHeartbeatTimeoutSeconds: 60, taskQueuedTimeoutSeconds: 180 },
+    airflow: { parallelism: 32, taskHeartbeatTimeoutSeconds: 60, taskQueuedTimeoutSeconds: 180, orphanedTasksCheckIntervalSeconds: 60 },
     infra: { vpc: { natGateways: 1, cidr: '10.41.0.0/16' }, database: { instanceClass: 'serverless', deletionProtection: false }, cache: { replicas: 1, nodeType: 'cache.t4g.medium' } },
   },
   {

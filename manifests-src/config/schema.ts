@@ -117,6 +117,7 @@ export const EnvironmentSchema = z
         adminUsername: z.string().regex(/^[a-z][a-z0-9_.-]{2,63}$/, 'a user name such as "admin"').default('admin').describe('Admin user the migration Job ensures exists; its password comes from Secrets Manager.'),
         defaultTaskRetries: z.number().int().min(0).max(10).default(2).describe('Task retries unless a DAG says otherwise.'),
         taskHeartbeatTimeoutSeconds: z.number().int().min(30).max(3600).default(300).describe('[scheduler] task_instance_heartbeat_timeout: a running task silent this long (its worker was killed) is failed and retried.'),
+        orphanedTasksCheckIntervalSeconds: z.number().int().min(10).max(3600).default(300).describe('[scheduler] orphaned_tasks_check_interval: how often a scheduler re-queues the tasks of a scheduler that died (e.g. in a database failover).'),
         taskQueuedTimeoutSeconds: z.number().int().min(60).max(86400).default(600).describe('[scheduler] task_queued_timeout: a task queued this long without starting (message lost with the broker) is re-queued.'),
       })
       .strict()
