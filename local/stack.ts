@@ -20,6 +20,18 @@ export const PROJECT_ROOT = path.resolve(__dirname, '..');
 export const VENV_BIN = path.join(PROJECT_ROOT, '.venv', 'airflow', 'bin');
 export const TOOLS_BIN = path.join(PROJECT_ROOT, '.venv', 'local-tools', 'bin');
 const PG_BIN = '/usr/lib/postgresql/15/bin';
+/** Key of the runner's own pid in pids.json: a live runner's stack is never treated as leftovers. */
+const RUNNER_KEY = '(runner)';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** PostgreSQL and PgBouncer refuse to run as root. */
 const SERVER_USER = 'postgres';
 
@@ -439,7 +451,7 @@ export class LocalStack {
   /** Pids of every process group we started, so a later run can clean up after a crashed runner. */
   private writePidFile(): void {
     const pids = Object.fromEntries([...this.processes].filter(([, p]) => p.running).map(([n, p]) => [n, p.pid]));
-    fs.writeFileSync(path.join(this.paths.state, 'run', 'pids.json'), JSON.stringify(pids));
+    fs.writeFileSync(path.join(this.paths.state, 'run', 'pids.json'), JSON.stringify({ [RUNNER_KEY]: process.pid, ...pids }));
   }
 
   private killLeftovers(): void {
@@ -450,7 +462,13 @@ export class LocalStack {
   static killLeftovers(stateDir: string, log: (line: string) => void = () => {}): void {
     const file = path.join(stateDir, 'run', 'pids.json');
     if (fs.existsSync(file)) {
-      for (const [name, pid] of Object.entries(JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, number>)) {
+      const recorded = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, number>;
+      const runner = recorded[RUNNER_KEY];
+      if (runner !== undefined && runner !== process.pid && isAlive(runner)) {
+        throw new Error(`another local runner (pid ${runner}) is using ${stateDir}: stop it first (Ctrl-C there), or run another environment`);
+      }
+      delete recorded[RUNNER_KEY];
+      for (const [name, pid] of Object.entries(recorded)) {
         try {
           process.kill(-pid, 'SIGKILL');
           log(`[${name}] killed a leftover process group ${pid} from an earlier run`);
@@ -477,8 +495,9 @@ export class LocalStack {
     const airflow = [...this.processes].filter(([n]) => !['postgres', 'pgbouncer', 'redis', 'aws-api'].includes(n));
     await Promise.all(airflow.map(([n, p]) => p.stop(n.startsWith('worker') ? grace : 30_000)));
     for (const n of ['aws-api', 'redis', 'pgbouncer', 'postgres']) await this.processes.get(n)?.stop(30_000, n === 'postgres' ? 'SIGINT' : 'SIGTERM');
+    // A runner refused at start (another one owns this state folder) started nothing and must not touch its record.
     const file = path.join(this.paths.state, 'run', 'pids.json');
-    if (fs.existsSync(file)) fs.rmSync(file);
+    if (this.processes.size > 0 && fs.existsSync(file)) fs.rmSync(file);
     this.log('stopped: every process of the local stack has exited');
   }
 
