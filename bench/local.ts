@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadEnvironments } from '../manifests-src/config';
 import { LocalStack, PROJECT_ROOT } from '../local/stack';
-import { taskInstances, trigger, unpause, waitRuns } from '../local/workload';
+import { samplePeakConnections, taskInstances, trigger, unpause, waitRuns, WORKLOAD_TASK } from '../local/workload';
 
 /**
  * `npm run bench:local [-- --runs 20 --tasks 25]`: a fixed workload on the local stack, twice in one
@@ -32,25 +32,16 @@ const pct = (xs: number[], p: number) => {
 
 async function measure(label: string, stack: LocalStack, runs: number, tasks: number): Promise<Result> {
   await unpause(stack, 'platform_workload');
-  let peak = 0;
-  let done = false;
-  const sampler = (async () => {
-    while (!done) {
-      const n = Number(await stack.psqlDirect('postgres', "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND datname = 'airflow'"));
-      peak = Math.max(peak, n);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  })();
+  const sampler = samplePeakConnections(stack);
   const started = Date.now();
   const ids = await Promise.all(Array.from({ length: runs }, () => trigger(stack, 'platform_workload', { tasks, seconds: 0 })));
   const states = await waitRuns(stack, 'platform_workload', ids, 3_600_000);
   const seconds = (Date.now() - started) / 1000;
-  done = true;
-  await sampler;
+  const peak = await sampler.stop();
   const latencies: number[] = [];
   for (const id of ids) {
     for (const ti of await taskInstances(stack, 'platform_workload', id)) {
-      if (ti.task_id === 'work' && ti.queued_when && ti.start_date) latencies.push((Date.parse(ti.start_date) - Date.parse(ti.queued_when)) / 1000);
+      if (ti.task_id === WORKLOAD_TASK && ti.queued_when && ti.start_date) latencies.push((Date.parse(ti.start_date) - Date.parse(ti.queued_when)) / 1000);
     }
   }
   const total = runs * tasks;

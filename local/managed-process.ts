@@ -126,14 +126,6 @@ export class ManagedProcess {
     await this.waitExit(10_000);
   }
 
-  /** kill -9 of everything, on purpose (no restart): what removing a node does. */
-  async kill(): Promise<void> {
-    this.expectedExit = true;
-    const tree = this.tree();
-    this.killAll(tree, 'SIGKILL');
-    await this.waitExit(10_000);
-  }
-
   private tree(): number[] {
     return this.child?.pid ? [this.child.pid, ...descendantsOf(this.child.pid)] : [];
   }

@@ -324,8 +324,7 @@ export class LocalStack {
   startScheduler(i: number): ManagedProcess {
     this.starters.set(`scheduler-${i}`, () => this.startScheduler(i));
     return this.spawnAirflow(`scheduler-${i}`, [...this.commands().scheduler], {
-      // Each scheduler has its own health server; in the cluster each pod has its own IP.
-      AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT: '0',
+      // Two schedulers on one host would fight for the health port (each pod has its own IP); the api-server health covers them.
       AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK: 'False',
     });
   }
@@ -426,6 +425,12 @@ export class LocalStack {
       timeout: 60_000,
     });
     return stdout.trim();
+  }
+
+  /** Client ports of the PostgreSQL backends serving the metadata database (our psql session uses another database). */
+  async metadataBackendPorts(): Promise<number[]> {
+    const rows = await this.psqlDirect('postgres', `SELECT client_port FROM pg_stat_activity WHERE backend_type = 'client backend' AND datname = '${DATABASES.metadata}'`);
+    return rows ? rows.split('\n').map(Number) : [];
   }
 
   /** psql through PgBouncer, the way every component reaches the database. */

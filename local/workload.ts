@@ -2,6 +2,9 @@ import type { LocalStack } from './stack';
 
 /** REST helpers to drive DAG runs on the local stack (tests, benchmark, fault runs). */
 
+/** The mapped task of the platform_workload DAG in dags/: `tasks` instances that each sleep `seconds`. */
+export const WORKLOAD_TASK = 'work';
+
 export interface DagRun {
   dag_run_id: string;
   state: string;
@@ -67,3 +70,22 @@ export async function taskInstances(stack: LocalStack, dagId: string, runId: str
   return r.task_instances;
 }
 
+
+/** Samples PostgreSQL's own connection count for the metadata database until stopped; `stop()` gives the peak. */
+export function samplePeakConnections(stack: LocalStack, intervalMs = 200): { stop(): Promise<number> } {
+  let peak = 0;
+  let done = false;
+  const loop = (async () => {
+    while (!done) {
+      peak = Math.max(peak, (await stack.metadataBackendPorts()).length);
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  })();
+  return {
+    stop: async () => {
+      done = true;
+      await loop;
+      return peak;
+    },
+  };
+}

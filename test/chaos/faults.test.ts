@@ -6,7 +6,7 @@ import { publishDags } from '../../local/dag-repo';
 import type { LocalStack } from '../../local/stack';
 import { PROJECT_ROOT } from '../../local/stack';
 import { executionProblems, readJournal, tryIntervals } from '../../local/journal';
-import { startTestStack, taskInstances, trigger, unpause, waitRuns } from '../support/local-stack';
+import { samplePeakConnections, startTestStack, taskInstances, trigger, unpause, waitRuns, WORKLOAD_TASK } from '../support/local-stack';
 
 /**
  * Faults on the real stack (the configuration of dist/dev). Each test runs a known workload, injects one
@@ -55,27 +55,27 @@ async function affectedRuns(dagId: string, runIds: string[]): Promise<number> {
   return n;
 }
 
-/**
- * `rerunWindow`: a task that finished its work while the database was unreachable cannot record its
- * success, so Airflow retries it (at-least-once: tasks must be idempotent). Such a second completion is
- * accepted only when the first one ended inside the window.
- */
-async function finish(fault: string, runIds: string[], recoverySeconds: number, killedAt?: number, dagId = 'platform_workload', rerunWindow?: [number, number], faultAt?: number): Promise<void> {
+interface FinishOptions {
+  /** When the fault killed running tries (see executionProblems). */
+  killedAt?: number;
+  /** Database outages: second completions accepted for work that ended inside this window (see executionProblems). */
+  rerunWindow?: [number, number];
+  /** Reports "all runs done N s after the fault" when given. */
+  faultAt?: number;
+  dagId?: string;
+}
+
+async function finish(fault: string, runIds: string[], recoverySeconds: number, o: FinishOptions = {}): Promise<void> {
+  const dagId = o.dagId ?? 'platform_workload';
   const states = await waitRuns(stack, dagId, runIds, 900_000);
   const lost = states.filter((s) => s !== 'success').length;
   const affected = await affectedRuns(dagId, runIds);
-  const done = faultAt === undefined ? '' : `; all runs done ${(now() - faultAt).toFixed(0)} s after the fault`;
+  const done = o.faultAt === undefined ? '' : `; all runs done ${(now() - o.faultAt).toFixed(0)} s after the fault`;
   table.push({ fault, recovery: `${recoverySeconds.toFixed(1)} s${done}`, affected, lost });
   if (dagId === 'platform_workload') {
-    const entries = runJournal(runIds);
-    const problems = executionProblems(entries, killedAt);
+    const problems = executionProblems(runJournal(runIds), o.killedAt, o.rerunWindow);
     expect(problems.concurrent).toEqual([]);
-    const unexplained = problems.completedTwice.filter((p) => {
-      const key = p.slice(0, p.lastIndexOf(': completed'));
-      const firstEnd = Math.min(...entries.filter((e) => e.event === 'end' && `${e.run_id}#${e.map_index}` === key).map((e) => e.t));
-      return !rerunWindow || firstEnd < rerunWindow[0] || firstEnd > rerunWindow[1];
-    });
-    expect(unexplained).toEqual([]);
+    expect(problems.completedTwice).toEqual([]);
   }
   expect(states).toEqual(runIds.map(() => 'success'));
   await stack.waitHealthy(240_000);
@@ -111,7 +111,7 @@ test('1. kill -9 a Celery worker while it runs tasks: its tasks are retried and 
     if (restarts.every((r) => r.length)) recovered = Math.max(...restarts.map((r) => Math.min(...r))) - killedAt;
     return restarts.every((r) => r.length);
   }, 600_000, 500);
-  await finish('kill -9 worker during tasks', runs, recovered, killedAt);
+  await finish('kill -9 worker during tasks', runs, recovered, { killedAt });
   expect(stack.restarts.get('worker-1')).toBeGreaterThanOrEqual(1);
 });
 
@@ -140,11 +140,11 @@ test('3. kill one of two schedulers: the other keeps scheduling', async () => {
   const killedAt = now();
   await stack.processes.get('scheduler-1')!.crash('SIGKILL');
   const gap = await nextStartAfter(runs, killedAt);
-  await finish('kill -9 one scheduler', runs, gap, undefined, 'platform_workload', undefined, killedAt);
+  await finish('kill -9 one scheduler', runs, gap, { faultAt: killedAt });
   expect(gap).toBeLessThan(30);
 });
 
-/** A server restart in the middle of a workload; `rerunSlack`: see `finish` (database outages only). */
+/** A server restart in the middle of a workload; `rerunSlack`: seconds after the server is back that still count as the outage (database only). */
 async function restartDuring(server: 'redis' | 'pgbouncer' | 'postgres', fault: string, rerunSlack?: number): Promise<void> {
   const runs = await workload(2, 30, 3);
   await untilStarted(runs, 4);
@@ -152,7 +152,7 @@ async function restartDuring(server: 'redis' | 'pgbouncer' | 'postgres', fault: 
   await stack.restartServer(server);
   const back = now();
   const gap = await nextStartAfter(runs, at);
-  await finish(fault, runs, gap, undefined, 'platform_workload', rerunSlack === undefined ? undefined : [at, back + rerunSlack], at);
+  await finish(fault, runs, gap, { faultAt: at, rerunWindow: rerunSlack === undefined ? undefined : [at, back + rerunSlack] });
 }
 
 test('4. restart Redis (broker): queued tasks are delivered, none stays stuck', () => restartDuring('redis', 'restart Redis'));
@@ -173,26 +173,18 @@ test('6. kill the dag-processor and the triggerer: deferred tasks resume after r
     ['dag-processor', 'triggerer'].every((n) => (stack.restarts.get(n) ?? 0) >= 1 && stack.processes.get(n)!.running), 120_000, 200);
   const back = now() - at;
   await stack.waitHealthy(300_000);
-  await finish('kill -9 dag-processor + triggerer', runs, back, undefined, 'deferred_workload', undefined, at);
+  await finish('kill -9 dag-processor + triggerer', runs, back, { dagId: 'deferred_workload', faultAt: at });
   expect(stack.restarts.get('triggerer')).toBeGreaterThanOrEqual(1);
 });
 
 test('7. load: a burst of 500 task instances at once; connections stay within the PgBouncer pool', async () => {
   const limit = stack.env.pgbouncer.metadataPoolSize + stack.env.pgbouncer.resultBackendPoolSize;
-  let peak = 0;
-  let done = false;
-  const sampler = (async () => {
-    while (!done) {
-      peak = Math.max(peak, Number(await stack.psqlDirect('postgres', "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND datname = 'airflow'")) - 0);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  })();
+  const sampler = samplePeakConnections(stack, 250);
   const at = now();
   const runs = await workload(10, 50, 0);
   await finish('burst of 500 tasks', runs, 0);
   const took = now() - at;
-  done = true;
-  await sampler;
+  const peak = await sampler.stop();
   expect(peak).toBeLessThanOrEqual(limit);
   table[table.length - 1].recovery = `stayed up; all 500 done in ${took.toFixed(0)} s; peak ${peak}/${limit} PostgreSQL connections`;
 });
@@ -206,7 +198,7 @@ test('8. scale-in during a long task: the task finishes, is never a zombie, and 
   await Promise.all(['worker-1', 'worker-2'].map((w) => stack.processes.get(w)!.stop(stack.env.workers.terminationGracePeriodSeconds * 1000)));
   const drain = now() - termAt;
   for (const w of ['worker-1', 'worker-2']) expect(stack.processes.get(w)!.exitCode).toBe(0);
-  const [ti] = (await taskInstances(stack, 'platform_workload', runs[0])).filter((t) => t.task_id === 'work');
+  const [ti] = (await taskInstances(stack, 'platform_workload', runs[0])).filter((t) => t.task_id === WORKLOAD_TASK);
   expect(ti.state).toBe('success');
   expect(ti.try_number).toBe(1);
   await stack.startWorker(1);
@@ -225,7 +217,7 @@ test('9. logs survive the worker: after the worker is removed, the task log is r
   const removedAt = now();
   await stack.removeWorker(i, 60_000);
   expect(fs.existsSync(stack.workerLogDir(workerName))).toBe(false);
-  const logPath = `/api/v2/dags/platform_workload/dagRuns/${encodeURIComponent(runs[0])}/taskInstances/work/logs/1?map_index=0&full_content=true`;
+  const logPath = `/api/v2/dags/platform_workload/dagRuns/${encodeURIComponent(runs[0])}/taskInstances/${WORKLOAD_TASK}/logs/1?map_index=0&full_content=true`;
   const log = await stack.api<{ content: unknown }>('GET', logPath);
   const text = JSON.stringify(log.content);
   expect(text).toContain('Done. Returned value was');
@@ -235,7 +227,7 @@ test('9. logs survive the worker: after the worker is removed, the task log is r
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await loginUi(page, stack);
-    await page.goto(`${stack.apiUrl}/dags/platform_workload/runs/${encodeURIComponent(runs[0])}/tasks/work/mapped/0`);
+    await page.goto(`${stack.apiUrl}/dags/platform_workload/runs/${encodeURIComponent(runs[0])}/tasks/${WORKLOAD_TASK}/mapped/0`);
     await page.getByText('Done. Returned value was').first().waitFor({ timeout: 60_000 });
     await page.screenshot({ path: path.join(PROJECT_ROOT, 'test-artifacts', 'ui-log-after-worker-removed.png'), fullPage: true });
   } finally {

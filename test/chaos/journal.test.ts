@@ -15,3 +15,9 @@ test('two tries running at once are reported', () => {
 test('a retry before the kill moment counts as concurrent', () => {
   expect(executionProblems([e('start', 1, 1, 10), e('start', 1, 2, 12)], 30).concurrent).toHaveLength(1);
 });
+
+test('a second completion is accepted only when the first ended inside the outage window', () => {
+  const twice = [e('start', 0, 1, 10), e('end', 0, 1, 13), e('start', 0, 2, 40), e('end', 0, 2, 43)];
+  expect(executionProblems(twice, undefined, [12, 30]).completedTwice).toEqual([]);
+  expect(executionProblems(twice, undefined, [14, 30]).completedTwice).toEqual(['r#0: completed 2 times']);
+});

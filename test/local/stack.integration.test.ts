@@ -4,7 +4,7 @@ import { launchChromium, loginUi } from '../support/ui';
 import type { LocalStack } from '../../local/stack';
 import { PROJECT_ROOT } from '../../local/stack';
 import { portInUse } from '../../local/ports';
-import { kedaQueryFromDist, startTestStack, taskInstances, trigger, unpause, waitRuns } from '../support/local-stack';
+import { kedaQueryFromDist, samplePeakConnections, startTestStack, taskInstances, trigger, unpause, waitRuns, WORKLOAD_TASK } from '../support/local-stack';
 
 /**
  * Airflow as dist/dev defines it, running for real on loopback: one stack for this file, started once.
@@ -23,13 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
-/** Client backends on PostgreSQL itself, excluding this psql session. */
-async function serverConnections(): Promise<{ count: number; ports: number[] }> {
-  const rows = await stack.psqlDirect('postgres', "SELECT client_port FROM pg_stat_activity WHERE backend_type = 'client backend' AND datname = 'airflow' AND pid <> pg_backend_pid()");
-  const ports = rows ? rows.split('\n').map(Number) : [];
-  return { count: ports.length, ports };
-}
 
 /** Local ports of PgBouncer's own server connections (SHOW SERVERS on its admin console). */
 async function pgbouncerServerPorts(): Promise<number[]> {
@@ -60,17 +53,17 @@ test('end to end: XCom, deferrable and mapped tasks run on Celery workers throug
 test('the metadata DB is reached only through PgBouncer', async () => {
   const runId = await trigger(stack, 'platform_workload', { tasks: 10, seconds: 0 });
   await waitRuns(stack, 'platform_workload', [runId], 180_000);
-  const [conns, bouncerPorts] = [await serverConnections(), await pgbouncerServerPorts()];
-  expect(conns.count).toBeGreaterThan(0);
+  const [backendPorts, bouncerPorts] = [await stack.metadataBackendPorts(), await pgbouncerServerPorts()];
+  expect(backendPorts.length).toBeGreaterThan(0);
   // Every backend serving the airflow database belongs to one of PgBouncer's server connections.
-  for (const port of conns.ports) expect(bouncerPorts).toContain(port);
+  for (const port of backendPorts) expect(bouncerPorts).toContain(port);
 });
 
 test('KEDA query from dist/ returns the expected worker count on the live metadata DB', async () => {
   const query = kedaQueryFromDist(stack.env.name);
   const tasks = 20;
   const runId = await trigger(stack, 'platform_workload', { tasks, seconds: 90 });
-  const countSql = `SELECT count(*) FROM task_instance WHERE run_id = '${runId}' AND task_id = 'work' AND state IN ('queued', 'running')`;
+  const countSql = `SELECT count(*) FROM task_instance WHERE run_id = '${runId}' AND task_id = '${WORKLOAD_TASK}' AND state IN ('queued', 'running')`;
   await stack.waitFor(`${tasks} work tasks queued or running`, async () => Number(await stack.psqlDirect('airflow', countSql)) === tasks, 180_000, 500);
   // KEDA runs the query through PgBouncer with the keda-connection URL.
   const value = Number(await stack.psqlViaPgBouncer('airflow', query));
@@ -84,17 +77,9 @@ test('under a burst of parallel task runs PostgreSQL connections stay within the
   const p = stack.env.pgbouncer;
   const limit = p.metadataPoolSize + p.resultBackendPoolSize;
   const runs = await Promise.all(Array.from({ length: 4 }, () => trigger(stack, 'platform_workload', { tasks: 40, seconds: 1 })));
-  let peak = 0;
-  let done = false;
-  const sampler = (async () => {
-    while (!done) {
-      peak = Math.max(peak, (await serverConnections()).count);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
+  const sampler = samplePeakConnections(stack, 100);
   const states = await waitRuns(stack, 'platform_workload', runs, 420_000);
-  done = true;
-  await sampler;
+  const peak = await sampler.stop();
   expect(states).toEqual(runs.map(() => 'success'));
   expect(peak).toBeGreaterThan(0);
   expect(peak).toBeLessThanOrEqual(limit);

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parseManifestFiles } from '../../manifests-src/gitops/manifest-objects';
+import { readTree } from '../../manifests-src/validate/drift';
 import { loadEnvironments, type EnvironmentConfig } from '../../manifests-src/config';
 import { LocalStack, PROJECT_ROOT, type LocalStackOptions } from '../../local/stack';
 export * from '../../local/workload';
@@ -30,14 +31,9 @@ export async function startTestStack(name: string, opts: Partial<LocalStackOptio
 
 /** The KEDA query exactly as the committed dist/ ships it. */
 export function kedaQueryFromDist(envName: string): string {
-  const dir = path.join(PROJECT_ROOT, 'dist', envName);
-  for (const f of fs.readdirSync(dir, { recursive: true }) as string[]) {
-    if (!f.endsWith('.yaml')) continue;
-    for (const doc of parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8'))) {
-      const o = doc.toJSON() as { kind?: string; spec?: { triggers?: { type: string; metadata: { query: string } }[] } } | null;
-      const t = o?.kind === 'ScaledObject' ? o.spec?.triggers?.find((x) => x.type === 'postgresql') : undefined;
-      if (t) return t.metadata.query;
-    }
+  for (const { obj } of parseManifestFiles(readTree(path.join(PROJECT_ROOT, 'dist', envName)))) {
+    const trigger = obj.kind === 'ScaledObject' ? (obj.spec?.triggers as { type: string; metadata: { query: string } }[] | undefined)?.find((t) => t.type === 'postgresql') : undefined;
+    if (trigger) return trigger.metadata.query;
   }
   throw new Error(`no ScaledObject with a postgresql trigger in dist/${envName}`);
 }
