@@ -18,8 +18,11 @@ export interface AlbControllerProps {
 
 export const ALB_SERVICE_ACCOUNT = 'aws-load-balancer-controller';
 
-/** The controller's published IAM policy, as shipped inside aws-cdk-lib (same version family as the chart). */
-const POLICY_VERSION = 'v2.14.1';
+/**
+ * The controller's published IAM policy, as shipped inside aws-cdk-lib: the newest it carries (v3.2.2) for the v3.x
+ * controller in charts.ts; bump when aws-cdk-lib ships a newer file.
+ */
+const POLICY_VERSION = 'v3.2.2';
 
 /** Reads the published policy and swaps its `arn:aws:` literals for the stack's partition (aws-cn works). */
 export function albControllerStatements(): iam.PolicyStatement[] {
