@@ -45,6 +45,11 @@ export function albControllerValues(env: EnvironmentConfig, region: string, vpcI
     // Pod Identity credentials; no IRSA annotation needed. ingressClass `alb` is what dist/ uses.
     ingressClass: 'alb',
     createIngressClassResource: true,
+    // Its Service mutating webhook (failurePolicy Fail) would reject Services of releases installed in parallel
+    // until the controller is up; dist/ has no Service of type LoadBalancer, so it is off.
+    enableServiceMutatorWebhook: false,
+    // Shield Advanced and WAF are not offered to the ALB in China: the controller's calls would fail there.
+    ...(env.aws.partition === 'aws-cn' ? { enableShield: false, enableWaf: false, enableWafv2: false } : {}),
   };
 }
 

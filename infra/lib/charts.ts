@@ -122,16 +122,25 @@ export function imageRepository(env: Pick<EnvironmentConfig, 'images'>, upstream
   return env.images.mirrorRegistry ? `${env.images.mirrorRegistry}/${imagePath(upstream)}` : upstream;
 }
 
-/** Where a chart is pulled from: upstream, or `oci://<mirror>/charts` when images are mirrored. */
+/**
+ * Where a chart is pulled from: upstream, or `oci://<mirror>/charts/<chart>` when images are mirrored. For oci://
+ * the repository must end in the chart name: CDK's Helm handler runs `helm pull <repository> --version <v>` and
+ * ignores `chart` (aws-cdk-lib custom-resource-handlers, aws-eks-v2 kubectl-handler helm/__init__.py).
+ */
 export function chartSource(env: Pick<EnvironmentConfig, 'images'>, name: ChartName): { chart: string; repository: string; version: string } {
   const spec: ChartSpec = CHARTS[name];
-  const repository = env.images.mirrorRegistry ? `oci://${env.images.mirrorRegistry}/charts` : spec.repository;
+  const repository = env.images.mirrorRegistry ? `oci://${env.images.mirrorRegistry}/${mirrorChartRepository(spec)}` : spec.repository;
   return { chart: spec.chart, repository, version: spec.version };
+}
+
+/** ECR repository (inside the mirror registry) holding a chart: `charts/<chart>`, tag = chart version. */
+export function mirrorChartRepository(spec: Pick<ChartSpec, 'chart'>): string {
+  return `charts/${spec.chart}`;
 }
 
 /** ECR repository names the mirror needs: every chart and every chart image, by path. */
 export function mirroredRepositoryNames(): string[] {
-  const charts = Object.values(CHARTS).map((c) => `charts/${c.chart}`);
+  const charts = Object.values(CHARTS).map((c) => mirrorChartRepository(c));
   const images = Object.values(CHARTS).flatMap((c) => c.images.map(imagePath));
   return [...new Set([...charts, ...images])].sort();
 }
