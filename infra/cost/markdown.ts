@@ -45,8 +45,9 @@ export function renderMarkdown(envs: EnvironmentConfig[], reports: EnvironmentRe
     const e = r.estimate;
     out.push(`| ${e.env} | ${e.region} | ${e.peakSlots} | ${e.busySlots.toFixed(1)} | ${e.currency} ${n0(e.total)} | ${e.mwaa ? `${e.currency} ${n0(e.mwaa.monthly)} (${e.mwaa.environmentClass})` : 'n/a'} | ${x2(r.ratio)} | ${r.crossover === null ? (e.mwaa ? 'not reached' : 'n/a') : `${r.crossover} slots`} |`);
   }
-  out.push('', '## Goals', '', '| Goal | Ratio | Met |', '|---|---:|---|');
-  for (const r of reports) for (const g of r.goals) out.push(`| ${g.name} (${r.estimate.env}) | ${x2(g.ratio)} | ${g.met === null ? 'n/a' : g.met ? 'yes' : 'no'} |`);
+  out.push('', '## Goals', '', `Reference load: ${DEFAULT_ASSUMPTIONS.busyShareOfPeak * 100}% of the peak slots busy on average while awake (the ratio at other loads is under each environment).`, '', '| Goal | Ratio | Met |', '|---|---:|---|');
+  for (const r of reports) for (const g of r.goals) out.push(`| ${g.name} (${r.estimate.env}) | ${g.ratio === null ? 'n/a' : `${g.ratio.toFixed(3)}x`} | ${g.met === null ? 'n/a' : g.met ? 'yes' : 'no'} |`);
+  for (const r of reports) out.push(`| idle workers cost 0 (${r.estimate.env}) | ${r.estimate.currency} ${n0(r.idleWorkersMonthly)} | ${r.idleWorkersMonthly === 0 ? 'yes' : 'no'} |`);
   for (const r of reports) {
     const e = r.estimate;
     out.push('', `## ${e.env} (${e.region}, ${e.currency})`, '', '| Component | Monthly | Detail |', '|---|---:|---|');

@@ -16,6 +16,8 @@ export interface EnvironmentReport {
   readonly crossover: number | null;
   readonly loads: Array<{ readonly share: number; readonly busySlots: number; readonly ratio: number | null }>;
   readonly goals: GoalResult[];
+  /** Worker lines (spot and on-demand pools, long tasks aside) with nothing queued: 0 when minReplicas is 0. */
+  readonly idleWorkersMonthly: number;
 }
 
 export function reportFor(env: EnvironmentConfig): EnvironmentReport {
@@ -26,16 +28,18 @@ export function reportFor(env: EnvironmentConfig): EnvironmentReport {
     return { name: g.name, ratio, maxRatio: g.maxRatio, met: ratio === null ? null : ratio <= g.maxRatio };
   });
   const loads = [0, 0.25, 0.5, 1].map((share) => ({ share, busySlots: share * e.peakSlots, ratio: ratioAt(env, share * e.peakSlots) }));
-  return { estimate: e, ratio: e.mwaa ? e.total / e.mwaa.monthly : null, crossover: crossover(env, CROSSOVER_TARGET), loads, goals };
+  const idle = estimate(env, { busySlots: 0 }).lines.filter((l) => /^Workers \(/.test(l.component)).reduce((s, l) => s + l.monthly, 0);
+  return { idleWorkersMonthly: idle, estimate: e, ratio: e.mwaa ? e.total / e.mwaa.monthly : null, crossover: crossover(env, CROSSOVER_TARGET), loads, goals };
 }
 
 const n0 = (n: number) => Math.round(n).toLocaleString('en-US');
 const x2 = (r: number | null) => (r === null ? 'n/a' : `${r.toFixed(2)}x`);
+const x3 = (r: number | null) => (r === null ? 'n/a' : `${r.toFixed(3)}x`);
 
 /** Plain-text table for the terminal. */
 export function renderText(reports: EnvironmentReport[]): string {
   const out: string[] = [];
-  for (const { estimate: e, ratio, crossover: c, loads, goals } of reports) {
+  for (const { estimate: e, ratio, crossover: c, loads, goals, idleWorkersMonthly } of reports) {
     const cur = e.currency;
     const money = (n: number) => `${cur} ${n0(n).padStart(7)}`;
     out.push('', `${e.env} (${e.region}) - monthly, list prices as of ${PRICE_TABLE.asOf}; ${e.peakSlots} task slots at peak, reference load ${e.busySlots.toFixed(1)} busy slots; awake ${(e.awake * 100).toFixed(0)}% of the month`);
@@ -52,7 +56,8 @@ export function renderText(reports: EnvironmentReport[]): string {
     if (e.mwaa.serverlessMonthly !== null) out.push(`  MWAA Serverless, same task-hours      ${money(e.mwaa.serverlessMonthly)}   (price unverified for this region; no UI, YAML workflows: not like-for-like)`);
     out.push(`  RATIO us / MWAA: ${x2(ratio)}   at ${loads.map((l) => `${(l.share * 100).toFixed(0)}% load ${x2(l.ratio)}`).join(', ')}`);
     out.push(`  crossover to ${CROSSOVER_TARGET}x MWAA: ${c === null ? 'not reached up to 4x the configured peak' : `${c} busy slots (${((c / e.peakSlots) * 100).toFixed(0)}% of peak)`}`);
-    for (const g of goals) out.push(`  goal ${g.name}: ${x2(g.ratio)} ${g.met === null ? 'n/a' : g.met ? 'MET' : 'NOT MET'}`);
+    for (const g of goals) out.push(`  goal ${g.name}: ${x3(g.ratio)} ${g.met === null ? 'n/a' : g.met ? 'MET' : 'NOT MET'}`);
+    out.push(`  idle workers (nothing queued): ${money(idleWorkersMonthly).trim()}`);
   }
   const unverified = [...new Set(reports.flatMap((r) => r.estimate.unverifiedPrices))];
   out.push('', `Assumptions: ${JSON.stringify(DEFAULT_ASSUMPTIONS)}`);
