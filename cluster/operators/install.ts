@@ -1,0 +1,118 @@
+import { loadEnvironments, type EnvironmentConfig } from '../../manifests-src/config';
+import { SYSTEM_NODE_LABELS } from '../../infra/lib/cluster';
+import { argoCdObjects, argoCdWorkloads } from './argocd-install';
+import { externalSecretsObjects, externalSecretsWorkloads, type LocalAws } from './external-secrets-install';
+import { kedaObjects, kedaWorkloads } from './keda-install';
+import { Kubectl } from './kubectl';
+import { OPERATORS, type OperatorName } from './sources';
+import { operatorCrds, type K8sObject } from './upstream';
+
+export interface InstallOperatorsOptions {
+  /** The environment whose CDK values the operators get. @default the `dev` environment of the committed config */
+  readonly env?: EnvironmentConfig;
+  /** AWS API emulator as pods reach it (External Secrets' Secrets Manager endpoint). Required when External Secrets is installed. */
+  readonly aws?: LocalAws;
+  /** Which operators. @default all: External Secrets, KEDA, Argo CD */
+  readonly operators?: readonly OperatorName[];
+  /** Wait until every workload is Ready (and KEDA's APIService Available). @default true */
+  readonly wait?: boolean;
+  /** Seconds to wait per workload. @default 300 */
+  readonly timeoutSeconds?: number;
+  /** Server-side dry run: nothing is stored (CRDs are applied for real so the rest can be checked). @default false */
+  readonly dryRun?: boolean;
+  /** kubectl binary. @default the cluster build's, else PATH */
+  readonly kubectl?: string;
+  /** Progress lines. @default console.log */
+  readonly log?: (line: string) => void;
+}
+
+/** What was installed and how long each phase took. */
+export interface InstallReport {
+  readonly operators: readonly OperatorName[];
+  readonly crds: number;
+  readonly objects: number;
+  /** Seconds per phase (crds, objects, ready:<operator>). */
+  readonly seconds: Readonly<Record<string, number>>;
+}
+
+type Workload = { kind: string; name: string; namespace: string };
+
+/** The objects of one operator (CRDs apart). */
+export function operatorObjects(name: OperatorName, env: EnvironmentConfig, aws: LocalAws | undefined): K8sObject[] {
+  switch (name) {
+    case 'argocd':
+      return argoCdObjects(env);
+    case 'keda':
+      return kedaObjects(env);
+    case 'externalSecrets':
+      if (!aws?.endpoint) throw new Error('installOperators: opts.aws.endpoint (the AWS API emulator URL as pods reach it) is required for External Secrets');
+      return externalSecretsObjects(env, aws);
+  }
+}
+
+function operatorWorkloads(name: OperatorName): Workload[] {
+  return { argocd: argoCdWorkloads, keda: kedaWorkloads, externalSecrets: externalSecretsWorkloads }[name]();
+}
+
+/** The `dev` environment of the committed config. */
+export function devEnvironment(): EnvironmentConfig {
+  const env = loadEnvironments().find((e) => e.name === 'dev');
+  if (!env) throw new Error('no `dev` environment in the committed config');
+  return env;
+}
+
+/**
+ * The CDK stack runs the controllers on its managed system node group (chart values `nodeSelector`); in the local
+ * cluster the node plays that group: label it when no node carries the labels yet.
+ */
+function labelSystemNodes(kubectl: Kubectl, log: (l: string) => void): void {
+  const selector = Object.entries(SYSTEM_NODE_LABELS).map(([k, v]) => `${k}=${v}`).join(',');
+  const labelled = kubectl.run(['get', 'nodes', '-l', selector, '-o', 'name']).trim();
+  if (labelled) return;
+  const nodes = kubectl.run(['get', 'nodes', '-o', 'name']).trim().split('\n').filter(Boolean);
+  for (const node of nodes) {
+    kubectl.run(['label', '--overwrite', node, ...Object.entries(SYSTEM_NODE_LABELS).map(([k, v]) => `${k}=${v}`)]);
+    log(`labelled ${node} ${selector} (the system node group of the CDK stack)`);
+  }
+}
+
+function waitReady(kubectl: Kubectl, w: Workload, timeoutSeconds: number): void {
+  if (w.kind === 'apiservice') kubectl.wait([`apiservice/${w.name}`], 'condition=Available', timeoutSeconds);
+  else kubectl.run(['rollout', 'status', `${w.kind}/${w.name}`, '-n', w.namespace, `--timeout=${timeoutSeconds}s`]);
+}
+
+/**
+ * Installs External Secrets, KEDA and Argo CD into a running cluster with the values the CDK stack gives their Helm
+ * charts: CRDs from the modules' sources, then the install objects (server-side apply, idempotent), then waits until
+ * each operator is Ready. The images must already be in the node's containerd (operatorImages + the loader).
+ */
+export async function installOperators(kubeconfig: string, opts: InstallOperatorsOptions = {}): Promise<InstallReport> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const env = opts.env ?? devEnvironment();
+  const operators = opts.operators ?? OPERATORS;
+  const kubectl = new Kubectl(kubeconfig, opts.kubectl);
+  const timeout = opts.timeoutSeconds ?? 300;
+  const seconds: Record<string, number> = {};
+  const timed = <T>(phase: string, fn: () => T): T => {
+    const started = Date.now();
+    try {
+      return fn();
+    } finally {
+      seconds[phase] = (Date.now() - started) / 1000;
+      log(`${phase}: ${seconds[phase].toFixed(1)} s`);
+    }
+  };
+
+  const objects = operators.flatMap((o) => operatorObjects(o, env, opts.aws));
+  const crds = operators.flatMap(operatorCrds);
+  timed('crds', () => {
+    kubectl.apply(crds);
+    kubectl.wait(crds.map((c) => `crd/${c.metadata.name}`), 'condition=Established', timeout);
+  });
+  timed('objects', () => kubectl.apply(objects, { dryRun: opts.dryRun }));
+  if (opts.wait ?? true) {
+    labelSystemNodes(kubectl, log);
+    for (const o of operators) timed(`ready:${o}`, () => operatorWorkloads(o).forEach((w) => waitReady(kubectl, w, timeout)));
+  }
+  return { operators, crds: crds.length, objects: objects.length, seconds };
+}
