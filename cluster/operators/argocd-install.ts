@@ -41,6 +41,14 @@ const UPSTREAM_FILES = [
 
 const PART_OF = { 'app.kubernetes.io/part-of': 'argocd' };
 
+/** The local git server Argo CD syncs from (HTTPS under the committed host names, certificate from a local CA). */
+export interface LocalGit {
+  /** Git host names the CA is trusted for (argocd-tls-certs-cm). */
+  readonly gitHosts?: readonly string[];
+  /** PEM of the local CA. */
+  readonly caCertPem?: string;
+}
+
 /** Chart rendering of a config value: strings as they are, everything else as its YAML/JSON text. */
 function configValue(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
@@ -51,7 +59,7 @@ function configValue(v: unknown): string {
  * repo-server and Redis, with what the CDK stack's chart values set (infra/lib/argocd.ts `argoCdValues`): images,
  * node selector, `configs.params` as argocd-cmd-params-cm, `configs.cm` merged into argocd-cm.
  */
-export function argoCdObjects(env: EnvironmentConfig): K8sObject[] {
+export function argoCdObjects(env: EnvironmentConfig, local: LocalGit = {}): K8sObject[] {
   const values = argoCdValues(env) as ArgoCdChartValues;
   const namespace = CHARTS.argocd.namespace;
   const argoImage = `${values.global?.image?.repository ?? CHARTS.argocd.images[0]}:${operatorSource('argocd').appVersion}`;
@@ -61,6 +69,10 @@ export function argoCdObjects(env: EnvironmentConfig): K8sObject[] {
   const objects = upstream.map((o) => {
     if (o.kind === 'Deployment' || o.kind === 'StatefulSet') {
       return applyWorkloadValues(o, { image: (c) => (c.name === 'redis' ? redisImage : argoImage), nodeSelector: values.global?.nodeSelector });
+    }
+    if (o.kind === 'ConfigMap' && o.metadata.name === 'argocd-tls-certs-cm' && local.caCertPem) {
+      // Argo CD's own way to trust an HTTPS git server's CA: one entry per host name.
+      return { ...o, data: Object.fromEntries((local.gitHosts ?? []).map((h) => [h, local.caCertPem!])) };
     }
     if (o.kind === 'ConfigMap' && o.metadata.name === 'argocd-cm') {
       const { create: _create, ...cm } = values.configs?.cm ?? {};

@@ -9,7 +9,7 @@ const USAGE = `usage: npm run cluster:operators -- <command>
   build                       build Argo CD, KEDA, External Secrets from their Go modules into the cache (one at a time)
   images                      build their images into the cache; prints [{ref, archive}] for the images loader
   manifests [--aws-endpoint URL]   print the install objects (CRDs apart) as YAML
-  install --kubeconfig FILE --aws-endpoint URL [--no-wait] [--dry-run] [--only a,b] [--timeout S]
+  install --kubeconfig FILE [--ca-cert PEM --git-hosts h1,h2] [--aws-endpoint URL] [--no-wait] [--dry-run] [--only a,b] [--timeout S]
                               install into a running cluster and wait until each operator is Ready`;
 
 function flag(args: string[], name: string): string | undefined {
@@ -46,8 +46,8 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'manifests': {
-      const aws = { endpoint: flag(args, '--aws-endpoint') ?? 'http://aws-emulator.invalid:5000' };
-      const objects = only(args).flatMap((o) => operatorObjects(o, devEnvironment(), aws));
+      const endpoint = flag(args, '--aws-endpoint');
+      const objects = only(args).flatMap((o) => operatorObjects(o, devEnvironment(), { aws: endpoint ? { endpoint } : undefined }));
       console.log(objects.map((o) => stringify(o)).join('---\n'));
       console.error(`${objects.length} objects; CRDs: ${only(args).flatMap(operatorCrds).length}`);
       return;
@@ -60,6 +60,8 @@ async function main(argv: string[]): Promise<void> {
       const report = await installOperators(kubeconfig, {
         operators: only(args),
         aws: endpoint ? { endpoint } : undefined,
+        caCert: flag(args, '--ca-cert'),
+        gitHosts: flag(args, '--git-hosts')?.split(','),
         wait: !args.includes('--no-wait'),
         dryRun: args.includes('--dry-run'),
         timeoutSeconds: timeout ? Number(timeout) : undefined,

@@ -17,17 +17,26 @@ interface ExternalSecretsChartValues {
 
 /**
  * Where the controller finds AWS locally. The dist/ ClusterSecretStore names only a region and the service (Pod
- * Identity in EKS = the SDK's default credential chain), so nothing in it changes: the AWS SDK reads static
- * credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, and ESO 0.20.x sends Secrets Manager calls to
- * AWS_SECRETSMANAGER_ENDPOINT when set (pkg/provider/aws/secretsmanager/resolver.go; STS: AWS_STS_ENDPOINT).
+ * Identity in EKS = the AWS SDK's default credential chain), so nothing in it changes:
+ * - credentials: the default chain reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY from the environment (the emulator
+ *   accepts any);
+ * - endpoint: either the real host name (secretsmanager.<region>.amazonaws.com), which the local cluster's DNS points
+ *   at its HTTPS front door to the emulator, trusted through `caCertPem` (Go reads SSL_CERT_FILE); or, when `endpoint`
+ *   is set, AWS_SECRETSMANAGER_ENDPOINT, which ESO 0.20.x's Secrets Manager client uses instead of the default
+ *   resolver (pkg/provider/aws/secretsmanager/resolver.go; AWS_STS_ENDPOINT likewise for STS).
  */
 export interface LocalAws {
-  /** Secrets Manager endpoint as pods reach it (the AWS API emulator), e.g. http://10.x.x.x:5000. */
-  readonly endpoint: string;
+  /** Secrets Manager endpoint URL as pods reach it. @default the region's real endpoint (resolved by the cluster's DNS) */
+  readonly endpoint?: string;
+  /** PEM of the CA that signed the local endpoint's certificate. @default the image's CA bundle only */
+  readonly caCertPem?: string;
   /** Credentials the emulator accepts. @default test/test */
   readonly accessKeyId?: string;
   readonly secretAccessKey?: string;
 }
+
+/** ConfigMap holding the local CA the controller trusts (mounted, named by SSL_CERT_FILE). */
+const LOCAL_CA = { configMap: 'airflow-eks-local-ca', mountPath: '/etc/airflow-eks-local-ca', key: 'ca.crt' };
 
 const NAME = 'external-secrets';
 const SELECTOR = { 'app.kubernetes.io/name': NAME, 'app.kubernetes.io/instance': NAME };
@@ -97,11 +106,13 @@ export function externalSecretsObjects(env: EnvironmentConfig, aws: LocalAws): K
               args,
               ports: [{ containerPort: 8080, protocol: 'TCP', name: 'metrics' }],
               env: [
-                { name: 'AWS_SECRETSMANAGER_ENDPOINT', value: aws.endpoint },
+                ...(aws.endpoint ? [{ name: 'AWS_SECRETSMANAGER_ENDPOINT', value: aws.endpoint }] : []),
+                ...(aws.caCertPem ? [{ name: 'SSL_CERT_FILE', value: `${LOCAL_CA.mountPath}/${LOCAL_CA.key}` }] : []),
                 { name: 'AWS_ACCESS_KEY_ID', value: aws.accessKeyId ?? 'test' },
                 { name: 'AWS_SECRET_ACCESS_KEY', value: aws.secretAccessKey ?? 'test' },
                 { name: 'AWS_EC2_METADATA_DISABLED', value: 'true' },
               ],
+              volumeMounts: aws.caCertPem ? [{ name: 'local-ca', mountPath: LOCAL_CA.mountPath, readOnly: true }] : [],
               securityContext: {
                 allowPrivilegeEscalation: false,
                 capabilities: { drop: ['ALL'] },
@@ -112,6 +123,7 @@ export function externalSecretsObjects(env: EnvironmentConfig, aws: LocalAws): K
               },
             },
           ],
+          volumes: aws.caCertPem ? [{ name: 'local-ca', configMap: { name: LOCAL_CA.configMap } }] : [],
         },
       },
     },
@@ -136,6 +148,7 @@ export function externalSecretsObjects(env: EnvironmentConfig, aws: LocalAws): K
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${NAME}-leaderelection` },
       subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace }],
     },
+    ...(aws.caCertPem ? [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: LOCAL_CA.configMap, namespace, labels }, data: { [LOCAL_CA.key]: aws.caCertPem } }] : []),
     deployment,
     ...(pdb?.enabled ? [podDisruptionBudget(`${NAME}-pdb`, namespace, SELECTOR, pdb.minAvailable ?? 1)] : []),
   ];

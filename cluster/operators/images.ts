@@ -182,8 +182,11 @@ function withLock<T>(lock: string, fn: () => T): T {
   }
 }
 
+/** Adds the image's user to /etc/passwd and /etc/group unless its uid is there already. */
 function addUser(root: string, user: ImageRecipe['user']): void {
   mkdirSync(join(root, 'etc'), { recursive: true });
+  const passwd = existsSync(join(root, 'etc/passwd')) ? readFileSync(join(root, 'etc/passwd'), 'utf8') : '';
+  if (passwd.split('\n').some((l) => l.split(':')[2] === String(user.uid))) return;
   appendFileSync(join(root, 'etc/passwd'), `${user.name}:x:${user.uid}:${user.uid}::${user.home}:/usr/sbin/nologin\n`);
   appendFileSync(join(root, 'etc/group'), `${user.name}:x:${user.uid}:\n`);
 }
@@ -199,7 +202,7 @@ function assemble(recipe: ImageRecipe, base: string | undefined, root: string, a
   }
   mkdirSync(join(root, 'tmp'), { recursive: true });
   chmodSync(join(root, 'tmp'), 0o1777);
-  if (!(recipe.user.name === 'nobody' && base)) addUser(root, recipe.user);
+  addUser(root, recipe.user);
   for (const f of recipe.files) {
     mkdirSync(join(root, dirname(f.to)), { recursive: true });
     copyFileSync(f.from, join(root, f.to));

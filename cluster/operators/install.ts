@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { loadEnvironments, type EnvironmentConfig } from '../../manifests-src/config';
 import { SYSTEM_NODE_LABELS } from '../../infra/lib/cluster';
 import { argoCdObjects, argoCdWorkloads } from './argocd-install';
@@ -10,7 +11,11 @@ import { operatorCrds, type K8sObject } from './upstream';
 export interface InstallOperatorsOptions {
   /** The environment whose CDK values the operators get. @default the `dev` environment of the committed config */
   readonly env?: EnvironmentConfig;
-  /** AWS API emulator as pods reach it (External Secrets' Secrets Manager endpoint). Required when External Secrets is installed. */
+  /** Path of the PEM of the local CA that signed the front door's certificate (AWS API hosts and git hosts). */
+  readonly caCert?: string;
+  /** Git host names (HTTPS) Argo CD syncs from; their CA is `caCert`. */
+  readonly gitHosts?: readonly string[];
+  /** How External Secrets reaches the AWS API emulator. @default the real endpoint names (the cluster's DNS points them at the front door), credentials test/test */
   readonly aws?: LocalAws;
   /** Which operators. @default all: External Secrets, KEDA, Argo CD */
   readonly operators?: readonly OperatorName[];
@@ -38,16 +43,28 @@ export interface InstallReport {
 type Workload = { kind: string; name: string; namespace: string };
 
 /** The objects of one operator (CRDs apart). */
-export function operatorObjects(name: OperatorName, env: EnvironmentConfig, aws: LocalAws | undefined): K8sObject[] {
+export function operatorObjects(name: OperatorName, env: EnvironmentConfig, local: { aws?: LocalAws; gitHosts?: readonly string[]; caCertPem?: string } = {}): K8sObject[] {
   switch (name) {
     case 'argocd':
-      return argoCdObjects(env);
+      return argoCdObjects(env, { gitHosts: local.gitHosts, caCertPem: local.caCertPem });
     case 'keda':
       return kedaObjects(env);
     case 'externalSecrets':
-      if (!aws?.endpoint) throw new Error('installOperators: opts.aws.endpoint (the AWS API emulator URL as pods reach it) is required for External Secrets');
-      return externalSecretsObjects(env, aws);
+      return externalSecretsObjects(env, { caCertPem: local.caCertPem, ...local.aws });
   }
+}
+
+/** The CA PEM from opts.caCert (a path), checked to be a certificate. */
+function readCaCert(path: string | undefined): string | undefined {
+  if (!path) return undefined;
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`installOperators: opts.caCert ${path} cannot be read (${(err as Error).message}); pass the path of the local CA's PEM`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`installOperators: opts.caCert ${path} is not a PEM certificate`);
+  return pem;
 }
 
 function operatorWorkloads(name: OperatorName): Workload[] {
@@ -103,7 +120,9 @@ export async function installOperators(kubeconfig: string, opts: InstallOperator
     }
   };
 
-  const objects = operators.flatMap((o) => operatorObjects(o, env, opts.aws));
+  const caCertPem = readCaCert(opts.caCert);
+  if (opts.gitHosts?.length && !caCertPem) throw new Error('installOperators: opts.gitHosts needs opts.caCert (the CA Argo CD trusts for those hosts)');
+  const objects = operators.flatMap((o) => operatorObjects(o, env, { aws: opts.aws, gitHosts: opts.gitHosts, caCertPem }));
   const crds = operators.flatMap(operatorCrds);
   timed('crds', () => {
     kubectl.apply(crds);

@@ -12,7 +12,7 @@ import { SYSTEM_NODE_LABELS } from '../../infra/lib/cluster';
 import { externalSecretsValues } from '../../infra/lib/external-secrets';
 import { kedaValues } from '../../infra/lib/keda';
 import { operatorImageRefs } from '../../cluster/operators/images';
-import { devEnvironment, installOperators, type InstallReport } from '../../cluster/operators/install';
+import { devEnvironment, installOperators, operatorObjects, type InstallReport } from '../../cluster/operators/install';
 import { Kubectl, kubectlPath } from '../../cluster/operators/kubectl';
 import { OPERATORS } from '../../cluster/operators/sources';
 import { operatorCrds, type K8sObject } from '../../cluster/operators/upstream';
@@ -21,21 +21,24 @@ import { startControlPlane, type ControlPlane } from '../support/control-plane';
 jest.setTimeout(15 * 60_000);
 
 const env = devEnvironment();
-/** A TEST-NET address: External Secrets' endpoint only has to be carried into the Deployment here. */
-const AWS = { endpoint: 'http://192.0.2.10:5000' };
+/** The git host of the committed GitOps URL (what `cluster up` passes as gitHosts). */
+const GIT_HOSTS = [new URL(env.gitops.repoUrl).hostname];
 const repo = join(__dirname, '..', '..');
 
 let cp: ControlPlane | undefined;
 let kubectl: Kubectl;
 let report: InstallReport;
 let setupError: Error | undefined;
+let caCert: string;
 
 beforeAll(async () => {
   try {
     const binary = kubectlPath();
     cp = await startControlPlane(binary);
     kubectl = new Kubectl(cp.kubeconfig, binary);
-    report = await installOperators(cp.kubeconfig, { env, aws: AWS, wait: false, log: () => {} });
+    // Any PEM certificate stands for the local CA here: the apiserver's self-signed one.
+    caCert = join(cp.dir, 'certs', 'apiserver.crt');
+    report = await installOperators(cp.kubeconfig, { env, caCert, gitHosts: GIT_HOSTS, wait: false, log: () => {} });
   } catch (err) {
     setupError = err as Error;
   }
@@ -110,12 +113,16 @@ test("KEDA's metrics API is registered for the operator to serve (APIService, it
   expect(JSON.stringify(operator.spec)).toContain('--enable-cert-rotation=true');
 });
 
-test("External Secrets reaches the emulator through env only: dist/'s ClusterSecretStore and ExternalSecrets are accepted unchanged", () => {
+test("External Secrets reaches the emulator through env and a trusted CA only: dist/'s ClusterSecretStore and ExternalSecrets are accepted unchanged", () => {
   ready();
   const eso = list('deployments', 'external-secrets')[0];
-  const container = (eso.spec as { template: { spec: { serviceAccountName: string; containers: { env: { name: string; value: string }[] }[] } } }).template.spec;
-  expect(container.serviceAccountName).toBe((externalSecretsValues(env) as { serviceAccount: { name: string } }).serviceAccount.name);
-  expect(container.containers[0].env).toEqual(expect.arrayContaining([{ name: 'AWS_SECRETSMANAGER_ENDPOINT', value: AWS.endpoint }]));
+  const pod = (eso.spec as { template: { spec: { serviceAccountName: string; containers: { env: { name: string; value: string }[] }[] } } }).template.spec;
+  expect(pod.serviceAccountName).toBe((externalSecretsValues(env) as { serviceAccount: { name: string } }).serviceAccount.name);
+  const vars = Object.fromEntries(pod.containers[0].env.map((e) => [e.name, e.value]));
+  expect(vars).toMatchObject({ AWS_ACCESS_KEY_ID: expect.any(String), AWS_SECRET_ACCESS_KEY: expect.any(String), SSL_CERT_FILE: expect.stringMatching(/ca\.crt$/) });
+  expect(vars.AWS_SECRETSMANAGER_ENDPOINT).toBeUndefined();
+  const ca = kubectl.get<{ data: Record<string, string> }>('configmap', 'airflow-eks-local-ca', 'external-secrets');
+  expect(ca?.data['ca.crt']).toBe(readFileSync(caCert, 'utf8'));
   kubectl.run(['create', 'namespace', 'airflow']);
   for (const file of ['dist/dev/platform/secret-store.yaml', 'dist/dev/secrets/external-secrets.yaml']) {
     const docs = parseAllDocuments(readFileSync(join(repo, file), 'utf8')).map((d) => d.toJS() as K8sObject).filter(Boolean);
@@ -124,9 +131,22 @@ test("External Secrets reaches the emulator through env only: dist/'s ClusterSec
   }
 });
 
-test('a second install converges (idempotent) and an install without the AWS endpoint names the missing option', async () => {
+test('with an explicit endpoint External Secrets gets AWS_SECRETSMANAGER_ENDPOINT (the variable ESO 0.20 reads)', () => {
+  const eso = operatorObjects('externalSecrets', env, { aws: { endpoint: 'http://192.0.2.10:5000' } }).find((o) => o.kind === 'Deployment')!;
+  expect(JSON.stringify(eso)).toContain('{"name":"AWS_SECRETSMANAGER_ENDPOINT","value":"http://192.0.2.10:5000"}');
+});
+
+test('Argo CD trusts the local CA for the git hosts (argocd-tls-certs-cm)', () => {
   ready();
-  const again = await installOperators(cp!.kubeconfig, { env, aws: AWS, wait: false, log: () => {} });
+  const certs = kubectl.get<{ data: Record<string, string> }>('configmap', 'argocd-tls-certs-cm', 'argocd')!.data;
+  expect(Object.keys(certs)).toEqual(GIT_HOSTS);
+  expect(certs[GIT_HOSTS[0]]).toBe(readFileSync(caCert, 'utf8'));
+});
+
+test('a second install converges (idempotent); bad options are named', async () => {
+  ready();
+  const again = await installOperators(cp!.kubeconfig, { env, caCert, gitHosts: GIT_HOSTS, wait: false, log: () => {} });
   expect(again.objects).toBe(report.objects);
-  await expect(installOperators(cp!.kubeconfig, { env, wait: false, log: () => {} })).rejects.toThrow(/opts\.aws\.endpoint/);
+  await expect(installOperators(cp!.kubeconfig, { env, gitHosts: GIT_HOSTS, wait: false, log: () => {} })).rejects.toThrow(/opts\.gitHosts needs opts\.caCert/);
+  await expect(installOperators(cp!.kubeconfig, { env, caCert: join(repo, 'package.json'), wait: false, log: () => {} })).rejects.toThrow(/opts\.caCert .* is not a PEM certificate/);
 });
