@@ -9,7 +9,7 @@ const USAGE = `usage: npm run cluster:operators -- <command>
   build                       build Argo CD, KEDA, External Secrets from their Go modules into the cache (one at a time)
   images                      build their images into the cache; prints [{ref, archive}] for the images loader
   manifests [--aws-endpoint URL]   print the install objects (CRDs apart) as YAML
-  install --kubeconfig FILE [--ca-cert PEM --git-hosts h1,h2] [--aws-endpoint URL] [--no-wait] [--dry-run] [--only a,b] [--timeout S]
+  install --kubeconfig FILE [--ca-cert PEM --git-hosts h1,h2] [--aws-endpoint URL] [--ctr-socket SOCK] [--no-wait] [--dry-run] [--only a,b] [--timeout S]
                               install into a running cluster and wait until each operator is Ready`;
 
 function flag(args: string[], name: string): string | undefined {
@@ -61,6 +61,7 @@ async function main(argv: string[]): Promise<void> {
         operators: only(args),
         aws: endpoint ? { endpoint } : undefined,
         caCert: flag(args, '--ca-cert'),
+        ctrSocket: flag(args, '--ctr-socket'),
         gitHosts: flag(args, '--git-hosts')?.split(','),
         wait: !args.includes('--no-wait'),
         dryRun: args.includes('--dry-run'),

@@ -274,3 +274,25 @@ export function operatorBaseRootfs(): string {
 export function operatorImageRefs(): string[] {
   return recipes().map((r) => r.ref);
 }
+
+/** References already in a containerd's k8s.io namespace. */
+function containerdRefs(ctrSocket: string): Set<string> {
+  const out = execFileSync('ctr', ['-n', 'k8s.io', '-a', ctrSocket, 'images', 'ls', '-q'], { encoding: 'utf8' });
+  return new Set(out.split('\n').filter(Boolean));
+}
+
+/**
+ * Imports the operator images into a containerd (namespace k8s.io, the CRI's) unless present; builds missing archives
+ * first. For `cluster up` when its images loader does not take the operator archives itself.
+ */
+export function loadOperatorImages(ctrSocket: string, log: (line: string) => void = console.log): ImageArchive[] {
+  const images = operatorImages();
+  const present = containerdRefs(ctrSocket);
+  for (const i of images) {
+    if (present.has(i.ref) || present.has(`docker.io/${i.ref}`)) continue;
+    const started = Date.now();
+    execFileSync('ctr', ['-n', 'k8s.io', '-a', ctrSocket, 'images', 'import', '--snapshotter', 'native', i.archive], { stdio: ['ignore', 'ignore', 'inherit'] });
+    log(`imported ${i.ref} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  }
+  return images;
+}

@@ -6,7 +6,9 @@ import { externalSecretsObjects, externalSecretsWorkloads, type LocalAws } from 
 import { kedaObjects, kedaWorkloads } from './keda-install';
 import { Kubectl } from './kubectl';
 import { OPERATORS, type OperatorName } from './sources';
+import { loadOperatorImages } from './images';
 import { operatorCrds, type K8sObject } from './upstream';
+import { containers } from './workload';
 
 export interface InstallOperatorsOptions {
   /** The environment whose CDK values the operators get. @default the `dev` environment of the committed config */
@@ -25,6 +27,8 @@ export interface InstallOperatorsOptions {
   readonly timeoutSeconds?: number;
   /** Server-side dry run: nothing is stored (CRDs are applied for real so the rest can be checked). @default false */
   readonly dryRun?: boolean;
+  /** containerd socket of the node: the operator images are imported there when missing. @default not imported (the images loader did it) */
+  readonly ctrSocket?: string;
   /** kubectl binary. @default the cluster build's, else PATH */
   readonly kubectl?: string;
   /** Progress lines. @default console.log */
@@ -93,6 +97,18 @@ function labelSystemNodes(kubectl: Kubectl, log: (l: string) => void): void {
   }
 }
 
+/** Every image the workloads run must be on a node already (kubelet reports them): nothing can be pulled here. */
+function checkImagesOnNodes(kubectl: Kubectl, objects: K8sObject[]): void {
+  const nodes = (JSON.parse(kubectl.run(['get', 'nodes', '-o', 'json'])) as { items: { status: { images?: { names: string[] }[] } }[] }).items;
+  if (nodes.length === 0) throw new Error('installOperators: the cluster has no node to run the operators on (wait: false checks the objects only)');
+  const onNodes = new Set(nodes.flatMap((n) => (n.status.images ?? []).flatMap((i) => i.names)));
+  const wanted = new Set(objects.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet').flatMap((o) => containers(o).map((c) => c.image!)));
+  const missing = [...wanted].filter((ref) => !onNodes.has(ref) && !onNodes.has(`docker.io/${ref}`));
+  if (missing.length) {
+    throw new Error(`installOperators: images not on the node: ${missing.join(', ')}. Import them (operatorImages() archives, or pass opts.ctrSocket)`);
+  }
+}
+
 function waitReady(kubectl: Kubectl, w: Workload, timeoutSeconds: number): void {
   if (w.kind === 'apiservice') kubectl.wait([`apiservice/${w.name}`], 'condition=Available', timeoutSeconds);
   else kubectl.run(['rollout', 'status', `${w.kind}/${w.name}`, '-n', w.namespace, `--timeout=${timeoutSeconds}s`]);
@@ -129,8 +145,10 @@ export async function installOperators(kubeconfig: string, opts: InstallOperator
     kubectl.wait(crds.map((c) => `crd/${c.metadata.name}`), 'condition=Established', timeout);
   });
   timed('objects', () => kubectl.apply(objects, { dryRun: opts.dryRun }));
+  if (opts.ctrSocket) timed('images', () => loadOperatorImages(opts.ctrSocket!, log));
   if (opts.wait ?? true) {
     labelSystemNodes(kubectl, log);
+    checkImagesOnNodes(kubectl, objects);
     for (const o of operators) timed(`ready:${o}`, () => operatorWorkloads(o).forEach((w) => waitReady(kubectl, w, timeout)));
   }
   return { operators, crds: crds.length, objects: objects.length, seconds };
