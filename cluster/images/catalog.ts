@@ -52,7 +52,6 @@ const CANNOT_BUILD: Partial<Record<ImageKey, string>> = {
   fluentBit:
     'Debian bookworm has no fluent-bit package (`apt-cache policy fluent-bit`: no candidate) and aws-for-fluent-bit ' +
     'is only published as a container image; the logging app cannot run in the local cluster',
-  gitSync: 'the Go module proxy refuses k8s.io/git-sync (403) in every form, so git-sync cannot be built here',
 };
 
 const arch = (): string => execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim();
