@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EnvironmentConfig } from '../manifests-src/config';
 import { PROJECT_ROOT } from '../local/stack';
+import { allSyncedHealthy, applyRoot, trustGitHosts } from './gitops';
 import { addonManifests, loadAddonImages } from './node/addons';
 import { apiStatus, startApiServer, startControllerManager, startEtcd, startScheduler } from './node/control-plane';
 import { daemonNames, daemonPid, sh, sleep, startDaemon, stopDaemon, waitFor } from './node/daemon';
@@ -76,7 +77,12 @@ export interface UpResult {
   readonly seconds: Record<string, number>;
 }
 
-export async function up(env: EnvironmentConfig, log: Log): Promise<UpResult> {
+export interface UpOptions {
+  /** Apply argocd/<env>/root.yaml and wait for every Application to be Synced + Healthy. @default true */
+  readonly sync?: boolean;
+}
+
+export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {}): Promise<UpResult> {
   const seconds: Record<string, number> = {};
   let t = Date.now();
   const phase = (name: string) => {
@@ -117,8 +123,14 @@ export async function up(env: EnvironmentConfig, log: Log): Promise<UpResult> {
   phase('node and add-ons');
 
   if (extra.installOperators) {
-    await extra.installOperators(KUBECONFIG, { caCert: services.caCert, gitHosts: services.git.hosts });
+    await extra.installOperators(KUBECONFIG, { caCert: services.caCert, gitHosts: services.git.hosts, awsEndpoint: `https://${services.host}` });
+    trustGitHosts(services);
     phase('operators');
+    if (opts.sync !== false) {
+      applyRoot(env);
+      await waitFor(`argocd/${env.name}: every Application Synced + Healthy`, () => allSyncedHealthy(env), 30 * 60_000);
+      phase(`first sync of argocd/${env.name}`);
+    }
   } else missing.push('operators (cluster/operators/install.ts: installOperators) are not in this checkout');
   for (const m of missing) log(`NOT INSTALLED: ${m}`);
   return { services, missing, seconds };
