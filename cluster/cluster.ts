@@ -8,7 +8,7 @@ import { apiStatus, startApiServer, startControllerManager, startEtcd, startSche
 import { daemonNames, daemonPid, sh, sleep, startDaemon, stopDaemon, waitFor } from './node/daemon';
 import { kubeProxyCleanup, startKubelet, startKubeProxy } from './node/kubelet';
 import { apply, kubectl, kubectlJson } from './node/kubectl';
-import { KUBECONFIG, kubeBin, NET, NODE_NAME, STATE_DIR, vpcAddresses } from './node/layout';
+import { CONTAINERD_SOCKET, KUBECONFIG, kubeBin, NET, NODE_NAME, SANDBOX_IMAGE, STATE_DIR, vpcAddresses } from './node/layout';
 import { networkLeftovers, setupVpcLink, teardownNetwork, writeCniConfig } from './node/network';
 import { ensureCredentials } from './node/pki';
 import { ourShims, startContainerd, stopContainerd } from './node/runtime';
@@ -26,8 +26,8 @@ const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
 
 /** Optional parts built by other modules of cluster/: loaded when present, reported when not. */
 interface Integrations {
-  loadImages?: (ctrSocket: string) => Promise<unknown> | unknown;
-  installOperators?: (kubeconfig: string, opts?: unknown) => Promise<unknown> | unknown;
+  loadImages?: (ctrSocket: string, opts: { env: string; sandboxImage: string; snapshotter: string; log: Log }) => { unavailable?: { ref: string; reason: string }[] };
+  installOperators?: (kubeconfig: string, opts: { env: EnvironmentConfig; caCert: string; gitHosts: readonly string[]; ctrSocket: string; log: Log }) => Promise<unknown> | unknown;
 }
 
 async function integrations(): Promise<Integrations> {
@@ -109,8 +109,10 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
   loadAddonImages();
   const extra = await integrations();
   const missing: string[] = [];
-  if (extra.loadImages) await extra.loadImages(path.join(STATE_DIR, 'run', 'containerd', 'containerd.sock'));
-  else missing.push('images of dist/ (cluster/images/load.ts: loadImages) are not in this checkout');
+  if (extra.loadImages) {
+    const r = extra.loadImages(CONTAINERD_SOCKET, { env: env.name, sandboxImage: SANDBOX_IMAGE, snapshotter: 'native', log });
+    for (const u of r.unavailable ?? []) missing.push(`image ${u.ref}: ${u.reason}`);
+  } else missing.push('images of dist/ (cluster/images/load.ts: loadImages) are not in this checkout');
   phase('runtime and images');
 
   startKubelet(vpc, creds);
@@ -123,7 +125,7 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
   phase('node and add-ons');
 
   if (extra.installOperators) {
-    await extra.installOperators(KUBECONFIG, { caCert: services.caCert, gitHosts: services.git.hosts, awsEndpoint: `https://${services.host}` });
+    await extra.installOperators(KUBECONFIG, { env, caCert: services.caCert, gitHosts: services.git.gitHosts, ctrSocket: CONTAINERD_SOCKET, log });
     trustGitHosts(services);
     phase('operators');
     if (opts.sync !== false) {

@@ -17,8 +17,7 @@ export const ARGOCD_NS = 'argocd';
 
 export function trustGitHosts(info: ServicesInfo): void {
   const ca = fs.readFileSync(info.caCert, 'utf8');
-  const hosts = info.git.hosts.filter((h) => h.startsWith('git-codecommit') || !h.includes('amazonaws'));
-  const data = Object.fromEntries(hosts.map((h) => [h, ca]));
+  const data = Object.fromEntries(info.git.gitHosts.map((h) => [h, ca]));
   apply(JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'argocd-tls-certs-cm', namespace: ARGOCD_NS, labels: { 'app.kubernetes.io/part-of': 'argocd' } }, data }));
 }
 
