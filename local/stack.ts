@@ -12,7 +12,7 @@ import { pgbouncerIni } from '../manifests-src/platform/pgbouncer-config';
 import { ManagedProcess } from './managed-process';
 import { allocatePorts, LOOPBACK, portInUse } from './ports';
 import { publishDags } from './dag-repo';
-import { LOCAL_PORT_NAMES, localAirflowEnv, localSecretValues, withLocalPorts, type LocalPaths, type LocalPorts, type LocalSecrets } from './settings';
+import { LOCAL_PORT_NAMES, localAirflowEnv, localCloneSettings, localSecretValues, withLocalPorts, writeGitSecretFiles, type LocalPaths, type LocalPorts, type LocalSecrets } from './settings';
 
 const run = promisify(execFile);
 
@@ -112,6 +112,7 @@ export class LocalStack {
       logs: path.join(state, 'airflow', 'logs'),
       dagRepo: path.join(state, 'dags.git'),
       caCert: path.join(state, 'tls', 'ca.pem'),
+      gitSecretDir: path.join(state, 'secrets', 'airflow-git'),
     };
   }
 
@@ -154,6 +155,7 @@ export class LocalStack {
     this.ports = await allocatePorts(LOCAL_PORT_NAMES, { ...this.opts.fixedPorts, ...(this.opts.apiServerPort ? { apiServer: this.opts.apiServerPort } : {}) });
     this.secrets = this.loadOrCreateSecrets();
     this.makeTlsMaterial();
+    writeGitSecretFiles(this.env, this.secrets, this.paths.gitSecretDir);
 
     await this.startPostgres();
     if (this.opts.pgbouncer !== false) await this.startPgBouncer();
@@ -166,8 +168,9 @@ export class LocalStack {
 
   private loadOrCreateSecrets(): LocalSecrets {
     const file = path.join(this.paths.state, 'secrets.json');
-    if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as LocalSecrets;
     const hex = (n: number) => crypto.randomBytes(n).toString('hex');
+    // A state folder from before the DAG repository had credentials gets them added.
+    if (fs.existsSync(file)) return { gitUsername: 'dags-reader', gitPassword: hex(20), ...(JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LocalSecrets>) } as LocalSecrets;
     const s: LocalSecrets = {
       dbUser: 'airflow',
       dbPassword: hex(16),
@@ -176,6 +179,8 @@ export class LocalStack {
       apiSecretKey: hex(32),
       jwtSecret: hex(32),
       adminPassword: hex(12),
+      gitUsername: 'dags-reader',
+      gitPassword: hex(20),
     };
     fs.writeFileSync(file, JSON.stringify(s, null, 2), { mode: 0o600 });
     return s;
@@ -383,7 +388,7 @@ export class LocalStack {
 
   startDagProcessor(): ManagedProcess {
     this.starters.set('dag-processor', () => this.startDagProcessor());
-    return this.spawnAirflow('dag-processor', [...this.commands().dagProcessor], {});
+    return this.spawnAirflow('dag-processor', [...this.commands().dagProcessor], localCloneSettings(this.env, this.paths));
   }
 
   startTriggerer(): ManagedProcess {
@@ -404,7 +409,7 @@ export class LocalStack {
       name,
       cmd,
       // HOSTNAME is the pod name in the cluster; here it names the worker.
-      { AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT: String(port), AIRFLOW__LOGGING__BASE_LOG_FOLDER: this.workerLogDir(name), HOSTNAME: name },
+      { ...localCloneSettings(this.env, this.paths), AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT: String(port), AIRFLOW__LOGGING__BASE_LOG_FOLDER: this.workerLogDir(name), HOSTNAME: name },
       // As the worker pod's init does with DUMB_INIT_SETSID=0: SIGTERM reaches Celery's main process only.
       'leader',
     );

@@ -5,6 +5,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { isFirstCreate } from './first-create';
+import { KEEP_DATA } from './retention';
 import { DATABASES, PORTS, secretsManagerNames, type EnvironmentConfig } from '../../manifests-src/config';
 
 export interface MetadataDbProps {
@@ -67,8 +69,10 @@ export class MetadataDb extends Construct {
       storageEncryptionKey: props.encryptionKey,
       backup: { retention: Duration.days(db.backupRetentionDays), preferredWindow: '03:00-04:00' },
       preferredMaintenanceWindow: 'Sun:04:30-Sun:05:30',
-      deletionProtection: db.deletionProtection,
-      removalPolicy: db.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.SNAPSHOT,
+      // Protection comes on with the second pass of a first deploy (see first-create.ts): a rollback of the first
+      // create must be able to delete the cluster it made, or the retry finds it in the way.
+      deletionProtection: db.deletionProtection && !isFirstCreate(this),
+      removalPolicy: db.deletionProtection ? KEEP_DATA : RemovalPolicy.SNAPSHOT,
       copyTagsToSnapshot: true,
       enablePerformanceInsights: true,
       performanceInsightEncryptionKey: props.encryptionKey,

@@ -1,4 +1,5 @@
-import { RemovalPolicy, Tags } from 'aws-cdk-lib';
+import { Tags } from 'aws-cdk-lib';
+import { KEEP_DATA } from './retention';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -45,7 +46,7 @@ export class Network extends Construct {
       ],
       restrictDefaultSecurityGroup: false,
     });
-    const flowLogs = new logs.LogGroup(this, 'FlowLogs', { retention: env.logging.retentionDays as logs.RetentionDays, removalPolicy: RemovalPolicy.RETAIN });
+    const flowLogs = new logs.LogGroup(this, 'FlowLogs', { retention: env.logging.retentionDays as logs.RetentionDays, removalPolicy: KEEP_DATA });
     vpc.addFlowLog('FlowLog', { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: ec2.FlowLogTrafficType.REJECT });
     vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [this.privateSubnets] });
     for (const [name, service] of Object.entries(INTERFACE_ENDPOINTS)) {

@@ -33,7 +33,7 @@ export class ApiServerDeployment extends Construct {
       serviceAccountName: SERVICE_ACCOUNTS.apiServer.name,
       probes: httpProbes(API_SERVER_HEALTH_PATH, PORTS.apiServer),
       ports: [{ name: 'http', containerPort: PORTS.apiServer }],
-      withDags: false,
+      clonesDags: false,
     });
     new k8s.KubeService(this, 'Service', {
       metadata: { name: SERVICE_NAMES.apiServer, namespace: env.namespace, labels: this.component.labels },

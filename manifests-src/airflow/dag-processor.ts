@@ -11,7 +11,7 @@ export interface DagProcessorProps {
   readonly config: AirflowConfig;
 }
 
-/** Standalone dag-processor: parses DAG files from git-sync into serialized DAGs (Airflow 3 always runs it apart). */
+/** Standalone dag-processor: clones the DAG bundle and parses it into serialized DAGs (Airflow 3 always runs it apart). */
 export class DagProcessorDeployment extends Construct {
   readonly component: AirflowComponent;
 
@@ -27,7 +27,7 @@ export class DagProcessorDeployment extends Construct {
       command: airflowCommands(props.env).dagProcessor,
       serviceAccountName: SERVICE_ACCOUNTS.dagProcessor.name,
       probes: execProbes(['airflow', 'jobs', 'check', '--job-type', 'DagProcessorJob', '--local']),
-      withDags: true,
+      clonesDags: true,
     });
   }
 }

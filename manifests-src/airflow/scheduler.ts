@@ -31,7 +31,7 @@ export class SchedulerDeployment extends Construct {
       serviceAccountName: SERVICE_ACCOUNTS.scheduler.name,
       probes: httpProbes('/health', PORTS.schedulerHealth),
       ports: [{ name: 'health', containerPort: PORTS.schedulerHealth }],
-      withDags: true,
+      clonesDags: false,
     });
   }
 }

@@ -28,7 +28,7 @@ export class TriggererDeployment extends Construct {
       serviceAccountName: SERVICE_ACCOUNTS.triggerer.name,
       probes: execProbes(['airflow', 'jobs', 'check', '--job-type', 'TriggererJob', '--local']),
       ports: [{ name: 'logs', containerPort: PORTS.triggererLogServer }],
-      withDags: true,
+      clonesDags: false,
     });
   }
 }

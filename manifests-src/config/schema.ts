@@ -58,6 +58,17 @@ export const ImageSchema = z
   .strict();
 export type Image = z.infer<typeof ImageSchema>;
 
+/** An image we build and push ourselves (docker/build.sh): its registry is derived, never configured. */
+export const BuiltImageSchema = z
+  .object({
+    repository: z.string().min(1).describe('ECR repository, e.g. `airflow-eks/airflow`.'),
+    tag: z
+      .string()
+      .min(1)
+      .refine((t) => t !== 'latest', 'a pinned tag (not "latest")').describe('Immutable tag docker/build.sh pushes. `latest` is refused.'),
+  })
+  .strict();
+
 const img = (registry: string, repository: string, tag: string) =>
   ImageSchema.default({ registry, repository, tag });
 
@@ -68,8 +79,9 @@ export const ImagesSchema = z
       .min(1)
       .optional()
       .describe('ECR registry mirroring every third-party image, e.g. `123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn`. Required in aws-cn. One setting switches every image.'),
-    airflow: img('docker.io', 'apache/airflow', '3.3.2-python3.11').describe('Our Airflow image (docker/airflow): the official multi-arch image plus locked providers.'),
-    gitSync: img('registry.k8s.io', 'git-sync/git-sync', 'v4.6.0').describe('git-sync v4 (DAGs from git).'),
+    airflow: BuiltImageSchema.default({ repository: 'airflow-eks/airflow', tag: '3.3.2-python3.11' }).describe(
+      'Our Airflow image (docker/airflow: the official image plus the locked providers, git provider and git binary), pushed by docker/build.sh to `images.mirrorRegistry` or the account\'s ECR registry and pulled from there.',
+    ),
     pgbouncer: img('docker.io', 'apache/airflow', 'airflow-pgbouncer-2025.03.05-1.23.1').describe('PgBouncer (the Airflow project build).'),
     pgbouncerExporter: img('docker.io', 'apache/airflow', 'airflow-pgbouncer-exporter-2025.03.05-0.18.0').describe('PgBouncer Prometheus exporter.'),
     statsdExporter: img('quay.io', 'prometheus/statsd-exporter', 'v0.28.0').describe('StatsD exporter receiving Airflow metrics.'),
@@ -130,8 +142,8 @@ export const EnvironmentSchema = z
           .optional().describe('Git URL of the DAG repository (HTTPS or SSH). Default: the CodeCommit repo the infra stack creates.'),
         branch: z.string().min(1).default('main').describe('Branch (or tag) to follow.'),
         subPath: z.string().default('dags').describe('Folder inside the repository that holds the DAG files.'),
-        syncPeriodSeconds: z.number().int().min(5).max(3600).default(30).describe('Seconds between git-sync pulls.'),
-        auth: z.enum(['https', 'ssh', 'none']).default('https').describe('How git-sync authenticates: HTTPS user/password (CodeCommit git credentials), SSH key, or none.'),
+        refreshIntervalSeconds: z.number().int().min(5).max(3600).default(30).describe('Seconds between fetches of the DAG repository (GitDagBundle refresh_interval).'),
+        auth: z.enum(['https', 'ssh', 'none']).default('https').describe('How the GitDagBundle authenticates: HTTPS user + password/token (CodeCommit HTTPS Git credentials, or any host\'s token), SSH key + known_hosts, or none (public repository).'),
       })
       .strict()
       .prefault({}),

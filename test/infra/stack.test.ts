@@ -119,13 +119,9 @@ describe.each(envs.map((e) => [e.name, e] as const))('stack %s', (name, env) => 
     t().hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
   });
 
-  test('EFS and ECR: encrypted file system, immutable scanned repositories; CodeCommit repo named by the contract', () => {
+  test('EFS encrypted; no ECR repository in the environment stack (the registries stack has them); CodeCommit repo named by the contract', () => {
     t().hasResourceProperties('AWS::EFS::FileSystem', { Encrypted: true });
-    for (const [, p] of resourcesOf(t(), 'AWS::ECR::Repository')) {
-      expect(p.ImageTagMutability).toBe('IMMUTABLE');
-      expect(p.ImageScanningConfiguration).toEqual({ ScanOnPush: true });
-      expect(p.LifecyclePolicy).toBeDefined();
-    }
+    t().resourceCountIs('AWS::ECR::Repository', 0);
     if (env.infra.createCodeCommitRepo && !env.dags.repoUrl) t().hasResourceProperties('AWS::CodeCommit::Repository', { RepositoryName: codeCommitRepoName(env) });
   });
 
@@ -142,7 +138,7 @@ test('prod keeps deletion protection and retains the database; dev may not', () 
   const prod = resourcesOf(s.templates.prod, 'AWS::RDS::DBCluster')[0][1];
   expect(prod.DeletionProtection).toBe(true);
   const raw = s.templates.prod.findResources('AWS::RDS::DBCluster');
-  expect(Object.values(raw)[0]).toMatchObject({ DeletionPolicy: 'Retain' });
+  expect(Object.values(raw)[0]).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate' });
 });
 
 test('cdk-nag: synth passed with zero open findings, and acknowledgments were actually used', () => {
