@@ -6,8 +6,8 @@ bash scripts/ensure-node-deps.sh
 # Debian packages, the locked Python env for Airflow: idempotent and fast when present.
 bash local/install.sh
 bash security/install.sh
-# The local cluster's image tools (debootstrap, podman, runc, containerd): test/cluster/images*.
-bash cluster/images/install-tools.sh
+bash cluster/install.sh # the local cluster: Debian packages and Go builds, cached outside the clone
+bash cluster/images/install-tools.sh # its images: debootstrap, podman, runc, containerd (ctr)
 echo "==> type-check"
 npx tsc --noEmit -p .
 # The CloudFormation templates the infra and security tests read are built, never committed.
