@@ -169,7 +169,7 @@ describe('Airflow base image (official layout)', () => {
       expect(podman(['logs', name]).stdout).toMatch(/^main process got SIGTERM$/m);
       expect(code).toBe('0');
     } finally {
-      podman(['rm', '-f', name]);
+      podman(['rm', '-f', '--ignore', name]);
     }
   }, 120_000);
 });
@@ -213,13 +213,18 @@ describe('PgBouncer and its exporter, configured like dist/dev', () => {
         exporter.image, ...exporter.args]);
       const fetch = "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:9127/metrics', timeout=5).read().decode())";
       const metrics = await until('the exporter to answer /metrics', () => {
+        if (podmanOk(['inspect', exp, '--format', '{{.State.Running}}']).trim() !== 'true') {
+          const logs = podman(['logs', exp]);
+          throw new Error(`the exporter exited:\n${logs.stdout}${logs.stderr}`);
+        }
         const r = podman(['exec', exp, 'python3', '-c', fetch]);
         return r.status === 0 && r.stdout.includes('pgbouncer') ? r.stdout : undefined;
       });
       expect(metrics).toMatch(/^pgbouncer_\w+\{.*database="airflow".*\} /m);
-      podman(['rm', '-f', exp]);
+      podman(['rm', '-f', '--ignore', exp]);
     } finally {
-      podman(['rm', '-f', name, `${name}-exporter`]);
+      podman(['rm', '-f', '--ignore', `${name}-exporter`]);
+      podman(['rm', '-f', '--ignore', name]);
       rmSync(dir, { recursive: true, force: true });
     }
   }, 180_000);
@@ -252,7 +257,7 @@ describe('StatsD exporter', () => {
       const user = podmanOk(['inspect', name, '--format', '{{.Config.User}}']).trim();
       expect(user).toBe(String(deployment.spec.template.spec.securityContext.runAsUser));
     } finally {
-      podman(['rm', '-f', name]);
+      podman(['rm', '-f', '--ignore', name]);
     }
   }, 180_000);
 });
@@ -269,7 +274,7 @@ describe('sandbox (pause) image', () => {
       podmanOk(['kill', '--signal', 'TERM', name]);
       expect(podmanOk(['wait', name], 30_000).trim()).toBe('0');
     } finally {
-      podman(['rm', '-f', name]);
+      podman(['rm', '-f', '--ignore', name]);
     }
   }, 60_000);
 });
