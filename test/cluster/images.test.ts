@@ -254,8 +254,10 @@ describe('StatsD exporter', () => {
       ].join('\n');
       const r = podman(['run', '--rm', '--network', `container:${name}`, '-e', 'CONNECTION_CHECK_MAX_COUNT=0', dockerfileBaseImage(REPO_ROOT), 'python', '-c', probe], 120_000);
       expect(r.stdout).toMatch(/^airflow_images_test \d/m);
-      const user = podmanOk(['inspect', name, '--format', '{{.Config.User}}']).trim();
-      expect(user).toBe(String(deployment.spec.template.spec.securityContext.runAsUser));
+      // The exporter process itself runs as dist/'s runAsUser (rootful podman: host uid = container uid).
+      const pid = podmanOk(['inspect', name, '--format', '{{.State.Pid}}']).trim();
+      const uid = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^Uid:\s+(\d+)/m)?.[1];
+      expect(uid).toBe(String(deployment.spec.template.spec.securityContext.runAsUser));
     } finally {
       podman(['rm', '-f', '--ignore', name]);
     }
