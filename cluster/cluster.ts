@@ -2,12 +2,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EnvironmentConfig } from '../manifests-src/config';
 import { PROJECT_ROOT } from '../local/stack';
+import { allSyncedHealthy, applyRoot, trustGitHosts } from './gitops';
 import { addonManifests, loadAddonImages } from './node/addons';
 import { apiStatus, startApiServer, startControllerManager, startEtcd, startScheduler } from './node/control-plane';
 import { daemonNames, daemonPid, sh, sleep, startDaemon, stopDaemon, waitFor } from './node/daemon';
 import { kubeProxyCleanup, startKubelet, startKubeProxy } from './node/kubelet';
 import { apply, kubectl, kubectlJson } from './node/kubectl';
-import { KUBECONFIG, kubeBin, NET, NODE_NAME, STATE_DIR, vpcAddresses } from './node/layout';
+import { CONTAINERD_SOCKET, KUBECONFIG, kubeBin, NET, NODE_NAME, SANDBOX_IMAGE, STATE_DIR, vpcAddresses } from './node/layout';
 import { networkLeftovers, setupVpcLink, teardownNetwork, writeCniConfig } from './node/network';
 import { ensureCredentials } from './node/pki';
 import { ourShims, startContainerd, stopContainerd } from './node/runtime';
@@ -25,8 +26,8 @@ const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
 
 /** Optional parts built by other modules of cluster/: loaded when present, reported when not. */
 interface Integrations {
-  loadImages?: (ctrSocket: string) => Promise<unknown> | unknown;
-  installOperators?: (kubeconfig: string, opts?: unknown) => Promise<unknown> | unknown;
+  loadImages?: (ctrSocket: string, opts: { env: string; sandboxImage: string; snapshotter: string; log: Log }) => { unavailable?: { ref: string; reason: string }[] };
+  installOperators?: (kubeconfig: string, opts: { env: EnvironmentConfig; caCert: string; gitHosts: readonly string[]; ctrSocket: string; log: Log }) => Promise<unknown> | unknown;
 }
 
 async function integrations(): Promise<Integrations> {
@@ -76,7 +77,12 @@ export interface UpResult {
   readonly seconds: Record<string, number>;
 }
 
-export async function up(env: EnvironmentConfig, log: Log): Promise<UpResult> {
+export interface UpOptions {
+  /** Apply argocd/<env>/root.yaml and wait for every Application to be Synced + Healthy. @default true */
+  readonly sync?: boolean;
+}
+
+export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {}): Promise<UpResult> {
   const seconds: Record<string, number> = {};
   let t = Date.now();
   const phase = (name: string) => {
@@ -103,8 +109,10 @@ export async function up(env: EnvironmentConfig, log: Log): Promise<UpResult> {
   loadAddonImages();
   const extra = await integrations();
   const missing: string[] = [];
-  if (extra.loadImages) await extra.loadImages(path.join(STATE_DIR, 'run', 'containerd', 'containerd.sock'));
-  else missing.push('images of dist/ (cluster/images/load.ts: loadImages) are not in this checkout');
+  if (extra.loadImages) {
+    const r = extra.loadImages(CONTAINERD_SOCKET, { env: env.name, sandboxImage: SANDBOX_IMAGE, snapshotter: 'native', log });
+    for (const u of r.unavailable ?? []) missing.push(`image ${u.ref}: ${u.reason}`);
+  } else missing.push('images of dist/ (cluster/images/load.ts: loadImages) are not in this checkout');
   phase('runtime and images');
 
   startKubelet(vpc, creds);
@@ -117,8 +125,14 @@ export async function up(env: EnvironmentConfig, log: Log): Promise<UpResult> {
   phase('node and add-ons');
 
   if (extra.installOperators) {
-    await extra.installOperators(KUBECONFIG, { caCert: services.caCert, gitHosts: services.git.hosts });
+    await extra.installOperators(KUBECONFIG, { env, caCert: services.caCert, gitHosts: services.git.gitHosts, ctrSocket: CONTAINERD_SOCKET, log });
+    trustGitHosts(services);
     phase('operators');
+    if (opts.sync !== false) {
+      applyRoot(env);
+      await waitFor(`argocd/${env.name}: every Application Synced + Healthy`, () => allSyncedHealthy(env), 30 * 60_000);
+      phase(`first sync of argocd/${env.name}`);
+    }
   } else missing.push('operators (cluster/operators/install.ts: installOperators) are not in this checkout');
   for (const m of missing) log(`NOT INSTALLED: ${m}`);
   return { services, missing, seconds };

@@ -26,7 +26,8 @@ export interface ServicesInfo {
   readonly host: string;
   readonly ports: { postgres: number; redis: number; awsApi: number; https: number };
   readonly secrets: LocalSecrets;
-  readonly git: { username: string; password: string; gitopsRepo: string; dagRepo: string; hosts: string[] };
+  /** `hosts`: every name the front door answers for; `gitHosts`: those serving git. */
+  readonly git: { username: string; password: string; gitopsRepo: string; dagRepo: string; hosts: string[]; gitHosts: string[] };
   readonly caCert: string;
 }
 
@@ -99,7 +100,7 @@ export async function runManagedServices(env: EnvironmentConfig, log: (l: string
     host: vpc.services,
     ports: { postgres: PORTS.postgres, redis: PORTS.redis, awsApi: SERVICE_PORTS.awsApi, https: SERVICE_PORTS.gitHttps },
     secrets: stack.secrets,
-    git: { ...git, gitopsRepo: gitops.repo, dagRepo: dags.repo, hosts: names },
+    git: { ...git, gitopsRepo: gitops.repo, dagRepo: dags.repo, hosts: names, gitHosts: [...new Set([gitops.host, dags.host])] },
     caCert: CA_CERT,
   };
   fs.writeFileSync(SERVICES_READY, JSON.stringify(info, null, 2), { mode: 0o600 });
