@@ -33,6 +33,8 @@ export interface AirflowComponentProps {
   readonly resources: Resources;
   readonly command: readonly string[];
   readonly serviceAccountName: string;
+  /** False when another component already creates the ServiceAccount (long-task workers share the workers'). @default true */
+  readonly createServiceAccount?: boolean;
   readonly probes: ProbeSet;
   readonly ports?: k8s.ContainerPort[];
   /** Clones the DAG bundle (dag-processor, workers): bundle storage and the repository credentials. */
@@ -65,7 +67,7 @@ export class AirflowComponent extends Construct {
     this.labels = labelsFor(this.name, props.component);
     const bundle = props.clonesDags ? new DagBundleVolumes(env) : undefined;
 
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+    if (props.createServiceAccount ?? true) new k8s.KubeServiceAccount(this, 'ServiceAccount', {
       metadata: { name: props.serviceAccountName, namespace: env.namespace, labels: this.labels },
       automountServiceAccountToken: false,
     });

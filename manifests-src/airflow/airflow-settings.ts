@@ -90,6 +90,7 @@ export function airflowEnvironment(env: EnvironmentConfig, at: AirflowEndpoints)
     AIRFLOW__API__EXPOSE_CONFIG: bool(false),
     AIRFLOW__CELERY__WORKER_CONCURRENCY: String(w.concurrency),
     AIRFLOW__CELERY__WORKER_PREFETCH_MULTIPLIER: '1',
+    AIRFLOW__CELERY__SYNC_PARALLELISM: String(a.celerySyncParallelism),
     AIRFLOW__CELERY__TASK_ACKS_LATE: bool(true),
     AIRFLOW__CELERY__WORKER_ENABLE_REMOTE_CONTROL: bool(true),
     AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT: String(visibilityTimeoutSeconds(env)),
@@ -163,6 +164,7 @@ export function airflowCommands(env: Pick<EnvironmentConfig, 'workers'>) {
     dagProcessor: ['airflow', 'dag-processor'],
     triggerer: ['airflow', 'triggerer'],
     worker: ['airflow', 'celery', 'worker', '--queues', env.workers.queues.join(',')],
+    longTaskWorker: ['airflow', 'celery', 'worker', '--queues', env.workers.longTasks.queue],
     migrate: ['airflow', 'db', 'migrate'],
   } as const;
 }

@@ -23,6 +23,8 @@ export const environments: EnvironmentInput[] = [
     pgbouncer: { replicas: 1, metadataPoolSize: 20 },
     // Dev recovers faster from a lost worker; prod keeps Airflow's conservative defaults.
     airflow: { parallelism: 32, taskHeartbeatTimeoutSeconds: 60, taskQueuedTimeoutSeconds: 180, orphanedTasksCheckIntervalSeconds: 60 },
+    // Dev follows every AMI release, so a new one is met in dev before prod's pinned alias is bumped.
+    karpenter: { amiAlias: 'al2023@latest' },
     infra: { vpc: { natGateways: 1, cidr: '10.41.0.0/16' }, database: { instanceClass: 'serverless', deletionProtection: false }, cache: { replicas: 1, nodeType: 'cache.t4g.medium' } },
   },
   {

@@ -46,6 +46,9 @@ const component = (replicas: number, cpu: string, memory: string) =>
     .strict()
     .prefault({});
 
+/** The EKS-optimized AL2023 AMI release nodes run unless an environment says otherwise. */
+export const PINNED_AMI_ALIAS = 'al2023@v20251110';
+
 export const ImageSchema = z
   .object({
     repository: z.string().min(1).describe('Repository without registry when `images.mirrorRegistry` is set, e.g. `apache/airflow`.'),
@@ -130,6 +133,7 @@ export const EnvironmentSchema = z
         defaultTaskRetries: z.number().int().min(0).max(10).default(2).describe('Task retries unless a DAG says otherwise.'),
         taskHeartbeatTimeoutSeconds: z.number().int().min(30).max(3600).default(300).describe('[scheduler] task_instance_heartbeat_timeout: a running task silent this long (its worker was killed) is failed and retried.'),
         orphanedTasksCheckIntervalSeconds: z.number().int().min(10).max(3600).default(300).describe('[scheduler] orphaned_tasks_check_interval: how often a scheduler re-queues the tasks of a scheduler that died (e.g. in a database failover).'),
+        celerySyncParallelism: z.number().int().min(1).max(32).default(2).describe('[celery] sync_parallelism: processes each scheduler forks to send tasks to and read states from Celery. Unset, Airflow uses node cores - 1, which on a large node forks dozens of processes in a pod limited to one CPU.'),
         taskQueuedTimeoutSeconds: z.number().int().min(60).max(86400).default(600).describe('[scheduler] task_queued_timeout: a task queued this long without starting (message lost with the broker) is re-queued.'),
       })
       .strict()
@@ -158,6 +162,16 @@ export const EnvironmentSchema = z
         kedaCooldownPeriodSeconds: z.number().int().min(30).default(300).describe('KEDA cooldownPeriod (seconds) before scaling to zero.'),
         scaleDownStabilizationSeconds: z.number().int().min(0).default(600).describe('HPA scale-down stabilization (seconds): how long the desired count must stay lower before pods go.'),
         resources: ResourcesSchema.default({ cpu: '1', memory: '4Gi' }).describe('Requests and limits per worker pod.'),
+        longTasks: z
+          .object({
+            enabled: z.boolean().default(false).describe('Run a second Celery worker Deployment on on-demand nodes only (NodePool `airflow-long-workers`) for tasks that must not meet a spot interruption (2 minutes notice whatever the grace period). Route a task there with `queue=<workers.longTasks.queue>`.'),
+            queue: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'a queue name such as "long"').default('long').describe('Celery queue the long-task workers serve (and KEDA counts); must not be one of `workers.queues`.'),
+            minReplicas: z.number().int().min(0).default(0).describe('KEDA minReplicaCount of the long-task workers.'),
+            maxReplicas: z.number().int().min(1).default(3).describe('KEDA maxReplicaCount of the long-task workers.'),
+          })
+          .strict()
+          .prefault({})
+          .describe('On-demand worker queue for long tasks (docs/workers.md).'),
       })
       .strict()
       .prefault({}),
@@ -208,7 +222,7 @@ export const EnvironmentSchema = z
       .object({
         instanceFamilies: z.array(z.string().regex(/^[a-z]+\d+g[a-z]*$/, 'a Graviton family such as "m7g" or "c8gd"')).min(1).default(['m7g', 'c7g', 'r7g', 'm8g', 'c8g']).describe('Graviton instance families (arm64 only).'),
         workerCapacityTypes: z.array(z.enum(['spot', 'on-demand'])).min(1).default(['spot', 'on-demand']).describe('Capacity types for worker nodes; core components always run on-demand.'),
-        amiAlias: z.string().regex(/^(al2023|bottlerocket)@(latest|v[\d.]+)$/, 'an alias such as "al2023@v20251117" or "bottlerocket@latest"').default('al2023@latest').describe('EC2NodeClass amiSelectorTerms alias; pin a version in prod for repeatable nodes.'),
+        amiAlias: z.string().regex(/^(al2023|bottlerocket)@(latest|v[\d.]+)$/, 'an alias such as "al2023@v20251110" or "bottlerocket@latest"').default(PINNED_AMI_ALIAS).describe('EC2NodeClass amiSelectorTerms alias. Pinned by default (nodes change only when you bump it, through dev first); `al2023@latest` follows every AMI release (dev). Releases: github.com/awslabs/amazon-eks-ami/releases.'),
         consolidateAfter: z.string().regex(/^\d+[smh]$/, 'a duration such as "5m"').default('5m').describe('consolidateAfter for the worker pool.'),
         disruptionBudget: z.string().regex(/^(\d+%|\d+)$/, 'a count or percentage such as "10%"').default('10%').describe('Max share of nodes Karpenter may disrupt at once.'),
         cpuLimit: z.number().int().min(4).default(256).describe('CPU limit of each NodePool (caps cost).'),
@@ -234,6 +248,12 @@ export const EnvironmentSchema = z
     }
     if (env.workers.minReplicas > env.workers.maxReplicas) {
       ctx.addIssue({ code: 'custom', path: ['workers', 'minReplicas'], message: `must be <= workers.maxReplicas (${env.workers.maxReplicas})` });
+    }
+    if (env.workers.longTasks.enabled && env.workers.queues.includes(env.workers.longTasks.queue)) {
+      ctx.addIssue({ code: 'custom', path: ['workers', 'longTasks', 'queue'], message: `must differ from workers.queues (${env.workers.queues.join(', ')}), or spot workers would take long tasks too` });
+    }
+    if (env.workers.longTasks.minReplicas > env.workers.longTasks.maxReplicas) {
+      ctx.addIssue({ code: 'custom', path: ['workers', 'longTasks', 'minReplicas'], message: `must be <= workers.longTasks.maxReplicas (${env.workers.longTasks.maxReplicas})` });
     }
     if (env.logging.remoteTaskLogs === 's3' && !env.logging.s3Bucket) {
       ctx.addIssue({ code: 'custom', path: ['logging', 's3Bucket'], message: 'required when logging.remoteTaskLogs is "s3"' });
