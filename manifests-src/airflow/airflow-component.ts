@@ -14,7 +14,8 @@ import {
   type ProbeSet,
 } from '../hardening/workload-defaults';
 import { WorkloadDisruptionBudget } from '../hardening/pod-disruption-budget';
-import { AIRFLOW_SECRETS, reloadOnSecrets, type AirflowConfig } from './airflow-config';
+import { reloadOnSecrets, type AirflowConfig } from './airflow-config';
+import { secretFileSettings, secretMount, secretsOf, secretVolume, type AirflowProcess } from './component-secrets';
 import { AIRFLOW_HOME } from './airflow-settings';
 import { DagBundleVolumes } from './dag-bundle-volumes';
 
@@ -26,6 +27,8 @@ export interface AirflowComponentProps {
   readonly config: AirflowConfig;
   /** Component name: the workload is `airflow-<component>`. */
   readonly component: string;
+  /** Which row of the secrets table (component-secrets.ts) the process gets. */
+  readonly process: AirflowProcess;
   /** Fixed replicas, or undefined when an autoscaler (KEDA) owns the count. */
   readonly replicas: number | undefined;
   /** Replicas used for PDB/spread decisions when `replicas` is autoscaled. */
@@ -76,11 +79,13 @@ export class AirflowComponent extends Construct {
       { name: 'airflow-home', emptyDir: { sizeLimit: k8s.Quantity.fromString('2Gi') } },
       { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
       ...(bundle?.volumes() ?? []),
+      secretVolume(props.process),
     ];
     const mounts: k8s.VolumeMount[] = [
       { name: 'airflow-home', mountPath: AIRFLOW_HOME },
       { name: 'tmp', mountPath: '/tmp' },
       ...(bundle?.mounts() ?? []),
+      secretMount(),
     ];
 
     const main: k8s.Container = {
@@ -91,8 +96,7 @@ export class AirflowComponent extends Construct {
       envFrom: props.config.envFrom(),
       env: [
         { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
-        ...Object.entries({ ...bundle?.settings(), ...props.extraEnv }).map(([name, value]) => ({ name, value })),
-        ...props.config.secretEnv(),
+        ...Object.entries({ ...secretFileSettings(props.process), ...bundle?.settings(), ...props.extraEnv }).map(([name, value]) => ({ name, value })),
       ],
       ports: props.ports,
       resources: resourceRequirements(props.resources),
@@ -107,7 +111,7 @@ export class AirflowComponent extends Construct {
         name: this.name,
         namespace: env.namespace,
         labels: this.labels,
-        annotations: reloadOnSecrets(AIRFLOW_SECRETS),
+        annotations: reloadOnSecrets([...secretsOf(props.process), ...(bundle?.secrets() ?? [])]),
       },
       spec: {
         ...(props.replicas !== undefined ? { replicas: props.replicas } : {}),

@@ -27,6 +27,7 @@ export class ApiServerDeployment extends Construct {
       env,
       config: props.config,
       component: 'api-server',
+      process: 'api-server',
       replicas: c.replicas,
       resources: c.resources,
       command: airflowCommands(env).apiServer,

@@ -22,6 +22,7 @@ export class DagProcessorDeployment extends Construct {
       env: props.env,
       config: props.config,
       component: 'dag-processor',
+      process: 'dag-processor',
       replicas: c.replicas,
       resources: c.resources,
       command: airflowCommands(props.env).dagProcessor,

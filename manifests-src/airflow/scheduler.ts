@@ -25,6 +25,7 @@ export class SchedulerDeployment extends Construct {
       env: props.env,
       config: props.config,
       component: 'scheduler',
+      process: 'scheduler',
       replicas: c.replicas,
       resources: c.resources,
       command: airflowCommands(props.env).scheduler,

@@ -22,6 +22,7 @@ export class TriggererDeployment extends Construct {
       env: props.env,
       config: props.config,
       component: 'triggerer',
+      process: 'triggerer',
       replicas: c.replicas,
       resources: c.resources,
       command: airflowCommands(props.env).triggerer,

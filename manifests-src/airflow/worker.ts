@@ -38,6 +38,7 @@ export class CeleryWorkerDeployment extends Construct {
       env: props.env,
       config: props.config,
       component: long ? 'worker-long' : 'worker',
+      process: 'worker',
       replicas: undefined,
       minReplicas: long ? w.longTasks.minReplicas : w.minReplicas,
       resources: w.resources,

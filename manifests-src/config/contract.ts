@@ -31,10 +31,10 @@ export const SECRET_KEYS = {
 
 /** Kubernetes Secrets that ExternalSecrets materialise in the Airflow namespace, and their keys. */
 export const K8S_SECRETS = {
-  /** SQLAlchemy and result-backend URLs through PgBouncer. */
-  metadata: { name: 'airflow-metadata', keys: { sqlAlchemyConn: 'sql-alchemy-conn', resultBackend: 'result-backend', kedaConn: 'keda-connection' } },
-  /** Celery broker URL (rediss://). */
-  broker: { name: 'airflow-broker', keys: { brokerUrl: 'broker-url' } },
+  /** SQLAlchemy and KEDA URLs through PgBouncer. */
+  metadata: { name: 'airflow-metadata', keys: { sqlAlchemyConn: 'sql-alchemy-conn', kedaConn: 'keda-connection' } },
+  /** Celery broker and result backend URLs (rediss://, ElastiCache): workers never get a database URL. */
+  broker: { name: 'airflow-broker', keys: { brokerUrl: 'broker-url', resultBackend: 'result-backend' } },
   /** Fernet key, API secret key, JWT secret and first admin password. */
   core: { name: 'airflow-core', keys: { fernetKey: 'fernet-key', apiSecretKey: 'api-secret-key', jwtSecret: 'jwt-secret', adminPassword: 'admin-password' } },
   /** PgBouncer's own config: userlist.txt and the upstream (Aurora) address. */

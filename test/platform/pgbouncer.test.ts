@@ -35,7 +35,9 @@ describe('PgBouncer', () => {
   test('Airflow reaches the database through PgBouncer aliases, never the upstream host', () => {
     const t = find(objs, 'ExternalSecret', 'airflow-metadata').spec.target.template.data;
     expect(t['sql-alchemy-conn']).toMatch(/^postgresql\+psycopg2:\/\/.*@pgbouncer\.airflow\.svc\.cluster\.local:6432\/airflow$/);
-    expect(t['result-backend']).toMatch(/^db\+postgresql:\/\/.*@pgbouncer\.airflow\.svc\.cluster\.local:6432\/airflow_result$/);
+    // The Celery result backend is Redis (airflow-broker): workers hold no database URL.
+    expect(t['result-backend']).toBeUndefined();
+    expect(find(objs, 'ExternalSecret', 'airflow-broker').spec.target.template.data['result-backend']).toMatch(/^rediss:\/\/:.*\/1\?ssl_cert_reqs=required$/);
     expect(JSON.stringify(t)).not.toContain('{{ .host }}');
   });
 });
