@@ -233,7 +233,16 @@ export class LocalStack {
     fs.mkdirSync(sock, { recursive: true });
     this.chownToServerUser(sock);
     this.chownToServerUser(path.join(this.paths.state, 'run'));
-    this.spawn('postgres', path.join(PG_BIN, 'postgres'), ['-D', data, '-p', String(this.ports.postgres), '-k', sock, '-c', `listen_addresses=${LOOPBACK}`, '-c', 'max_connections=300', '-c', 'fsync=off'], process.env, SERVER_USER);
+    // TLS with a certificate from the local CA, as Aurora has one from the RDS CA: PgBouncer verifies it (verify-full).
+    const tls = path.join(this.paths.state, 'postgres-tls');
+    fs.mkdirSync(tls, { recursive: true });
+    for (const f of ['server.pem', 'server-key.pem']) fs.copyFileSync(path.join(path.dirname(this.paths.caCert), f), path.join(tls, f));
+    fs.chmodSync(path.join(tls, 'server-key.pem'), 0o600);
+    this.chownToServerUser(tls);
+    this.spawn('postgres', path.join(PG_BIN, 'postgres'), [
+      '-D', data, '-p', String(this.ports.postgres), '-k', sock, '-c', `listen_addresses=${LOOPBACK}`, '-c', 'max_connections=300', '-c', 'fsync=off',
+      '-c', 'ssl=on', '-c', `ssl_cert_file=${path.join(tls, 'server.pem')}`, '-c', `ssl_key_file=${path.join(tls, 'server-key.pem')}`,
+    ], process.env, SERVER_USER);
     await this.waitFor('postgres', () => portInUse(this.ports.postgres), 60_000);
     await this.waitFor('postgres accepting queries', async () => (await this.psqlDirect('postgres', 'SELECT 1').catch(() => '')) === '1', 60_000);
     const exists = await this.psqlDirect('postgres', `SELECT 1 FROM pg_database WHERE datname = '${DATABASES.metadata}'`);
@@ -249,8 +258,8 @@ export class LocalStack {
     const dbs = path.join(dir, 'databases.ini');
     fs.writeFileSync(auth, values[K8S_SECRETS.pgbouncer.keys.userlist], { mode: 0o600 });
     fs.writeFileSync(dbs, values[K8S_SECRETS.pgbouncer.keys.databases], { mode: 0o600 });
-    // Loopback PostgreSQL has no TLS; every other pool and auth setting is the one dist/ ships.
-    fs.writeFileSync(path.join(dir, 'pgbouncer.ini'), pgbouncerIni(local, { listenAddr: LOOPBACK, authFile: auth, databasesFile: dbs, serverTlsSslmode: 'disable', unixSocketDir: '' }));
+    // The ini dist/ ships, TLS mode included (verify-full): the local CA stands in for the RDS CA bundle.
+    fs.writeFileSync(path.join(dir, 'pgbouncer.ini'), pgbouncerIni(local, { listenAddr: LOOPBACK, authFile: auth, databasesFile: dbs, serverTlsCaFile: this.paths.caCert, unixSocketDir: '' }));
     this.chownToServerUser(dir);
     this.spawn('pgbouncer', '/usr/sbin/pgbouncer', [path.join(dir, 'pgbouncer.ini')], process.env, SERVER_USER);
     await this.waitFor('pgbouncer', () => portInUse(this.ports.pgbouncer), 30_000);

@@ -16,7 +16,8 @@ import {
 import { WorkloadDisruptionBudget } from '../hardening/pod-disruption-budget';
 import { reloadOnSecrets, type AirflowConfig } from './airflow-config';
 import { secretFileSettings, secretMount, secretsOf, secretVolume, type AirflowProcess } from './component-secrets';
-import { AIRFLOW_HOME } from './airflow-settings';
+import { AIRFLOW_HOME, LOCAL_LOGS } from './airflow-settings';
+import { logGroomer } from './log-groomer';
 import { DagBundleVolumes } from './dag-bundle-volumes';
 
 /** The official image's user: uid 50000, gid 0. */
@@ -50,7 +51,16 @@ export interface AirflowComponentProps {
   readonly strategy?: k8s.DeploymentStrategy;
   /** Extra plain environment variables of the main container. */
   readonly extraEnv?: Record<string, string>;
+  /** A scratch emptyDir of this size at /scratch, $TMPDIR of the process (workers: task temp files). */
+  readonly scratchSize?: string;
 }
+
+/**
+ * emptyDir size limits, from the local runner's measurement (test/local/stack.integration.test.ts prints
+ * `du` of each after its workload) with wide headroom: past a limit the kubelet evicts the whole pod.
+ */
+export const EMPTY_DIR_LIMITS = { airflowHome: '256Mi', logs: '2Gi', tmp: '1Gi' } as const;
+export const SCRATCH_DIR = '/scratch';
 
 /**
  * One Airflow component: ServiceAccount + Deployment (+ PDB when it has 2+ replicas), hardened,
@@ -75,15 +85,20 @@ export class AirflowComponent extends Construct {
       automountServiceAccountToken: false,
     });
 
+    const emptyDir = (sizeLimit: string): k8s.EmptyDirVolumeSource => ({ sizeLimit: k8s.Quantity.fromString(sizeLimit) });
     const volumes: k8s.Volume[] = [
-      { name: 'airflow-home', emptyDir: { sizeLimit: k8s.Quantity.fromString('2Gi') } },
-      { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
+      { name: 'airflow-home', emptyDir: emptyDir(EMPTY_DIR_LIMITS.airflowHome) },
+      { name: 'logs', emptyDir: emptyDir(EMPTY_DIR_LIMITS.logs) },
+      { name: 'tmp', emptyDir: emptyDir(EMPTY_DIR_LIMITS.tmp) },
+      ...(props.scratchSize ? [{ name: 'scratch', emptyDir: emptyDir(props.scratchSize) }] : []),
       ...(bundle?.volumes() ?? []),
       secretVolume(props.process),
     ];
     const mounts: k8s.VolumeMount[] = [
       { name: 'airflow-home', mountPath: AIRFLOW_HOME },
+      { name: 'logs', mountPath: LOCAL_LOGS },
       { name: 'tmp', mountPath: '/tmp' },
+      ...(props.scratchSize ? [{ name: 'scratch', mountPath: SCRATCH_DIR }] : []),
       ...(bundle?.mounts() ?? []),
       secretMount(),
     ];
@@ -96,7 +111,12 @@ export class AirflowComponent extends Construct {
       envFrom: props.config.envFrom(),
       env: [
         { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
-        ...Object.entries({ ...secretFileSettings(props.process), ...bundle?.settings(), ...props.extraEnv }).map(([name, value]) => ({ name, value })),
+        ...Object.entries({
+          ...secretFileSettings(props.process),
+          ...bundle?.settings(),
+          ...(props.scratchSize ? { TMPDIR: SCRATCH_DIR } : {}),
+          ...props.extraEnv,
+        }).map(([name, value]) => ({ name, value })),
       ],
       ports: props.ports,
       resources: resourceRequirements(props.resources),
@@ -127,6 +147,7 @@ export class AirflowComponent extends Construct {
             terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 60,
             topologySpreadConstraints: topologySpread(this.selector),
             ...placement(props.pool ?? 'core'),
+            initContainers: [logGroomer(env, 'logs')],
             containers: [main],
             volumes,
           },

@@ -36,6 +36,8 @@ export interface AirflowEnvironment {
 }
 
 export const AIRFLOW_HOME = '/opt/airflow';
+/** Local logs (task logs until uploaded, dag-processor child logs): their own emptyDir, groomed. */
+export const LOCAL_LOGS = '/opt/airflow/logs';
 /** Bundle clones live on their own emptyDir, apart from logs and user scratch space. */
 export const DAG_BUNDLE_STORAGE = '/opt/airflow/dag-bundles';
 
@@ -112,6 +114,8 @@ export function airflowEnvironment(env: EnvironmentConfig, at: AirflowEndpoints)
   if (at.remoteBaseLogFolder !== undefined) {
     plain.AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER = at.remoteBaseLogFolder;
     plain.AIRFLOW__LOGGING__REMOTE_LOG_CONN_ID = 'aws_default';
+    // A task's local log file goes once it is uploaded: local disk holds only running tasks' logs.
+    plain.AIRFLOW__LOGGING__DELETE_LOCAL_LOGS = bool(true);
     // Pod Identity supplies credentials; the connection only carries the region.
     plain.AIRFLOW_CONN_AWS_DEFAULT = JSON.stringify({ conn_type: 'aws', extra: { region_name: env.aws.region } });
   }
@@ -126,7 +130,7 @@ export function kubernetesEndpoints(env: EnvironmentConfig): AirflowEndpoints {
     baseUrl: `https://${env.ingress.host}/`,
     dagRepoUrl: dagRepoUrl(env),
     dagBundleStorage: DAG_BUNDLE_STORAGE,
-    logsFolder: `${AIRFLOW_HOME}/logs`,
+    logsFolder: LOCAL_LOGS,
     statsdHost: `${SERVICE_NAMES.statsd}.${env.namespace}.svc.cluster.local`,
     statsdPort: PORTS.statsd,
     remoteBaseLogFolder: remoteBaseLogFolder(env),

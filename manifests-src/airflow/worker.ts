@@ -50,6 +50,7 @@ export class CeleryWorkerDeployment extends Construct {
       clonesDags: true,
       terminationGracePeriodSeconds: w.terminationGracePeriodSeconds,
       pool: long ? 'long-workers' : 'workers',
+      scratchSize: w.scratchSize,
       podAnnotations: long ? { 'karpenter.sh/do-not-disrupt': 'true' } : undefined,
       // The image's dumb-init would forward SIGTERM to every process in the group, killing the pool's
       // task processes at once; with setsid off only Celery's main process gets it: a warm shutdown.

@@ -162,6 +162,7 @@ export const EnvironmentSchema = z
         kedaCooldownPeriodSeconds: z.number().int().min(30).default(300).describe('KEDA cooldownPeriod (seconds) before scaling to zero.'),
         scaleDownStabilizationSeconds: z.number().int().min(0).default(600).describe('HPA scale-down stabilization (seconds): how long the desired count must stay lower before pods go.'),
         resources: ResourcesSchema.default({ cpu: '1', memory: '4Gi' }).describe('Requests and limits per worker pod.'),
+        scratchSize: z.string().regex(QUANTITY_MEM, 'a size such as "4Gi"').default('4Gi').describe('Size limit of the scratch emptyDir for task temp files (`/scratch`, also $TMPDIR of task processes), apart from Airflow\'s own files. Past it the kubelet evicts the worker pod.'),
         longTasks: z
           .object({
             enabled: z.boolean().default(false).describe('Run a second Celery worker Deployment on on-demand nodes only (NodePool `airflow-long-workers`) for tasks that must not meet a spot interruption (2 minutes notice whatever the grace period). Route a task there with `queue=<workers.longTasks.queue>`.'),
@@ -193,7 +194,12 @@ export const EnvironmentSchema = z
         resultBackendPoolSize: z.number().int().min(1).default(5).describe('Server connections per PgBouncer pod for the Celery result backend database alias.'),
         idleTransactionTimeoutSeconds: z.number().int().min(0).max(3600).default(60).describe('idle_transaction_timeout: close a server connection left idle inside a transaction this long, so a stuck client cannot pin the pool (0 disables).'),
         queryWaitTimeoutSeconds: z.number().int().min(5).max(3600).default(120).describe('query_wait_timeout: a client waiting this long for a server connection gets an error instead of hanging.'),
-        serverTlsSslmode: z.enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']).default('require').describe('TLS towards Aurora (server_tls_sslmode).'),
+        serverTlsSslmode: z.enum(['require', 'verify-ca', 'verify-full']).default('verify-full').describe('TLS towards Aurora (server_tls_sslmode): `verify-full` checks the certificate against the RDS CA bundle and the host name.'),
+        rdsCaBundleUrl: z
+          .string()
+          .regex(/^https:\/\/\S+\.pem$/, 'an https:// URL of a PEM bundle')
+          .optional()
+          .describe('Where PgBouncer pods fetch the RDS CA bundle at start (server_tls_ca_file). Default: the region bundle of the environment\'s partition from the RDS trust store; set it to a copy (e.g. an S3 URL reachable through a VPC endpoint) when pods have no internet egress.'),
         resources: ResourcesSchema.default({ cpu: '250m', memory: '256Mi' }).describe('Requests and limits per PgBouncer pod.'),
       })
       .strict()
@@ -214,6 +220,7 @@ export const EnvironmentSchema = z
         logGroupPrefix: z.string().regex(/^\/[-_./A-Za-z0-9]+$/, 'a log group prefix such as "/airflow-eks/prod"').optional().describe('CloudWatch Logs group prefix; FluentBit writes `<prefix>/containers`, Airflow task logs `<prefix>/tasks`.'),
         retentionDays: z.union([z.literal(7), z.literal(14), z.literal(30), z.literal(60), z.literal(90), z.literal(180), z.literal(365)]).default(30).describe('Days CloudWatch keeps logs (a value CloudWatch accepts).'),
         remoteTaskLogs: z.enum(['cloudwatch', 's3']).default('cloudwatch').describe('Where Airflow writes task logs so they outlive worker pods.'),
+        localRetentionMinutes: z.number().int().min(10).max(43200).default(1440).describe('Minutes local log files stay on a pod\'s disk before the log groomer deletes them (task logs are also deleted right after their remote upload).'),
         s3Bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional().describe('S3 bucket for task logs when `remoteTaskLogs` is `s3`.'),
       })
       .strict()
