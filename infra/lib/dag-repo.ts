@@ -1,6 +1,6 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import { Construct } from 'constructs';
+import { KEEP_DATA } from './retention';
 import { codeCommitRepoName, type EnvironmentConfig } from '../../manifests-src/config';
 
 export interface DagRepoProps {
@@ -21,6 +21,6 @@ export class DagRepo extends Construct {
       repositoryName: codeCommitRepoName(props.env),
       description: `Airflow DAGs for ${props.env.name}`,
     });
-    this.repository.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    this.repository.applyRemovalPolicy(KEEP_DATA);
   }
 }

@@ -5,6 +5,7 @@ import { execProbes } from '../hardening/workload-defaults';
 import type { AirflowConfig } from './airflow-config';
 import { AirflowComponent } from './airflow-component';
 import { airflowCommands } from './airflow-settings';
+import { scheduledReplicas } from '../platform/office-hours';
 
 export interface TriggererProps {
   readonly env: EnvironmentConfig;
@@ -23,7 +24,8 @@ export class TriggererDeployment extends Construct {
       config: props.config,
       component: 'triggerer',
       process: 'triggerer',
-      replicas: c.replicas,
+      replicas: scheduledReplicas(props.env, c.replicas),
+      minReplicas: c.replicas,
       resources: c.resources,
       command: airflowCommands(props.env).triggerer,
       serviceAccountName: SERVICE_ACCOUNTS.triggerer.name,

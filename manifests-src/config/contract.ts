@@ -3,7 +3,7 @@ import type { EnvironmentConfig } from './schema';
 /**
  * The contract between the manifests (dist/), the CDK stack (infra/) and the local runner:
  * every secret name and key, service account, tag and port is defined here once.
- * README "Secret and tag contract" documents the same table.
+ * docs/architecture.md "Secret and tag contract" documents the same table.
  */
 
 /** AWS Secrets Manager secrets the infra stack creates and External Secrets reads. */
