@@ -37,10 +37,10 @@ export class Kubectl {
 
   /** Parsed `kubectl get -o json`, or undefined when the object does not exist. */
   get<T = K8sObject>(kind: string, name: string, namespace?: string): T | undefined {
-    const res = spawnSync(this.binary, ['--kubeconfig', this.kubeconfig, 'get', kind, name, ...(namespace ? ['-n', namespace] : []), '-o', 'json'], { encoding: 'utf8' });
+    const res = spawnSync(this.binary, ['--kubeconfig', this.kubeconfig, 'get', kind, name, ...(namespace ? ['-n', namespace] : []), '-o', 'json'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
     if (res.status !== 0) {
       if (/NotFound|not found/.test(res.stderr)) return undefined;
-      throw new Error(`kubectl get ${kind} ${name} failed: ${res.stderr.trim()}`);
+      throw new Error(`kubectl get ${kind} ${name} failed: ${(res.stderr || String(res.error)).trim()}`);
     }
     return JSON.parse(res.stdout) as T;
   }
