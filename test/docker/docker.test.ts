@@ -109,7 +109,9 @@ describe('image settings from the config', () => {
 describe('docker/airflow/Dockerfile', () => {
   const dockerfile = fs.readFileSync(path.join(ROOT, 'docker/airflow/Dockerfile'), 'utf8');
   test('official multi-arch base, version from a build ARG, non-root, hash-checked lock per architecture', () => {
-    expect(dockerfile).toMatch(/^FROM apache\/airflow:\$\{AIRFLOW_VERSION\}-python\$\{PYTHON_VERSION\}$/m);
+    // The base is a build argument (the local cluster passes its own), defaulting to the official image.
+    expect(dockerfile).toMatch(/^ARG BASE_IMAGE=docker\.io\/apache\/airflow:\$\{AIRFLOW_VERSION\}-python\$\{PYTHON_VERSION\}$/m);
+    expect(dockerfile).toMatch(/^FROM \$\{BASE_IMAGE\}$/m);
     expect(dockerfile).toMatch(/^USER 50000$/m);
     expect(dockerfile).toMatch(/--require-hashes/);
     expect(dockerfile).toMatch(/\$\{TARGETARCH\}\.lock/);
