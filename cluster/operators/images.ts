@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync, appendFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { operatorBinary } from './build';
 import { chartImages, cacheRoot, moduleDir, operatorSource } from './sources';
 
@@ -275,23 +275,29 @@ export function operatorImageRefs(): string[] {
   return recipes().map((r) => r.ref);
 }
 
-/** References already in a containerd's k8s.io namespace. */
-function containerdRefs(ctrSocket: string): Set<string> {
-  const out = execFileSync('ctr', ['-n', 'k8s.io', '-a', ctrSocket, 'images', 'ls', '-q'], { encoding: 'utf8' });
-  return new Set(out.split('\n').filter(Boolean));
+const KEY_LABEL = 'airflow-eks.image-key';
+
+/** The cache key label of an image in containerd (k8s.io), or undefined when the image is absent. */
+function importedKey(ctrSocket: string, ref: string): string | undefined {
+  const out = execFileSync('ctr', ['-n', 'k8s.io', '-a', ctrSocket, 'images', 'ls', `name==${ref}`], { encoding: 'utf8' });
+  const line = out.split('\n').slice(1).find((l) => l.startsWith(`${ref} `));
+  if (!line) return undefined;
+  return new RegExp(`${KEY_LABEL.replace(/\./g, '\\.')}=([0-9a-z-]+)`).exec(line)?.[1] ?? '';
 }
 
 /**
- * Imports the operator images into a containerd (namespace k8s.io, the CRI's) unless present; builds missing archives
- * first. For `cluster up` when its images loader does not take the operator archives itself.
+ * Imports the operator images into a containerd (namespace k8s.io, the CRI's) unless the same build is there (a
+ * label carries the archive's key, as the dist/ images loader does); builds missing archives first.
  */
 export function loadOperatorImages(ctrSocket: string, log: (line: string) => void = console.log): ImageArchive[] {
   const images = operatorImages();
-  const present = containerdRefs(ctrSocket);
   for (const i of images) {
-    if (present.has(i.ref) || present.has(`docker.io/${i.ref}`)) continue;
+    const key = basename(i.archive, '.tar');
+    if (importedKey(ctrSocket, i.ref) === key) continue;
     const started = Date.now();
     execFileSync('ctr', ['-n', 'k8s.io', '-a', ctrSocket, 'images', 'import', '--snapshotter', 'native', i.archive], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('ctr', ['-n', 'k8s.io', '-a', ctrSocket, 'images', 'label', i.ref, `${KEY_LABEL}=${key}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (importedKey(ctrSocket, i.ref) !== key) throw new Error(`${i.ref} is not in containerd (${ctrSocket}) after importing ${i.archive}`);
     log(`imported ${i.ref} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   }
   return images;
