@@ -150,8 +150,8 @@ export async function installOperators(kubeconfig: string, opts: InstallOperator
   // Images first: a pod created before its image is on the node backs off pulling it (nothing can be pulled here).
   if (opts.ctrSocket) {
     // Every install step is scripted: Go builds and image archives are no-ops once cached.
-    timed('build', () => OPERATORS.forEach((o) => buildOperator(o)));
-    timed('images', () => loadOperatorImages(opts.ctrSocket!, log));
+    timed('build', () => operators.forEach((o) => buildOperator(o)));
+    timed('images', () => loadOperatorImages(opts.ctrSocket!, operators, log));
   }
   const objects = operators.flatMap((o) => operatorObjects(o, env, { aws: { ...(opts.awsEndpoint ? { endpoint: opts.awsEndpoint } : {}), ...opts.aws }, gitHosts: opts.gitHosts, caCertPem }));
   const crds = operators.flatMap(operatorCrds);
