@@ -118,6 +118,18 @@ async function checkImagesOnNodes(kubectl: Kubectl, objects: K8sObject[]): Promi
   }
 }
 
+/** Polls until every CRD reports Established (`kubectl wait` fails outright while a new CRD has no conditions yet). */
+async function waitEstablished(kubectl: Kubectl, names: string[], timeoutSeconds: number): Promise<void> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  for (;;) {
+    const items = (JSON.parse(kubectl.run(['get', 'crd', ...names, '-o', 'json'])) as { items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[] }).items;
+    const pending = names.filter((n) => !items.find((i) => i.metadata.name === n)?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'));
+    if (pending.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`installOperators: CRDs not Established after ${timeoutSeconds} s: ${pending.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 function waitReady(kubectl: Kubectl, w: Workload, timeoutSeconds: number): void {
   if (w.kind === 'apiservice') kubectl.wait([`apiservice/${w.name}`], 'condition=Available', timeoutSeconds);
   else kubectl.run(['rollout', 'status', `${w.kind}/${w.name}`, '-n', w.namespace, `--timeout=${timeoutSeconds}s`]);
@@ -147,6 +159,16 @@ export async function installOperators(kubeconfig: string, opts: InstallOperator
 
   const caCertPem = readCaCert(opts.caCert);
   if (opts.gitHosts?.length && !caCertPem) throw new Error('installOperators: opts.gitHosts needs opts.caCert (the CA Argo CD trusts for those hosts)');
+  const timedAsync = async <T>(phase: string, fn: () => Promise<T>): Promise<T> => {
+    const started = Date.now();
+    try {
+      return await fn();
+    } finally {
+      seconds[phase] = (Date.now() - started) / 1000;
+      log(`${phase}: ${seconds[phase].toFixed(1)} s`);
+    }
+  };
+
   // Images first: a pod created before its image is on the node backs off pulling it (nothing can be pulled here).
   if (opts.ctrSocket) {
     // Every install step is scripted: Go builds and image archives are no-ops once cached.
@@ -157,13 +179,13 @@ export async function installOperators(kubeconfig: string, opts: InstallOperator
   const crds = operators.flatMap(operatorCrds);
   timed('crds', () => {
     kubectl.apply(crds);
-    kubectl.wait(crds.map((c) => `crd/${c.metadata.name}`), 'condition=Established', timeout);
   });
+  await timedAsync('crds established', () => waitEstablished(kubectl, crds.map((c) => c.metadata.name), timeout));
   const wait = (opts.wait ?? true) && !opts.dryRun;
   if (wait) labelSystemNodes(kubectl, log);
   timed('objects', () => kubectl.apply(objects, { dryRun: opts.dryRun }));
   if (wait) {
-    await checkImagesOnNodes(kubectl, objects);
+    await timedAsync('images on node', () => checkImagesOnNodes(kubectl, objects));
     for (const o of operators) timed(`ready:${o}`, () => operatorWorkloads(o).forEach((w) => waitReady(kubectl, w, timeout)));
   }
   return { operators, crds: crds.length, objects: objects.length, seconds };
