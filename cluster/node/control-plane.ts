@@ -43,6 +43,8 @@ export async function startApiServer(vpc: VpcAddresses, creds: ClusterCredential
       `--tls-cert-file=${creds.apiServerCert.cert}`,
       `--tls-private-key-file=${creds.apiServerCert.key}`,
       `--client-ca-file=${CA_CERT}`,
+      `--kubelet-client-certificate=${creds.kubeletClientCert.cert}`,
+      `--kubelet-client-key=${creds.kubeletClientCert.key}`,
       `--token-auth-file=${creds.tokenFile}`,
       '--authorization-mode=Node,RBAC',
       `--service-cluster-ip-range=${NET.serviceCidr}`,
