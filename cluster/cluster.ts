@@ -80,6 +80,8 @@ export interface UpResult {
 export interface UpOptions {
   /** Apply argocd/<env>/root.yaml and wait for every Application to be Synced + Healthy. @default true */
   readonly sync?: boolean;
+  /** Only the node, its add-ons and the managed services: no images of dist/, no operators. @default false */
+  readonly nodeOnly?: boolean;
 }
 
 export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {}): Promise<UpResult> {
@@ -107,7 +109,7 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
 
   await startContainerd();
   loadAddonImages();
-  const extra = await integrations();
+  const extra = opts.nodeOnly ? {} : await integrations();
   const missing: string[] = [];
   if (extra.loadImages) {
     const r = extra.loadImages(CONTAINERD_SOCKET, { env: env.name, sandboxImage: SANDBOX_IMAGE, snapshotter: 'native', log });
