@@ -109,9 +109,10 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
 
   await startContainerd();
   loadAddonImages();
-  const extra = opts.nodeOnly ? {} : await integrations();
   const missing: string[] = [];
-  if (extra.loadImages) {
+  const extra = opts.nodeOnly ? undefined : await integrations();
+  if (!extra) missing.push('node only: the images of dist/ and the operators were not installed');
+  else if (extra.loadImages) {
     const r = extra.loadImages(CONTAINERD_SOCKET, { env: env.name, sandboxImage: SANDBOX_IMAGE, snapshotter: 'native', log });
     for (const u of r.unavailable ?? []) missing.push(`image ${u.ref}: ${u.reason}`);
   } else missing.push('images of dist/ (cluster/images/load.ts: loadImages) are not in this checkout');
@@ -126,7 +127,7 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
   await waitFor('NetworkPolicy enforcer ready', () => rolloutDone('daemonset', 'kube-system', 'kube-network-policies'), 120_000);
   phase('node and add-ons');
 
-  if (extra.installOperators) {
+  if (extra?.installOperators) {
     await extra.installOperators(KUBECONFIG, { env, caCert: services.caCert, gitHosts: services.git.gitHosts, ctrSocket: CONTAINERD_SOCKET, log });
     trustGitHosts(services);
     phase('operators');
@@ -135,7 +136,7 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
       await waitFor(`argocd/${env.name}: every Application Synced + Healthy`, () => allSyncedHealthy(env), 30 * 60_000);
       phase(`first sync of argocd/${env.name}`);
     }
-  } else missing.push('operators (cluster/operators/install.ts: installOperators) are not in this checkout');
+  } else if (extra) missing.push('operators (cluster/operators/install.ts: installOperators) are not in this checkout');
   for (const m of missing) log(`NOT INSTALLED: ${m}`);
   return { services, missing, seconds };
 }
@@ -160,8 +161,16 @@ function leftoverMounts(): string[] {
   return fs.readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1]).filter((m) => m?.startsWith(STATE_DIR));
 }
 
+export interface DownOptions {
+  /**
+   * Also forget the cluster's objects (etcd data, kubelet folder), so the next `up` starts from an empty
+   * cluster; images in containerd and the managed services' data are kept. @default false
+   */
+  readonly purge?: boolean;
+}
+
 /** Stops everything in order and checks that nothing is left; returns what is left (empty = clean). */
-export async function down(log: Log): Promise<string[]> {
+export async function down(log: Log, opts: DownOptions = {}): Promise<string[]> {
   if (daemonPid('kube-apiserver')) {
     await stopDaemon('kube-controller-manager');
     await stopDaemon('kube-scheduler');
@@ -177,6 +186,7 @@ export async function down(log: Log): Promise<string[]> {
   for (const m of leftoverMounts().reverse()) sh('umount', ['-l', m], { allowFail: true });
   teardownNetwork();
   for (const d of daemonNames()) await stopDaemon(d);
+  if (opts.purge) for (const dir of ['etcd', 'kubelet']) fs.rmSync(path.join(STATE_DIR, dir), { recursive: true, force: true });
   const left = [
     ...daemonNames().filter((d) => daemonPid(d)).map((d) => `process ${d}`),
     ...ourShims().map((p) => `containerd shim pid ${p}`),
