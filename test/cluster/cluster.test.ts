@@ -7,7 +7,7 @@ import { down, publishGitops, up, type UpResult } from '../../cluster/cluster';
 import { applications, applyRoot, ARGOCD_NS, expectedApplications, healthyButForLoadBalancer, refresh } from '../../cluster/gitops';
 import { sh, sleep } from '../../cluster/node/daemon';
 import { apply, kubectl, kubectlJson } from '../../cluster/node/kubectl';
-import { binDir, COREDNS_VERSION, KUBE_BIN, KUBE_NETWORK_POLICIES_VERSION, KUBERNETES_VERSION, NET, NODE_NAME, STATE_DIR } from '../../cluster/node/layout';
+import { binDir, COREDNS_VERSION, KUBE_BIN, KUBE_NETWORK_POLICIES_VERSION, KUBERNETES_VERSION, NET, NODE_NAME, STATE_DIR, vpcAddresses } from '../../cluster/node/layout';
 import { GIT_ROOT } from '../../cluster/services/managed-services';
 import { PROJECT_ROOT } from '../../local/stack';
 import { AirflowApi } from './airflow-client';
@@ -57,8 +57,8 @@ const ready = (ns: string, selector: string, n: number) => () =>
 let upResult: UpResult | undefined;
 
 function needIntegrations(): void {
-  if (!upResult) throw new Error('prerequisite missing: the cluster did not come up (see the first failure)');
-  if (upResult.missing.length) throw new Error(`prerequisite missing:\n  ${upResult.missing.join('\n  ')}`);
+  needCluster();
+  if (upResult!.missing.length) throw new Error(`prerequisite missing:\n  ${upResult!.missing.join('\n  ')}`);
 }
 
 describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
@@ -89,11 +89,11 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
       const node = kubectlJson<{ status: { conditions: { type: string; status: string }[]; addresses: { type: string; address: string }[] } }>(['get', 'node', NODE_NAME]);
       expect(node.status.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
       const internal = node.status.addresses.find((a) => a.type === 'InternalIP')?.address;
-      expect(internal).toBe(upResult ? `${upResult.services.host.split('.').slice(0, 3).join('.')}.1` : undefined);
+      expect(internal).toBe(vpcAddresses(env).node);
       expect(ready('kube-system', 'k8s-app=kube-dns', 1)()).toBe(true);
       expect(ready('kube-system', 'k8s-app=kube-network-policies', 1)()).toBe(true);
     });
-  });
+  }, 10 * MIN);
 
   test('a Deployment runs with its uid, read-only root and memory limit enforced by the kernel; Service and DNS work', async () => {
     await phase('contract Deployment', async () => {
@@ -114,10 +114,10 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
       // kube-proxy (iptables) load-balances the ClusterIP to the pods.
       expect(await canConnect(TEST_NS, 'client', svcIp, 80)).toBe(true);
     });
-  });
+  }, 10 * MIN);
 
   test('pods reach the managed services on the VPC address; the configured git and AWS names resolve to them', async () => {
-    needIntegrationsForServices();
+    needCluster();
     await phase('managed services from a pod', async () => {
       const host = upResult!.services.host;
       for (const port of [PORTS.postgres, PORTS.redis, 443]) expect(await canConnect(TEST_NS, 'client', host, port)).toBe(true);
@@ -125,7 +125,7 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
       // Nothing outside this machine resolves: the cluster DNS has no upstream.
       expect(await resolveInPod(TEST_NS, 'client', 'example.org')).not.toContain(host);
     });
-  });
+  }, 10 * MIN);
 
   test('a NetworkPolicy is enforced: the selected client connects, another pod does not', async () => {
     await phase('NetworkPolicy enforcement (node)', async () => {
@@ -136,7 +136,7 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
       expect(await canConnect(TEST_NS, 'client', webIp, 8080)).toBe(true);
       kubectl(['delete', 'namespace', TEST_NS, '--wait=false']);
     });
-  });
+  }, 10 * MIN);
 
   // ---------- issue 11 tests 1-7: dist/dev through Argo CD ----------
 
@@ -363,7 +363,7 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
       // Workers deleted on purpose (tests 2, 3 and 7) are expected "Killing" events; anything else counts.
       expect(problems.filter((p) => !(p.startsWith('Killing') && p.includes(POD_PEERS.worker)))).toEqual([]);
     });
-  });
+  }, 10 * MIN);
 
   test('down: every process, shim, mount, link, namespace and KUBE-* chain is gone', async () => {
     const left = await phase('cluster down', () => down(log));
@@ -371,7 +371,7 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
   }, 10 * MIN);
 });
 
-function needIntegrationsForServices(): void {
+function needCluster(): void {
   if (!upResult) throw new Error('prerequisite missing: the cluster did not come up (see the first failure)');
 }
 
