@@ -10,6 +10,7 @@ import { kubeProxyCleanup, startKubelet, startKubeProxy } from './node/kubelet';
 import { apply, kubectl, kubectlJson } from './node/kubectl';
 import { CONTAINERD_SOCKET, KUBECONFIG, kubeBin, NET, NODE_NAME, SANDBOX_IMAGE, STATE_DIR, vpcAddresses } from './node/layout';
 import { networkLeftovers, setupVpcLink, teardownNetwork, writeCniConfig } from './node/network';
+import { enforcerCleanup, enforcerHealthy, enforcerIpsetsLeft, startNetworkPolicyEnforcer } from './node/network-policy-enforcer';
 import { ensureCredentials } from './node/pki';
 import { ourShims, startContainerd, stopContainerd } from './node/runtime';
 import { frontDoorNames, GIT_ROOT, readServicesInfo, SERVICES_READY, type ServicesInfo } from './services/managed-services';
@@ -123,8 +124,9 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
   await waitFor(`node ${NODE_NAME} Ready`, nodeReady, 120_000, 'kubelet');
   const hosts = frontDoorNames(env).map((name) => ({ name, address: services.host }));
   apply(addonManifests(hosts));
+  startNetworkPolicyEnforcer();
   await waitFor('CoreDNS ready', () => rolloutDone('deployment', 'kube-system', 'coredns'), 120_000);
-  await waitFor('NetworkPolicy enforcer ready', () => rolloutDone('daemonset', 'kube-system', 'kube-network-policies'), 120_000);
+  await waitFor('NetworkPolicy enforcer (kube-router firewall) healthy', enforcerHealthy, 120_000, 'kube-router');
   phase('node and add-ons');
 
   if (extra?.installOperators) {
@@ -178,6 +180,8 @@ export async function down(log: Log, opts: DownOptions = {}): Promise<string[]> 
   }
   await stopDaemon('kubelet');
   await stopContainerd();
+  await stopDaemon('kube-router');
+  enforcerCleanup();
   await stopDaemon('kube-proxy');
   kubeProxyCleanup();
   await stopDaemon('kube-apiserver');
@@ -191,6 +195,7 @@ export async function down(log: Log, opts: DownOptions = {}): Promise<string[]> 
     ...daemonNames().filter((d) => daemonPid(d)).map((d) => `process ${d}`),
     ...ourShims().map((p) => `containerd shim pid ${p}`),
     ...networkLeftovers(),
+    ...enforcerIpsetsLeft().map((s) => `ipset ${s}`),
     ...leftoverMounts().map((m) => `mount ${m}`),
   ];
   return left;
@@ -203,7 +208,7 @@ export interface Status {
   readonly applications: string[];
 }
 
-export const DAEMONS = ['managed-services', 'etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'containerd', 'kubelet', 'kube-proxy'] as const;
+export const DAEMONS = ['managed-services', 'etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'containerd', 'kubelet', 'kube-proxy', 'kube-router'] as const;
 
 export async function status(env: EnvironmentConfig): Promise<Status> {
   const daemons = Object.fromEntries(DAEMONS.map((d) => [d, daemonPid(d)]));

@@ -26,6 +26,7 @@ authentication:
 authorization:
   mode: Webhook
 podCIDR: ${NET.podCidr}
+podLogsDir: ${statePath('pod-logs')}
 resolvConf: ""
 serializeImagePulls: false
 maxPods: 60

@@ -7,7 +7,8 @@ import { down, publishGitops, up, type UpResult } from '../../cluster/cluster';
 import { applications, applyRoot, ARGOCD_NS, expectedApplications, healthyButForLoadBalancer, refresh } from '../../cluster/gitops';
 import { sh, sleep } from '../../cluster/node/daemon';
 import { apply, kubectl, kubectlJson } from '../../cluster/node/kubectl';
-import { binDir, COREDNS_VERSION, KUBE_BIN, KUBE_NETWORK_POLICIES_VERSION, KUBERNETES_VERSION, NET, NODE_NAME, STATE_DIR, vpcAddresses } from '../../cluster/node/layout';
+import { KUBE_ROUTER, enforcerHealthy } from '../../cluster/node/network-policy-enforcer';
+import { binDir, COREDNS_VERSION, KUBE_BIN, KUBERNETES_VERSION, NET, NODE_NAME, STATE_DIR, vpcAddresses } from '../../cluster/node/layout';
 import { GIT_ROOT } from '../../cluster/services/managed-services';
 import { PROJECT_ROOT } from '../../local/stack';
 import { AirflowApi } from './airflow-client';
@@ -67,7 +68,7 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
     const bins = [
       ...['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy', 'kubectl'].map((b) => path.join(KUBE_BIN, b)),
       path.join(binDir('coredns', COREDNS_VERSION), 'coredns'),
-      path.join(binDir('kube-network-policies', KUBE_NETWORK_POLICIES_VERSION), 'kube-network-policies'),
+      KUBE_ROUTER,
       path.join(binDir('pause', KUBERNETES_VERSION), 'pause'),
     ].filter((b) => !fs.existsSync(b));
     if (bins.length) throw new Error(`prerequisite missing: ${bins.join(', ')}; run: bash cluster/install.sh`);
@@ -84,14 +85,15 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
 
   // ---------- the node itself ----------
 
-  test('node Ready; CoreDNS and the NetworkPolicy enforcer run as pods', async () => {
-    await phase('node check', () => {
-      const node = kubectlJson<{ status: { conditions: { type: string; status: string }[]; addresses: { type: string; address: string }[] } }>(['get', 'node', NODE_NAME]);
+  test('node Ready with a pod CIDR; CoreDNS runs as a pod; the NetworkPolicy enforcer is healthy', async () => {
+    await phase('node check', async () => {
+      const node = kubectlJson<{ spec: { podCIDR?: string }; status: { conditions: { type: string; status: string }[]; addresses: { type: string; address: string }[] } }>(['get', 'node', NODE_NAME]);
+      expect(node.spec.podCIDR).toBe(NET.podCidr);
       expect(node.status.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
       const internal = node.status.addresses.find((a) => a.type === 'InternalIP')?.address;
       expect(internal).toBe(vpcAddresses(env).node);
       expect(ready('kube-system', 'k8s-app=kube-dns', 1)()).toBe(true);
-      expect(ready('kube-system', 'k8s-app=kube-network-policies', 1)()).toBe(true);
+      expect(await enforcerHealthy()).toBe(true);
     });
   }, 10 * MIN);
 
