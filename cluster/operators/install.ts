@@ -17,6 +17,8 @@ export interface InstallOperatorsOptions {
   readonly caCert?: string;
   /** Git host names (HTTPS) Argo CD syncs from; their CA is `caCert`. */
   readonly gitHosts?: readonly string[];
+  /** AWS API emulator URL as pods reach it (short for `aws.endpoint`). */
+  readonly awsEndpoint?: string;
   /** How External Secrets reaches the AWS API emulator. @default the real endpoint names (the cluster's DNS points them at the front door), credentials test/test */
   readonly aws?: LocalAws;
   /** Which operators. @default all: External Secrets, KEDA, Argo CD */
@@ -138,7 +140,7 @@ export async function installOperators(kubeconfig: string, opts: InstallOperator
 
   const caCertPem = readCaCert(opts.caCert);
   if (opts.gitHosts?.length && !caCertPem) throw new Error('installOperators: opts.gitHosts needs opts.caCert (the CA Argo CD trusts for those hosts)');
-  const objects = operators.flatMap((o) => operatorObjects(o, env, { aws: opts.aws, gitHosts: opts.gitHosts, caCertPem }));
+  const objects = operators.flatMap((o) => operatorObjects(o, env, { aws: { ...(opts.awsEndpoint ? { endpoint: opts.awsEndpoint } : {}), ...opts.aws }, gitHosts: opts.gitHosts, caCertPem }));
   const crds = operators.flatMap(operatorCrds);
   timed('crds', () => {
     kubectl.apply(crds);

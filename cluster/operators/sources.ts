@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { CHARTS } from '../../infra/lib/charts';
+import { CHARTS, type ChartSpec } from '../../infra/lib/charts';
 
 /** The operators the local cluster runs: the CDK stack's Helm releases of the same names. */
 export type OperatorName = 'argocd' | 'keda' | 'externalSecrets';
@@ -21,18 +21,15 @@ export interface OperatorSource {
   readonly crdDir: string;
 }
 
-// TODO(merge): infra/lib/charts.ts is gaining `appVersion` + `goModule` per chart on another branch; then this table
-// goes and operatorSource reads CHARTS[name]. Until then the operator releases are pinned here, once.
-const PINS: Record<OperatorName, OperatorSource> = {
-  argocd: { module: 'github.com/argoproj/argo-cd/v3', version: 'v3.6.1', appVersion: 'v3.6.1', toolchain: 'go1.27.3', crdDir: 'manifests/crds' },
-  keda: { module: 'github.com/kedacore/keda/v2', version: 'v2.21.0', appVersion: '2.21.0', toolchain: 'go1.27.3', crdDir: 'config/crd/bases' },
-  // 0.20.x: 1.x splits into nested modules that are neither in the download nor served, so it cannot be built here.
-  externalSecrets: { module: 'github.com/external-secrets/external-secrets', version: 'v0.20.4', appVersion: 'v0.20.4', crdDir: 'config/crds/bases' },
-};
-
-/** Which release of an operator the local cluster builds, and from where. */
+/**
+ * Which release of an operator the local cluster builds, and from where: infra/lib/charts.ts (`appVersion` +
+ * `goModule`) is the one pin table, so the CDK stack's Helm release and the local cluster run the same release.
+ */
 export function operatorSource(name: OperatorName): OperatorSource {
-  return PINS[name];
+  const spec: ChartSpec = CHARTS[name];
+  const mod = spec.goModule;
+  if (!mod?.crdDir) throw new Error(`infra/lib/charts.ts: ${name} needs goModule.path/version/crdDir for the local cluster`);
+  return { module: mod.path, version: mod.version, appVersion: spec.appVersion, toolchain: mod.toolchain, crdDir: mod.crdDir };
 }
 
 /** The image repositories the operator's chart pulls by default (the references the local images carry). */

@@ -5,6 +5,7 @@ import { execProbes } from '../hardening/workload-defaults';
 import type { AirflowConfig } from './airflow-config';
 import { AirflowComponent } from './airflow-component';
 import { airflowCommands } from './airflow-settings';
+import { scheduledReplicas } from '../platform/office-hours';
 
 export interface TriggererProps {
   readonly env: EnvironmentConfig;
@@ -22,7 +23,8 @@ export class TriggererDeployment extends Construct {
       env: props.env,
       config: props.config,
       component: 'triggerer',
-      replicas: c.replicas,
+      replicas: scheduledReplicas(props.env, c.replicas),
+      minReplicas: c.replicas,
       resources: c.resources,
       command: airflowCommands(props.env).triggerer,
       serviceAccountName: SERVICE_ACCOUNTS.triggerer.name,

@@ -10,6 +10,8 @@ import { InfraSettingsSchema } from './infra-schema';
 const DNS_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const QUANTITY_CPU = /^(\d+m|\d+(\.\d+)?)$/;
 const QUANTITY_MEM = /^\d+(Ki|Mi|Gi)$/;
+/** A weekly cron: minute, hour, any day of month and month, days of week as a range or list (0-6). */
+export const CRON_WEEKLY = /^([0-5]?\d) ([01]?\d|2[0-3]) \* \* ([0-6](-[0-6])?(,[0-6](-[0-6])?)*|\*)$/;
 
 export const PartitionSchema = z.enum(['aws', 'aws-cn']);
 export type Partition = z.infer<typeof PartitionSchema>;
@@ -215,6 +217,15 @@ export const EnvironmentSchema = z
       })
       .strict()
       .prefault({}),
+    officeHours: z
+      .object({
+        enabled: z.boolean().default(false).describe('Scale Airflow (API server, scheduler, dag-processor, triggerer, PgBouncer; workers are already 0 when idle) to zero outside the schedule with KEDA cron triggers. With no PgBouncer nothing reaches the database, so a 0-ACU Aurora pauses. Dev only: schedules do not run outside the window.'),
+        timezone: z.string().regex(/^[A-Za-z_]+(\/[A-Za-z_+-]+)*$/, 'an IANA time zone such as "Europe/Berlin" or "UTC"').default('UTC').describe('IANA time zone of start/end.'),
+        start: z.string().regex(CRON_WEEKLY, 'a cron "minute hour * * days" such as "0 8 * * 1-5"').default('0 8 * * 1-5').describe('Cron (minute hour * * days) at which Airflow starts.'),
+        end: z.string().regex(CRON_WEEKLY, 'a cron "minute hour * * days" such as "0 19 * * 1-5"').default('0 19 * * 1-5').describe('Cron at which Airflow scales to zero; same days as start.'),
+      })
+      .strict()
+      .prefault({}),
     gitops: z
       .object({
         repoUrl: z.string().regex(/^(https:\/\/|ssh:\/\/|git@)[^\s]+$/, 'an https://, ssh:// or git@ URL').describe('Git URL Argo CD syncs this repository from.'),
@@ -234,6 +245,9 @@ export const EnvironmentSchema = z
     }
     if (env.workers.minReplicas > env.workers.maxReplicas) {
       ctx.addIssue({ code: 'custom', path: ['workers', 'minReplicas'], message: `must be <= workers.maxReplicas (${env.workers.maxReplicas})` });
+    }
+    if (env.officeHours.enabled && env.officeHours.start.split(' ')[4] !== env.officeHours.end.split(' ')[4]) {
+      ctx.addIssue({ code: 'custom', path: ['officeHours', 'end'], message: `must use the same days as officeHours.start ("${env.officeHours.start.split(' ')[4]}")` });
     }
     if (env.logging.remoteTaskLogs === 's3' && !env.logging.s3Bucket) {
       ctx.addIssue({ code: 'custom', path: ['logging', 's3Bucket'], message: 'required when logging.remoteTaskLogs is "s3"' });
