@@ -10,7 +10,7 @@ import { kubeProxyCleanup, startKubelet, startKubeProxy } from './node/kubelet';
 import { apply, kubectl, kubectlJson } from './node/kubectl';
 import { CONTAINERD_SOCKET, KUBECONFIG, kubeBin, NET, NODE_NAME, SANDBOX_IMAGE, STATE_DIR, vpcAddresses } from './node/layout';
 import { networkLeftovers, setupVpcLink, teardownNetwork, writeCniConfig } from './node/network';
-import { enforcerCleanup, enforcerHealthy, enforcerIpsetsLeft, startNetworkPolicyEnforcer } from './node/network-policy-enforcer';
+import { destroyEnforcerIpsets, enforcerCleanup, enforcerHealthy, enforcerIpsetsLeft, startNetworkPolicyEnforcer } from './node/network-policy-enforcer';
 import { ensureCredentials } from './node/pki';
 import { ourShims, startContainerd, stopContainerd } from './node/runtime';
 import { frontDoorNames, GIT_ROOT, readServicesInfo, SERVICES_READY, type ServicesInfo } from './services/managed-services';
@@ -189,6 +189,7 @@ export async function down(log: Log, opts: DownOptions = {}): Promise<string[]> 
   await stopDaemon('managed-services', 90_000);
   for (const m of leftoverMounts().reverse()) sh('umount', ['-l', m], { allowFail: true });
   teardownNetwork();
+  destroyEnforcerIpsets();
   for (const d of daemonNames()) await stopDaemon(d);
   if (opts.purge) for (const dir of ['etcd', 'kubelet']) fs.rmSync(path.join(STATE_DIR, dir), { recursive: true, force: true });
   const left = [

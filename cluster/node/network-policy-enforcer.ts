@@ -38,6 +38,11 @@ export function enforcerCleanup(): void {
   sh(KUBE_ROUTER, ['--cleanup-config'], { allowFail: true });
 }
 
+/** Destroys kube-router's ipsets still there (an ipset can only go once no iptables rule refers to it). */
+export function destroyEnforcerIpsets(): void {
+  for (const s of enforcerIpsetsLeft()) sh('ipset', ['destroy', s], { allowFail: true });
+}
+
 /** ipsets kube-router leaves behind, if any. */
 export function enforcerIpsetsLeft(): string[] {
   return sh('ipset', ['list', '-n'], { allowFail: true }).split('\n').filter((n) => /^(KUBE-|kube-router)/.test(n));
