@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import type { EnvironmentConfig } from '../manifests-src/config';
 import { PROJECT_ROOT } from '../local/stack';
 import { allSyncedHealthy, applyRoot, trustGitHosts } from './gitops';
+import { loadImages } from './images/load';
+import { installOperators } from './operators/install';
 import { addonManifests, loadAddonImages } from './node/addons';
 import { apiStatus, startApiServer, startControllerManager, startEtcd, startScheduler } from './node/control-plane';
 import { daemonNames, daemonPid, sh, sleep, startDaemon, stopDaemon, waitFor } from './node/daemon';
@@ -17,33 +19,13 @@ import { frontDoorNames, GIT_ROOT, readServicesInfo, SERVICES_READY, type Servic
 
 /**
  * `cluster up | down | status`: one real single-node Kubernetes on this machine, the managed services
- * beside it, and (when their installers are present) the images of dist/ and the operators, then
+ * beside it, the images of dist/ (cluster/images) and the operators (cluster/operators), then
  * Argo CD syncing argocd/<env> from the local git server.
  */
 
 type Log = (line: string) => void;
 
 const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
-
-/** Optional parts built by other modules of cluster/: loaded when present, reported when not. */
-interface Integrations {
-  loadImages?: (ctrSocket: string, opts: { env: string; sandboxImage: string; snapshotter: string; log: Log }) => { unavailable?: { ref: string; reason: string }[] };
-  installOperators?: (kubeconfig: string, opts: { env: EnvironmentConfig; caCert: string; gitHosts: readonly string[]; ctrSocket: string; log: Log }) => Promise<unknown> | unknown;
-}
-
-async function integrations(): Promise<Integrations> {
-  const out: Integrations = {};
-  const tryImport = async (rel: string): Promise<Record<string, unknown> | undefined> => {
-    const base = path.join(__dirname, rel);
-    if (!['.ts', '.js'].some((x) => fs.existsSync(base + x))) return undefined;
-    return (await import(base)) as Record<string, unknown>;
-  };
-  const images = await tryImport('images/load');
-  if (typeof images?.loadImages === 'function') out.loadImages = images.loadImages as Integrations['loadImages'];
-  const ops = await tryImport('operators/install');
-  if (typeof ops?.installOperators === 'function') out.installOperators = ops.installOperators as Integrations['installOperators'];
-  return out;
-}
 
 async function startManagedServices(env: EnvironmentConfig, log: Log): Promise<ServicesInfo> {
   if (!daemonPid('managed-services')) fs.rmSync(SERVICES_READY, { force: true });
@@ -111,12 +93,11 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
   await startContainerd();
   loadAddonImages();
   const missing: string[] = [];
-  const extra = opts.nodeOnly ? undefined : await integrations();
-  if (!extra) missing.push('node only: the images of dist/ and the operators were not installed');
-  else if (extra.loadImages) {
-    const r = extra.loadImages(CONTAINERD_SOCKET, { env: env.name, sandboxImage: SANDBOX_IMAGE, snapshotter: 'native', log });
-    for (const u of r.unavailable ?? []) missing.push(`image ${u.ref}: ${u.reason}`);
-  } else missing.push('images of dist/ (cluster/images/load.ts: loadImages) are not in this checkout');
+  if (opts.nodeOnly) missing.push('node only: the images of dist/ and the operators were not installed');
+  else {
+    const r = loadImages(CONTAINERD_SOCKET, { env: env.name, sandboxImage: SANDBOX_IMAGE, snapshotter: 'native', log });
+    for (const u of r.unavailable) missing.push(`image ${u.ref}: ${u.reason}`);
+  }
   phase('runtime and images');
 
   startKubelet(vpc, creds);
@@ -129,8 +110,8 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
   await waitFor('NetworkPolicy enforcer (kube-router firewall) healthy', enforcerHealthy, 120_000, 'kube-router');
   phase('node and add-ons');
 
-  if (extra?.installOperators) {
-    await extra.installOperators(KUBECONFIG, { env, caCert: services.caCert, gitHosts: services.git.gitHosts, ctrSocket: CONTAINERD_SOCKET, log });
+  if (!opts.nodeOnly) {
+    await installOperators(KUBECONFIG, { env, caCert: services.caCert, gitHosts: services.git.gitHosts, ctrSocket: CONTAINERD_SOCKET, log });
     trustGitHosts(services);
     phase('operators');
     if (opts.sync !== false) {
@@ -138,7 +119,7 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
       await waitFor(`argocd/${env.name}: every Application Synced + Healthy`, () => allSyncedHealthy(env), 30 * 60_000);
       phase(`first sync of argocd/${env.name}`);
     }
-  } else if (extra) missing.push('operators (cluster/operators/install.ts: installOperators) are not in this checkout');
+  }
   for (const m of missing) log(`NOT INSTALLED: ${m}`);
   return { services, missing, seconds };
 }
