@@ -4,7 +4,9 @@ import type { EnvironmentInput } from './schema';
  * The committed configuration: edit here, `npm run synth`, review the preview, push.
  * Only what differs from the schema defaults is written; defaults are production-safe.
  */
-const gitops = { repoUrl: 'https://git-codecommit.us-east-1.amazonaws.com/v1/repos/airflow-eks-gitops', targetRevision: 'main' };
+// Example git hosts: any git URL works (HTTPS or SSH). `npm run deploy` refuses example values until you set yours.
+const gitops = { repoUrl: 'https://git.example.com/platform/airflow-eks.git', targetRevision: 'main' };
+const dags = { repoUrl: 'https://git.example.com/data/airflow-dags.git' };
 
 export const environments: EnvironmentInput[] = [
   {
@@ -13,6 +15,7 @@ export const environments: EnvironmentInput[] = [
     cluster: { name: 'airflow-dev' },
     ingress: { host: 'airflow-dev.example.com' },
     gitops: { ...gitops, targetRevision: 'main' },
+    dags,
     components: {
       apiServer: { replicas: 1, resources: { cpu: '250m', memory: '1Gi' } },
       scheduler: { replicas: 1, resources: { cpu: '500m', memory: '1Gi' } },
@@ -31,6 +34,7 @@ export const environments: EnvironmentInput[] = [
     cluster: { name: 'airflow-prod', availabilityZones: 2 },
     ingress: { host: 'airflow.example.com' },
     gitops,
+    dags,
     infra: { vpc: { cidr: '10.40.0.0/16' } },
   },
   {
@@ -39,7 +43,8 @@ export const environments: EnvironmentInput[] = [
     cluster: { name: 'airflow-prod-cn' },
     images: { mirrorRegistry: '123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn' },
     ingress: { host: 'airflow.example.cn' },
-    gitops: { repoUrl: 'https://git-codecommit.cn-north-1.amazonaws.com.cn/v1/repos/airflow-eks-gitops', targetRevision: 'main' },
+    gitops,
+    dags,
     infra: { vpc: { cidr: '10.42.0.0/16' } },
   },
 ];

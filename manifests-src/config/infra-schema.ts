@@ -30,6 +30,7 @@ export const InfraSettingsSchema = z
         maxCapacityAcu: z.number().min(1).default(8),
         backupRetentionDays: z.number().int().min(1).max(35).default(7).describe('Days of automated backups (point-in-time recovery window).'),
         deletionProtection: z.boolean().default(true).describe('Refuse deletion of the cluster (on in prod).'),
+        engineVersion: z.string().regex(/^\d+\.\d+$/, 'an Aurora PostgreSQL version such as "17.5"').default('17.5').describe('Aurora PostgreSQL engine version (major.minor); aws-cn defaults to one known there. `npm run deploy` checks the region offers it.'),
       })
       .strict()
       .prefault({}),
@@ -41,7 +42,7 @@ export const InfraSettingsSchema = z
       })
       .strict()
       .prefault({}),
-    createCodeCommitRepo: z.boolean().default(true).describe('Create a CodeCommit repository for DAGs (ignored when dags.repoUrl points elsewhere).'),
+    createCodeCommitRepo: z.boolean().default(false).describe('Create a CodeCommit repository for DAGs when `dags.repoUrl` is unset. Off by default: CodeCommit stopped accepting new repositories from accounts without one (2024); any git URL in `dags.repoUrl` works.'),
     alarmEmail: z.string().email().optional().describe('E-mail subscribed to the alarm topic.'),
   })
   .strict();
