@@ -54,7 +54,7 @@ export class AirflowEksStack extends Stack {
     const db = new MetadataDb(this, 'MetadataDb', { env, vpc, subnets: privateSubnets, encryptionKey: dataKey, clientSecurityGroups: nodeGroups });
     const broker = new Broker(this, 'Broker', { env, vpc, subnets: privateSubnets, encryptionKey: dataKey, clientSecurityGroups: nodeGroups });
     const airflowSecrets = new AirflowSecrets(this, 'AirflowSecrets', { env, encryptionKey: dataKey });
-    new SharedStorage(this, 'SharedStorage', { env, vpc, subnets: privateSubnets, encryptionKey: dataKey, clientSecurityGroups: nodeGroups });
+    if (env.infra.sharedFileSystem) new SharedStorage(this, 'SharedStorage', { env, vpc, subnets: privateSubnets, encryptionKey: dataKey, clientSecurityGroups: nodeGroups });
     if (wantsDagRepo(env)) new DagRepo(this, 'DagRepo', { env });
     const observability = new Observability(this, 'Observability', { env, database: db.cluster, broker: broker.replicationGroup });
     const access = new AirflowAccess(this, 'Access', { env, cluster, secrets: [db.secret, broker.secret, airflowSecrets.secret], logGroups: observability.logGroups });

@@ -32,12 +32,14 @@ export const SYSTEM_NODE_LABELS = { 'airflow-eks/node-pool': 'system' } as const
 export class AirflowCluster extends Construct {
   readonly cluster: eks.Cluster;
   readonly nodegroup: eks.Nodegroup;
+  private readonly env: EnvironmentConfig;
   /** The Pod Identity agent add-on: releases whose pods call AWS wait for it (and for their own association). */
   podIdentityAgent!: eks.CfnAddon;
 
   constructor(scope: Construct, id: string, props: ClusterProps) {
     super(scope, id);
     const { env, vpc, privateSubnets } = props;
+    this.env = env;
     const e = env.infra.eks;
     const secretsKey = new kms.Key(this, 'SecretsKey', { enableKeyRotation: true, description: `${env.cluster.name} Kubernetes secrets envelope encryption`, removalPolicy: KEEP_DATA });
 
@@ -63,7 +65,7 @@ export class AirflowCluster extends Construct {
       maxSize: e.systemNodeCount + 1,
       subnets: privateSubnets,
       labels: { ...SYSTEM_NODE_LABELS },
-      diskSize: 50,
+      diskSize: e.systemNodeDiskGib,
     });
 
     e.adminPrincipalArns.forEach((arn, i) =>
@@ -100,8 +102,8 @@ export class AirflowCluster extends Construct {
       });
       addon.node.addDependency(podIdentityAgent, this.nodegroup);
     };
-    withRole('Efs', 'aws-efs-csi-driver', 'efs-csi-controller-sa', 'service-role/AmazonEFSCSIDriverPolicy');
-    withRole('CloudWatch', 'amazon-cloudwatch-observability', 'cloudwatch-agent', 'CloudWatchAgentServerPolicy');
+    if (this.env.infra.sharedFileSystem) withRole('Efs', 'aws-efs-csi-driver', 'efs-csi-controller-sa', 'service-role/AmazonEFSCSIDriverPolicy');
+    if (this.env.infra.eks.containerInsights) withRole('CloudWatch', 'amazon-cloudwatch-observability', 'cloudwatch-agent', 'CloudWatchAgentServerPolicy');
     podIdentityAgent.node.addDependency(this.nodegroup);
   }
 

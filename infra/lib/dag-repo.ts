@@ -7,7 +7,7 @@ export interface DagRepoProps {
   readonly env: EnvironmentConfig;
 }
 
-/** True when the stack should create the CodeCommit DAG repository (git-sync then follows `dagRepoUrl`). */
+/** True when the stack should create the CodeCommit DAG repository (the GitDagBundle then clones `dagRepoUrl`). */
 export function wantsDagRepo(env: EnvironmentConfig): boolean {
   return env.infra.createCodeCommitRepo && !env.dags.repoUrl;
 }

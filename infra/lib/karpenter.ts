@@ -31,7 +31,7 @@ export function karpenterValues(env: EnvironmentConfig, queueName: string): Reco
   return {
     settings: { clusterName: env.cluster.name, interruptionQueue: queueName },
     serviceAccount: { name: KARPENTER_SERVICE_ACCOUNT },
-    replicas: 2,
+    replicas: env.infra.eks.karpenterReplicas,
     ...onSystemNodes,
     controller: {
       image: { repository: imageRepository(env, CHARTS.karpenter.images[0]), ...(env.images.mirrorRegistry ? { digest: '' } : {}) },

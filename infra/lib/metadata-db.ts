@@ -50,10 +50,11 @@ export class MetadataDb extends Construct {
 
     const serverless = db.instanceClass === 'serverless';
     const [azWriter, azReader] = vpc.availabilityZones;
-    const instance = (name: string, availabilityZone: string | undefined, promotionTier: number): rds.IClusterInstance => {
+    // A Serverless v2 reader at tier 2 (readerScalesWithWriter false) sizes itself on its own, read-free load.
+    const instance = (name: string, availabilityZone: string | undefined, promotionTier: number, scaleWithWriter: boolean): rds.IClusterInstance => {
       const common = { availabilityZone, enablePerformanceInsights: true, publiclyAccessible: false, autoMinorVersionUpgrade: true, promotionTier };
       return serverless
-        ? rds.ClusterInstance.serverlessV2(name, { ...common, scaleWithWriter: true })
+        ? rds.ClusterInstance.serverlessV2(name, { ...common, scaleWithWriter })
         : rds.ClusterInstance.provisioned(name, { ...common, instanceType: new ec2.InstanceType(db.instanceClass.replace(/^db\./, '')) });
     };
 
@@ -65,9 +66,10 @@ export class MetadataDb extends Construct {
       vpc,
       vpcSubnets: props.subnets,
       securityGroups: [securityGroup],
-      writer: instance('writer', azWriter, 0),
-      readers: [instance('reader', azReader, 1)],
+      writer: instance('writer', azWriter, 0, true),
+      readers: db.readers > 0 ? [instance('reader', azReader, db.readerScalesWithWriter ? 1 : 2, db.readerScalesWithWriter)] : [],
       ...(serverless ? { serverlessV2MinCapacity: db.minCapacityAcu, serverlessV2MaxCapacity: db.maxCapacityAcu } : {}),
+      ...(db.autoPauseMinutes !== undefined ? { serverlessV2AutoPauseDuration: Duration.minutes(db.autoPauseMinutes) } : {}),
       storageEncrypted: true,
       storageEncryptionKey: props.encryptionKey,
       backup: { retention: Duration.days(db.backupRetentionDays), preferredWindow: '03:00-04:00' },
