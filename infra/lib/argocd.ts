@@ -1,7 +1,7 @@
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../manifests-src/config';
-import { CHARTS, imageRepository } from './charts';
+import { CHARTS, chartImages, imageRepository } from './charts';
 import { GitOpsCredentials } from './gitops-credentials';
 import { HelmAddOn, onSystemNodes } from './helm-addon';
 
@@ -17,11 +17,11 @@ export const ARGOCD_APPS_PATH = 'argocd';
 
 /** Pure: Argo CD chart values (no Dex: UI access is through port-forward or SSO configured later). */
 export function argoCdValues(env: EnvironmentConfig): Record<string, unknown> {
-  const [argocd, redis] = CHARTS.argocd.images.map((i) => imageRepository(env, i));
+  const [argocd, redis] = chartImages(CHARTS.argocd).map((i, n) => ({ repository: imageRepository(env, CHARTS.argocd.images[n]), tag: i.tag }));
   return {
-    global: { image: { repository: argocd }, ...onSystemNodes },
+    global: { image: argocd, ...onSystemNodes },
     dex: { enabled: false },
-    redis: { image: { repository: redis } },
+    redis: { image: redis },
     configs: { params: { 'server.insecure': false }, cm: { [APPLICATION_HEALTH_KEY]: APPLICATION_HEALTH_LUA } },
   };
 }

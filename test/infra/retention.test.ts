@@ -73,7 +73,7 @@ test('npm run destroy lists every kept resource of the stack with its removal co
   const prod = envs.find((e) => e.name === 'prod')!;
   const kept = keptResources(prod);
   const types = new Set(kept.map((k) => k.type));
-  for (const t of ['AWS::RDS::DBCluster', 'AWS::EFS::FileSystem', 'AWS::KMS::Key', 'AWS::SecretsManager::Secret', 'AWS::Logs::LogGroup']) expect(types).toContain(t);
+  for (const t of ['AWS::RDS::DBCluster', 'AWS::KMS::Key', 'AWS::SecretsManager::Secret', 'AWS::Logs::LogGroup']) expect(types).toContain(t);
   for (const k of kept) expect(k.remove).toMatch(/^aws /);
   const resources = s.templates.prod.toJSON().Resources as Record<string, { DeletionPolicy?: string }>;
   const expected = Object.entries(resources).filter(([, r]) => (LEAVES_SOMETHING as readonly string[]).includes(r.DeletionPolicy ?? '')).map(([id]) => id);
