@@ -20,8 +20,8 @@ export function pullChart(helm: string, copy: ChartCopy, dir: string): string {
 }
 
 /** Pushes a packaged chart to `oci://<registry>/charts`: Helm stores it as `<registry>/charts/<chart>:<version>`. */
-export function pushChart(helm: string, tgz: string, registry: string, extra: string[] = []): void {
-  run(helm, ['push', tgz, `oci://${registry}/charts`, ...extra]);
+export function pushChart(helm: string, tgz: string, registry: string, env: NodeJS.ProcessEnv = process.env): void {
+  run(helm, ['push', tgz, `oci://${registry}/charts`], { env });
 }
 
 /** Copies what is missing into the mirror: charts with helm, images registry to registry with docker buildx. */

@@ -74,7 +74,7 @@ export async function rehearseHelmPull(template: Parameters<typeof helmReleases>
       const spec: ChartSpec = CHARTS[name];
       // The published chart is the module's chart folder at the release's version (the release process bumps it).
       run(helm, ['package', dir, '--version', spec.version, '--app-version', spec.appVersion, '--destination', workDir], { env });
-      pushChart(helm, path.join(workDir, `${spec.chart}-${spec.version}.tgz`), registry.host, []);
+      pushChart(helm, path.join(workDir, `${spec.chart}-${spec.version}.tgz`), registry.host, env);
       mirrored.add(release.chart);
     }
     const results = releases.map((release): PullResult => {

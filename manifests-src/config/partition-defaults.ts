@@ -15,7 +15,7 @@ export const PARTITION_DEFAULTS: Record<Partition, Defaults> = {
   'aws-cn': {
     infra: {
       eks: { systemNodeInstanceType: 'm6g.large' },
-      database: { instanceClass: 'db.r6g.large', engineVersion: '16.6' },
+      database: { instanceClass: 'db.r6g.large', engineVersion: '16.8' },
       cache: { engine: 'redis', nodeType: 'cache.m6g.large' },
     },
     karpenter: { instanceFamilies: ['m6g', 'c6g', 'r6g'] },

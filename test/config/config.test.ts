@@ -47,7 +47,7 @@ describe('configuration', () => {
     expect(aws.infra.cache.engine).toBe('valkey');
     expect(cn.infra.eks.systemNodeInstanceType).toBe('m6g.large');
     expect(cn.infra.cache).toMatchObject({ engine: 'redis', nodeType: 'cache.m6g.large' });
-    expect(cn.infra.database).toMatchObject({ instanceClass: 'db.r6g.large', engineVersion: '16.6' });
+    expect(cn.infra.database).toMatchObject({ instanceClass: 'db.r6g.large', engineVersion: '16.8' });
     expect(cn.karpenter.instanceFamilies.every((f) => /6g$/.test(f))).toBe(true);
     const [chosen] = loadEnvironments([{ ...cnInput, infra: { cache: { engine: 'valkey' } } }]);
     expect(chosen.infra.cache).toMatchObject({ engine: 'valkey', nodeType: 'cache.m6g.large' });
