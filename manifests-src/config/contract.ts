@@ -18,6 +18,8 @@ export function secretsManagerNames(env: Pick<EnvironmentConfig, 'name'>) {
     airflow: `${prefix}/airflow`,
     /** DAG repository credentials (created by the user): username + password (HTTPS) or sshKey + knownHosts (SSH). */
     git: `${prefix}/git`,
+    /** Credentials Argo CD reads this GitOps repository with: username + password (HTTPS) or sshPrivateKey (SSH). */
+    gitops: `${prefix}/gitops`,
   } as const;
 }
 
@@ -27,6 +29,7 @@ export const SECRET_KEYS = {
   broker: { host: 'host', port: 'port', authToken: 'authToken' },
   airflow: { fernetKey: 'fernetKey', apiSecretKey: 'apiSecretKey', jwtSecret: 'jwtSecret', adminPassword: 'adminPassword' },
   git: { username: 'username', password: 'password', sshKey: 'sshKey', knownHosts: 'knownHosts' },
+  gitops: { username: 'username', password: 'password', sshPrivateKey: 'sshPrivateKey' },
 } as const;
 
 /** Kubernetes Secrets that ExternalSecrets materialise in the Airflow namespace, and their keys. */

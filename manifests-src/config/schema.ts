@@ -251,6 +251,10 @@ export const EnvironmentSchema = z
       .object({
         repoUrl: z.string().regex(/^(https:\/\/|ssh:\/\/|git@)[^\s]+$/, 'an https://, ssh:// or git@ URL').describe('Git URL Argo CD syncs this repository from.'),
         targetRevision: z.string().min(1).default('main').describe('Branch, tag or commit Argo CD follows.'),
+        auth: z
+          .enum(['https', 'ssh', 'none'])
+          .default('https')
+          .describe('How Argo CD reads `repoUrl`: `https` (username + password/token) or `ssh` (private key) from the Secrets Manager secret `airflow-eks/<env>/gitops`, delivered by External Secrets as an Argo CD repository secret; `none` for a public repository.'),
       })
       .strict(),
     infra: InfraSettingsSchema.prefault({}),
@@ -263,6 +267,9 @@ export const EnvironmentSchema = z
         path: ['images', 'mirrorRegistry'],
         message: 'required in aws-cn: set it to your ECR registry and run docker/mirror-images.sh',
       });
+    }
+    if (!env.dags.repoUrl && !env.infra.createCodeCommitRepo) {
+      ctx.addIssue({ code: 'custom', path: ['dags', 'repoUrl'], message: 'required: the git URL of the DAG repository (any git host), or set infra.createCodeCommitRepo: true to have the stack create a CodeCommit repository' });
     }
     if (env.workers.minReplicas > env.workers.maxReplicas) {
       ctx.addIssue({ code: 'custom', path: ['workers', 'minReplicas'], message: `must be <= workers.maxReplicas (${env.workers.maxReplicas})` });
