@@ -35,7 +35,8 @@ export const environments: EnvironmentInput[] = [
     pgbouncer: { replicas: 1, metadataPoolSize: 20 },
     // Dev recovers faster from a lost worker; prod keeps Airflow's conservative defaults.
     airflow: { parallelism: 32, taskHeartbeatTimeoutSeconds: 60, taskQueuedTimeoutSeconds: 180, orphanedTasksCheckIntervalSeconds: 60 },
-    karpenter: { workerCapacityTypes: ['spot'], instanceFamilies: ['t4g', 'm7g', 'c7g'] },
+    // Dev follows every AMI release, so a new one is met in dev before prod's pinned alias is bumped.
+    karpenter: { workerCapacityTypes: ['spot'], instanceFamilies: ['t4g', 'm7g', 'c7g'], amiAlias: 'al2023@latest' },
     // The cheap profile: every choice here trades availability for cost (docs/cost.md lists which).
     // Office hours halve dev's bill (docs/cost.md prices dev with and without them). Off in the committed
     // config because the local-cluster test runs dist/dev at any hour; switch on per deployment.
