@@ -1,4 +1,4 @@
-import { CfnOutput, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { dagRepoUrl, secretsManagerNames, type EnvironmentConfig } from '../../manifests-src/config';
@@ -13,7 +13,7 @@ import { ExternalSecrets } from './external-secrets';
 import { Karpenter } from './karpenter';
 import { Keda } from './keda';
 import { MetadataDb } from './metadata-db';
-import { acknowledgeFindings, type AcknowledgedCounts } from './nag-suppressions';
+import { ACCEPTED_TEMPLATE_WARNINGS } from './nag-suppressions';
 import { Network } from './network';
 import { Observability } from './observability';
 import { Registries } from './registries';
@@ -35,9 +35,6 @@ export function stackName(env: Pick<EnvironmentConfig, 'name'>): string {
  * add-ons, the metadata DB, the broker, secrets, storage, registries, the DAG repository and monitoring.
  */
 export class AirflowEksStack extends Stack {
-  /** cdk-nag findings acknowledged by the table in nag-suppressions.ts, per rule. */
-  readonly acknowledgedFindings: AcknowledgedCounts;
-
   constructor(scope: Construct, id: string, props: AirflowEksStackProps) {
     const { config: env, ...rest } = props;
     super(scope, id, { ...rest, env: { account: env.aws.account, region: env.aws.region }, description: `Airflow on EKS: ${env.name}` });
@@ -76,6 +73,6 @@ export class AirflowEksStack extends Stack {
     new CfnOutput(this, 'GitSecretName', { value: secretsManagerNames(env).git, description: 'Create this secret (DAG repository credentials) before the first sync' });
     new CfnOutput(this, 'AlarmTopicArn', { value: observability.topic.topicArn });
 
-    this.acknowledgedFindings = acknowledgeFindings(this);
+    for (const w of ACCEPTED_TEMPLATE_WARNINGS) Validations.of(this).acknowledge(w);
   }
 }

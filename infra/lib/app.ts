@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import type { EnvironmentConfig } from '../../manifests-src/config';
 import { AirflowEksStack, stackName } from './airflow-eks-stack';
+import { AcceptedFindingsChecks } from './nag-suppressions';
 
 export interface BuildAppOptions {
   /** Run the cdk-nag AwsSolutions pack on synth. @default true */
@@ -14,13 +14,14 @@ export interface BuildAppOptions {
   readonly stageAssets?: boolean;
 }
 
-/** One stack per environment in one app, with cdk-nag attached. */
-export function buildApp(envs: EnvironmentConfig[], options: BuildAppOptions = {}): { app: App; stacks: AirflowEksStack[] } {
+/** One stack per environment in one app, with cdk-nag attached (`nag` is undefined when turned off). */
+export function buildApp(envs: EnvironmentConfig[], options: BuildAppOptions = {}): { app: App; stacks: AirflowEksStack[]; nag?: AcceptedFindingsChecks } {
   // The committed AZ look-ups (the cdk CLI reads this file itself; an in-process App does not).
   const contextFile = path.resolve(__dirname, '..', '..', 'cdk.context.json');
   const committed = fs.existsSync(contextFile) ? (JSON.parse(fs.readFileSync(contextFile, 'utf8')) as Record<string, unknown>) : {};
   const app = new App({ outdir: options.outdir, context: { ...committed, ...(options.stageAssets === false ? { 'aws:cdk:disable-asset-staging': true } : {}) } });
   const stacks = envs.map((config) => new AirflowEksStack(app, stackName(config), { config }));
-  if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, stacks };
+  const nag = options.nag ?? true ? new AcceptedFindingsChecks() : undefined;
+  if (nag) Validations.of(app).addPlugins(nag);
+  return { app, stacks, nag };
 }

@@ -19,8 +19,12 @@ describe('git-sync v4', () => {
     expect(names.filter((n: string) => !n.startsWith('GITSYNC_'))).toEqual([]);
   });
 
-  test('the api-server does not need DAG files', () => {
-    expect(podSpecOf(find(objs, 'Deployment', 'airflow-api-server'))!.initContainers).toBeUndefined();
+  test('the api-server does not need DAG files: no git-sync container, no DAG volume or mount', () => {
+    const spec = podSpecOf(find(objs, 'Deployment', 'airflow-api-server'))!;
+    expect(spec.initContainers).toBeUndefined();
+    expect(spec.containers.map((c: any) => c.name)).not.toContain('git-sync');
+    expect((spec.volumes ?? []).map((v: any) => v.name)).not.toContain('dags');
+    for (const c of spec.containers) expect((c.volumeMounts ?? []).map((m: any) => m.name)).not.toContain('dags');
   });
 
   test('HTTPS credentials come from the git secret; SSH mode mounts a key and known_hosts instead', () => {
