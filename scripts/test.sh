@@ -25,7 +25,8 @@ if npx tsx infra/bin/cdk-out-current.ts; then echo "cdk.out/ is current: not syn
 wait "$tsc_pid"
 phases="$phases, $(phase 'type-check + synth' "$t")"
 
-export SUITE_TIMES_RUN="npm-test-$(date +%s)-$$"
+SUITE_TIMES_RUN="npm-test-$(date +%s)-$$"
+export SUITE_TIMES_RUN
 status=0
 echo "==> jest: unit suites, in parallel"
 t=$SECONDS
