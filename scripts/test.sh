@@ -13,6 +13,7 @@ bash scripts/ensure-node-deps.sh
 # Debian packages, the locked Python envs: idempotent and fast when present.
 bash local/install.sh
 bash security/install.sh
+bash cluster/install.sh # the local cluster: Debian packages and Go builds, cached outside the clone
 phases=$(phase install "$t")
 
 # The type-check and the one CDK synth of the run share the two cores. The infra and security tests read

@@ -21,7 +21,7 @@ function main(): number {
   const envs = infraEnvironmentsFromArgs();
   const outdir = path.resolve('cdk.out');
   for (const f of ['validation-report.json', 'nag-summary.json', path.basename(INPUTS_DIGEST_FILE)]) fs.rmSync(path.join(outdir, f), { force: true });
-  const { app, stacks, nag } = buildApp(envs, { outdir });
+  const { app, stacks, registries, nag } = buildApp(envs, { outdir });
   let failed = false;
   try {
     app.synth();
@@ -31,7 +31,7 @@ function main(): number {
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 
-  for (const s of stacks) {
+  for (const s of [...registries, ...stacks]) {
     const file = path.join(outdir, s.templateFile);
     const resources = fs.existsSync(file) ? Object.keys(JSON.parse(fs.readFileSync(file, 'utf8')).Resources ?? {}).length : 0;
     console.log(`${s.stackName.padEnd(24)} ${s.region.padEnd(15)} ${String(resources).padStart(4)} resources  cdk.out/${s.templateFile}`);
@@ -41,7 +41,7 @@ function main(): number {
     acknowledged: outcome.acknowledged,
     open: unacknowledgedFindings(outdir).filter((f) => f.severity === 'error'),
     // An entry may serve one environment only, so staleness is judged on the committed set alone.
-    unused: committed ? unusedAcceptedFindings(outcome) : [],
+    unused: committed ? unusedAcceptedFindings(outcome, envs) : [],
   };
   const byRule: Record<string, { acknowledged: number; open: number }> = {};
   for (const counts of Object.values(summary.acknowledged)) for (const [rule, n] of Object.entries(counts)) (byRule[rule] ??= { acknowledged: 0, open: 0 }).acknowledged += n;
@@ -54,7 +54,7 @@ function main(): number {
   fs.writeFileSync(path.join(outdir, 'nag-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   const ok = !failed && summary.open.length === 0 && summary.unused.length === 0;
   if (ok && committed) fs.writeFileSync(path.join(outdir, path.basename(INPUTS_DIGEST_FILE)), `${digest}\n`);
-  console.log(`synthesized ${stacks.length} stack(s) in ${seconds.toFixed(1)} s`);
+  console.log(`synthesized ${registries.length + stacks.length} stack(s) in ${seconds.toFixed(1)} s`);
   return ok ? 0 : 1;
 }
 

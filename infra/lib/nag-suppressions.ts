@@ -1,5 +1,6 @@
 import type { IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport, PolicyViolation } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import type { EnvironmentConfig } from '../../manifests-src/config';
 
 /** One accepted cdk-nag finding class: which rule, which finding detail, on which constructs, and why. */
 export interface AcceptedFinding {
@@ -9,8 +10,13 @@ export interface AcceptedFinding {
   readonly finding?: RegExp;
   /** Pattern of the construct path inside the stack. */
   readonly path: RegExp;
-  /** Why this is acceptable (recorded in the construct metadata through `Validations.acknowledge`). */
+  /** Why this is acceptable. */
   readonly reason: string;
+  /**
+   * The config under which the finding exists at all, when not every config has it. An entry whose condition
+   * no synthesized environment meets is not reported unused.
+   */
+  readonly when?: (env: EnvironmentConfig) => boolean;
 }
 
 const CDK_LAMBDAS = /^(Eks\/Cluster\/KubectlProvider\/|AWS679f53fac002430cb0da5b7982bd2287\/|LogRetention[0-9a-f]+\/|SecretFieldsHandler\/|MetadataDb\/Cluster\/RotationSingleUser)/;
@@ -23,7 +29,33 @@ export const ACCEPTED_FINDINGS: readonly AcceptedFinding[] = [
   {
     rule: 'AwsSolutions-EC23',
     path: /^Network\/Vpc\/(EcrApi|EcrDocker|Sts|SecretsManager|Logs)\/SecurityGroup\//,
+    when: (env) => env.infra.vpc.interfaceEndpoints,
     reason: 'Interface endpoint security groups admit HTTPS from the VPC CIDR only; the rule cannot evaluate the CIDR token (Fn::GetAtt) and reports an error instead of a result.',
+  },
+  {
+    rule: 'AwsSolutions-EC23',
+    path: /^Network\/Vpc\/NatSecurityGroup\//,
+    reason: 'The NAT instance security group (infra.vpc.natProvider "instance") admits traffic from the VPC CIDR only; the rule cannot evaluate the CIDR token (Fn::GetAtt).',
+  },
+  {
+    rule: 'AwsSolutions-EC28',
+    path: /^Network\/Vpc\/publicSubnet\d+\/NatInstance\//,
+    reason: 'NAT instances exist only in the cheap dev profile (infra.vpc.natProvider "instance"); detailed monitoring would cost more than the instance is worth watching at 1-minute resolution.',
+  },
+  {
+    rule: 'AwsSolutions-EC26',
+    path: /^Network\/Vpc\/publicSubnet\d+\/NatInstance\//,
+    reason: 'The NAT instance root volume is encrypted through a BlockDeviceMappings override (network.ts; asserted in test/infra/stack.test.ts): NatProvider.instanceV2 has no volume option and the rule reads construct props only.',
+  },
+  {
+    rule: 'AwsSolutions-EC29',
+    path: /^Network\/Vpc\/publicSubnet\d+\/NatInstance\//,
+    reason: 'A NAT instance is stateless and replaced by the stack; termination protection would only block stack updates and deletion.',
+  },
+  {
+    rule: 'AwsSolutions-AEC4',
+    path: /^Broker\/ReplicationGroup$/,
+    reason: 'Single-AZ broker only where infra.cache.replicas is 0 (the dev profile, listed in docs/cost.md as never for prod); task_queued_timeout re-queues messages lost with the node.',
   },
   {
     rule: 'AwsSolutions-IAM4',
@@ -172,8 +204,9 @@ export class AcceptedFindingsChecks implements IPolicyValidationPlugin {
 
 /**
  * Table entries that accepted no finding: like a stale security allowlist entry, a fixed finding must leave
- * the table. Only meaningful for a synth of the committed environments (an entry may serve one of them only).
+ * the table. Judged on a synth of the committed environments (an entry may serve one of them only); an entry
+ * whose `when` none of `envs` meets is exempt.
  */
-export function unusedAcceptedFindings(outcome: NagOutcome, accepted: readonly AcceptedFinding[] = ACCEPTED_FINDINGS): string[] {
-  return accepted.filter((_, i) => outcome.uses[i] === 0).map((a) => `${a.rule}${a.finding ? ` ${a.finding}` : ''} on ${a.path}: accepts no finding any more; remove it from infra/lib/nag-suppressions.ts`);
+export function unusedAcceptedFindings(outcome: NagOutcome, envs: readonly EnvironmentConfig[], accepted: readonly AcceptedFinding[] = ACCEPTED_FINDINGS): string[] {
+  return accepted.filter((a, i) => outcome.uses[i] === 0 && (!a.when || envs.some(a.when))).map((a) => `${a.rule}${a.finding ? ` ${a.finding}` : ''} on ${a.path}: accepts no finding any more; remove it from infra/lib/nag-suppressions.ts`);
 }

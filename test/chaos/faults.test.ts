@@ -258,7 +258,7 @@ test('10. a bad DAG push (syntax error, missing module, a 25 MB file): both impo
     await stack.waitFor('import errors for the bad files', async () => {
       errors = (await stack.api<{ import_errors: { filename: string; stack_trace: string }[] }>('GET', '/api/v2/importErrors')).import_errors;
       return ['syntax_error.py', 'missing_module.py'].every((f) => errors.some((e) => e.filename.endsWith(f)));
-    }, (2 * stack.env.dags.syncPeriodSeconds + 120) * 1000, 2000);
+    }, (2 * stack.env.dags.refreshIntervalSeconds + 120) * 1000, 2000);
     expect(errors.find((e) => e.filename.endsWith('syntax_error.py'))!.stack_trace).toMatch(/SyntaxError/);
     expect(errors.find((e) => e.filename.endsWith('missing_module.py'))!.stack_trace).toMatch(/No module named 'not_a_real_module_for_tests'/);
     // The good DAGs keep working on the new version, and every component stays healthy.

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { loadEnvironments } from '../../manifests-src/config';
 import { stackName } from '../../infra/lib/airflow-eks-stack';
+import { registriesStackName, registryGroups } from '../../infra/lib/registries';
 import type { NagSummary } from '../../infra/lib/nag-report';
 import { cdkOutStaleness } from '../../infra/lib/synth-inputs';
 
@@ -12,6 +13,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
 export interface CommittedSynth {
   readonly templates: Record<string, Template>;
   readonly raw: Record<string, string>;
+  /** Registries stacks by stack name (one per account/region). */
+  readonly registries: Record<string, Template>;
   /** cdk.out/nag-summary.json: what the one cdk-nag pass of that synth found. */
   readonly nag: NagSummary;
 }
@@ -25,10 +28,13 @@ export function committedSynth(): CommittedSynth {
   if (stale) throw new Error(stale);
   const templates: Record<string, Template> = {};
   const raw: Record<string, string> = {};
-  for (const env of loadEnvironments()) {
-    raw[env.name] = fs.readFileSync(path.join(ROOT, 'cdk.out', `${stackName(env)}.template.json`), 'utf8');
+  const read = (stack: string) => fs.readFileSync(path.join(ROOT, 'cdk.out', `${stack}.template.json`), 'utf8');
+  const envs = loadEnvironments();
+  for (const env of envs) {
+    raw[env.name] = read(stackName(env));
     templates[env.name] = Template.fromJSON(JSON.parse(raw[env.name]));
   }
+  const registries = Object.fromEntries(registryGroups(envs).map(([env]) => [registriesStackName(env), Template.fromJSON(JSON.parse(read(registriesStackName(env))))]));
   const nag = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.out', 'nag-summary.json'), 'utf8')) as NagSummary;
-  return { templates, raw, nag };
+  return { templates, raw, registries, nag };
 }

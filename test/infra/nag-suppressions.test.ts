@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { loadEnvironments } from '../../manifests-src/config';
 import { ACCEPTED_FINDINGS, AcceptedFindingsChecks, unusedAcceptedFindings, type AcceptedFinding } from '../../infra/lib/nag-suppressions';
 
 /** A one-queue app: the queue has no dead-letter queue (SQS3) and does not enforce TLS (SQS4). */
@@ -19,6 +20,7 @@ function synthQueue(accepted: readonly AcceptedFinding[]): { nag: AcceptedFindin
   }
 }
 
+const envs = loadEnvironments();
 const dlq: AcceptedFinding = { rule: 'AwsSolutions-SQS3', path: /^Queue\//, reason: 'test' };
 const tls: AcceptedFinding = { rule: 'AwsSolutions-SQS4', path: /^Queue\//, reason: 'test' };
 const nothing: AcceptedFinding = { rule: 'AwsSolutions-RDS6', path: /^MetadataDb\//, reason: 'test' };
@@ -38,9 +40,13 @@ test('when the table accepts every finding, synth passes', () => {
 test('an acknowledgement that accepts no finding is reported as unused, naming the entry and the file', () => {
   const { nag, error } = synthQueue([dlq, tls, nothing]);
   expect(error).toBeUndefined();
-  expect(unusedAcceptedFindings(nag.outcome, [dlq, tls, nothing])).toEqual([
+  expect(unusedAcceptedFindings(nag.outcome, envs, [dlq, tls, nothing])).toEqual([
     'AwsSolutions-RDS6 on /^MetadataDb\\//: accepts no finding any more; remove it from infra/lib/nag-suppressions.ts',
   ]);
+  // Unless it serves a config none of the synthesized environments has.
+  const onlyWithEndpoints = { ...nothing, when: (e: { infra: { vpc: { interfaceEndpoints: boolean } } }) => e.infra.vpc.interfaceEndpoints };
+  expect(envs.some((e) => e.infra.vpc.interfaceEndpoints)).toBe(false);
+  expect(unusedAcceptedFindings(nag.outcome, envs, [dlq, tls, onlyWithEndpoints])).toEqual([]);
 });
 
 test('every entry of the real table carries a reason', () => {

@@ -15,8 +15,10 @@ const at = (base: EnvironmentInput, name: string, region: string, extra: Partial
 });
 // us-east-1 and cn-north-1 are the committed prod and prod-cn, read from this run's cdk.out/; only the two
 // regions no committed environment uses are synthesized here.
+// euw1 keeps the schema default of interface endpoints on (the committed environments turn them off), so the
+// acknowledgement only that config needs is exercised too.
 const extra = loadEnvironments([
-  at(prod, 'euw1', 'eu-west-1'),
+  at(prod, 'euw1', 'eu-west-1', { infra: { ...prod.infra, vpc: { ...prod.infra?.vpc, interfaceEndpoints: true } } }),
   at(cn, 'cnnw1', 'cn-northwest-1', { images: { mirrorRegistry: '123456789012.dkr.ecr.cn-northwest-1.amazonaws.com.cn' } }),
 ]);
 const committedEnvs = loadEnvironments();
