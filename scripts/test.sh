@@ -14,6 +14,7 @@ bash scripts/ensure-node-deps.sh
 bash local/install.sh
 bash security/install.sh
 bash cluster/install.sh # the local cluster: Debian packages and Go builds, cached outside the clone
+bash cluster/images/install-tools.sh # its images: debootstrap, podman, runc, containerd (ctr)
 phases=$(phase install "$t")
 
 # The type-check and the one CDK synth of the run share the two cores. The infra and security tests read

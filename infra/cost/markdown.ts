@@ -59,7 +59,7 @@ export function renderMarkdown(envs: EnvironmentConfig[], reports: EnvironmentRe
       for (const l of e.mwaa.lines) out.push(`| ${l.component} | ${n0(l.monthly)} | ${l.detail} |`);
       out.push(`| **Total** | **${n0(e.mwaa.monthly)}** | ${n0(e.mwaa.monthly / e.peakSlots)} per task slot |`);
       if (e.mwaa.serverlessMonthly !== null) out.push('', `MWAA Serverless at the same task-hours: ${e.currency} ${n0(e.mwaa.serverlessMonthly)} (per-task-hour price unverified for ${e.region}; no Airflow UI, YAML workflows, so not like-for-like).`);
-      out.push('', `Ratio by load: ${r.loads.map((l) => `${(l.share * 100).toFixed(0)}% of peak ${x2(l.ratio)}`).join(', ')}.`);
+      out.push('', `Ratio by load: ${r.loads.map((l) => `${(l.share * 100).toFixed(0)}% of peak ${x2(l.ratio)}`).join(', ')}; at the reference load with spot priced on-demand: ${x2(r.ratioSpotAtOnDemand)}.`);
     } else {
       out.push('', `No MWAA prices for ${e.region} in the table: no comparison.`);
     }

@@ -18,6 +18,8 @@ export interface EnvironmentReport {
   readonly goals: GoalResult[];
   /** Worker lines (spot and on-demand pools, long tasks aside) with nothing queued: 0 when minReplicas is 0. */
   readonly idleWorkersMonthly: number;
+  /** The ratio with spot capacity priced at on-demand (what the goals would be without the spot assumption). */
+  readonly ratioSpotAtOnDemand: number | null;
 }
 
 export function reportFor(env: EnvironmentConfig): EnvironmentReport {
@@ -29,7 +31,8 @@ export function reportFor(env: EnvironmentConfig): EnvironmentReport {
   });
   const loads = [0, 0.25, 0.5, 1].map((share) => ({ share, busySlots: share * e.peakSlots, ratio: ratioAt(env, share * e.peakSlots) }));
   const idle = estimate(env, { busySlots: 0 }).lines.filter((l) => /^Workers \(/.test(l.component)).reduce((s, l) => s + l.monthly, 0);
-  return { idleWorkersMonthly: idle, estimate: e, ratio: e.mwaa ? e.total / e.mwaa.monthly : null, crossover: crossover(env, CROSSOVER_TARGET), loads, goals };
+  const noSpot = estimate(env, { assumptions: { ...DEFAULT_ASSUMPTIONS, spotDiscount: 0 } });
+  return { ratioSpotAtOnDemand: noSpot.mwaa ? noSpot.total / noSpot.mwaa.monthly : null, idleWorkersMonthly: idle, estimate: e, ratio: e.mwaa ? e.total / e.mwaa.monthly : null, crossover: crossover(env, CROSSOVER_TARGET), loads, goals };
 }
 
 const n0 = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -39,7 +42,7 @@ const x3 = (r: number | null) => (r === null ? 'n/a' : `${r.toFixed(3)}x`);
 /** Plain-text table for the terminal. */
 export function renderText(reports: EnvironmentReport[]): string {
   const out: string[] = [];
-  for (const { estimate: e, ratio, crossover: c, loads, goals, idleWorkersMonthly } of reports) {
+  for (const { estimate: e, ratio, crossover: c, loads, goals, idleWorkersMonthly, ratioSpotAtOnDemand } of reports) {
     const cur = e.currency;
     const money = (n: number) => `${cur} ${n0(n).padStart(7)}`;
     out.push('', `${e.env} (${e.region}) - monthly, list prices as of ${PRICE_TABLE.asOf}; ${e.peakSlots} task slots at peak, reference load ${e.busySlots.toFixed(1)} busy slots; awake ${(e.awake * 100).toFixed(0)}% of the month`);
@@ -57,7 +60,7 @@ export function renderText(reports: EnvironmentReport[]): string {
     out.push(`  RATIO us / MWAA: ${x2(ratio)}   at ${loads.map((l) => `${(l.share * 100).toFixed(0)}% load ${x2(l.ratio)}`).join(', ')}`);
     out.push(`  crossover to ${CROSSOVER_TARGET}x MWAA: ${c === null ? 'not reached up to 4x the configured peak' : `${c} busy slots (${((c / e.peakSlots) * 100).toFixed(0)}% of peak)`}`);
     for (const g of goals) out.push(`  goal ${g.name}: ${x3(g.ratio)} ${g.met === null ? 'n/a' : g.met ? 'MET' : 'NOT MET'}`);
-    out.push(`  idle workers (nothing queued): ${money(idleWorkersMonthly).trim()}`);
+    out.push(`  idle workers (nothing queued): ${money(idleWorkersMonthly).trim()}; ratio with spot priced on-demand: ${x3(ratioSpotAtOnDemand)}`);
   }
   const unverified = [...new Set(reports.flatMap((r) => r.estimate.unverifiedPrices))];
   out.push('', `Assumptions: ${JSON.stringify(DEFAULT_ASSUMPTIONS)}`);

@@ -66,6 +66,8 @@ export class Network extends Construct {
       natGatewayProvider.securityGroup.addIngressRule(ec2.Peer.ipv4(vpc.vpcCidrBlock), ec2.Port.allTraffic(), 'Egress of the private subnets');
       for (const nat of natGatewayProvider.gatewayInstances) {
         nat.instance.addPropertyOverride('BlockDeviceMappings', [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeType: 'gp3', VolumeSize: NAT_INSTANCE_DISK_GIB } }]);
+        // The subnet fixes the zone; a literal zone name in the template is what cfn-lint W3010 warns about.
+        nat.instance.addPropertyDeletionOverride('AvailabilityZone');
       }
     }
     if (cfg.interfaceEndpoints) {

@@ -34,7 +34,9 @@ export const environments: EnvironmentInput[] = [
     airflow: { parallelism: 32, taskHeartbeatTimeoutSeconds: 60, taskQueuedTimeoutSeconds: 180, orphanedTasksCheckIntervalSeconds: 60 },
     karpenter: { workerCapacityTypes: ['spot'], instanceFamilies: ['t4g', 'm7g', 'c7g'] },
     // The cheap profile: every choice here trades availability for cost (docs/cost.md lists which).
-    officeHours: { enabled: true, timezone: 'UTC', start: '0 8 * * 1-5', end: '0 19 * * 1-5' },
+    // Office hours halve dev's bill (docs/cost.md prices dev with and without them). Off in the committed
+    // config because the local-cluster test runs dist/dev at any hour; switch on per deployment.
+    officeHours: { enabled: false, timezone: 'UTC', start: '0 8 * * 1-5', end: '0 19 * * 1-5' },
     infra: {
       vpc: { natGateways: 1, natProvider: 'instance', interfaceEndpoints: false, cidr: '10.41.0.0/16' },
       eks: { systemNodeInstanceType: 't4g.medium', systemNodeCount: 1, systemNodeDiskGib: 20, karpenterReplicas: 1, containerInsights: false },

@@ -8,6 +8,7 @@ import { awakeShare, weeklyHours } from '../../infra/cost/office-hours';
 import { MWAA_CLASSES, PRICE_TABLE, allPrices } from '../../infra/cost/prices';
 import { renderMarkdown } from '../../infra/cost/markdown';
 import { reportFor } from '../../infra/cost/report';
+import { withOfficeHours } from '../../infra/cost/goals';
 import { NAT_INSTANCE_DISK_GIB } from '../../infra/lib/network';
 
 const envs = loadEnvironments();
@@ -112,9 +113,10 @@ describe('each config field changes the line it should', () => {
     const prov = estimate(withInfra(prod, (i) => ({ database: { ...i.database, instanceClass: 'db.r7g.large' } })));
     expect(line(prov, 'Aurora provisioned')).toBeCloseTo(2 * H * us.auroraInstanceHour['db.r7g.large'].value);
     // A 0-ACU database pauses outside office hours; one with a floor does not.
-    const awake = awakeShare(dev);
-    const paused = estimate(dev);
-    const floor = estimate(withInfra(dev, (i) => ({ database: { ...i.database, minCapacityAcu: 0.5, autoPauseMinutes: undefined } })));
+    const office = withOfficeHours(true)(dev);
+    const awake = awakeShare(office);
+    const paused = estimate(office);
+    const floor = estimate(withInfra(office, (i) => ({ database: { ...i.database, minCapacityAcu: 0.5, autoPauseMinutes: undefined } })));
     expect(line(paused, 'Aurora Serverless v2')! / line(floor, 'Aurora Serverless v2')!).toBeCloseTo(awake);
   });
   test('infra.cache.nodeType / replicas / engine', () => {
@@ -132,8 +134,8 @@ describe('each config field changes the line it should', () => {
     expect(line(od, 'Workers (on-demand pool)')!).toBeGreaterThan(line(base, 'Workers (spot pool)')!);
   });
   test('officeHours.enabled scales the awake share of core nodes, workers and the MWAA extra workers', () => {
-    const always = estimate({ ...dev, officeHours: { ...dev.officeHours, enabled: false } });
-    const office = estimate(dev);
+    const always = estimate(withOfficeHours(false)(dev));
+    const office = estimate(withOfficeHours(true)(dev));
     expect(line(office, 'Airflow core nodes')! / line(always, 'Airflow core nodes')!).toBeCloseTo(55 / 168);
     expect(office.mwaa!.lines[0].monthly).toBe(always.mwaa!.lines[0].monthly);
   });
