@@ -11,7 +11,7 @@ import { AirflowCluster } from './cluster';
 import { DagRepo, wantsDagRepo } from './dag-repo';
 import { ExternalSecrets } from './external-secrets';
 import { Karpenter } from './karpenter';
-import { Keda } from './keda';
+import { Keda } from './keda-addon';
 import { MetadataDb } from './metadata-db';
 import { ACCEPTED_TEMPLATE_WARNINGS } from './nag-suppressions';
 import { Network } from './network';

@@ -1,4 +1,4 @@
-import { kedaWorkerQuery } from '../../manifests-src/platform/keda';
+import { kedaWorkerQuery } from '../../manifests-src/platform/keda-scaled-object';
 import { environment, find, render } from '../support/render';
 
 describe('Celery workers and their KEDA autoscaling', () => {
