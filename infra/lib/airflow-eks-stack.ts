@@ -71,12 +71,13 @@ export class AirflowEksStack extends Stack {
     ];
     // Pods that call AWS get credentials only once the Pod Identity agent runs (their associations are theirs).
     for (const a of addOns) a.node.addDependency(eks.nodegroup, eks.podIdentityAgent);
-    const argocd = new ArgoCd(this, 'ArgoCd', { env, cluster });
+    const argocd = new ArgoCd(this, 'ArgoCd', { env, cluster, externalSecrets });
     argocd.release.node.addDependency(...addOns);
 
     new CfnOutput(this, 'ClusterName', { value: cluster.clusterName });
     new CfnOutput(this, 'DagRepositoryUrl', { value: dagRepoUrl(env) });
-    new CfnOutput(this, 'GitSecretName', { value: secretsManagerNames(env).git, description: 'Create this secret (DAG repository credentials) before the first sync' });
+    new CfnOutput(this, 'GitSecretName', { value: secretsManagerNames(env).git, description: 'DAG repository credentials (checked by the deploy preflight)' });
+    if (env.gitops.auth !== 'none') new CfnOutput(this, 'GitOpsSecretName', { value: secretsManagerNames(env).gitops, description: 'Argo CD repository credentials (checked by the deploy preflight)' });
     new CfnOutput(this, 'AlarmTopicArn', { value: observability.topic.topicArn });
 
     Aspects.of(this).add(new SecretsManagerViaServiceNames(partitionServiceNames(env.aws.partition, env.aws.region)));

@@ -52,6 +52,11 @@ export const ACCEPTED_FINDINGS: readonly AcceptedFinding[] = [
     reason: 'Single-AZ broker only where infra.cache.replicas is 0 (the dev profile, listed in docs/cost.md as never for prod); task_queued_timeout re-queues messages lost with the node.',
   },
   {
+    rule: 'AwsSolutions-AEC5',
+    path: /^Broker\/ReplicationGroup$/,
+    reason: 'The broker listens on the contract port (PORTS.redis, what the Celery URL and the network policies use); its security group admits only the EKS node groups, TLS and an AUTH token are required. The rule fires only for engine redis (the aws-cn default).',
+  },
+  {
     rule: 'AwsSolutions-IAM4',
     finding: /^Policy::arn:<AWS::Partition>:iam::aws:policy\/(AmazonEKSClusterPolicy|AmazonEKSWorkerNodePolicy|AmazonEKS_CNI_Policy|AmazonEC2ContainerRegistryReadOnly|AmazonEC2ContainerRegistryPullOnly|AmazonSSMManagedInstanceCore)$/,
     path: /^(Eks\/Cluster\/(Role|NodegroupSystem\/NodeGroupRole|KubectlProvider\/Handler\/ServiceRole)|Karpenter\/NodeRole)\//,
