@@ -56,6 +56,7 @@ const ready = (ns: string, selector: string, n: number) => () =>
   kubectlJson<{ items: { status: { conditions?: { type: string; status: string }[] } }[] }>(['-n', ns, 'get', 'pods', '-l', selector]).items.filter((p) => p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length >= n;
 
 let upResult: UpResult | undefined;
+let downRan = false;
 
 function needIntegrations(): void {
   needCluster();
@@ -98,7 +99,9 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
     upResult = await phase('cluster up (node, add-ons, managed services, images, operators)', () => up(env, log, { sync: false, nodeOnly }));
   }, 45 * MIN);
 
-  afterAll(() => {
+  // If the setup failed, jest runs no test (not even the `down` one): tear down here so nothing is left.
+  afterAll(async () => {
+    if (!downRan) await down(log).then((left) => left.length && log(`left after down: ${left.join(', ')}`));
     log(`phase times:\n${phases.map(([n, s]) => `  ${s.toFixed(1).padStart(7)} s  ${n}`).join('\n')}`);
   });
 
@@ -392,6 +395,7 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
   }, 10 * MIN);
 
   test('down: every process, shim, mount, link, namespace and KUBE-* chain is gone', async () => {
+    downRan = true;
     const left = await phase('cluster down', () => down(log));
     expect(left).toEqual([]);
   }, 10 * MIN);
