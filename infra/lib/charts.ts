@@ -106,7 +106,8 @@ export const CHARTS = {
     repository: 'https://argoproj.github.io/argo-helm',
     namespace: 'argocd',
     images: ['quay.io/argoproj/argocd', 'ecr-public.aws.com/docker/library/redis'],
-    imageTags: { 'ecr-public.aws.com/docker/library/redis': '8.2.3-alpine' },
+    // Redis as Argo CD v3.6.1 itself ships it (manifests/base/redis of the module): the local cluster runs the same.
+    imageTags: { 'ecr-public.aws.com/docker/library/redis': '8.10.1-alpine' },
     // The chart lives in argoproj/argo-helm (not a Go module). The module's go.mod replaces gitops-engine/v3 with a
     // nested folder: drop that replace line so the published gitops-engine/v3 v3.6.1 is used.
     goModule: { path: 'github.com/argoproj/argo-cd/v3', version: 'v3.6.1', toolchain: 'go1.27.3', crdDir: 'manifests/crds' },

@@ -14,7 +14,7 @@ import { AirflowExternalSecrets, AwsSecretsManagerStore } from '../platform/exte
 import { FluentBitDaemonSet } from '../platform/fluent-bit';
 import { ApiServerIngress } from '../platform/ingress';
 import { AirflowNodePool, GravitonNodeClass } from '../platform/karpenter';
-import { WorkerScaledObject } from '../platform/keda';
+import { WorkerScaledObject } from '../platform/keda-scaled-object';
 import { AirflowNetworkPolicies } from '../platform/network-policies';
 import { OfficeHoursScaledObject } from '../platform/office-hours';
 import { PgBouncerDeployment } from '../platform/pgbouncer';

@@ -1,4 +1,4 @@
-import { kedaWorkerQuery } from '../../manifests-src/platform/keda';
+import { kedaWorkerQuery } from '../../manifests-src/platform/keda-scaled-object';
 import { environment, find, render } from '../support/render';
 
 describe('Celery workers and their KEDA autoscaling', () => {
@@ -31,8 +31,11 @@ describe('Celery workers and their KEDA autoscaling', () => {
   });
 
   test('KEDA reaches the database through PgBouncer, not Aurora', () => {
-    const es = find(objs, 'ExternalSecret', 'airflow-metadata');
-    expect(es.spec.target.template.data['keda-connection']).toMatch(/@pgbouncer\.airflow\.svc\.cluster\.local:6432\/airflow\?/);
+    // The trigger's authentication points at the secret key whose template is the PgBouncer URL.
+    const auth = find(objs, 'TriggerAuthentication', scaled.spec.triggers[0].authenticationRef.name);
+    const ref = auth.spec.secretTargetRef.find((r: any) => r.parameter === 'connection');
+    const es = find(objs, 'ExternalSecret', ref.name);
+    expect(es.spec.target.template.data[ref.key]).toMatch(/@pgbouncer\.airflow\.svc\.cluster\.local:6432\/airflow\?/);
   });
 
   test('scale-in lets running tasks finish: long grace period, slow scale-down; no do-not-disrupt pinning the node forever', () => {

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { loadEnvironments } from '../../manifests-src/config';
 import { CHARTS, chartImages, type ChartSpec } from '../../infra/lib/charts';
 import { chartNameOf, droppedSubcharts, helmBinary, helmReleases, imagesOf, moduleChartDir, renderChart, type HelmRelease } from '../../infra/rehearsal/releases';
-import { synthOnce } from './synth-once';
+import { committedSynth } from './cdk-out';
 
 /**
  * The real charts rendered with the values the prod-cn stack ships (read from its synthesized template): every image
@@ -18,7 +18,7 @@ const mirror = cn.images.mirrorRegistry!;
 let releases: HelmRelease[];
 let helm: string;
 beforeAll(() => {
-  releases = helmReleases(synthOnce([cn]).templates['prod-cn'].toJSON() as Parameters<typeof helmReleases>[0]);
+  releases = helmReleases(committedSynth().templates['prod-cn'].toJSON() as Parameters<typeof helmReleases>[0]);
   helm = helmBinary();
 }, 1_800_000);
 

@@ -74,7 +74,9 @@ test('prod dry run: prints per stack what it would create and every check, calls
 test('prod-cn: China defaults pass; a Graviton3 type the region lacks is refused naming the field; mirror gaps are listed', () => {
   const ok = deploy('prod-cn', '--dry-run', '--config', realConfig());
   expect(ok.status).toBe(0);
-  expect(ok.out).toMatch(/ok +system node type: m6g\.large is offered in cn-north-1/);
+  expect(ok.out).toMatch(/ok +system node type: t4g\.medium is offered in cn-north-1/);
+  expect(ok.out).toMatch(/ok +Aurora engine and class: aurora-postgresql 16\.8 on db\.serverless: orderable in cn-north-1/);
+  expect(ok.out).toMatch(/ok +Karpenter family m6g/);
   expect(ok.out).toMatch(/ok +cache engine: redis 7\.1: offered/);
   expect(ok.out).toMatch(/ok +mirror chart karpenter 1\.15\.1/);
   expect(ok.out).toMatch(/to copy: charts\/keda:2\.21\.0/);

@@ -4,12 +4,12 @@ import { albControllerValues } from '../../infra/lib/alb-controller';
 import { VPC_CNI_CONFIGURATION } from '../../infra/lib/cluster';
 import { GITOPS_REPOSITORY_SECRET, gitOpsCredentialManifests } from '../../infra/lib/gitops-credentials';
 import { partitionServiceNames } from '../../infra/lib/partition-services';
-import { synthOnce, type Synthesized } from './synth-once';
+import { committedSynth, type CommittedSynth } from './cdk-out';
 
 const envs = loadEnvironments();
-let s: Synthesized;
+let s: CommittedSynth;
 beforeAll(() => {
-  s = synthOnce(envs);
+  s = committedSynth();
 });
 
 type Resource = { Type: string; Properties?: Record<string, any>; DependsOn?: string[] };

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { loadEnvironments } from '../../manifests-src/config';
 import { CHARTS, chartImages } from '../../infra/lib/charts';
 import { rehearseHelmPull, type PullResult } from '../../infra/rehearsal/handler-pull';
-import { synthOnce } from './synth-once';
+import { committedSynth } from './cdk-out';
 
 /**
  * aws-cdk-lib's own Helm handler pulls every release of the synthesized prod-cn stack from a loopback OCI registry
@@ -22,7 +22,7 @@ let wrongForm: { ok: boolean; error?: string };
 beforeAll(async () => {
   const install = spawnSync('bash', [path.join(__dirname, '..', '..', 'infra', 'rehearsal', 'install-registry.sh')], { encoding: 'utf8' });
   if (install.status !== 0) throw new Error(`install-registry.sh: ${install.stderr}`);
-  const template = synthOnce([cn]).templates['prod-cn'].toJSON() as Parameters<typeof rehearseHelmPull>[0];
+  const template = committedSynth().templates['prod-cn'].toJSON() as Parameters<typeof rehearseHelmPull>[0];
   ({ results, wrongForm } = await rehearseHelmPull(template, cn.images.mirrorRegistry!, work));
 }, 1_800_000);
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));

@@ -4,12 +4,13 @@ import { buildApp } from '../../infra/lib/app';
 import { FIRST_CREATE_CONTEXT } from '../../infra/lib/first-create';
 import { LEAVES_SOMETHING, RETAINED_TYPES } from '../../infra/lib/retention';
 import { registriesStackName, repositoryNames } from '../../infra/lib/registries';
-import { resourcesOf, synthOnce, type Synthesized } from './synth-once';
+import { committedSynth, type CommittedSynth } from './cdk-out';
+import { resourcesOf } from './synth-once';
 
 const envs = loadEnvironments();
-let s: Synthesized;
+let s: CommittedSynth;
 beforeAll(() => {
-  s = synthOnce(envs);
+  s = committedSynth();
 });
 
 /** Properties that give a resource a fixed name: a retained one would make the next create fail with "already exists". */
