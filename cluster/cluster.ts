@@ -95,8 +95,12 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
   const missing: string[] = [];
   if (opts.nodeOnly) missing.push('node only: the images of dist/ and the operators were not installed');
   else {
-    const r = loadImages(CONTAINERD_SOCKET, { env: env.name, sandboxImage: SANDBOX_IMAGE, snapshotter: 'native', log });
-    for (const u of r.unavailable) missing.push(`image ${u.ref}: ${u.reason}`);
+    try {
+      const r = loadImages(CONTAINERD_SOCKET, { env: env.name, sandboxImage: SANDBOX_IMAGE, snapshotter: 'native', log });
+      for (const u of r.unavailable) missing.push(`image ${u.ref}: ${u.reason}`);
+    } catch (e) {
+      missing.push(`images of dist/: ${(e as Error).message}`);
+    }
   }
   phase('runtime and images');
 
@@ -110,8 +114,17 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
   await waitFor('NetworkPolicy enforcer (kube-router firewall) healthy', enforcerHealthy, 120_000, 'kube-router');
   phase('node and add-ons');
 
+  // The node is useful without them (and says what is missing): a failed install is reported, not thrown.
+  let operators = false;
   if (!opts.nodeOnly) {
-    await installOperators(KUBECONFIG, { env, caCert: services.caCert, gitHosts: services.git.gitHosts, ctrSocket: CONTAINERD_SOCKET, log });
+    try {
+      await installOperators(KUBECONFIG, { env, caCert: services.caCert, gitHosts: services.git.gitHosts, ctrSocket: CONTAINERD_SOCKET, log });
+      operators = true;
+    } catch (e) {
+      missing.push(`operators: ${(e as Error).message}`);
+    }
+  }
+  if (operators) {
     trustGitHosts(services);
     phase('operators');
     if (opts.sync !== false) {
