@@ -20,6 +20,8 @@ export function externalSecretsValues(env: EnvironmentConfig): Record<string, un
     certController: { image, ...onSystemNodes },
     ...onSystemNodes,
     replicaCount: 2,
+    // Two replicas must not both reconcile: the chart's default is leaderElect false.
+    leaderElect: true,
     podDisruptionBudget: { enabled: true, minAvailable: 1 },
   };
 }

@@ -76,3 +76,9 @@ test('Reloader: the image is set where the chart reads it (top-level image), nev
   expect(release.values).toMatchObject({ image: { repository: `${mirror}/stakater/reloader`, tag: CHARTS.reloader.appVersion } });
   expect(leafPaths(release.values).some((p) => p.startsWith('reloader/deployment/image'))).toBe(false);
 });
+
+test('External Secrets: our two replicas elect a leader (the chart leaves leader election off by default)', () => {
+  const deployment = rendered('externalSecrets').find((o) => o.kind === 'Deployment' && !/webhook|cert-controller/.test(o.metadata.name))!;
+  expect(deployment.spec.replicas).toBe(2);
+  expect(deployment.spec.template.spec.containers[0].args).toContain('--enable-leader-election=true');
+});
