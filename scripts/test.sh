@@ -15,6 +15,7 @@ bash local/install.sh
 bash security/install.sh
 bash cluster/install.sh # the local cluster: Debian packages and Go builds, cached outside the clone
 bash cluster/images/install-tools.sh # its images: debootstrap, podman, runc, containerd (ctr)
+npx tsx cluster/operators/cli.ts build # Argo CD, KEDA, External Secrets from their Go modules, cached outside the clone
 phases=$(phase install "$t")
 
 # The type-check and the one CDK synth of the run share the two cores. The infra and security tests read
