@@ -162,7 +162,7 @@ export function airflowCommands(env: Pick<EnvironmentConfig, 'workers'>) {
     scheduler: ['airflow', 'scheduler'],
     dagProcessor: ['airflow', 'dag-processor'],
     triggerer: ['airflow', 'triggerer'],
-    worker: ['airflow', 'celery', 'worker', '--queues', env.workers.queues.join(',')],
+    worker: ['airflow', 'celery', 'worker', '--queues', env.workers.queues.join(','), ...(env.workers.gossip ? [] : ['--without-gossip', '--without-mingle'])],
     migrate: ['airflow', 'db', 'migrate'],
   } as const;
 }

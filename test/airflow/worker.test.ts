@@ -19,7 +19,7 @@ describe('Celery workers and their KEDA autoscaling', () => {
   });
 
   test('workers serve exactly the configured queues', () => {
-    expect(pod.spec.containers[0].args).toEqual(['airflow', 'celery', 'worker', '--queues', 'default,heavy']);
+    expect(pod.spec.containers[0].args).toEqual(['airflow', 'celery', 'worker', '--queues', 'default,heavy', '--without-gossip', '--without-mingle']);
   });
 
   test('KEDA owns the replica count (min 0 allowed); the Deployment does not pin one', () => {
