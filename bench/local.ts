@@ -1,10 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadEnvironments, DATABASES } from '../manifests-src/config';
+import { cpuOf } from '../infra/cost/estimate';
 import { LocalStack, PROJECT_ROOT } from '../local/stack';
 import { unpause } from '../local/workload';
 import { benchmarkArms, DEFAULT_ARMS, type Arm } from './arms';
 import { DbSession } from './db-session';
+import { record, summariseCollapsed } from './py-spy';
 import { burstPhase, idlePhase, openLoopPhase, singleTaskLatency, SINGLE_TASK_DAG, WORKLOAD_DAG } from './phases';
 import { renderTable, type ArmResult, type BenchmarkReport } from './report';
 
@@ -54,7 +56,10 @@ function benchDags(stateDir: string): string {
   return dir;
 }
 
-async function runArm(arm: Arm, round: number, plan: Plan, workers: number, log: (s: string) => void): Promise<ArmResult> {
+/** Processes py-spy samples during the burst with --profile: the ones with the most CPU per task. */
+const PROFILED = ['worker-1', 'api-server', 'scheduler-1'];
+
+async function runArm(arm: Arm, round: number, plan: Plan, workers: number, profile: boolean, log: (s: string) => void): Promise<ArmResult> {
   const stateDir = path.join(PROJECT_ROOT, '.state', 'bench', arm.id);
   fs.mkdirSync(stateDir, { recursive: true });
   const stack = new LocalStack({ env: arm.env, stateDir, workers, schedulers: arm.schedulers, viaPgBouncer: arm.viaPgBouncer, dagsDir: benchDags(stateDir), workerGraceMs: 15_000 });
@@ -76,11 +81,14 @@ async function runArm(arm: Arm, round: number, plan: Plan, workers: number, log:
     const singleTaskSeconds: number[] = [];
     for (let i = 0; i < plan.singles; i++) singleTaskSeconds.push(await singleTaskLatency(stack, db));
     log(`single task ${singleTaskSeconds.map((s) => s.toFixed(1)).join(', ')} s; burst ${plan.burstRuns} x ${plan.tasksPerRun}`);
+    const recordings = profile ? PROFILED.map((c) => ({ c, r: record(stack.processes.get(c)!.pid!, path.join(stateDir, 'profiles', `${c}-round${round}.txt`)) })) : [];
     const burst = await burstPhase(stack, db, plan.burstRuns, plan.tasksPerRun);
+    const profiles: Record<string, ReturnType<typeof summariseCollapsed>> = {};
+    for (const { c, r } of recordings) profiles[c] = summariseCollapsed(fs.readFileSync(await r.stop(), 'utf8'));
     log(`burst ${burst.tasksPerMinute.toFixed(0)} tasks/min; open loop at ${(plan.openLoopFraction * 100).toFixed(0)} %`);
     const openLoop = await openLoopPhase(stack, db, burst.tasksPerMinute * plan.openLoopFraction, plan.tasksPerRun, plan.openLoopSeconds);
     log(`open loop p95 scheduled->start ${openLoop.scheduledToStart.p95.toFixed(2)} s`);
-    return { arm: arm.id, round, startSeconds, idle, singleTaskSeconds, burst, openLoop };
+    return { arm: arm.id, round, startSeconds, idle, singleTaskSeconds, burst, openLoop, ...(profile ? { profiles } : {}) };
   } finally {
     await db?.close();
     process.off('SIGINT', interrupted);
@@ -106,13 +114,13 @@ async function main(): Promise<void> {
     for (const arm of order) {
       const log = (s: string) => console.log(`[round ${round}/${plan.rounds} ${arm.id}] ${s}  (loadavg ${fs.readFileSync('/proc/loadavg', 'utf8').trim()})`);
       log('starting the stack');
-      results.push(await runArm(arm, round, plan, workers, log));
+      results.push(await runArm(arm, round, plan, workers, process.argv.includes('--profile') && arm.id === 'project', log));
     }
   }
   const report: BenchmarkReport = {
     date: new Date().toISOString(),
     mode: process.argv.includes('--quick') ? 'quick' : 'full',
-    plan: { ...plan, workers, slotsPerWorker: env.workers.concurrency },
+    plan: { ...plan, workers, slotsPerWorker: env.workers.concurrency, workerRequestVcpu: cpuOf(env.workers.resources.cpu) },
     machine: { cores: (await import('node:os')).cpus().length, memoryGiB: Math.round((await import('node:os')).totalmem() / 2 ** 30) },
     arms: arms.map((a) => ({ id: a.id, label: a.label, schedulers: a.schedulers, viaPgBouncer: a.viaPgBouncer, parallelism: a.env.airflow.parallelism, pgbouncerPoolSize: a.env.pgbouncer.metadataPoolSize })),
     results,

@@ -1,7 +1,7 @@
 import type { LocalStack } from '../local/stack';
 import { trigger } from '../local/workload';
 import type { DbSession } from './db-session';
-import { loadavg, machineTicks, selfCpuSeconds, treeCpuSeconds, treeRssMiB } from './proc-sample';
+import { loadavg, machineTicks, selfCpuSeconds, treeCpuSeconds, treePssMiB } from './proc-sample';
 import { percentile, utilisation } from './stats';
 
 /** The benchmark's measured phases on one running stack. Reads go through one DB session; the API only triggers. */
@@ -24,9 +24,9 @@ export function cpuByComponent(stack: LocalStack): Record<string, number> {
   return out;
 }
 
-export function rssByComponent(stack: LocalStack): Record<string, number> {
+export function pssByComponent(stack: LocalStack): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [name, p] of stack.processes) if (p.pid && p.running) out[componentOf(name)] = (out[componentOf(name)] ?? 0) + treeRssMiB(p.pid);
+  for (const [name, p] of stack.processes) if (p.pid && p.running) out[componentOf(name)] = (out[componentOf(name)] ?? 0) + treePssMiB(p.pid);
   return out;
 }
 
@@ -84,7 +84,7 @@ export interface BurstPhase {
   readonly peakPgConnections: number;
   readonly cpuSeconds: Record<string, number>;
   readonly cpuSecondsPerTask: Record<string, number>;
-  readonly rssMiB: Record<string, number>;
+  readonly pssMiB: Record<string, number>;
   readonly harnessCpuSeconds: number;
   readonly machine: { busy: number; idle: number; steal: number };
   readonly loadavgBefore: string;
@@ -99,10 +99,10 @@ export async function burstPhase(stack: LocalStack, db: DbSession, runs: number,
   const self0 = selfCpuSeconds();
   const t0 = Date.now();
   const ids = await Promise.all(Array.from({ length: runs }, () => trigger(stack, WORKLOAD_DAG, { tasks: tasksPerRun, seconds: 0 })));
-  let rssMiB: Record<string, number> = {};
-  const rssProbe = setTimeout(() => (rssMiB = rssByComponent(stack)), 5000);
+  let pssMiB: Record<string, number> = {};
+  const pssProbe = setTimeout(() => (pssMiB = pssByComponent(stack)), 5000);
   const peakPgConnections = await waitFinished(db, WORKLOAD_DAG, ids, 3_600_000, 500);
-  clearTimeout(rssProbe);
+  clearTimeout(pssProbe);
   const cpu = diff(cpu0, cpuByComponent(stack));
   const machine = utilisation(m0, machineTicks());
   const harnessCpuSeconds = selfCpuSeconds() - self0;
@@ -113,7 +113,7 @@ export async function burstPhase(stack: LocalStack, db: DbSession, runs: number,
   );
   const n = Number(tasks);
   const seconds = (Number(lastEnd) - t0) / 1000;
-  if (!Object.keys(rssMiB).length) rssMiB = rssByComponent(stack);
+  if (!Object.keys(pssMiB).length) pssMiB = pssByComponent(stack);
   return {
     runs,
     tasks: n,
@@ -123,7 +123,7 @@ export async function burstPhase(stack: LocalStack, db: DbSession, runs: number,
     peakPgConnections,
     cpuSeconds: cpu,
     cpuSecondsPerTask: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, v / n])),
-    rssMiB,
+    pssMiB,
     harnessCpuSeconds,
     machine,
     loadavgBefore,

@@ -28,11 +28,14 @@ export function treeCpuSeconds(root: number): number {
   return ticks / USER_HZ;
 }
 
-/** Resident memory of a process tree in MiB (VmRSS of each process). */
-export function treeRssMiB(root: number): number {
+/**
+ * Memory of a process tree in MiB: the sum of each process's PSS (shared pages split among their users), so
+ * prefork children sharing their parent's pages are not counted once per child as RSS would.
+ */
+export function treePssMiB(root: number): number {
   let kib = 0;
   for (const pid of [root, ...descendantsOf(root)]) {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readOr(`/proc/${pid}/status`, ''));
+    const m = /^Pss:\s+(\d+) kB/m.exec(readOr(`/proc/${pid}/smaps_rollup`, ''));
     if (m) kib += Number(m[1]);
   }
   return kib / 1024;

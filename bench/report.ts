@@ -22,6 +22,8 @@ export interface ArmResult {
   readonly singleTaskSeconds: number[];
   readonly burst: BurstPhase;
   readonly openLoop: OpenLoopPhase;
+  /** py-spy summaries (--profile): share of samples per frame, by process. */
+  readonly profiles?: Record<string, { samples: number; inclusive: [string, number][]; self: [string, number][] }>;
 }
 
 /** Components in the order the CPU table lists them. */
@@ -111,22 +113,43 @@ export function goals(s: ArmSummary[], poolSize: number): string[] {
   return out;
 }
 
-/** vCPU and memory for a task rate, from the project arm's CPU-s/task and idle floor. */
+/** vCPU and memory for a task rate, from the project arm's CPU-s/task, idle floor and memory. */
 export function sizingTable(report: BenchmarkReport, rates: number[]): string {
   const rs = report.results.filter((r) => r.arm === 'project');
   if (!rs.length) return '(no project arm measured)';
+  const names = COMPONENTS.filter((c) => c !== 'log-sink');
   const components: Record<string, ComponentCost> = Object.fromEntries(
-    COMPONENTS.filter((c) => c !== 'log-sink').map((c) => [
+    names.map((c) => [
       c,
-      { cpuSecondsPerTask: median(rs.map((r) => r.burst.cpuSecondsPerTask[c] ?? 0)), idleCores: median(rs.map((r) => r.idle.idleCores[c] ?? 0)), memoryMiB: median(rs.map((r) => r.burst.rssMiB[c] ?? 0)) },
+      {
+        cpuSecondsPerTask: median(rs.map((r) => r.burst.cpuSecondsPerTask[c] ?? 0)),
+        idleCores: median(rs.map((r) => r.idle.idleCores[c] ?? 0)),
+        // Workers: memory of one worker (the burst ran plan.workers of them), scaled out by CPU need.
+        memoryMiB: median(rs.map((r) => r.burst.pssMiB[c] ?? 0)) / (c === 'workers' ? report.plan.workers : 1),
+        ...(c === 'workers' ? { replicaVcpu: report.plan.workerRequestVcpu } : {}),
+      },
     ]),
   );
-  const measured = median(rs.map((r) => r.burst.tasksPerMinute));
   const rows = rates.map((rate) => {
-    const z = sizeFor({ components, tasksPerMinute: rate, targetUtilisation: 0.7, measuredTasksPerMinute: measured, scalingMemory: ['workers'] });
-    return [String(rate), ...COMPONENTS.filter((c) => c !== 'log-sink').map((c) => `${z.components[c].vcpu.toFixed(2)} / ${z.components[c].memoryMiB}`), `${z.total.vcpu.toFixed(2)} / ${z.total.memoryMiB}`];
+    const z = sizeFor({ components, tasksPerMinute: rate, targetUtilisation: 0.7 });
+    const cell = (c: string) => `${z.components[c].vcpu.toFixed(2)} / ${z.components[c].memoryMiB}${z.components[c].replicas > 1 ? ` (${z.components[c].replicas} pods)` : ''}`;
+    return [String(rate), ...names.map(cell), `${z.total.vcpu.toFixed(2)} / ${z.total.memoryMiB}`];
   });
-  return table(['tasks/min', ...COMPONENTS.filter((c) => c !== 'log-sink').map((c) => `${c} vCPU / MiB`), 'total vCPU / MiB'], rows);
+  return table(['tasks/min', ...names.map((c) => `${c} vCPU / MiB`), 'total vCPU / MiB'], rows);
+}
+
+/** Top frames of each profiled process (inclusive share of samples). */
+export function profileText(report: BenchmarkReport, top = 12): string[] {
+  const out: string[] = [];
+  for (const r of report.results) {
+    for (const [proc, p] of Object.entries(r.profiles ?? {})) {
+      out.push(`py-spy ${r.arm} round ${r.round} ${proc} (${p.samples} samples), inclusive / self:`);
+      for (const [f, share] of p.inclusive.slice(0, top)) out.push(`  ${(share * 100).toFixed(0).padStart(3)} %  ${f}`);
+      out.push('  self:');
+      for (const [f, share] of p.self.slice(0, top / 2)) out.push(`  ${(share * 100).toFixed(0).padStart(3)} %  ${f}`);
+    }
+  }
+  return out;
 }
 
 export function renderTable(report: BenchmarkReport): string {
@@ -146,5 +169,6 @@ export function renderTable(report: BenchmarkReport): string {
     '',
     'sizing (70 % target utilisation) from the project arm:',
     sizingTable(report, [60, 300, 1000]),
+    ...(report.results.some((r) => r.profiles) ? ['', ...profileText(report)] : []),
   ].join('\n');
 }
