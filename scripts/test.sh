@@ -7,6 +7,7 @@ bash scripts/ensure-node-deps.sh
 bash local/install.sh
 bash security/install.sh
 bash cluster/install.sh # the local cluster: Debian packages and Go builds, cached outside the clone
+bash cluster/images/install-tools.sh # its images: debootstrap, podman, runc, containerd (ctr)
 echo "==> type-check"
 npx tsc --noEmit -p .
 # The CloudFormation templates the infra and security tests read are built, never committed.
