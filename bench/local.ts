@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadEnvironments, DATABASES } from '../manifests-src/config';
 import { cpuOf } from '../infra/cost/estimate';
@@ -108,28 +109,45 @@ async function main(): Promise<void> {
   if (unknown.length) throw new Error(`--arms: unknown arm ${unknown.join(', ')}; known: ${all.map((a) => a.id).join(', ')}`);
   const arms = wanted.map((w) => all.find((a) => a.id === w)!);
   const results: ArmResult[] = [];
+  const failures: { arm: string; round: number; error: string }[] = [];
+  const started = new Date().toISOString();
+  const mode = process.argv.includes('--quick') ? 'quick' : 'full';
+  const report = (): BenchmarkReport => ({
+    date: started,
+    mode,
+    plan: { ...plan, workers, slotsPerWorker: env.workers.concurrency, workerRequestVcpu: cpuOf(env.workers.resources.cpu) },
+    machine: { cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
+    arms: arms.map((a) => ({ id: a.id, label: a.label, schedulers: a.schedulers, viaPgBouncer: a.viaPgBouncer, parallelism: a.env.airflow.parallelism, pgbouncerPoolSize: a.env.pgbouncer.metadataPoolSize })),
+    results,
+    failures,
+  });
+  const dir = path.join(PROJECT_ROOT, 'bench', 'results');
+  const file = path.join(dir, `${mode}-${started.slice(0, 16).replace(/:/g, '')}.json`);
+  // Written after every arm, so an interrupted run keeps what it measured.
+  const writeReport = (): string => {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(report(), null, 2)}\n`);
+    fs.renameSync(`${file}.tmp`, file);
+    return file;
+  };
   for (let round = 1; round <= plan.rounds; round++) {
     // Rotate the order so no arm always runs first (or after the same neighbour).
     const order = arms.map((_, i) => arms[(i + round - 1) % arms.length]);
     for (const arm of order) {
       const log = (s: string) => console.log(`[round ${round}/${plan.rounds} ${arm.id}] ${s}  (loadavg ${fs.readFileSync('/proc/loadavg', 'utf8').trim()})`);
       log('starting the stack');
-      results.push(await runArm(arm, round, plan, workers, process.argv.includes('--profile') && arm.id === 'project', log));
+      try {
+        results.push(await runArm(arm, round, plan, workers, process.argv.includes('--profile') && arm.id === 'project', log));
+      } catch (e) {
+        // One arm failing (a timeout on an overloaded machine) is a result too; the others still run.
+        log(`FAILED: ${(e as Error).message}`);
+        failures.push({ arm: arm.id, round, error: (e as Error).message });
+      }
+      writeReport();
     }
   }
-  const report: BenchmarkReport = {
-    date: new Date().toISOString(),
-    mode: process.argv.includes('--quick') ? 'quick' : 'full',
-    plan: { ...plan, workers, slotsPerWorker: env.workers.concurrency, workerRequestVcpu: cpuOf(env.workers.resources.cpu) },
-    machine: { cores: (await import('node:os')).cpus().length, memoryGiB: Math.round((await import('node:os')).totalmem() / 2 ** 30) },
-    arms: arms.map((a) => ({ id: a.id, label: a.label, schedulers: a.schedulers, viaPgBouncer: a.viaPgBouncer, parallelism: a.env.airflow.parallelism, pgbouncerPoolSize: a.env.pgbouncer.metadataPoolSize })),
-    results,
-  };
-  const dir = path.join(PROJECT_ROOT, 'bench', 'results');
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `${report.mode}-${report.date.slice(0, 16).replace(/:/g, '')}.json`);
-  fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`\n${renderTable(report)}\nwrote ${path.relative(PROJECT_ROOT, file)}; render the doc with: npx tsx bench/render-doc.ts ${path.relative(PROJECT_ROOT, file)}`);
+  writeReport();
+  console.log(`\n${renderTable(report())}\nwrote ${path.relative(PROJECT_ROOT, file)}; render the doc with: npx tsx bench/render-doc.ts ${path.relative(PROJECT_ROOT, file)}`);
 }
 
 main().catch((e) => {

@@ -11,6 +11,8 @@ export interface BenchmarkReport {
   readonly machine: { cores: number; memoryGiB: number };
   readonly arms: { id: string; label: string; schedulers: number; viaPgBouncer: boolean; parallelism: number; pgbouncerPoolSize: number }[];
   readonly results: ArmResult[];
+  /** Arms that did not finish (the error), so a failed arm is visible rather than missing. */
+  readonly failures?: { arm: string; round: number; error: string }[];
 }
 
 /** One arm, one round. */
@@ -169,6 +171,7 @@ export function renderTable(report: BenchmarkReport): string {
     '',
     'sizing (70 % target utilisation) from the project arm:',
     sizingTable(report, [60, 300, 1000]),
+    ...(report.failures?.length ? ['', 'arms that failed:', ...report.failures.map((f) => `- ${f.arm} round ${f.round}: ${f.error}`)] : []),
     ...(report.results.some((r) => r.profiles) ? ['', ...profileText(report)] : []),
   ].join('\n');
 }
