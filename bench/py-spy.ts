@@ -33,7 +33,7 @@ function frameName(raw: string): string {
 }
 
 /** Where the samples are: frames by share of all samples, inclusive (anywhere on the stack) and self (leaf). */
-export function summariseCollapsed(text: string, top = 15): { samples: number; inclusive: [string, number][]; self: [string, number][] } {
+export function summariseCollapsed(text: string, top = 40): { samples: number; inclusive: [string, number][]; self: [string, number][] } {
   const inclusive = new Map<string, number>();
   const self = new Map<string, number>();
   let samples = 0;

@@ -145,8 +145,9 @@ export function profileText(report: BenchmarkReport, top = 12): string[] {
   const out: string[] = [];
   for (const r of report.results) {
     for (const [proc, p] of Object.entries(r.profiles ?? {})) {
-      out.push(`py-spy ${r.arm} round ${r.round} ${proc} (${p.samples} samples), inclusive / self:`);
-      for (const [f, share] of p.inclusive.slice(0, top)) out.push(`  ${(share * 100).toFixed(0).padStart(3)} %  ${f}`);
+      out.push(`py-spy ${r.arm} round ${r.round} ${proc} (${p.samples} samples), inclusive (below the trunk) / self:`);
+      // Frames on (nearly) every stack are the CLI's trunk (main, run_command...): skip them to show the branches.
+      for (const [f, share] of p.inclusive.filter(([, x]) => x < 0.85).slice(0, top)) out.push(`  ${(share * 100).toFixed(0).padStart(3)} %  ${f}`);
       out.push('  self:');
       for (const [f, share] of p.self.slice(0, top / 2)) out.push(`  ${(share * 100).toFixed(0).padStart(3)} %  ${f}`);
     }
