@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import type { EnvironmentConfig } from '../manifests-src/config';
 
 /**
@@ -27,6 +28,8 @@ export function withAirflowDefaults(env: EnvironmentConfig): EnvironmentConfig {
       taskHeartbeatTimeoutSeconds: 300,
       taskQueuedTimeoutSeconds: 600,
       orphanedTasksCheckIntervalSeconds: 300,
+      // [celery] sync_parallelism 0 means max(1, cores - 1): on this machine's cores.
+      celerySyncParallelism: Math.max(1, os.cpus().length - 1),
     },
     dags: { ...env.dags, refreshIntervalSeconds: 300 },
     // Celery's own default: gossip and mingle on.

@@ -6,13 +6,26 @@ import { promisify } from 'node:util';
 import type { EnvironmentConfig } from '../manifests-src/config';
 import { DATABASES, K8S_SECRETS } from '../manifests-src/config';
 import { airflowCommands } from '../manifests-src/airflow/airflow-settings';
-import { ADMIN_PASSWORD_ENV, bootstrapScript } from '../manifests-src/airflow/bootstrap';
+import { bootstrapScript } from '../manifests-src/airflow/bootstrap';
+import { secretFile, type AirflowProcess } from '../manifests-src/airflow/component-secrets';
 import { API_SERVER_HEALTH_PATH } from '../manifests-src/airflow/api-server';
 import { pgbouncerIni } from '../manifests-src/platform/pgbouncer-config';
 import { ManagedProcess } from './managed-process';
 import { allocatePorts, LOOPBACK, portInUse } from './ports';
 import { publishDags } from './dag-repo';
-import { LOCAL_PORT_NAMES, localAirflowEnv, localCloneSettings, localSecretValues, withLocalPorts, writeGitSecretFiles, type LocalPaths, type LocalPorts, type LocalSecrets } from './settings';
+import {
+  LOCAL_PORT_NAMES,
+  localAirflowEnv,
+  localCloneSettings,
+  localSecretValues,
+  processSecretDir,
+  withLocalPorts,
+  writeGitSecretFiles,
+  writeProcessSecretFiles,
+  type LocalPaths,
+  type LocalPorts,
+  type LocalSecrets,
+} from './settings';
 
 const run = promisify(execFile);
 
@@ -64,8 +77,6 @@ export interface LocalStackOptions {
   readonly clientCidrs?: readonly string[];
   /** Start PgBouncer beside PostgreSQL (the cluster runs dist/'s own PgBouncer pods instead). @default true */
   readonly pgbouncer?: boolean;
-  /** PostgreSQL serves TLS with the local CA's certificate (Aurora does; dist/'s PgBouncer requires it). */
-  readonly postgresTls?: boolean;
   readonly onEvent?: (line: string) => void;
 }
 
@@ -156,6 +167,7 @@ export class LocalStack {
     this.secrets = this.loadOrCreateSecrets();
     this.makeTlsMaterial();
     writeGitSecretFiles(this.env, this.secrets, this.paths.gitSecretDir);
+    writeProcessSecretFiles(this.env, this.ports, this.paths, this.secrets);
 
     await this.startPostgres();
     if (this.opts.pgbouncer !== false) await this.startPgBouncer();
@@ -256,8 +268,8 @@ export class LocalStack {
     if (exists !== '1') await this.psqlDirect('postgres', `CREATE DATABASE ${DATABASES.metadata}`);
   }
 
+  /** TLS from the local CA, as Aurora has a certificate from the RDS CA: PgBouncer verifies it (verify-full). */
   private postgresTlsArgs(data: string): string[] {
-    if (!this.opts.postgresTls) return [];
     const tls = path.dirname(this.paths.caCert);
     const cert = path.join(data, 'server.crt');
     const key = path.join(data, 'server.key');
@@ -287,8 +299,8 @@ export class LocalStack {
     const dbs = path.join(dir, 'databases.ini');
     fs.writeFileSync(auth, values[K8S_SECRETS.pgbouncer.keys.userlist], { mode: 0o600 });
     fs.writeFileSync(dbs, values[K8S_SECRETS.pgbouncer.keys.databases], { mode: 0o600 });
-    // Loopback PostgreSQL has no TLS; every other pool and auth setting is the one dist/ ships.
-    fs.writeFileSync(path.join(dir, 'pgbouncer.ini'), pgbouncerIni(local, { listenAddr: LOOPBACK, authFile: auth, databasesFile: dbs, serverTlsSslmode: 'disable', unixSocketDir: '' }));
+    // The ini dist/ ships, TLS mode included (verify-full): the local CA stands in for the RDS CA bundle.
+    fs.writeFileSync(path.join(dir, 'pgbouncer.ini'), pgbouncerIni(local, { listenAddr: LOOPBACK, authFile: auth, databasesFile: dbs, serverTlsCaFile: this.paths.caCert, unixSocketDir: '' }));
     this.chownToServerUser(dir);
     this.spawn('pgbouncer', '/usr/sbin/pgbouncer', [path.join(dir, 'pgbouncer.ini')], process.env, SERVER_USER);
     await this.waitFor('pgbouncer', () => portInUse(this.ports.pgbouncer), 30_000);
@@ -337,8 +349,9 @@ export class LocalStack {
 
   // ---------- Airflow ----------
 
-  airflowEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-    const e = localAirflowEnv(this.env, this.ports, this.paths, this.secrets, { ...(this.opts.airflowOverrides ?? {}), ...extra });
+  /** The environment of one Airflow process; admin tools (CLI, bootstrap) get the migration Job's secrets. */
+  airflowEnv(component: AirflowProcess = 'migrate', extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    const e = localAirflowEnv(this.env, this.ports, this.paths, component, { ...(this.opts.airflowOverrides ?? {}), ...extra });
     if (this.opts.viaPgBouncer === false) {
       const direct = `postgresql+psycopg2://${this.secrets.dbUser}:${this.secrets.dbPassword}@${LOOPBACK}:${this.ports.postgres}/${DATABASES.metadata}`;
       e.AIRFLOW__DATABASE__SQL_ALCHEMY_CONN = direct;
@@ -356,8 +369,8 @@ export class LocalStack {
   /** What the Argo CD PreSync Job runs: migrate, first admin from the secret, pools. */
   private async bootstrap(): Promise<void> {
     const started = Date.now();
-    await run('bash', ['-c', bootstrapScript(this.env)], {
-      env: { ...this.airflowEnv(), [ADMIN_PASSWORD_ENV]: this.secrets.adminPassword },
+    await run('bash', ['-c', bootstrapScript(this.env, secretFile('adminPassword', processSecretDir(this.paths, 'migrate')))], {
+      env: this.airflowEnv('migrate'),
       cwd: this.paths.state,
       timeout: 600_000,
       maxBuffer: 64 << 20,
@@ -375,12 +388,12 @@ export class LocalStack {
     this.starters.set('api-server', () => this.startApiServer());
     const cmd = [...this.commands().apiServer];
     cmd[cmd.indexOf('--port') + 1] = String(this.ports.apiServer);
-    return this.spawnAirflow('api-server', cmd, {});
+    return this.spawnAirflow('api-server', 'api-server', cmd, {});
   }
 
   startScheduler(i: number): ManagedProcess {
     this.starters.set(`scheduler-${i}`, () => this.startScheduler(i));
-    return this.spawnAirflow(`scheduler-${i}`, [...this.commands().scheduler], {
+    return this.spawnAirflow(`scheduler-${i}`, 'scheduler', [...this.commands().scheduler], {
       // Two schedulers on one host would fight for the health port (each pod has its own IP); the api-server health covers them.
       AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK: 'False',
     });
@@ -388,12 +401,12 @@ export class LocalStack {
 
   startDagProcessor(): ManagedProcess {
     this.starters.set('dag-processor', () => this.startDagProcessor());
-    return this.spawnAirflow('dag-processor', [...this.commands().dagProcessor], localCloneSettings(this.env, this.paths));
+    return this.spawnAirflow('dag-processor', 'dag-processor', [...this.commands().dagProcessor], localCloneSettings(this.env, this.paths));
   }
 
   startTriggerer(): ManagedProcess {
     this.starters.set('triggerer', () => this.startTriggerer());
-    return this.spawnAirflow('triggerer', [...this.commands().triggerer], {});
+    return this.spawnAirflow('triggerer', 'triggerer', [...this.commands().triggerer], {});
   }
 
   async startWorker(i: number): Promise<ManagedProcess> {
@@ -407,6 +420,7 @@ export class LocalStack {
     const cmd = [...this.commands().worker, '--celery-hostname', `${name}@%h`];
     return this.spawnAirflow(
       name,
+      'worker',
       cmd,
       // HOSTNAME is the pod name in the cluster; here it names the worker.
       { ...localCloneSettings(this.env, this.paths), AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT: String(port), AIRFLOW__LOGGING__BASE_LOG_FOLDER: this.workerLogDir(name), HOSTNAME: name },
@@ -415,9 +429,9 @@ export class LocalStack {
     );
   }
 
-  private spawnAirflow(name: ComponentName, cmd: string[], extra: Record<string, string>, stopSignalScope?: 'group' | 'leader'): ManagedProcess {
+  private spawnAirflow(name: ComponentName, component: AirflowProcess, cmd: string[], extra: Record<string, string>, stopSignalScope?: 'group' | 'leader'): ManagedProcess {
     const [bin, ...args] = cmd;
-    return this.spawn(name, path.join(VENV_BIN, bin), args, this.airflowEnv(extra), undefined, stopSignalScope);
+    return this.spawn(name, path.join(VENV_BIN, bin), args, this.airflowEnv(component, extra), undefined, stopSignalScope);
   }
 
   get workerCount(): number {
@@ -488,6 +502,12 @@ export class LocalStack {
   async metadataBackendPorts(): Promise<number[]> {
     const rows = await this.psqlDirect('postgres', `SELECT client_port FROM pg_stat_activity WHERE backend_type = 'client backend' AND datname = '${DATABASES.metadata}'`);
     return rows ? rows.split('\n').map(Number) : [];
+  }
+
+  /** Keys of Celery task results in the result backend (Redis database 1, over TLS with AUTH). */
+  async celeryResultKeys(): Promise<string[]> {
+    const { stdout } = await run('redis-cli', ['--tls', '--cacert', this.paths.caCert, '-h', LOOPBACK, '-p', String(this.ports.redis), '--no-auth-warning', '-a', this.secrets.redisAuthToken, '-n', '1', '--scan', '--pattern', 'celery-task-meta-*'], { timeout: 60_000, maxBuffer: 64 << 20 });
+    return stdout.split('\n').filter(Boolean);
   }
 
   /** psql through PgBouncer, the way every component reaches the database. */

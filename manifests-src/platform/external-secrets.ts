@@ -44,12 +44,14 @@ export function secretTemplates(env: EnvironmentConfig, pgbouncerHost: string) {
   return {
     metadata: {
       [K8S_SECRETS.metadata.keys.sqlAlchemyConn]: `postgresql+psycopg2://${userInfo}@${pgbouncer}/${DATABASES.metadata}`,
-      [K8S_SECRETS.metadata.keys.resultBackend]: `db+postgresql://${userInfo}@${pgbouncer}/${DATABASES.resultBackend}`,
       [K8S_SECRETS.metadata.keys.kedaConn]: `postgresql://${userInfo}@${pgbouncer}/${DATABASES.metadata}?sslmode=disable`,
     },
     broker: {
       // ElastiCache with in-transit encryption: rediss:// and verified certificates.
       [K8S_SECRETS.broker.keys.brokerUrl]: `rediss://:${q(SECRET_KEYS.broker.authToken)}@${t(SECRET_KEYS.broker.host)}:${t(SECRET_KEYS.broker.port)}/0?ssl_cert_reqs=required`,
+      // Celery results in Redis database 1, not in the metadata DB: the workers, which run user code,
+      // need no database credentials.
+      [K8S_SECRETS.broker.keys.resultBackend]: `rediss://:${q(SECRET_KEYS.broker.authToken)}@${t(SECRET_KEYS.broker.host)}:${t(SECRET_KEYS.broker.port)}/1?ssl_cert_reqs=required`,
     },
     pgbouncer: {
       [K8S_SECRETS.pgbouncer.keys.userlist]: pgbouncerUserlistLine(t(db.username), t(db.password)),

@@ -16,11 +16,14 @@ import {
   tcpProbes,
   topologySpread,
 } from '../hardening/workload-defaults';
-import { pgbouncerIni } from './pgbouncer-config';
+import { pgbouncerIni, rdsCaBundleUrl } from './pgbouncer-config';
 import { scheduledReplicas } from './office-hours';
 
 const CONFIG_DIR = '/etc/pgbouncer';
 const SECRET_DIR = '/etc/pgbouncer-secret';
+/** The RDS CA bundle, fetched by the init container into an emptyDir. */
+const CA_DIR = '/etc/pgbouncer-ca';
+const CA_FILE = `${CA_DIR}/rds-ca.pem`;
 /** The image's `nobody` user. */
 const PGBOUNCER_UID = 65534;
 
@@ -46,6 +49,7 @@ export class PgBouncerDeployment extends Construct {
       listenAddr: '0.0.0.0',
       authFile: `${SECRET_DIR}/${keys.userlist}`,
       databasesFile: `${SECRET_DIR}/${keys.databases}`,
+      serverTlsCaFile: CA_FILE,
     });
 
     new k8s.KubeServiceAccount(this, 'ServiceAccount', {
@@ -74,6 +78,18 @@ export class PgBouncerDeployment extends Construct {
             terminationGracePeriodSeconds: 120,
             topologySpreadConstraints: topologySpread(this.selector),
             ...placement('core'),
+            // The RDS CA bundle is public but not in any image: fetch it (HTTPS, public CAs) before PgBouncer
+            // starts, so server_tls_sslmode verify-full checks Aurora's certificate and host name.
+            initContainers: [
+              {
+                name: 'fetch-rds-ca',
+                image: imageRef(env, 'airflow'),
+                command: ['bash', '-c', `set -eu; curl -fsSL --retry 5 --retry-connrefused --max-time 60 '${rdsCaBundleUrl(env)}' -o ${CA_FILE}.tmp; grep -q 'BEGIN CERTIFICATE' ${CA_FILE}.tmp; mv ${CA_FILE}.tmp ${CA_FILE}`],
+                resources: resourceRequirements({ cpu: '50m', memory: '64Mi' }),
+                securityContext: containerSecurityContext(),
+                volumeMounts: [{ name: 'server-ca', mountPath: CA_DIR }],
+              },
+            ],
             containers: [
               {
                 name: 'pgbouncer',
@@ -85,6 +101,7 @@ export class PgBouncerDeployment extends Construct {
                 volumeMounts: [
                   { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
                   { name: 'secret', mountPath: SECRET_DIR, readOnly: true },
+                  { name: 'server-ca', mountPath: CA_DIR, readOnly: true },
                 ],
                 ...tcpProbes(p.port),
               },
@@ -102,6 +119,7 @@ export class PgBouncerDeployment extends Construct {
             volumes: [
               { name: 'config', configMap: { name: SERVICE_NAMES.pgbouncer } },
               { name: 'secret', secret: { secretName: K8S_SECRETS.pgbouncer.name, defaultMode: 0o440 } },
+              { name: 'server-ca', emptyDir: { sizeLimit: k8s.Quantity.fromString('4Mi') } },
             ],
           },
         },

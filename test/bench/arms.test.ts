@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import { airflowCommands, airflowEnvironment, kubernetesEndpoints } from '../../manifests-src/airflow/airflow-settings';
 import { loadEnvironments } from '../../manifests-src/config';
 import { benchmarkArms } from '../../bench/arms';
@@ -22,6 +23,7 @@ describe('benchmark arms change one thing at a time', () => {
       AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL: '300',
       AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT: '600',
       AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT: '300',
+      AIRFLOW__CELERY__SYNC_PARALLELISM: String(Math.max(1, os.cpus().length - 1)),
     });
     expect(settings('stock').AIRFLOW__CELERY__WORKER_CONCURRENCY).toBe(settings('project').AIRFLOW__CELERY__WORKER_CONCURRENCY);
     expect(airflowCommands(arms.stock.env).worker).not.toContain('--without-gossip');

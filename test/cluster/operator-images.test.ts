@@ -63,7 +63,7 @@ test('one cached archive per chart image reference', () => {
 
 test('Argo CD: uid 999, components by argv[0], git/ssh and the git wrappers on PATH', () => {
   ready();
-  const script = 'id -u && argocd-repo-server --help >/dev/null && argocd-application-controller --help >/dev/null && echo components-ok && git --version && ssh -V 2>&1 && command -v git-verify-wrapper.sh gpg-wrapper.sh git-ask-pass.sh';
+  const script = 'id -u && argocd-repo-server --help >/dev/null && argocd-application-controller --help >/dev/null && echo components-ok && git --version && ssh -V 2>&1 && for f in git-verify-wrapper.sh gpg-wrapper.sh git-ask-pass.sh; do command -v $f; done';
   const r = run(ref('argoproj/argocd'), ['sh', '-c', script]);
   expect(r.out).toMatch(/^999\n/);
   expect(r.out).toContain('components-ok');
