@@ -1,102 +1,153 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadEnvironments } from '../manifests-src/config';
+import { loadEnvironments, DATABASES } from '../manifests-src/config';
+import { cpuOf } from '../infra/cost/estimate';
 import { LocalStack, PROJECT_ROOT } from '../local/stack';
-import { samplePeakConnections, taskInstances, trigger, unpause, waitRuns, WORKLOAD_TASK } from '../local/workload';
+import { unpause } from '../local/workload';
+import { benchmarkArms, DEFAULT_ARMS, type Arm } from './arms';
+import { DbSession } from './db-session';
+import { record, summariseCollapsed } from './py-spy';
+import { burstPhase, idlePhase, openLoopPhase, singleTaskLatency, SINGLE_TASK_DAG, WORKLOAD_DAG } from './phases';
+import { renderTable, type ArmResult, type BenchmarkReport } from './report';
 
 /**
- * `npm run bench:local [-- --runs 20 --tasks 25]`: a fixed workload on the local stack, twice in one
- * run: with this project's settings (PgBouncer, tuned pools and parallelism) and with Airflow's stock
- * settings (direct PostgreSQL, default parallelism) as the baseline. Prints one table.
+ * `npm run bench:local [-- --quick] [--rounds 3] [--arms stock,project]`: the fair benchmark. Each round
+ * starts every arm's stack in turn (the order rotates per round), measures an idle floor, a one-task
+ * latency on the idle stack, a closed-loop burst and an open-loop phase at 60 % of the burst's rate, then
+ * stops it. Prints the table and writes the JSON that docs/benchmark.md is rendered from.
  */
-function arg(name: string, dflt: number): number {
+interface Plan {
+  readonly rounds: number;
+  readonly idleSeconds: number;
+  readonly singles: number;
+  readonly burstRuns: number;
+  readonly tasksPerRun: number;
+  readonly openLoopSeconds: number;
+  readonly openLoopFraction: number;
+}
+
+const QUICK: Plan = { rounds: 1, idleSeconds: 10, singles: 2, burstRuns: 4, tasksPerRun: 15, openLoopSeconds: 30, openLoopFraction: 0.6 };
+const FULL: Plan = { rounds: 3, idleSeconds: 20, singles: 3, burstRuns: 10, tasksPerRun: 25, openLoopSeconds: 90, openLoopFraction: 0.6 };
+
+function flag(name: string): string | undefined {
   const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+  if (i < 0) return undefined;
+  const v = process.argv[i + 1];
+  if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
+  return v;
 }
 
-interface Result {
-  label: string;
-  seconds: number;
-  tasks: number;
-  tasksPerMinute: number;
-  p50: number;
-  p95: number;
-  peakConnections: number;
-  failed: number;
+function positiveInt(name: string, dflt: number): number {
+  const v = flag(name);
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${v}"`);
+  return n;
 }
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
-};
 
-async function measure(label: string, stack: LocalStack, runs: number, tasks: number): Promise<Result> {
-  await unpause(stack, 'platform_workload');
-  const sampler = samplePeakConnections(stack);
-  const started = Date.now();
-  const ids = await Promise.all(Array.from({ length: runs }, () => trigger(stack, 'platform_workload', { tasks, seconds: 0 })));
-  const states = await waitRuns(stack, 'platform_workload', ids, 3_600_000);
-  const seconds = (Date.now() - started) / 1000;
-  const peak = await sampler.stop();
-  const latencies: number[] = [];
-  for (const id of ids) {
-    for (const ti of await taskInstances(stack, 'platform_workload', id)) {
-      if (ti.task_id === WORKLOAD_TASK && ti.queued_when && ti.start_date) latencies.push((Date.parse(ti.start_date) - Date.parse(ti.queued_when)) / 1000);
-    }
+/** DAG folder of the bench stacks: the product's workload DAG plus the one-task probe. */
+function benchDags(stateDir: string): string {
+  const dir = path.join(stateDir, 'bench-dags');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  fs.copyFileSync(path.join(PROJECT_ROOT, 'dags', `${WORKLOAD_DAG}.py`), path.join(dir, `${WORKLOAD_DAG}.py`));
+  fs.copyFileSync(path.join(__dirname, 'dags', `${SINGLE_TASK_DAG}.py`), path.join(dir, `${SINGLE_TASK_DAG}.py`));
+  return dir;
+}
+
+/** Processes py-spy samples during the burst with --profile: the ones with the most CPU per task. */
+const PROFILED = ['worker-1', 'api-server', 'scheduler-1'];
+
+async function runArm(arm: Arm, round: number, plan: Plan, workers: number, profile: boolean, log: (s: string) => void): Promise<ArmResult> {
+  const stateDir = path.join(PROJECT_ROOT, '.state', 'bench', arm.id);
+  fs.mkdirSync(stateDir, { recursive: true });
+  const stack = new LocalStack({ env: arm.env, stateDir, workers, schedulers: arm.schedulers, viaPgBouncer: arm.viaPgBouncer, dagsDir: benchDags(stateDir), workerGraceMs: 15_000 });
+  const interrupted = () => void stack.stop().then(() => process.exit(130));
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  let db: DbSession | undefined;
+  try {
+    const t0 = Date.now();
+    await stack.start();
+    const startSeconds = (Date.now() - t0) / 1000;
+    db = new DbSession({ host: stack.host, port: stack.ports.postgres, user: stack.secrets.dbUser, password: stack.secrets.dbPassword, database: DATABASES.metadata });
+    await unpause(stack, WORKLOAD_DAG);
+    await unpause(stack, SINGLE_TASK_DAG);
+    log(`started in ${startSeconds.toFixed(0)} s; idle ${plan.idleSeconds} s`);
+    const idle = await idlePhase(stack, plan.idleSeconds);
+    // The first run of a fresh stack pays one-off costs (bundle clone on the worker, first imports): warm up, not measured.
+    await singleTaskLatency(stack, db);
+    const singleTaskSeconds: number[] = [];
+    for (let i = 0; i < plan.singles; i++) singleTaskSeconds.push(await singleTaskLatency(stack, db));
+    log(`single task ${singleTaskSeconds.map((s) => s.toFixed(1)).join(', ')} s; burst ${plan.burstRuns} x ${plan.tasksPerRun}`);
+    const recordings = profile ? PROFILED.map((c) => ({ c, r: record(stack.processes.get(c)!.pid!, path.join(stateDir, 'profiles', `${c}-round${round}.txt`)) })) : [];
+    const burst = await burstPhase(stack, db, plan.burstRuns, plan.tasksPerRun);
+    const profiles: Record<string, ReturnType<typeof summariseCollapsed>> = {};
+    for (const { c, r } of recordings) profiles[c] = summariseCollapsed(fs.readFileSync(await r.stop(), 'utf8'));
+    log(`burst ${burst.tasksPerMinute.toFixed(0)} tasks/min; open loop at ${(plan.openLoopFraction * 100).toFixed(0)} %`);
+    const openLoop = await openLoopPhase(stack, db, burst.tasksPerMinute * plan.openLoopFraction, plan.tasksPerRun, plan.openLoopSeconds);
+    log(`open loop p95 scheduled->start ${openLoop.scheduledToStart.p95.toFixed(2)} s`);
+    return { arm: arm.id, round, startSeconds, idle, singleTaskSeconds, burst, openLoop, ...(profile ? { profiles } : {}) };
+  } finally {
+    await db?.close();
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+    await stack.stop();
   }
-  const total = runs * tasks;
-  return { label, seconds, tasks: total, tasksPerMinute: (total / seconds) * 60, p50: pct(latencies, 50), p95: pct(latencies, 95), peakConnections: peak, failed: states.filter((s) => s !== 'success').length };
 }
 
 async function main(): Promise<void> {
-  const runs = arg('--runs', 20);
-  const tasks = arg('--tasks', 25);
+  const base = process.argv.includes('--quick') ? QUICK : FULL;
+  const plan: Plan = { ...base, rounds: positiveInt('--rounds', base.rounds), burstRuns: positiveInt('--runs', base.burstRuns), tasksPerRun: positiveInt('--tasks', base.tasksPerRun) };
+  const workers = positiveInt('--workers', 2);
   const env = loadEnvironments().find((e) => e.name === 'dev')!;
-  const results: Result[] = [];
-  const variants: { label: string; viaPgBouncer: boolean; overrides: Record<string, string> }[] = [
-    { label: 'airflow-eks (PgBouncer, tuned)', viaPgBouncer: true, overrides: {} },
-    {
-      label: 'stock Airflow settings (direct DB)',
-      viaPgBouncer: false,
-      // Airflow's own defaults for every knob this project tunes.
-      overrides: {
-        AIRFLOW__CORE__PARALLELISM: '32',
-        AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG: '16',
-        AIRFLOW__CELERY__WORKER_CONCURRENCY: '16',
-        AIRFLOW__CELERY__WORKER_PREFETCH_MULTIPLIER: '1',
-        AIRFLOW__CELERY__TASK_ACKS_LATE: 'False',
-        AIRFLOW__DATABASE__SQL_ALCHEMY_POOL_SIZE: '5',
-        AIRFLOW__DATABASE__SQL_ALCHEMY_MAX_OVERFLOW: '10',
-      },
-    },
-  ];
-  for (const v of variants) {
-    const stateDir = path.join(PROJECT_ROOT, '.state', 'bench', v.viaPgBouncer ? 'tuned' : 'stock');
-    fs.rmSync(stateDir, { recursive: true, force: true });
-    const stack = new LocalStack({ env, stateDir, workers: 2, viaPgBouncer: v.viaPgBouncer, airflowOverrides: v.overrides });
-    const interrupted = () => void stack.stop().then(() => process.exit(130));
-    process.once('SIGINT', interrupted);
-    process.once('SIGTERM', interrupted);
-    process.stdout.write(`\n${v.label}: starting the stack... `);
-    await stack.start();
-    process.stdout.write(`running ${runs} runs x ${tasks} tasks... `);
-    try {
-      results.push(await measure(v.label, stack, runs, tasks));
-    } finally {
-      process.off('SIGINT', interrupted);
-      process.off('SIGTERM', interrupted);
-      await stack.stop();
+  const all = benchmarkArms(env);
+  const wanted = flag('--arms')?.split(',') ?? DEFAULT_ARMS;
+  const unknown = wanted.filter((w) => !all.some((a) => a.id === w));
+  if (unknown.length) throw new Error(`--arms: unknown arm ${unknown.join(', ')}; known: ${all.map((a) => a.id).join(', ')}`);
+  const arms = wanted.map((w) => all.find((a) => a.id === w)!);
+  const results: ArmResult[] = [];
+  const failures: { arm: string; round: number; error: string }[] = [];
+  const started = new Date().toISOString();
+  const mode = process.argv.includes('--quick') ? 'quick' : 'full';
+  const report = (): BenchmarkReport => ({
+    date: started,
+    mode,
+    plan: { ...plan, workers, slotsPerWorker: env.workers.concurrency, workerRequestVcpu: cpuOf(env.workers.resources.cpu) },
+    machine: { cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
+    arms: arms.map((a) => ({ id: a.id, label: a.label, schedulers: a.schedulers, viaPgBouncer: a.viaPgBouncer, parallelism: a.env.airflow.parallelism, pgbouncerPoolSize: a.env.pgbouncer.metadataPoolSize })),
+    results,
+    failures,
+  });
+  const dir = path.join(PROJECT_ROOT, 'bench', 'results');
+  const file = path.join(dir, `${mode}-${started.slice(0, 16).replace(/:/g, '')}.json`);
+  // Written after every arm, so an interrupted run keeps what it measured.
+  const writeReport = (): string => {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(report(), null, 2)}\n`);
+    fs.renameSync(`${file}.tmp`, file);
+    return file;
+  };
+  for (let round = 1; round <= plan.rounds; round++) {
+    // Rotate the order so no arm always runs first (or after the same neighbour).
+    const order = arms.map((_, i) => arms[(i + round - 1) % arms.length]);
+    for (const arm of order) {
+      const log = (s: string) => console.log(`[round ${round}/${plan.rounds} ${arm.id}] ${s}  (loadavg ${fs.readFileSync('/proc/loadavg', 'utf8').trim()})`);
+      log('starting the stack');
+      try {
+        results.push(await runArm(arm, round, plan, workers, process.argv.includes('--profile') && arm.id === 'project', log));
+      } catch (e) {
+        // One arm failing (a timeout on an overloaded machine) is a result too; the others still run.
+        log(`FAILED: ${(e as Error).message}`);
+        failures.push({ arm: arm.id, round, error: (e as Error).message });
+      }
+      writeReport();
     }
-    console.log('done');
   }
-  console.log(`\nWorkload: ${runs} DAG runs x ${tasks} no-op mapped tasks, 2 Celery workers, dev environment, ${new Date().toISOString().slice(0, 10)}`);
-  const head = ['settings', 'total s', 'tasks/min', 'queued->running p50 s', 'p95 s', 'peak PG conns', 'failed runs'];
-  const rows = results.map((r) => [r.label, r.seconds.toFixed(1), r.tasksPerMinute.toFixed(0), r.p50.toFixed(2), r.p95.toFixed(2), String(r.peakConnections), String(r.failed)]);
-  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(w[i])).join(' | ');
-  console.log(line(head));
-  console.log(w.map((n) => '-'.repeat(n)).join('-|-'));
-  for (const r of rows) console.log(line(r));
+  writeReport();
+  console.log(`\n${renderTable(report())}\nwrote ${path.relative(PROJECT_ROOT, file)}; render the doc with: npx tsx bench/render-doc.ts ${path.relative(PROJECT_ROOT, file)}`);
 }
 
 main().catch((e) => {

@@ -149,6 +149,11 @@ export const SERVICE_NAMES = {
   triggerer: 'airflow-triggerer',
 } as const;
 
+/** Gossip and mingle off unless configured: KEDA, not Celery, manages the worker pool. */
+function celeryWorkerFlags(env: Pick<EnvironmentConfig, 'workers'>): string[] {
+  return env.workers.gossip ? [] : ['--without-gossip', '--without-mingle'];
+}
+
 /** Component command lines: the same in the pods and in the local runner. */
 export function airflowCommands(env: Pick<EnvironmentConfig, 'workers'>) {
   return {
@@ -156,8 +161,8 @@ export function airflowCommands(env: Pick<EnvironmentConfig, 'workers'>) {
     scheduler: ['airflow', 'scheduler'],
     dagProcessor: ['airflow', 'dag-processor'],
     triggerer: ['airflow', 'triggerer'],
-    worker: ['airflow', 'celery', 'worker', '--queues', env.workers.queues.join(',')],
-    longTaskWorker: ['airflow', 'celery', 'worker', '--queues', env.workers.longTasks.queue],
+    worker: ['airflow', 'celery', 'worker', '--queues', env.workers.queues.join(','), ...celeryWorkerFlags(env)],
+    longTaskWorker: ['airflow', 'celery', 'worker', '--queues', env.workers.longTasks.queue, ...celeryWorkerFlags(env)],
     migrate: ['airflow', 'db', 'migrate'],
   } as const;
 }

@@ -158,6 +158,7 @@ export const EnvironmentSchema = z
         concurrency: z.number().int().min(1).max(256).default(16).describe('Celery worker_concurrency: task slots per worker pod. KEDA divides by this same number.'),
         minReplicas: z.number().int().min(0).default(1).describe('KEDA minReplicaCount; 0 lets workers scale to zero when nothing is queued.'),
         maxReplicas: z.number().int().min(1).default(10).describe('KEDA maxReplicaCount.'),
+        gossip: z.boolean().default(false).describe('Celery worker gossip and mingle (worker-to-worker heartbeat events and start-up sync over Redis). Off: KEDA, not Celery, decides the pool, and each worker otherwise wakes on every peer\'s heartbeat; `airflow celery worker --without-gossip --without-mingle`.'),
         queues: z.array(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'a queue name such as "default"')).min(1).default(['default']).describe('Celery queues these workers serve (and KEDA counts).'),
         terminationGracePeriodSeconds: z.number().int().min(60).max(86400).default(3600).describe('Seconds a worker gets after SIGTERM to finish running tasks (warm shutdown). Longest task you accept to lose on scale-in.'),
         kedaPollingIntervalSeconds: z.number().int().min(5).default(15).describe('KEDA pollingInterval (seconds).'),

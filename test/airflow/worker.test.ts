@@ -19,7 +19,7 @@ describe('Celery workers and their KEDA autoscaling', () => {
   });
 
   test('workers serve exactly the configured queues', () => {
-    expect(pod.spec.containers[0].args).toEqual(['airflow', 'celery', 'worker', '--queues', 'default,heavy']);
+    expect(pod.spec.containers[0].args).toEqual(['airflow', 'celery', 'worker', '--queues', 'default,heavy', '--without-gossip', '--without-mingle']);
   });
 
   test('KEDA owns the replica count (min 0 allowed); the Deployment does not pin one', () => {
@@ -75,7 +75,7 @@ describe('on-demand workers for long tasks (workers.longTasks)', () => {
   });
 
   test('serves only its queue, scaled by KEDA on that queue alone', () => {
-    expect(pod.spec.containers[0].args).toEqual(['airflow', 'celery', 'worker', '--queues', 'long']);
+    expect(pod.spec.containers[0].args).toEqual(['airflow', 'celery', 'worker', '--queues', 'long', '--without-gossip', '--without-mingle']);
     const scaled = find(objs, 'ScaledObject', 'airflow-worker-long');
     expect(scaled.spec).toMatchObject({ minReplicaCount: 0, maxReplicaCount: 4, scaleTargetRef: { name: 'airflow-worker-long' } });
     expect(scaled.spec.triggers[0].metadata.query).toBe(kedaWorkerQuery(env, ['long']));

@@ -1,0 +1,64 @@
+import * as os from 'node:os';
+import type { EnvironmentConfig } from '../manifests-src/config';
+
+/**
+ * The benchmark's arms, each one change away from the previous: Airflow's own defaults on direct
+ * PostgreSQL, the same plus PgBouncer, and this project's settings. Every arm runs through the same
+ * airflowEnvironment() the manifests use, with config values swapped, so no second copy of settings exists.
+ * Fixed in every arm: worker count and slots, TLS Redis, remote task logs (a requirement, not a tuning).
+ */
+export interface Arm {
+  readonly id: string;
+  readonly label: string;
+  readonly env: EnvironmentConfig;
+  readonly viaPgBouncer: boolean;
+  readonly schedulers: number;
+}
+
+/** Airflow 3.x defaults (config.yml, GitDagBundle) for every setting this project tunes. */
+export function withAirflowDefaults(env: EnvironmentConfig): EnvironmentConfig {
+  return {
+    ...env,
+    airflow: {
+      ...env.airflow,
+      parallelism: 32,
+      maxActiveTasksPerDag: 16,
+      maxActiveRunsPerDag: 16,
+      dagDirListIntervalSeconds: 300,
+      taskHeartbeatTimeoutSeconds: 300,
+      taskQueuedTimeoutSeconds: 600,
+      orphanedTasksCheckIntervalSeconds: 300,
+      // [celery] sync_parallelism 0 means max(1, cores - 1): on this machine's cores.
+      celerySyncParallelism: Math.max(1, os.cpus().length - 1),
+    },
+    dags: { ...env.dags, refreshIntervalSeconds: 300 },
+    // Celery's own default: gossip and mingle on.
+    workers: { ...env.workers, gossip: true },
+  };
+}
+
+/** The Airflow Helm chart runs one scheduler unless told otherwise. */
+const STOCK_SCHEDULERS = 1;
+
+/**
+ * One change of this project undone at a time (`--arms project,project-gossip`): the figure that says
+ * whether that change is worth keeping. Not in the default set.
+ */
+export const ABLATIONS: Record<string, { label: string; patch: (env: EnvironmentConfig) => EnvironmentConfig }> = {
+  gossip: { label: 'project, Celery gossip + mingle on', patch: (e) => ({ ...e, workers: { ...e.workers, gossip: true } }) },
+  'stock-intervals': { label: 'project, Airflow default intervals and caps', patch: (e) => ({ ...withAirflowDefaults(e), workers: e.workers }) },
+};
+
+/** Arms run when `--arms` is not given. */
+export const DEFAULT_ARMS = ['stock', 'stock+pgbouncer', 'project'];
+
+export function benchmarkArms(project: EnvironmentConfig): Arm[] {
+  const stock = withAirflowDefaults(project);
+  const ablations = Object.entries(ABLATIONS).map(([id, a]): Arm => ({ id: `project-${id}`, label: a.label, env: a.patch(project), viaPgBouncer: true, schedulers: project.components.scheduler.replicas }));
+  return [
+    { id: 'stock', label: 'stock (Airflow defaults, direct PostgreSQL)', env: stock, viaPgBouncer: false, schedulers: STOCK_SCHEDULERS },
+    { id: 'stock+pgbouncer', label: 'stock + PgBouncer', env: stock, viaPgBouncer: true, schedulers: STOCK_SCHEDULERS },
+    { id: 'project', label: 'this project (config defaults)', env: project, viaPgBouncer: true, schedulers: project.components.scheduler.replicas },
+    ...ablations,
+  ];
+}

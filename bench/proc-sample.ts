@@ -1,0 +1,57 @@
+import * as fs from 'node:fs';
+import { descendantsOf } from '../local/managed-process';
+import { parsePidStatCpuTicks, parseProcStat, type CpuTicks } from './stats';
+
+/** Reads of /proc the benchmark takes between phases: no process is started to measure. */
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
+
+function readOr(file: string, dflt: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return dflt;
+  }
+}
+
+/**
+ * CPU-seconds of a process tree so far: utime+stime of every live process in it plus cutime+cstime, which
+ * hold the reaped children (task processes a worker forked and waited for).
+ */
+export function treeCpuSeconds(root: number): number {
+  let ticks = 0;
+  for (const pid of [root, ...descendantsOf(root)]) {
+    const stat = readOr(`/proc/${pid}/stat`, '');
+    if (stat) ticks += parsePidStatCpuTicks(stat);
+  }
+  return ticks / USER_HZ;
+}
+
+/**
+ * Memory of a process tree in MiB: the sum of each process's PSS (shared pages split among their users), so
+ * prefork children sharing their parent's pages are not counted once per child as RSS would.
+ */
+export function treePssMiB(root: number): number {
+  let kib = 0;
+  for (const pid of [root, ...descendantsOf(root)]) {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readOr(`/proc/${pid}/smaps_rollup`, ''));
+    if (m) kib += Number(m[1]);
+  }
+  return kib / 1024;
+}
+
+export function machineTicks(): CpuTicks {
+  return parseProcStat(fs.readFileSync('/proc/stat', 'utf8'));
+}
+
+/** The three load averages and runnable/total tasks, as /proc/loadavg prints them. */
+export function loadavg(): string {
+  return readOr('/proc/loadavg', '').trim();
+}
+
+/** CPU-seconds of the benchmark itself (this Node process), so its own cost is visible beside the stack's. */
+export function selfCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}

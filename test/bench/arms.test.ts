@@ -1,0 +1,41 @@
+import * as os from 'node:os';
+import { airflowCommands, airflowEnvironment, kubernetesEndpoints } from '../../manifests-src/airflow/airflow-settings';
+import { loadEnvironments } from '../../manifests-src/config';
+import { benchmarkArms } from '../../bench/arms';
+
+describe('benchmark arms change one thing at a time', () => {
+  const dev = loadEnvironments().find((e) => e.name === 'dev')!;
+  const arms = Object.fromEntries(benchmarkArms(dev).map((a) => [a.id, a]));
+  const settings = (id: string) => airflowEnvironment(arms[id].env, kubernetesEndpoints(arms[id].env)).plain;
+
+  test('stock and stock+PgBouncer differ only in the database path', () => {
+    expect(arms.stock.env).toEqual(arms['stock+pgbouncer'].env);
+    expect(arms.stock.schedulers).toBe(arms['stock+pgbouncer'].schedulers);
+    expect([arms.stock.viaPgBouncer, arms['stock+pgbouncer'].viaPgBouncer]).toEqual([false, true]);
+  });
+
+  test('stock carries Airflow 3 defaults for the settings this project tunes, with the same worker slots', () => {
+    expect(settings('stock')).toMatchObject({
+      AIRFLOW__CORE__PARALLELISM: '32',
+      AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG: '16',
+      AIRFLOW__CORE__MAX_ACTIVE_RUNS_PER_DAG: '16',
+      AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL: '300',
+      AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL: '300',
+      AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT: '600',
+      AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT: '300',
+      AIRFLOW__CELERY__SYNC_PARALLELISM: String(Math.max(1, os.cpus().length - 1)),
+    });
+    expect(settings('stock').AIRFLOW__CELERY__WORKER_CONCURRENCY).toBe(settings('project').AIRFLOW__CELERY__WORKER_CONCURRENCY);
+    expect(airflowCommands(arms.stock.env).worker).not.toContain('--without-gossip');
+  });
+
+  test('the project arm is the committed config, as the manifests use it', () => {
+    expect(arms.project.env).toEqual(dev);
+    expect(airflowCommands(arms.project.env).worker).toEqual(expect.arrayContaining(['--without-gossip', '--without-mingle']));
+    expect(arms.project.schedulers).toBe(dev.components.scheduler.replicas);
+  });
+
+  test('each ablation undoes exactly the change it names', () => {
+    expect(arms['project-gossip'].env).toEqual({ ...dev, workers: { ...dev.workers, gossip: true } });
+  });
+});
