@@ -15,7 +15,7 @@ import { AwsCli } from './aws-cli';
 import { mirrorMissing, run } from './mirror';
 import { mirrorPlan } from './mirror-plan';
 import { placeholderProblems } from './placeholders';
-import { accountChecks, mirrorChecks, regionChecks, secretChecks, type Check } from './preflight';
+import { accountChecks, chartChecks, mirrorChecks, regionChecks, secretChecks, type Check } from './preflight';
 import { stackPlans } from './stack-plan';
 
 const USAGE = 'usage: npm run deploy -- <environment> [--dry-run] [--config FILE] [-- <cdk deploy options>]';
@@ -62,7 +62,7 @@ function main(argv: string[]): number {
 
   const aws = new AwsCli(env.aws.region);
   const account = accountChecks(env, aws);
-  const checks = [...account.checks, ...regionChecks(env, aws), ...secretChecks(env, aws)];
+  const checks = [...account.checks, ...regionChecks(env, aws), ...secretChecks(env, aws), ...chartChecks(env)];
   const mirror = mirrorChecks(env, aws);
   const plan = mirrorPlan(env);
   const missing = mirror.filter((c) => !c.ok);
@@ -81,7 +81,7 @@ function main(argv: string[]): number {
   });
   if (firstCreate) console.log(`\n   ${stackName(env)}: first create, then a second pass turning Aurora deletion protection on`);
 
-  console.log('\nChecks (AWS CLI):');
+  console.log('\nChecks (AWS CLI, Helm):');
   printChecks([...checks, ...mirror]);
   const failed = checks.filter((c) => !c.ok);
   if (failed.length) {

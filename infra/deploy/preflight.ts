@@ -1,6 +1,7 @@
 import { secretsManagerNames, type EnvironmentConfig } from '../../manifests-src/config';
 import { CACHE_ENGINE_VERSIONS } from '../lib/broker';
 import { stackName } from '../lib/airflow-eks-stack';
+import { spawnSync } from 'node:child_process';
 import type { AwsCli } from './aws-cli';
 import { mirrorIsOwnEcr, mirrorPlan } from './mirror-plan';
 
@@ -98,5 +99,27 @@ export function mirrorChecks(env: EnvironmentConfig, aws: AwsCli): Check[] {
     const r = aws.run('ecr', 'describe-images', '--repository-name', repository, '--image-ids', `imageTag=${tag}`);
     const ok = r.ok && (r.json.imageDetails ?? []).length > 0;
     return { name: `mirror ${what}`, field: `${label(env)}.images.mirrorRegistry`, ok, detail: `${repository}:${tag} ${ok ? 'present' : 'missing'}`, fix: 'run the mirror step (npm run deploy does it; or npm run mirror -- <env>) from a machine that reaches the public registries' };
+  });
+}
+
+/**
+ * Every pinned chart version exists upstream (`helm show chart`), so a wrong pin stops the deploy here instead of
+ * rolling back a half-created stack. Mirrored environments are covered by mirrorChecks (the mirror step pulls from
+ * upstream first).
+ */
+export function chartChecks(env: EnvironmentConfig, helm = 'helm', procEnv: NodeJS.ProcessEnv = process.env): Check[] {
+  if (env.images.mirrorRegistry) return [];
+  return mirrorPlan(env).charts.map((c) => {
+    const ref = c.upstream.startsWith('oci://') ? [c.upstream] : [c.chart, '--repo', c.upstream];
+    const r = spawnSync(helm, ['show', 'chart', ...ref, '--version', c.version], { encoding: 'utf8', timeout: 120_000, env: procEnv });
+    const ok = r.status === 0;
+    const why = r.error ? `${helm} could not run (${r.error.message})` : (r.stderr || r.stdout || '').trim().split('\n').pop();
+    return {
+      name: `chart ${c.chart} ${c.version}`,
+      field: 'infra/lib/charts.ts',
+      ok,
+      detail: ok ? `${c.upstream} has ${c.chart} ${c.version}` : `not found at ${c.upstream}: ${why}`,
+      fix: r.error ? 'install Helm 3: the deploy checks that every pinned chart version exists before creating anything' : `pin a version that ${c.upstream} publishes (helm search repo / helm show chart)`,
+    };
   });
 }

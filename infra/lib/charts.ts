@@ -100,7 +100,8 @@ export const CHARTS = {
   },
   argocd: {
     chart: 'argo-cd',
-    // argo-helm chart whose appVersion is v3.6.1. The deploy preflight compares the chart's appVersion with this table.
+    // argo-helm chart meant to carry appVersion v3.6.1; not confirmed from here (the newest release seen was for 3.5.x).
+    // The deploy preflight (chartChecks) stops before anything is created if this version is not published.
     version: '10.10.1',
     appVersion: 'v3.6.1',
     repository: 'https://argoproj.github.io/argo-helm',

@@ -7,7 +7,7 @@ import { environments as committed } from '../../manifests-src/config/environmen
 import { AwsCli } from '../../infra/deploy/aws-cli';
 import { mirrorPlan } from '../../infra/deploy/mirror-plan';
 import { placeholderProblems } from '../../infra/deploy/placeholders';
-import { accountChecks, mirrorChecks } from '../../infra/deploy/preflight';
+import { accountChecks, chartChecks, mirrorChecks } from '../../infra/deploy/preflight';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const FIXTURES = path.join(__dirname, 'fixtures', 'aws');
@@ -16,7 +16,22 @@ const bin = path.join(work, 'bin');
 fs.mkdirSync(bin);
 fs.writeFileSync(path.join(bin, 'aws'), `#!/bin/sh\nexec node ${JSON.stringify(path.join(FIXTURES, 'fake-aws.js'))} "$@"\n`, { mode: 0o755 });
 const log = path.join(work, 'aws-calls.log');
-const fakeEnv = { PATH: `${bin}:${process.env.PATH}`, FAKE_AWS_RESPONSES: path.join(FIXTURES, 'responses.json'), FAKE_AWS_LOG: log };
+/** A fake `helm` that knows the chart versions in FAKE_HELM_PUBLISHED ("<upstream> <chart> <version>" lines). */
+fs.writeFileSync(
+  path.join(bin, 'helm'),
+  `#!/usr/bin/env node
+const a = process.argv.slice(2);
+const v = a[a.indexOf('--version') + 1];
+const ref = a.includes('--repo') ? a[a.indexOf('--repo') + 1] + ' ' + a[2] : a[2] + ' ' + a[2].split('/').pop();
+const known = require('fs').readFileSync(process.env.FAKE_HELM_PUBLISHED, 'utf8').split('\\n');
+if (a[0] === 'show' && a[1] === 'chart' && known.includes(ref + ' ' + v)) { console.log('name: ok'); process.exit(0); }
+console.error('Error: chart not found: ' + ref + ' ' + v); process.exit(1);
+`,
+  { mode: 0o755 },
+);
+const published = path.join(work, 'published-charts.txt');
+const publish = (charts: { upstream: string; chart: string; version: string }[]) => fs.writeFileSync(published, charts.map((c) => `${c.upstream} ${c.chart} ${c.version}`).join('\n'));
+const fakeEnv = { PATH: `${bin}:${process.env.PATH}`, FAKE_AWS_RESPONSES: path.join(FIXTURES, 'responses.json'), FAKE_AWS_LOG: log, FAKE_HELM_PUBLISHED: published };
 
 /** The committed environments with real-looking values in place of every example (what a user's config holds). */
 function realConfig(extra: (envs: any[]) => void = () => {}): string {
@@ -31,6 +46,7 @@ function realConfig(extra: (envs: any[]) => void = () => {}): string {
 
 function deploy(...args: string[]) {
   fs.rmSync(log, { force: true });
+  if (!fs.existsSync(published)) publish(mirrorPlan(loadEnvironments()[0]).charts);
   const r = spawnSync('npx', ['--no-install', 'tsx', 'infra/deploy/cli.ts', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...fakeEnv }, timeout: 240_000 });
   const calls = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean) : [];
   return { status: r.status, out: r.stdout, err: r.stderr, calls };
@@ -65,6 +81,7 @@ test('prod dry run: prints per stack what it would create and every check, calls
   expect(r.out).toMatch(/2\. stack airflow-eks-prod: \d+ resources/);
   expect(r.out).toMatch(/1 AWS::RDS::DBCluster/);
   expect(r.out).toContain('first create, then a second pass turning Aurora deletion protection on');
+  expect(r.out).toMatch(/ok +chart karpenter 1\.15\.1: oci:\/\/public\.ecr\.aws\/karpenter\/karpenter has karpenter/);
   for (const check of ['credentials', 'CDK bootstrap', 'system node type', 'Karpenter family m7g', 'Aurora engine and class', 'cache engine', 'cache node type', 'secret airflow-eks/prod/gitops']) expect(r.out).toMatch(new RegExp(`ok +${check}`));
   const apis = r.calls.filter((c) => c !== '--version').map((c) => c.split(' ').slice(0, 2).join(' '));
   expect(new Set(apis)).toEqual(new Set(['sts get-caller-identity', 'cloudformation describe-stacks', 'ec2 describe-instance-type-offerings', 'rds describe-orderable-db-instance-options', 'elasticache describe-cache-engine-versions', 'elasticache describe-reserved-cache-nodes-offerings', 'secretsmanager describe-secret']));
@@ -102,6 +119,21 @@ describe('preflight pieces against the fake CLI', () => {
     const { checks, state } = accountChecks(dev, cli(dev.aws.region));
     expect(state).toBe('rollback-complete');
     expect(checks.find((c) => c.name === 'stack state')).toMatchObject({ ok: true, detail: expect.stringContaining('deletes it and creates it again') });
+  });
+
+  test('every pinned chart version must exist upstream: an unpublished pin fails naming the chart; aws-cn relies on the mirror check', () => {
+    const [dev, , cn] = loadEnvironments();
+    const charts = mirrorPlan(dev).charts;
+    publish(charts);
+    const env = { ...process.env, ...fakeEnv };
+    expect(chartChecks(dev, 'helm', env).filter((c) => !c.ok)).toEqual([]);
+    publish(charts.filter((c) => c.chart !== 'argo-cd'));
+    const failed = chartChecks(dev, 'helm', env).filter((c) => !c.ok);
+    expect(failed.map((c) => c.name)).toEqual([`chart argo-cd ${charts.find((c) => c.chart === 'argo-cd')!.version}`]);
+    expect(failed[0].detail).toContain('not found at https://argoproj.github.io/argo-helm');
+    expect(chartChecks(dev, path.join(work, 'no-such-helm'), env)[0]).toMatchObject({ ok: false, fix: expect.stringContaining('install Helm 3') });
+    expect(chartChecks(cn, 'helm', env)).toEqual([]);
+    publish(charts);
   });
 
   test('in aws-cn every chart and image of the mirror plan is looked up in ECR; a missing one fails', () => {
