@@ -16,8 +16,14 @@ export type LocalPorts = Record<LocalPortName, number>;
 
 /** Values that Secrets Manager holds in AWS; generated once per state dir locally. */
 export interface LocalSecrets {
+  /** The master login (infra's `metadataDb` secret): creates Airflow's role, rotates its logins. */
+  readonly masterUser: string;
+  readonly masterPassword: string;
+  /** The current rotation login of `airflowDb` (AIRFLOW_DB_ROLE or its `_clone`) and its password. */
   readonly dbUser: string;
   readonly dbPassword: string;
+  /** What clients present to PgBouncer (`airflowDb.clientPassword`, never rotated). */
+  readonly clientPassword: string;
   readonly redisAuthToken: string;
   readonly fernetKey: string;
   readonly apiSecretKey: string;
@@ -56,16 +62,23 @@ export function localEndpoints(env: EnvironmentConfig, ports: LocalPorts, paths:
 
 /** Values of the Kubernetes Secrets dist/ references, rendered from the same External Secrets templates. */
 export function localSecretValues(env: EnvironmentConfig, ports: LocalPorts, s: LocalSecrets): Record<string, Record<string, string>> {
-  const tpl = secretTemplates(env, LOOPBACK);
-  const db = SECRET_KEYS.metadataDb;
-  const dbValues = { [db.username]: s.dbUser, [db.password]: s.dbPassword, [db.host]: LOOPBACK, [db.port]: String(ports.postgres), [db.dbname]: DATABASES.metadata };
+  // Loopback PostgreSQL has no TLS (PgBouncer's side says the same in local/stack.ts).
+  const tpl = secretTemplates(env, LOOPBACK, 'disable');
+  const db = SECRET_KEYS.airflowDb;
+  const dbValues = {
+    [db.username]: s.dbUser,
+    [db.password]: s.dbPassword,
+    [db.clientPassword]: s.clientPassword,
+    [db.host]: LOOPBACK,
+    [db.port]: String(ports.postgres),
+    [db.dbname]: DATABASES.metadata,
+  };
   const brokerValues = { [SECRET_KEYS.broker.host]: LOOPBACK, [SECRET_KEYS.broker.port]: String(ports.redis), [SECRET_KEYS.broker.authToken]: s.redisAuthToken };
   const render = (t: Record<string, string>, v: Record<string, string>) => Object.fromEntries(Object.entries(t).map(([k, x]) => [k, renderSecretTemplate(x, v)]));
   const c = K8S_SECRETS.core.keys;
   return {
     [K8S_SECRETS.metadata.name]: render(tpl.metadata, dbValues),
     [K8S_SECRETS.broker.name]: render(tpl.broker, brokerValues),
-    [K8S_SECRETS.pgbouncer.name]: render(tpl.pgbouncer, dbValues),
     [K8S_SECRETS.core.name]: { [c.fernetKey]: s.fernetKey, [c.apiSecretKey]: s.apiSecretKey, [c.jwtSecret]: s.jwtSecret, [c.adminPassword]: s.adminPassword },
   };
 }

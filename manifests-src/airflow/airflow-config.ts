@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
 import { K8S_SECRETS } from '../config';
 import { contentChecksum, labelsFor } from '../hardening/workload-defaults';
-import { airflowEnvironment, kubernetesEndpoints, type AirflowEnvironment } from './airflow-settings';
+import { airflowEnvironment, kubernetesEndpoints, type AirflowEnvironment, type SecretSetting } from './airflow-settings';
 
 export interface AirflowConfigProps {
   readonly env: EnvironmentConfig;
@@ -40,9 +40,10 @@ export class AirflowConfig extends Construct {
     return secretEnv(this.settings);
   }
 
-  /** Every setting inline (for hooks that run before the ConfigMap is synced). */
-  inlineEnv(): k8s.EnvVar[] {
-    return [...Object.entries(sortedRecord(this.settings.plain)).map(([name, value]) => ({ name, value })), ...this.secretEnv()];
+  /** Every setting inline (for hooks that run before the ConfigMap is synced); `secretOverrides` replace secret settings. */
+  inlineEnv(secretOverrides: Readonly<Record<string, SecretSetting>> = {}): k8s.EnvVar[] {
+    const plain = Object.entries(sortedRecord(this.settings.plain)).map(([name, value]) => ({ name, value }));
+    return [...plain, ...secretEnv({ ...this.settings, fromSecrets: { ...this.settings.fromSecrets, ...secretOverrides } })];
   }
 
   /** Pod-template annotations that make pods roll on config or secret changes. */

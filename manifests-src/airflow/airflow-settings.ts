@@ -1,5 +1,6 @@
 import type { EnvironmentConfig } from '../config';
 import { K8S_SECRETS, PORTS } from '../config';
+import { SCHEDULER_SUPERVISOR_PY } from './scheduler-supervisor';
 
 /**
  * The one place AIRFLOW__* settings are derived from the config. The manifests put `plain` into a
@@ -126,6 +127,15 @@ export function airflowEnvironment(env: EnvironmentConfig, at: AirflowEndpoints)
   return { plain, fromSecrets };
 }
 
+/**
+ * What the migration runs with instead: a direct database URL. `airflow db migrate` holds its advisory lock on
+ * a second session idle in a transaction for the whole migration, which PgBouncer's idle_transaction_timeout
+ * would cut; the direct session has no such limit (and keeps session semantics for the lock).
+ */
+export const MIGRATION_SECRET_SETTINGS: Readonly<Record<string, SecretSetting>> = {
+  AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: { secret: K8S_SECRETS.metadata.name, key: K8S_SECRETS.metadata.keys.migrateConn },
+};
+
 /** Endpoints inside the cluster: Service DNS names and the git-sync volume. */
 export function kubernetesEndpoints(env: EnvironmentConfig): AirflowEndpoints {
   return {
@@ -155,7 +165,8 @@ export const SERVICE_NAMES = {
 export function airflowCommands(env: Pick<EnvironmentConfig, 'workers'>) {
   return {
     apiServer: ['airflow', 'api-server', '--port', String(PORTS.apiServer)],
-    scheduler: ['airflow', 'scheduler'],
+    // `airflow scheduler`, surviving a database failover in-process (scheduler_supervisor.py).
+    scheduler: ['python', '-c', SCHEDULER_SUPERVISOR_PY],
     dagProcessor: ['airflow', 'dag-processor'],
     triggerer: ['airflow', 'triggerer'],
     worker: ['airflow', 'celery', 'worker', '--queues', env.workers.queues.join(',')],

@@ -5,7 +5,7 @@ import { imageRef, K8S_SECRETS, SERVICE_ACCOUNTS } from '../config';
 import { containerSecurityContext, labelsFor, placement, podSecurityContext, resourceRequirements } from '../hardening/workload-defaults';
 import type { AirflowConfig } from './airflow-config';
 import { AIRFLOW_UID } from './airflow-component';
-import { AIRFLOW_HOME } from './airflow-settings';
+import { AIRFLOW_HOME, MIGRATION_SECRET_SETTINGS } from './airflow-settings';
 import { ADMIN_PASSWORD_ENV, bootstrapScript } from './bootstrap';
 
 export interface MigrateJobProps {
@@ -21,7 +21,7 @@ const PRE_SYNC = (wave: number) => ({
 });
 
 /**
- * DB migration + admin user + pools, as an Argo CD PreSync hook of the Airflow Application: every sync
+ * DB migration (straight to the database, see MIGRATION_SECRET_SETTINGS) + admin user + pools, as an Argo CD PreSync hook of the Airflow Application: every sync
  * migrates before any new scheduler or api-server starts (Helm hooks, which Argo CD does not run, are not used).
  */
 export class MigrateDatabaseJob extends Construct {
@@ -54,7 +54,7 @@ export class MigrateDatabaseJob extends Construct {
                 image: imageRef(env, 'airflow'),
                 args: ['bash', '-c', bootstrapScript(env)],
                 env: [
-                  ...props.config.inlineEnv(),
+                  ...props.config.inlineEnv(MIGRATION_SECRET_SETTINGS),
                   { name: ADMIN_PASSWORD_ENV, valueFrom: { secretKeyRef: { name: K8S_SECRETS.core.name, key: K8S_SECRETS.core.keys.adminPassword } } },
                 ],
                 resources: resourceRequirements({ cpu: '500m', memory: '1Gi' }),

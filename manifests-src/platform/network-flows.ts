@@ -71,6 +71,7 @@ export function allowedFlows(env: Pick<EnvironmentConfig, 'pgbouncer' | 'dags'>)
     { from: 'load-balancer', to: 'api-server', port: PORTS.apiServer, protocol: 'TCP', why: 'UI and REST API through the ALB' },
     { from: 'keda', to: 'pgbouncer', port: env.pgbouncer.port, protocol: 'TCP', why: 'KEDA worker-count query' },
     { from: 'pgbouncer', to: 'aurora', port: PORTS.postgres, protocol: 'TCP', why: 'server connections to Aurora' },
+    { from: 'migrate', to: 'aurora', port: PORTS.postgres, protocol: 'TCP', why: 'db migrate bypasses PgBouncer: its advisory-lock session idles in a transaction past idle_transaction_timeout' },
     { from: 'metrics-scraper', to: 'pgbouncer', port: PORTS.pgbouncerExporter, protocol: 'TCP', why: 'PgBouncer metrics' },
     { from: 'metrics-scraper', to: 'statsd', port: PORTS.statsdMetrics, protocol: 'TCP', why: 'Airflow metrics' },
   );

@@ -29,7 +29,7 @@ export interface PgBouncerProps {
 
 /**
  * PgBouncer between every Airflow pod (and KEDA) and Aurora: transaction pooling, pool sizes from the
- * config, TLS to Aurora, credentials and upstream address from the ExternalSecret `pgbouncer-config`,
+ * config, TLS to Aurora, credentials and upstream login from the ExternalSecret `airflow-metadata` (the one that also renders the clients' URLs),
  * and a Prometheus exporter sidecar.
  */
 export class PgBouncerDeployment extends Construct {
@@ -40,11 +40,11 @@ export class PgBouncerDeployment extends Construct {
     super(scope, id);
     const { env } = props;
     const p = env.pgbouncer;
-    const keys = K8S_SECRETS.pgbouncer.keys;
+    const keys = K8S_SECRETS.metadata.keys;
     const ini = pgbouncerIni(env, {
       listenAddr: '0.0.0.0',
-      authFile: `${SECRET_DIR}/${keys.userlist}`,
-      databasesFile: `${SECRET_DIR}/${keys.databases}`,
+      authFile: `${SECRET_DIR}/${keys.pgbouncerUserlist}`,
+      databasesFile: `${SECRET_DIR}/${keys.pgbouncerDatabases}`,
     });
 
     new k8s.KubeServiceAccount(this, 'ServiceAccount', {
@@ -57,7 +57,7 @@ export class PgBouncerDeployment extends Construct {
     });
 
     new k8s.KubeDeployment(this, 'Deployment', {
-      metadata: { name: SERVICE_NAMES.pgbouncer, namespace: env.namespace, labels: this.labels, annotations: reloadOnSecrets([K8S_SECRETS.pgbouncer.name]) },
+      metadata: { name: SERVICE_NAMES.pgbouncer, namespace: env.namespace, labels: this.labels, annotations: reloadOnSecrets([K8S_SECRETS.metadata.name]) },
       spec: {
         replicas: p.replicas,
         revisionHistoryLimit: 5,
@@ -91,7 +91,7 @@ export class PgBouncerDeployment extends Construct {
                 name: 'metrics-exporter',
                 image: imageRef(env, 'pgbouncerExporter'),
                 args: [`--web.listen-address=:${PORTS.pgbouncerExporter}`, '--web.telemetry-path=/metrics'],
-                env: [{ name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: K8S_SECRETS.pgbouncer.name, key: keys.exporterUrl } } }],
+                env: [{ name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: K8S_SECRETS.metadata.name, key: keys.pgbouncerExporterUrl } } }],
                 ports: [{ name: 'metrics', containerPort: PORTS.pgbouncerExporter }],
                 resources: resourceRequirements({ cpu: '50m', memory: '64Mi' }),
                 securityContext: containerSecurityContext(),
@@ -100,7 +100,8 @@ export class PgBouncerDeployment extends Construct {
             ],
             volumes: [
               { name: 'config', configMap: { name: SERVICE_NAMES.pgbouncer } },
-              { name: 'secret', secret: { secretName: K8S_SECRETS.pgbouncer.name, defaultMode: 0o440 } },
+              // Only PgBouncer's two files of the shared database Secret (the clients' URLs stay out of this pod).
+              { name: 'secret', secret: { secretName: K8S_SECRETS.metadata.name, defaultMode: 0o440, items: [keys.pgbouncerUserlist, keys.pgbouncerDatabases].map((key) => ({ key, path: key })) } },
             ],
           },
         },

@@ -4,7 +4,7 @@ describe('PgBouncer', () => {
   const env = environment('prod', { pgbouncer: { metadataPoolSize: 17, resultBackendPoolSize: 3, maxClientConn: 777, serverTlsSslmode: 'verify-full', replicas: 3 } });
   const objs = render([env]);
   const ini: string = find(objs, 'ConfigMap', 'pgbouncer').data!['pgbouncer.ini'];
-  const secret = find(objs, 'ExternalSecret', 'pgbouncer-config');
+  const secret = find(objs, 'ExternalSecret', 'airflow-metadata');
 
   test('transaction pooling with the configured limits and TLS to Aurora', () => {
     expect(ini).toMatch(/^pool_mode = transaction$/m);
@@ -16,13 +16,43 @@ describe('PgBouncer', () => {
     expect(ini).toMatch(/^listen_port = 6432$/m);
   });
 
-  test('upstream address and users come from Secrets Manager through the ExternalSecret, with separate pools per alias', () => {
+  test('upstream address and login come from Airflow\'s own database secret through the one ExternalSecret, with separate pools per alias', () => {
     expect(ini).toMatch(/^%include \/etc\/pgbouncer-secret\/databases\.ini$/m);
     const t = secret.spec.target.template.data;
-    expect(t['databases.ini']).toContain('airflow = host={{ .host }} port={{ .port }} dbname={{ .dbname }} pool_size=17');
-    expect(t['databases.ini']).toContain('airflow_result = host={{ .host }} port={{ .port }} dbname={{ .dbname }} pool_size=3');
-    expect(t['userlist.txt']).toBe('"{{ .username }}" "{{ .password }}"\n');
-    expect(secret.spec.dataFrom).toEqual([{ extract: { key: 'airflow-eks/prod/metadata-db' } }]);
+    const upstream = "host={{ .host }} port={{ .port }} dbname={{ .dbname }} user={{ .username }} password='{{ .password }}' connect_query='SET ROLE airflow'";
+    expect(t['databases.ini']).toContain(`airflow = ${upstream} pool_size=17`);
+    expect(t['databases.ini']).toContain(`airflow_result = ${upstream} pool_size=3`);
+    // Clients present the fixed client password; the rotated one is only PgBouncer's (and the migration's).
+    expect(t['userlist.txt']).toBe('"airflow" "{{ .clientPassword }}"\n');
+    expect(secret.spec.dataFrom).toEqual([{ extract: { key: 'airflow-eks/prod/airflow-db' } }]);
+    // One ExternalSecret renders every value derived from the database secret.
+    const readers = objs.filter((o) => o.env === 'prod' && o.obj.kind === 'ExternalSecret' && JSON.stringify(o.obj.spec).includes('airflow-db'));
+    expect(readers.map((o) => o.obj.metadata.name)).toEqual(['airflow-metadata']);
+  });
+
+  test('a rotation changes nothing a client holds: client URLs carry only the client password', () => {
+    const t = secret.spec.target.template.data;
+    for (const k of ['sql-alchemy-conn', 'result-backend', 'keda-connection', 'exporter-url', 'userlist.txt']) {
+      expect(t[k]).not.toMatch(/\.password|\.username/);
+      expect(t[k]).toContain('.clientPassword');
+    }
+  });
+
+  test('the migration reaches the database directly as the owner role, with the TLS mode PgBouncer uses', () => {
+    const t = secret.spec.target.template.data;
+    expect(t['migrate-sql-alchemy-conn']).toBe(
+      'postgresql+psycopg2://{{ .username | urlquery }}:{{ .password | urlquery }}@{{ .host }}:{{ .port }}/{{ .dbname }}?sslmode=verify-full&options=-c%20role%3Dairflow',
+    );
+    const job = find(objs, 'Job', 'airflow-migrate');
+    const conn = job.spec.template.spec.containers[0].env.filter((e: any) => e.name === 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN');
+    expect(conn).toEqual([{ name: 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN', valueFrom: { secretKeyRef: { name: 'airflow-metadata', key: 'migrate-sql-alchemy-conn' } } }]);
+  });
+
+  test('PgBouncer mounts only its two files of the shared Secret', () => {
+    const d = find(objs, 'Deployment', 'pgbouncer');
+    const vol = d.spec.template.spec.volumes.find((v: any) => v.name === 'secret');
+    expect(vol.secret.secretName).toBe('airflow-metadata');
+    expect(vol.secret.items.map((i: any) => i.key)).toEqual(['userlist.txt', 'databases.ini']);
   });
 
   test('HA: replicas from config, zone spread, PDB, exporter sidecar', () => {
@@ -36,6 +66,6 @@ describe('PgBouncer', () => {
     const t = find(objs, 'ExternalSecret', 'airflow-metadata').spec.target.template.data;
     expect(t['sql-alchemy-conn']).toMatch(/^postgresql\+psycopg2:\/\/.*@pgbouncer\.airflow\.svc\.cluster\.local:6432\/airflow$/);
     expect(t['result-backend']).toMatch(/^db\+postgresql:\/\/.*@pgbouncer\.airflow\.svc\.cluster\.local:6432\/airflow_result$/);
-    expect(JSON.stringify(t)).not.toContain('{{ .host }}');
+    for (const k of ['sql-alchemy-conn', 'result-backend', 'keda-connection']) expect(t[k]).not.toContain('{{ .host }}');
   });
 });
