@@ -1,10 +1,11 @@
-"""`airflow scheduler`, restarted inside the same process when it loses the metadata database (a failover).
+"""`airflow scheduler`, restarted inside the same process when its loop dies (a database failover).
 
-Airflow's scheduler loop exits on the first database error. Exiting means a container restart with the
-kubelet's growing back-off and a fresh Python start (tens of seconds under a CPU limit), and the tasks the
-dead scheduler had queued wait for another scheduler's orphan check. Here the same `airflow scheduler`
-command runs again as soon as the database answers, with the lost job marked failed so the new job adopts
-its tasks at once. Repeated failures still exit, so a database that stays away ends in a pod restart.
+Airflow's scheduler loop exits on the first database error (and, seen after a failover, on ORM errors that
+follow it). Exiting means a container restart with the kubelet's growing back-off and a fresh Python start
+(tens of seconds under a CPU limit), and the tasks the dead scheduler had queued wait for another
+scheduler's orphan check. Here the same `airflow scheduler` command runs again as soon as the database
+answers, with the lost job marked failed so the new job adopts its tasks at once. More than MAX_RESTARTS
+in WINDOW_SECONDS, or a database that stays away, still exits: then the kubelet restarts the pod.
 """
 from __future__ import annotations
 
@@ -59,12 +60,12 @@ def _run_surviving(args, run=scheduler_command._run_scheduler_job) -> None:
     while True:
         try:
             return run(args)
-        except SQLAlchemyError as e:
+        except Exception as e:  # SystemExit (SIGTERM) and KeyboardInterrupt pass through
             now = time.monotonic()
             restarts = [t for t in restarts if now - t < WINDOW_SECONDS] + [now]
             if len(restarts) > MAX_RESTARTS:
                 raise
-            log.warning("metadata database lost (%s); restarting the scheduler in this process", type(e).__name__)
+            log.warning("scheduler loop died (%s: %s); restarting the scheduler in this process", type(e).__name__, str(e).splitlines()[0][:200] if str(e) else "")
             if not _database_back(WINDOW_SECONDS):
                 raise
 
