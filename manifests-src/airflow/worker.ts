@@ -39,7 +39,7 @@ export class CeleryWorkerDeployment extends Construct {
       resources: w.resources,
       command: airflowCommands(props.env).worker,
       serviceAccountName: SERVICE_ACCOUNTS.worker.name,
-      probes: execProbes(['sh', '-c', `celery --app ${CELERY_APP} inspect ping -d "celery@$(hostname)" --timeout 20`], { periodSeconds: 120, timeoutSeconds: 60 }),
+      probes: execProbes(['sh', '-c', `celery --app ${CELERY_APP} inspect ping -d "celery@$(hostname)" --timeout 20`], { periodSeconds: 120 }),
       ports: [{ name: 'logs', containerPort: PORTS.workerLogServer }],
       withDags: true,
       terminationGracePeriodSeconds: w.terminationGracePeriodSeconds,
