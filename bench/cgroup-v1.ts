@@ -34,9 +34,14 @@ export class CgroupV1 {
     fs.writeFileSync(path.join(this.dirs.cpu, 'cpu.cfs_quota_us'), cpuLimitCores === undefined ? '-1' : String(Math.round(cpuLimitCores * CFS_PERIOD_US)));
   }
 
-  /** Memory already charged to a process moves with it into the group (so the peak covers what it held). */
-  moveChargesWithProcesses(): void {
-    fs.writeFileSync(path.join(this.dirs.memory, 'memory.move_charge_at_immigrate'), '3');
+  /** Memory already charged to a process moves with it into the group (so the peak covers what it held); false when the kernel refuses. */
+  moveChargesWithProcesses(): boolean {
+    try {
+      fs.writeFileSync(path.join(this.dirs.memory, 'memory.move_charge_at_immigrate'), '3');
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Moves a process (not its existing children: add those too) into every hierarchy of the group. */

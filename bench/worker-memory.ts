@@ -66,6 +66,7 @@ async function main(): Promise<void> {
   const stack = new LocalStack({ env, stateDir: path.join(PROJECT_ROOT, '.state', 'bench', 'worker-memory'), workers: 1, onEvent: (l) => console.error(l) });
   fs.rmSync(stack.paths.state, { recursive: true, force: true });
   let group: CgroupV1 | undefined;
+  let movedCharges = false;
   try {
     await stack.start();
     await unpause(stack, 'platform_workload');
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
     const idle = sampleTree(root);
     if (cgroupV1Available()) {
       group = new CgroupV1('worker-memory');
-      group.moveChargesWithProcesses();
+      movedCharges = group.moveChargesWithProcesses();
       for (const pid of [root, ...descendantsOf(root)]) group.add(pid);
     }
     const runs = [await trigger(stack, 'platform_workload', { tasks: concurrency * 2, seconds })];
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
     console.log(`| main process alone (idle) | ${mib(idle.mainPss).toFixed(0)} | | 1 | |`);
     console.log(`| all slots busy (peak PSS sample) | ${mib(at.pss).toFixed(0)} | ${mib(at.rss).toFixed(0)} | ${at.processes} | ${at.busySlots} |`);
     console.log(`| per busy slot (pool child + task process) | ${perSlot.toFixed(0)} | | | |`);
-    if (cgroupPeak !== undefined) console.log(`| kernel-charged peak of the tree's memory cgroup (incl. page cache) | ${cgroupPeak.toFixed(0)} | | | |`);
+    if (cgroupPeak !== undefined) console.log(`| kernel-charged peak of the tree's memory cgroup (incl. page cache${movedCharges ? '' : '; only memory allocated after the move: this kernel refuses to move charges'}) | ${cgroupPeak.toFixed(0)} | | | |`);
     console.log(`MEASURED base_mib=${mib(idle.mainPss).toFixed(0)} per_slot_mib=${perSlot.toFixed(0)} cgroup_peak_mib=${cgroupPeak?.toFixed(0) ?? 'n/a'}`);
   } finally {
     group?.remove();

@@ -3,22 +3,20 @@
 # environment's ECR registry (images.mirrorRegistry, else <account>.dkr.ecr.<region>.amazonaws.com[.cn]).
 # Tags: <images.airflow.tag> (what dist/ references) and <images.airflow.tag>-g<git sha>.
 #
-#   docker/build.sh <env> [--dags DIR] [--config FILE] [--dry-run]
+#   docker/build.sh <env> [--config FILE] [--dry-run]
 #
-# --dags DIR bakes a DAG folder into /opt/airflow/dags (default: none, git-sync provides DAGs).
+# DAGs are never baked in: pods clone them from the DAG repository (GitDagBundle).
 # --dry-run prints the commands without running them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=docker/ecr.sh
 . docker/ecr.sh
 
-env_name=${1:?usage: docker/build.sh <env> [--dags DIR] [--config FILE] [--dry-run]}
+env_name=${1:?usage: docker/build.sh <env> [--config FILE] [--dry-run]}
 shift
-dags=""
 config_args=()
 while [ "$#" -gt 0 ]; do
   case "$1" in
-    --dags) dags=${2:?--dags needs a folder}; shift 2 ;;
     --config) config_args=(--config "${2:?--config needs a file}"); shift 2 ;;
     --dry-run) DRY_RUN=1; shift ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
@@ -48,7 +46,6 @@ build_args=(
   --sbom=true
   --push
 )
-if [ -n "$dags" ]; then build_args+=(--build-context "dags=$dags"); fi
 
 echo "==> $env_name ($partition): Airflow $airflow_version -> $image:{$tag,$tag-g$sha}"
 ecr_ensure_repository "$repository" "$region"

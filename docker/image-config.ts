@@ -4,21 +4,15 @@
  *   tsx docker/image-config.ts mirror <env> [--config FILE]  ->  "<source> <target>" lines
  * The shell reads values with sed, never eval.
  */
-import { environmentsFromArgs, type EnvironmentConfig } from '../manifests-src/config';
+import { builtImageRegistry, ecrRegistry, environmentsFromArgs, type EnvironmentConfig } from '../manifests-src/config';
 
-type ImageName = Exclude<keyof EnvironmentConfig['images'], 'mirrorRegistry'>;
+export { ecrRegistry };
 
-/** The images we build ourselves; every other configured image is mirrored as is. */
-const BUILT: readonly ImageName[] = ['airflow'];
+/** The images we build ourselves (airflow); every other configured image is mirrored as is. */
+type MirroredImageName = Exclude<keyof EnvironmentConfig['images'], 'mirrorRegistry' | 'airflow'>;
 
-/** The account's ECR registry, partition-aware: China regions use the amazonaws.com.cn domain. */
-export function ecrRegistry(env: Pick<EnvironmentConfig, 'aws'>): string {
-  const suffix = env.aws.partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
-  return `${env.aws.account}.dkr.ecr.${env.aws.region}.${suffix}`;
-}
-
-/** Where our images go: the mirror registry when configured (the manifests then pull from it), else ECR. */
-export const targetRegistry = (env: EnvironmentConfig) => env.images.mirrorRegistry ?? ecrRegistry(env);
+/** Where our images go: the mirror registry when configured, else ECR; the manifests pull from the same place. */
+export const targetRegistry = (env: EnvironmentConfig) => builtImageRegistry(env);
 
 export function buildSettings(env: EnvironmentConfig): Record<string, string> {
   const image = env.images.airflow;
@@ -37,7 +31,7 @@ export function buildSettings(env: EnvironmentConfig): Record<string, string> {
 /** Every third-party image the manifests use, from its public registry to the target registry. */
 export function mirrorPairs(env: EnvironmentConfig): Array<{ source: string; target: string; repository: string }> {
   const names = (Object.keys(env.images) as Array<keyof EnvironmentConfig['images']>).filter(
-    (k): k is ImageName => k !== 'mirrorRegistry' && !BUILT.includes(k as ImageName),
+    (k): k is MirroredImageName => k !== 'mirrorRegistry' && k !== 'airflow',
   );
   const seen = new Set<string>();
   return names.flatMap((k) => {

@@ -1,7 +1,9 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EnvironmentConfig } from '../manifests-src/config';
 import { DATABASES, K8S_SECRETS, SECRET_KEYS } from '../manifests-src/config';
 import { airflowEnvironment, remoteBaseLogFolder, type AirflowEndpoints } from '../manifests-src/airflow/airflow-settings';
+import { dagBundleCloneSettings, gitSecretTemplates } from '../manifests-src/airflow/dag-bundle';
 import { renderSecretTemplate, secretTemplates } from '../manifests-src/platform/external-secrets';
 import { LOOPBACK } from './ports';
 
@@ -29,6 +31,9 @@ export interface LocalSecrets {
   readonly apiSecretKey: string;
   readonly jwtSecret: string;
   readonly adminPassword: string;
+  /** DAG repository credentials (HTTPS user + token); a local bare repository ignores them, the format is what matters. */
+  readonly gitUsername: string;
+  readonly gitPassword: string;
 }
 
 export interface LocalPaths {
@@ -37,6 +42,8 @@ export interface LocalPaths {
   readonly logs: string;
   readonly dagRepo: string;
   readonly caCert: string;
+  /** Folder standing in for the mounted `airflow-git` Secret. */
+  readonly gitSecretDir: string;
 }
 
 /** The config environment with its ports moved to the loopback ports we were given. */
@@ -49,7 +56,9 @@ export function localEndpoints(env: EnvironmentConfig, ports: LocalPorts, paths:
   return {
     executionApiUrl: `${api}/execution/`,
     baseUrl: `${api}/`,
-    dagsFolder: path.join(paths.airflowHome, 'dags'),
+    dagRepoUrl: paths.dagRepo,
+    // Not shared between stacks on one machine.
+    dagBundleStorage: path.join(paths.state, 'dag-bundles'),
     logsFolder: paths.logs,
     statsdHost: LOOPBACK,
     statsdPort: ports.statsd,
@@ -83,26 +92,25 @@ export function localSecretValues(env: EnvironmentConfig, ports: LocalPorts, s: 
   };
 }
 
-/** Connection id of the DAG repository for Airflow's GitDagBundle. */
-export const DAG_REPO_CONN_ID = 'dags_git';
-export const DAG_BUNDLE_NAME = 'dags';
-
 /**
- * DAGs come from a real git repository, followed like git-sync follows the DAG repo in dist/:
- * the configured branch and sub-folder, refreshed every `dags.syncPeriodSeconds`. A failed fetch keeps
- * the last good checkout (bundles are versioned), so a bad push or an unreachable repo never wipes DAGs.
+ * The `airflow-git` Secret's files, rendered from the same External Secrets template as in dist/ and
+ * written where the processes that clone read them (read-only for the owner, like the mounted Secret).
  */
-export function gitDagBundleSettings(env: EnvironmentConfig, repoPath: string): Record<string, string> {
-  return {
-    AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST: JSON.stringify([
-      {
-        name: DAG_BUNDLE_NAME,
-        classpath: 'airflow.providers.git.bundles.git.GitDagBundle',
-        kwargs: { git_conn_id: DAG_REPO_CONN_ID, tracking_ref: env.dags.branch, subdir: env.dags.subPath || null, refresh_interval: env.dags.syncPeriodSeconds },
-      },
-    ]),
-    [`AIRFLOW_CONN_${DAG_REPO_CONN_ID.toUpperCase()}`]: JSON.stringify({ conn_type: 'git', host: repoPath }),
-  };
+export function writeGitSecretFiles(env: EnvironmentConfig, s: LocalSecrets, dir: string): void {
+  const templates = gitSecretTemplates(env, dir);
+  if (!templates) return;
+  const values = { [SECRET_KEYS.git.username]: s.gitUsername, [SECRET_KEYS.git.password]: s.gitPassword };
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [file, template] of Object.entries(templates)) {
+    const target = path.join(dir, file);
+    fs.rmSync(target, { force: true });
+    fs.writeFileSync(target, renderSecretTemplate(template, values), { mode: 0o400 });
+  }
+}
+
+/** Extra settings of the processes that clone the DAG bundle (dag-processor, workers), as in their pods. */
+export function localCloneSettings(env: EnvironmentConfig, paths: LocalPaths): Record<string, string> {
+  return dagBundleCloneSettings(env, paths.gitSecretDir);
 }
 
 /** Full environment for one Airflow process of the local stack. */
@@ -124,9 +132,6 @@ export function localAirflowEnv(
   }
   return {
     ...out,
-    ...gitDagBundleSettings(env, paths.dagRepo),
-    // Bundle checkouts live in each pod's /tmp; here they must not be shared between stacks on one machine.
-    AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_STORAGE_PATH: path.join(paths.state, 'dag-bundles'),
     // Pods get AWS credentials from Pod Identity; locally the emulator takes any key.
     AIRFLOW_CONN_AWS_DEFAULT: JSON.stringify({
       conn_type: 'aws',

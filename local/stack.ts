@@ -12,7 +12,7 @@ import { pgbouncerIni } from '../manifests-src/platform/pgbouncer-config';
 import { ManagedProcess } from './managed-process';
 import { allocatePorts, LOOPBACK, portInUse } from './ports';
 import { publishDags } from './dag-repo';
-import { LOCAL_PORT_NAMES, localAirflowEnv, localSecretValues, withLocalPorts, type LocalPaths, type LocalPorts, type LocalSecrets } from './settings';
+import { LOCAL_PORT_NAMES, localAirflowEnv, localCloneSettings, localSecretValues, withLocalPorts, writeGitSecretFiles, type LocalPaths, type LocalPorts, type LocalSecrets } from './settings';
 
 const run = promisify(execFile);
 
@@ -53,6 +53,19 @@ export interface LocalStackOptions {
   readonly airflowOverrides?: Record<string, string>;
   /** When false the Airflow processes reach PostgreSQL directly instead of through PgBouncer (benchmark baseline only). */
   readonly viaPgBouncer?: boolean;
+  /**
+   * Address the servers listen on (default loopback). The local cluster puts them on an address of the
+   * environment's VPC CIDR so pods reach them as they reach Aurora and ElastiCache.
+   */
+  readonly listenAddress?: string;
+  /** Fixed ports (the cluster uses dist/'s own PostgreSQL and Redis ports); others are picked free. */
+  readonly fixedPorts?: Partial<LocalPorts>;
+  /** Client networks PostgreSQL accepts besides loopback (the cluster's pod network). */
+  readonly clientCidrs?: readonly string[];
+  /** Start PgBouncer beside PostgreSQL (the cluster runs dist/'s own PgBouncer pods instead). @default true */
+  readonly pgbouncer?: boolean;
+  /** PostgreSQL serves TLS with the local CA's certificate (Aurora does; dist/'s PgBouncer requires it). */
+  readonly postgresTls?: boolean;
   readonly onEvent?: (line: string) => void;
 }
 
@@ -67,8 +80,10 @@ const REQUIRED = [
   [path.join(TOOLS_BIN, 'moto_server'), 'the local-tools venv from requirements/local-tools.lock'],
 ] as const;
 
-export function missingDependencies(): string[] {
-  return REQUIRED.filter(([p]) => !fs.existsSync(p)).map(([p, what]) => `${p} (${what})`);
+/** What is missing; `servers` checks only the managed-service stand-ins (the cluster runs Airflow in pods). */
+export function missingDependencies(which: 'all' | 'servers' = 'all'): string[] {
+  const needed = which === 'all' ? REQUIRED : REQUIRED.filter(([, what]) => !what.includes('Airflow venv'));
+  return needed.filter(([p]) => !fs.existsSync(p)).map(([p, what]) => `${p} (${what})`);
 }
 
 /**
@@ -97,11 +112,17 @@ export class LocalStack {
       logs: path.join(state, 'airflow', 'logs'),
       dagRepo: path.join(state, 'dags.git'),
       caCert: path.join(state, 'tls', 'ca.pem'),
+      gitSecretDir: path.join(state, 'secrets', 'airflow-git'),
     };
   }
 
   private log(line: string): void {
     this.opts.onEvent?.(line);
+  }
+
+  /** Where the servers listen. */
+  get host(): string {
+    return this.opts.listenAddress ?? LOOPBACK;
   }
 
   get apiUrl(): string {
@@ -114,21 +135,7 @@ export class LocalStack {
 
   /** Brings everything up; throws with a clear message if a dependency or a port is missing. */
   async start(): Promise<void> {
-    const missing = missingDependencies();
-    if (missing.length) throw new Error(`missing dependencies:\n  ${missing.join('\n  ')}\nrun: bash local/install.sh`);
-    fs.mkdirSync(this.paths.airflowHome, { recursive: true });
-    fs.mkdirSync(this.paths.logs, { recursive: true });
-    fs.mkdirSync(path.join(this.paths.state, 'run'), { recursive: true });
-    this.killLeftovers();
-    for (const f of fs.readdirSync(path.join(this.paths.state, 'run'))) if (f.endsWith('.log')) fs.rmSync(path.join(this.paths.state, 'run', f));
-    this.ports = await allocatePorts(LOCAL_PORT_NAMES, this.opts.apiServerPort ? { apiServer: this.opts.apiServerPort } : {});
-    this.secrets = this.loadOrCreateSecrets();
-    this.makeTlsMaterial();
-
-    await this.startPostgres();
-    await this.startPgBouncer();
-    await this.startRedis();
-    await this.startAwsApi();
+    await this.startManagedServices();
     const commit = publishDags(this.opts.dagsDir ?? path.join(PROJECT_ROOT, 'dags'), this.paths.dagRepo, this.env);
     this.log(`dags: published ${commit.slice(0, 12)} to the local DAG repository (${this.env.dags.branch}:${this.env.dags.subPath})`);
     await this.bootstrap();
@@ -136,16 +143,34 @@ export class LocalStack {
     this.writePidFile();
   }
 
+  /** The stand-ins of the managed services only: PostgreSQL (Aurora), Redis TLS + AUTH (ElastiCache), the AWS API emulator. */
+  async startManagedServices(): Promise<void> {
+    const missing = missingDependencies(this.opts.listenAddress ? 'servers' : 'all');
+    if (missing.length) throw new Error(`missing dependencies:\n  ${missing.join('\n  ')}\nrun: bash local/install.sh`);
+    fs.mkdirSync(this.paths.airflowHome, { recursive: true });
+    fs.mkdirSync(this.paths.logs, { recursive: true });
+    fs.mkdirSync(path.join(this.paths.state, 'run'), { recursive: true });
+    this.killLeftovers();
+    for (const f of fs.readdirSync(path.join(this.paths.state, 'run'))) if (f.endsWith('.log')) fs.rmSync(path.join(this.paths.state, 'run', f));
+    this.ports = await allocatePorts(LOCAL_PORT_NAMES, { ...this.opts.fixedPorts, ...(this.opts.apiServerPort ? { apiServer: this.opts.apiServerPort } : {}) });
+    this.secrets = this.loadOrCreateSecrets();
+    this.makeTlsMaterial();
+    writeGitSecretFiles(this.env, this.secrets, this.paths.gitSecretDir);
+
+    await this.startPostgres();
+    if (this.opts.pgbouncer !== false) await this.startPgBouncer();
+    await this.startRedis();
+    await this.startAwsApi();
+    this.writePidFile();
+  }
+
   // ---------- servers ----------
 
   private loadOrCreateSecrets(): LocalSecrets {
     const file = path.join(this.paths.state, 'secrets.json');
-    if (fs.existsSync(file)) {
-      const s = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LocalSecrets>;
-      if (!s.masterPassword || !s.clientPassword) throw new Error(`${this.paths.state} was made by an older runner (one database login for everything): remove that folder and start again`);
-      return s as LocalSecrets;
-    }
     const hex = (n: number) => crypto.randomBytes(n).toString('hex');
+    // A state folder from before the DAG repository had credentials gets them added.
+    if (fs.existsSync(file)) return { gitUsername: 'dags-reader', gitPassword: hex(20), ...(JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LocalSecrets>) } as LocalSecrets;
     const s: LocalSecrets = {
       masterUser: 'postgres',
       masterPassword: hex(16),
@@ -157,20 +182,25 @@ export class LocalStack {
       apiSecretKey: hex(32),
       jwtSecret: hex(32),
       adminPassword: hex(12),
+      gitUsername: 'dags-reader',
+      gitPassword: hex(20),
     };
     fs.writeFileSync(file, JSON.stringify(s, null, 2), { mode: 0o600 });
     return s;
   }
 
-  /** A local CA and a server certificate for 127.0.0.1, so the broker URL keeps rediss:// with verification. */
+  /**
+   * A local CA (unless one was placed in tls/ already: the cluster brings its own) and a server certificate
+   * for the listen address, so the broker URL keeps rediss:// with verification.
+   */
   private makeTlsMaterial(): void {
     const dir = path.dirname(this.paths.caCert);
     if (fs.existsSync(path.join(dir, 'server.pem'))) return;
     fs.mkdirSync(dir, { recursive: true });
     const o = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-    o(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=airflow-eks local CA', '-keyout', 'ca-key.pem', '-out', 'ca.pem']);
-    o(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${LOOPBACK}`, '-keyout', 'server-key.pem', '-out', 'server.csr']);
-    fs.writeFileSync(path.join(dir, 'san.ext'), `subjectAltName=IP:${LOOPBACK},DNS:localhost\n`);
+    if (!fs.existsSync(this.paths.caCert)) o(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=airflow-eks local CA', '-keyout', 'ca-key.pem', '-out', 'ca.pem']);
+    o(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${this.host}`, '-keyout', 'server-key.pem', '-out', 'server.csr']);
+    fs.writeFileSync(path.join(dir, 'san.ext'), `subjectAltName=IP:${this.host},IP:${LOOPBACK},DNS:localhost\n`);
     o(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-days', '3650', '-extfile', 'san.ext', '-out', 'server.pem']);
   }
 
@@ -221,8 +251,9 @@ export class LocalStack {
     fs.mkdirSync(sock, { recursive: true });
     this.chownToServerUser(sock);
     this.chownToServerUser(path.join(this.paths.state, 'run'));
-    this.spawn('postgres', path.join(PG_BIN, 'postgres'), ['-D', data, '-p', String(this.ports.postgres), '-k', sock, '-c', `listen_addresses=${LOOPBACK}`, '-c', 'max_connections=300', '-c', 'fsync=off'], process.env, SERVER_USER);
-    await this.waitFor('postgres', () => portInUse(this.ports.postgres), 60_000);
+    this.allowClientNetworks(data);
+    this.spawn('postgres', path.join(PG_BIN, 'postgres'), ['-D', data, '-p', String(this.ports.postgres), '-k', sock, '-c', `listen_addresses=${this.host}`, '-c', 'max_connections=300', '-c', 'fsync=off', ...this.postgresTlsArgs(data)], process.env, SERVER_USER);
+    await this.waitFor('postgres', () => portInUse(this.ports.postgres, this.host), 60_000);
     await this.waitFor('postgres accepting queries', async () => (await this.psqlDirect('postgres', 'SELECT 1').catch(() => '')) === '1', 60_000);
     // What infra does at deploy time with the master login: Airflow's own role, owner of its database.
     const exists = await this.psqlDirect('postgres', `SELECT 1 FROM pg_database WHERE datname = '${DATABASES.metadata}'`);
@@ -230,6 +261,28 @@ export class LocalStack {
       await this.psqlDirect('postgres', `CREATE ROLE ${AIRFLOW_DB_ROLE} LOGIN PASSWORD '${this.secrets.dbPassword}'`);
       await this.psqlDirect('postgres', `CREATE DATABASE ${DATABASES.metadata} OWNER ${AIRFLOW_DB_ROLE}`);
     }
+  }
+
+  private postgresTlsArgs(data: string): string[] {
+    if (!this.opts.postgresTls) return [];
+    const tls = path.dirname(this.paths.caCert);
+    const cert = path.join(data, 'server.crt');
+    const key = path.join(data, 'server.key');
+    fs.copyFileSync(path.join(tls, 'server.pem'), cert);
+    fs.copyFileSync(path.join(tls, 'server-key.pem'), key);
+    fs.chmodSync(key, 0o600);
+    this.chownToServerUser(cert);
+    this.chownToServerUser(key);
+    return ['-c', 'ssl=on', '-c', `ssl_cert_file=${cert}`, '-c', `ssl_key_file=${key}`];
+  }
+
+  /** pg_hba entries for the client networks (password auth, as Aurora's security group plus credentials). */
+  private allowClientNetworks(data: string): void {
+    const hba = path.join(data, 'pg_hba.conf');
+    const text = fs.readFileSync(hba, 'utf8');
+    const own = this.host === LOOPBACK ? [] : [`${this.host}/32`];
+    const missing = [...own, ...(this.opts.clientCidrs ?? [])].map((c) => `host all all ${c} scram-sha-256`).filter((l) => !text.includes(l));
+    if (missing.length) fs.appendFileSync(hba, `${missing.join('\n')}\n`);
   }
 
   private async startPgBouncer(): Promise<void> {
@@ -292,18 +345,18 @@ export class LocalStack {
     const tls = path.dirname(this.paths.caCert);
     // appendonly: the broker keeps its queue across a restart, as an ElastiCache Multi-AZ replica does on failover.
     this.spawn('redis', '/usr/bin/redis-server', [
-      '--bind', LOOPBACK, '--port', '0', '--tls-port', String(this.ports.redis),
+      '--bind', this.host, '--port', '0', '--tls-port', String(this.ports.redis),
       '--tls-cert-file', path.join(tls, 'server.pem'), '--tls-key-file', path.join(tls, 'server-key.pem'),
       '--tls-ca-cert-file', this.paths.caCert, '--tls-auth-clients', 'no',
       '--requirepass', this.secrets.redisAuthToken, '--dir', dir, '--save', '', '--appendonly', 'yes', '--daemonize', 'no',
     ], process.env);
-    await this.waitFor('redis', () => portInUse(this.ports.redis), 30_000);
+    await this.waitFor('redis', () => portInUse(this.ports.redis, this.host), 30_000);
   }
 
   /** CloudWatch Logs / S3 API on loopback: where task logs go so they outlive the worker that wrote them. */
   private async startAwsApi(): Promise<void> {
-    this.spawn('aws-api', path.join(TOOLS_BIN, 'moto_server'), ['-H', LOOPBACK, '-p', String(this.ports.awsApi)], process.env);
-    await this.waitFor('aws-api', () => portInUse(this.ports.awsApi), 60_000);
+    this.spawn('aws-api', path.join(TOOLS_BIN, 'moto_server'), ['-H', this.host, '-p', String(this.ports.awsApi)], process.env);
+    await this.waitFor('aws-api', () => portInUse(this.ports.awsApi, this.host), 60_000);
   }
 
   /** Folder for a worker's local task logs: its own, as each pod has its own disk. */
@@ -387,7 +440,7 @@ export class LocalStack {
 
   startDagProcessor(): ManagedProcess {
     this.starters.set('dag-processor', () => this.startDagProcessor());
-    return this.spawnAirflow('dag-processor', [...this.commands().dagProcessor], {});
+    return this.spawnAirflow('dag-processor', [...this.commands().dagProcessor], localCloneSettings(this.env, this.paths));
   }
 
   startTriggerer(): ManagedProcess {
@@ -408,7 +461,7 @@ export class LocalStack {
       name,
       cmd,
       // HOSTNAME is the pod name in the cluster; here it names the worker.
-      { AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT: String(port), AIRFLOW__LOGGING__BASE_LOG_FOLDER: this.workerLogDir(name), HOSTNAME: name },
+      { ...localCloneSettings(this.env, this.paths), AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT: String(port), AIRFLOW__LOGGING__BASE_LOG_FOLDER: this.workerLogDir(name), HOSTNAME: name },
       // As the worker pod's init does with DUMB_INIT_SETSID=0: SIGTERM reaches Celery's main process only.
       'leader',
     );
@@ -476,7 +529,7 @@ export class LocalStack {
 
   /** psql straight to PostgreSQL as the master login (not through PgBouncer): for assertions about the server itself. */
   async psqlDirect(db: string, sql: string): Promise<string> {
-    const { stdout } = await run('psql', ['-h', LOOPBACK, '-p', String(this.ports.postgres), '-U', this.secrets.masterUser, '-d', db, '-XAtqc', sql], {
+    const { stdout } = await run('psql', ['-h', this.host, '-p', String(this.ports.postgres), '-U', this.secrets.masterUser, '-d', db, '-XAtqc', sql], {
       env: { ...process.env, PGPASSWORD: this.secrets.masterPassword, PGCONNECT_TIMEOUT: '5' },
       timeout: 60_000,
     });

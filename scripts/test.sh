@@ -6,6 +6,7 @@ bash scripts/ensure-node-deps.sh
 # Debian packages, the locked Python env for Airflow: idempotent and fast when present.
 bash local/install.sh
 bash security/install.sh
+bash cluster/install.sh # the local cluster: Debian packages and Go builds, cached outside the clone
 echo "==> type-check"
 npx tsc --noEmit -p .
 # The CloudFormation templates the infra and security tests read are built, never committed.

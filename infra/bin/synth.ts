@@ -14,7 +14,7 @@ function main(): number {
   const envs = infraEnvironmentsFromArgs();
   const outdir = path.resolve('cdk.out');
   fs.rmSync(path.join(outdir, 'validation-report.json'), { force: true });
-  const { app, stacks } = buildApp(envs, { outdir });
+  const { app, stacks, registries } = buildApp(envs, { outdir });
   let failed = false;
   try {
     app.synth();
@@ -24,7 +24,7 @@ function main(): number {
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 
-  for (const s of stacks) {
+  for (const s of [...registries, ...stacks]) {
     const file = path.join(outdir, s.templateFile);
     const resources = fs.existsSync(file) ? Object.keys(JSON.parse(fs.readFileSync(file, 'utf8')).Resources ?? {}).length : 0;
     console.log(`${s.stackName.padEnd(24)} ${s.region.padEnd(15)} ${String(resources).padStart(4)} resources  cdk.out/${s.templateFile}`);
@@ -37,7 +37,7 @@ function main(): number {
   console.log(`cdk-nag AwsSolutions: ${acknowledged + left.length} findings, ${acknowledged} acknowledged (reasons in infra/lib/nag-suppressions.ts), ${left.length} open errors`);
   for (const [rule, r] of Object.entries(byRule).sort()) console.log(`  ${rule.padEnd(20)} ${String(r.acknowledged).padStart(4)} acknowledged ${String(r.open).padStart(4)} open`);
   for (const f of left) console.error(`  OPEN ${f.rule} at ${f.path}`);
-  console.log(`synthesized ${stacks.length} stack(s) in ${seconds.toFixed(1)} s`);
+  console.log(`synthesized ${registries.length + stacks.length} stack(s) in ${seconds.toFixed(1)} s`);
   return failed || left.length > 0 ? 1 : 0;
 }
 

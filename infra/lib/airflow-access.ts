@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { SERVICE_ACCOUNTS, secretsManagerNames, type EnvironmentConfig } from '../../manifests-src/config';
+import { partitionServiceNames } from './partition-services';
 import { PodIdentityRole } from './pod-identity';
 
 export type ServiceAccountKey = keyof typeof SERVICE_ACCOUNTS;
@@ -54,7 +55,7 @@ export class AirflowAccess extends Construct {
         const keyArns = props.secrets.flatMap((s) => (s.encryptionKey ? [s.encryptionKey.keyArn] : []));
         return [
           new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [...props.secrets.map((s) => s.secretArn), gitSecret] }),
-          ...(keyArns.length ? [new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [...new Set(keyArns)], conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.${stack.urlSuffix}` } } })] : []),
+          ...(keyArns.length ? [new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [...new Set(keyArns)], conditions: { StringEquals: { 'kms:ViaService': partitionServiceNames(env.aws.partition, env.aws.region).secretsManagerViaService } } })] : []),
         ];
       }
       case 'fluentBit':

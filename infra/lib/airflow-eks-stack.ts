@@ -1,4 +1,4 @@
-import { CfnOutput, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { Aspects, CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { dagRepoUrl, secretsManagerNames, type EnvironmentConfig } from '../../manifests-src/config';
@@ -16,8 +16,9 @@ import { MetadataDb } from './metadata-db';
 import { acknowledgeFindings, type AcknowledgedCounts } from './nag-suppressions';
 import { Network } from './network';
 import { Observability } from './observability';
-import { Registries } from './registries';
+import { partitionServiceNames, SecretsManagerViaServiceNames } from './partition-services';
 import { Reloader } from './reloader';
+import { KEEP_DATA } from './retention';
 import { SharedStorage } from './shared-storage';
 
 export interface AirflowEksStackProps extends Omit<StackProps, 'env'> {
@@ -43,7 +44,7 @@ export class AirflowEksStack extends Stack {
     super(scope, id, { ...rest, env: { account: env.aws.account, region: env.aws.region }, description: `Airflow on EKS: ${env.name}` });
     Tags.of(this).add('airflow-eks/environment', env.name);
 
-    const dataKey = new kms.Key(this, 'DataKey', { enableKeyRotation: true, description: `${env.cluster.name} data at rest (Aurora, cache, EFS, secrets)`, removalPolicy: RemovalPolicy.RETAIN });
+    const dataKey = new kms.Key(this, 'DataKey', { enableKeyRotation: true, description: `${env.cluster.name} data at rest (Aurora, cache, EFS, secrets)`, removalPolicy: KEEP_DATA });
     const network = new Network(this, 'Network', { env });
     const { vpc, privateSubnets } = network;
     const eks = new AirflowCluster(this, 'Eks', { env, vpc, privateSubnets });
@@ -53,21 +54,23 @@ export class AirflowEksStack extends Stack {
     const db = new MetadataDb(this, 'MetadataDb', { env, vpc, subnets: privateSubnets, encryptionKey: dataKey, clientSecurityGroups: nodeGroups });
     const broker = new Broker(this, 'Broker', { env, vpc, subnets: privateSubnets, encryptionKey: dataKey, clientSecurityGroups: nodeGroups });
     const airflowSecrets = new AirflowSecrets(this, 'AirflowSecrets', { env, encryptionKey: dataKey });
-    new SharedStorage(this, 'SharedStorage', { env, vpc, subnets: privateSubnets, encryptionKey: dataKey, clientSecurityGroups: nodeGroups });
-    new Registries(this, 'Registries', { env });
+    if (env.infra.sharedFileSystem) new SharedStorage(this, 'SharedStorage', { env, vpc, subnets: privateSubnets, encryptionKey: dataKey, clientSecurityGroups: nodeGroups });
     if (wantsDagRepo(env)) new DagRepo(this, 'DagRepo', { env });
     const observability = new Observability(this, 'Observability', { env, database: db.cluster, broker: broker.replicationGroup });
-    new AirflowAccess(this, 'Access', { env, cluster, secrets: [db.secret, broker.secret, airflowSecrets.secret], logGroups: observability.logGroups });
+    const access = new AirflowAccess(this, 'Access', { env, cluster, secrets: [db.secret, broker.secret, airflowSecrets.secret], logGroups: observability.logGroups });
 
     // Controllers first (Karpenter, ALB, External Secrets, KEDA, Reloader), then Argo CD which syncs the rest.
+    const externalSecrets = new ExternalSecrets(this, 'ExternalSecrets', { env, cluster }).release;
+    externalSecrets.node.addDependency(access.roles.externalSecrets!);
     const addOns = [
       new Karpenter(this, 'Karpenter', { env, cluster }).release,
       new AlbController(this, 'AlbController', { env, cluster, vpc }).release,
-      new ExternalSecrets(this, 'ExternalSecrets', { env, cluster }).release,
+      externalSecrets,
       new Keda(this, 'Keda', { env, cluster }).release,
       new Reloader(this, 'Reloader', { env, cluster }).release,
     ];
-    for (const a of addOns) a.node.addDependency(eks.nodegroup);
+    // Pods that call AWS get credentials only once the Pod Identity agent runs (their associations are theirs).
+    for (const a of addOns) a.node.addDependency(eks.nodegroup, eks.podIdentityAgent);
     const argocd = new ArgoCd(this, 'ArgoCd', { env, cluster });
     argocd.release.node.addDependency(...addOns);
 
@@ -76,6 +79,7 @@ export class AirflowEksStack extends Stack {
     new CfnOutput(this, 'GitSecretName', { value: secretsManagerNames(env).git, description: 'Create this secret (DAG repository credentials) before the first sync' });
     new CfnOutput(this, 'AlarmTopicArn', { value: observability.topic.topicArn });
 
+    Aspects.of(this).add(new SecretsManagerViaServiceNames(partitionServiceNames(env.aws.partition, env.aws.region)));
     this.acknowledgedFindings = acknowledgeFindings(this);
   }
 }

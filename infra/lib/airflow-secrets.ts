@@ -1,8 +1,8 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { SECRET_KEYS, secretsManagerNames, type EnvironmentConfig } from '../../manifests-src/config';
+import { KEEP_DATA } from './retention';
 import { SecretFields, type GeneratedKind } from './secret-fields';
 
 export interface AirflowSecretsProps {
@@ -32,7 +32,7 @@ export class AirflowSecrets extends Construct {
       secretName: secretsManagerNames(props.env).airflow,
       description: 'Airflow keys; generated at deploy time, read by External Secrets',
       encryptionKey: props.encryptionKey,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: KEEP_DATA,
     });
     const generate = Object.fromEntries(Object.entries(AIRFLOW_KEY_KINDS).map(([k, kind]) => [SECRET_KEYS.airflow[k as keyof typeof AIRFLOW_KEY_KINDS], kind]));
     new SecretFields(this, 'Keys', { secret: this.secret, generate });

@@ -18,8 +18,11 @@ export interface AlbControllerProps {
 
 export const ALB_SERVICE_ACCOUNT = 'aws-load-balancer-controller';
 
-/** The controller's published IAM policy, as shipped inside aws-cdk-lib (same version family as the chart). */
-const POLICY_VERSION = 'v2.14.1';
+/**
+ * The controller's published IAM policy, as shipped inside aws-cdk-lib: the newest it carries (v3.2.2) for the v3.x
+ * controller in charts.ts; bump when aws-cdk-lib ships a newer file.
+ */
+const POLICY_VERSION = 'v3.2.2';
 
 /** Reads the published policy and swaps its `arn:aws:` literals for the stack's partition (aws-cn works). */
 export function albControllerStatements(): iam.PolicyStatement[] {
@@ -42,6 +45,11 @@ export function albControllerValues(env: EnvironmentConfig, region: string, vpcI
     // Pod Identity credentials; no IRSA annotation needed. ingressClass `alb` is what dist/ uses.
     ingressClass: 'alb',
     createIngressClassResource: true,
+    // Its Service mutating webhook (failurePolicy Fail) would reject Services of releases installed in parallel
+    // until the controller is up; dist/ has no Service of type LoadBalancer, so it is off.
+    enableServiceMutatorWebhook: false,
+    // Shield Advanced and WAF are not offered to the ALB in China: the controller's calls would fail there.
+    ...(env.aws.partition === 'aws-cn' ? { enableShield: false, enableWaf: false, enableWafv2: false } : {}),
   };
 }
 

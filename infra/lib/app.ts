@@ -4,6 +4,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { EnvironmentConfig } from '../../manifests-src/config';
 import { AirflowEksStack, stackName } from './airflow-eks-stack';
+import { RegistriesStack, registriesStackName, registryGroups } from './registries';
 
 export interface BuildAppOptions {
   /** Run the cdk-nag AwsSolutions pack on synth. @default true */
@@ -12,15 +13,21 @@ export interface BuildAppOptions {
   readonly outdir?: string;
   /** Copy assets (the 57 MB kubectl layer) into the assembly; tests turn this off. @default true */
   readonly stageAssets?: boolean;
+  /** Extra CDK context (what `cdk -c key=value` gives the CLI app). @default none */
+  readonly context?: Record<string, string>;
 }
 
-/** One stack per environment in one app, with cdk-nag attached. */
-export function buildApp(envs: EnvironmentConfig[], options: BuildAppOptions = {}): { app: App; stacks: AirflowEksStack[] } {
+/**
+ * One registries stack per account/region (deployed first: the mirror fills it) and one stack per environment,
+ * in one app, with cdk-nag attached.
+ */
+export function buildApp(envs: EnvironmentConfig[], options: BuildAppOptions = {}): { app: App; stacks: AirflowEksStack[]; registries: RegistriesStack[] } {
   // The committed AZ look-ups (the cdk CLI reads this file itself; an in-process App does not).
   const contextFile = path.resolve(__dirname, '..', '..', 'cdk.context.json');
   const committed = fs.existsSync(contextFile) ? (JSON.parse(fs.readFileSync(contextFile, 'utf8')) as Record<string, unknown>) : {};
-  const app = new App({ outdir: options.outdir, context: { ...committed, ...(options.stageAssets === false ? { 'aws:cdk:disable-asset-staging': true } : {}) } });
+  const app = new App({ outdir: options.outdir, context: { ...committed, ...(options.stageAssets === false ? { 'aws:cdk:disable-asset-staging': true } : {}), ...options.context } });
+  const registries = registryGroups(envs).map((group) => new RegistriesStack(app, registriesStackName(group[0]), { envs: group }));
   const stacks = envs.map((config) => new AirflowEksStack(app, stackName(config), { config }));
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, stacks };
+  return { app, stacks, registries };
 }

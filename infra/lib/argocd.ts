@@ -19,9 +19,33 @@ export function argoCdValues(env: EnvironmentConfig): Record<string, unknown> {
     global: { image: { repository: argocd }, ...onSystemNodes },
     dex: { enabled: false },
     redis: { image: { repository: redis } },
-    configs: { params: { 'server.insecure': false } },
+    configs: { params: { 'server.insecure': false }, cm: { [APPLICATION_HEALTH_KEY]: APPLICATION_HEALTH_LUA } },
   };
 }
+
+/** argocd-cm key of the health check for Application objects (group argoproj.io, kind Application). */
+export const APPLICATION_HEALTH_KEY = 'resource.customizations.health.argoproj.io_Application';
+
+/**
+ * Argo CD 1.8+ reports every child Application as Healthy at once, so sync waves between the Applications of the
+ * app of apps (platform -> secrets -> pgbouncer -> airflow) would not wait. This check (the one Argo CD's docs give)
+ * makes a child's health its real health: the next wave starts only when the previous one is Healthy.
+ */
+export const APPLICATION_HEALTH_LUA = [
+  'hs = {}',
+  'hs.status = "Progressing"',
+  'hs.message = ""',
+  'if obj.status ~= nil then',
+  '  if obj.status.health ~= nil then',
+  '    hs.status = obj.status.health.status',
+  '    if obj.status.health.message ~= nil then',
+  '      hs.message = obj.status.health.message',
+  '    end',
+  '  end',
+  'end',
+  'return hs',
+  '',
+].join('\n');
 
 /** Pure: the root Application that syncs `argocd/<env>/` of this repository (which points at dist/<env>/*). */
 export function rootApplication(env: EnvironmentConfig): Record<string, unknown> {

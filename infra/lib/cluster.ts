@@ -1,5 +1,5 @@
 import { KubectlV35Layer } from '@aws-cdk/lambda-layer-kubectl-v35';
-import { Arn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Arn, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,12 +8,19 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { discoveryTags, type EnvironmentConfig } from '../../manifests-src/config';
 import { PodIdentityRole } from './pod-identity';
+import { KEEP_DATA } from './retention';
 
 export interface ClusterProps {
   readonly env: EnvironmentConfig;
   readonly vpc: ec2.IVpc;
   readonly privateSubnets: ec2.SubnetSelection;
 }
+
+/**
+ * vpc-cni add-on configuration: enforce NetworkPolicies (the agent runs beside aws-node). Without it every
+ * NetworkPolicy in dist/ is accepted and ignored.
+ */
+export const VPC_CNI_CONFIGURATION = { enableNetworkPolicy: 'true' } as const;
 
 /** Node labels of the managed node group; the add-on charts pin their controllers to it. */
 export const SYSTEM_NODE_LABELS = { 'airflow-eks/node-pool': 'system' } as const;
@@ -25,12 +32,16 @@ export const SYSTEM_NODE_LABELS = { 'airflow-eks/node-pool': 'system' } as const
 export class AirflowCluster extends Construct {
   readonly cluster: eks.Cluster;
   readonly nodegroup: eks.Nodegroup;
+  private readonly env: EnvironmentConfig;
+  /** The Pod Identity agent add-on: releases whose pods call AWS wait for it (and for their own association). */
+  podIdentityAgent!: eks.CfnAddon;
 
   constructor(scope: Construct, id: string, props: ClusterProps) {
     super(scope, id);
     const { env, vpc, privateSubnets } = props;
+    this.env = env;
     const e = env.infra.eks;
-    const secretsKey = new kms.Key(this, 'SecretsKey', { enableKeyRotation: true, description: `${env.cluster.name} Kubernetes secrets envelope encryption`, removalPolicy: RemovalPolicy.RETAIN });
+    const secretsKey = new kms.Key(this, 'SecretsKey', { enableKeyRotation: true, description: `${env.cluster.name} Kubernetes secrets envelope encryption`, removalPolicy: KEEP_DATA });
 
     this.cluster = new eks.Cluster(this, 'Cluster', {
       clusterName: env.cluster.name,
@@ -54,7 +65,7 @@ export class AirflowCluster extends Construct {
       maxSize: e.systemNodeCount + 1,
       subnets: privateSubnets,
       labels: { ...SYSTEM_NODE_LABELS },
-      diskSize: 50,
+      diskSize: e.systemNodeDiskGib,
     });
 
     e.adminPrincipalArns.forEach((arn, i) =>
@@ -68,9 +79,10 @@ export class AirflowCluster extends Construct {
   /** AWS-managed add-ons; the two that call AWS APIs get their role through Pod Identity. */
   private addManagedAddons(): void {
     const clusterName = this.cluster.clusterName;
-    const podIdentityAgent = new eks.CfnAddon(this, 'PodIdentityAgent', { clusterName, addonName: 'eks-pod-identity-agent', resolveConflicts: 'OVERWRITE' });
+    const podIdentityAgent = (this.podIdentityAgent = new eks.CfnAddon(this, 'PodIdentityAgent', { clusterName, addonName: 'eks-pod-identity-agent', resolveConflicts: 'OVERWRITE' }));
     for (const name of ['vpc-cni', 'coredns', 'kube-proxy']) {
-      const addon = new eks.CfnAddon(this, name, { clusterName, addonName: name, resolveConflicts: 'OVERWRITE' });
+      const configurationValues = name === 'vpc-cni' ? JSON.stringify(VPC_CNI_CONFIGURATION) : undefined;
+      const addon = new eks.CfnAddon(this, name, { clusterName, addonName: name, resolveConflicts: 'OVERWRITE', configurationValues });
       addon.node.addDependency(this.nodegroup);
     }
     const withRole = (id: string, addonName: string, serviceAccount: string, policy: string) => {
@@ -90,8 +102,8 @@ export class AirflowCluster extends Construct {
       });
       addon.node.addDependency(podIdentityAgent, this.nodegroup);
     };
-    withRole('Efs', 'aws-efs-csi-driver', 'efs-csi-controller-sa', 'service-role/AmazonEFSCSIDriverPolicy');
-    withRole('CloudWatch', 'amazon-cloudwatch-observability', 'cloudwatch-agent', 'CloudWatchAgentServerPolicy');
+    if (this.env.infra.sharedFileSystem) withRole('Efs', 'aws-efs-csi-driver', 'efs-csi-controller-sa', 'service-role/AmazonEFSCSIDriverPolicy');
+    if (this.env.infra.eks.containerInsights) withRole('CloudWatch', 'amazon-cloudwatch-observability', 'cloudwatch-agent', 'CloudWatchAgentServerPolicy');
     podIdentityAgent.node.addDependency(this.nodegroup);
   }
 

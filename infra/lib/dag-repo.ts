@@ -1,13 +1,13 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import { Construct } from 'constructs';
+import { KEEP_DATA } from './retention';
 import { codeCommitRepoName, type EnvironmentConfig } from '../../manifests-src/config';
 
 export interface DagRepoProps {
   readonly env: EnvironmentConfig;
 }
 
-/** True when the stack should create the CodeCommit DAG repository (git-sync then follows `dagRepoUrl`). */
+/** True when the stack should create the CodeCommit DAG repository (the GitDagBundle then clones `dagRepoUrl`). */
 export function wantsDagRepo(env: EnvironmentConfig): boolean {
   return env.infra.createCodeCommitRepo && !env.dags.repoUrl;
 }
@@ -21,6 +21,6 @@ export class DagRepo extends Construct {
       repositoryName: codeCommitRepoName(props.env),
       description: `Airflow DAGs for ${props.env.name}`,
     });
-    this.repository.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    this.repository.applyRemovalPolicy(KEEP_DATA);
   }
 }

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { karpenterNodeRoleName, type EnvironmentConfig } from '../../manifests-src/config';
 import { CHARTS, imageRepository } from './charts';
 import { HelmAddOn, onSystemNodes } from './helm-addon';
+import { partitionServiceNames } from './partition-services';
 import { PodIdentityRole } from './pod-identity';
 
 export interface KarpenterProps {
@@ -30,7 +31,7 @@ export function karpenterValues(env: EnvironmentConfig, queueName: string): Reco
   return {
     settings: { clusterName: env.cluster.name, interruptionQueue: queueName },
     serviceAccount: { name: KARPENTER_SERVICE_ACCOUNT },
-    replicas: 2,
+    replicas: env.infra.eks.karpenterReplicas,
     ...onSystemNodes,
     controller: {
       image: { repository: imageRepository(env, CHARTS.karpenter.images[0]), ...(env.images.mirrorRegistry ? { digest: '' } : {}) },
@@ -89,7 +90,7 @@ export class Karpenter extends Construct {
       new iam.PolicyStatement({ sid: 'AmiParameters', actions: ['ssm:GetParameter'], resources: [Arn.format({ service: 'ssm', account: '', resource: 'parameter', resourceName: 'aws/service/*' }, stack)] }),
       new iam.PolicyStatement({ sid: 'Pricing', actions: ['pricing:GetProducts'], resources: ['*'] }),
       new iam.PolicyStatement({ sid: 'InterruptionQueue', actions: ['sqs:DeleteMessage', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'], resources: [this.queue.queueArn] }),
-      new iam.PolicyStatement({ sid: 'PassNodeRole', actions: ['iam:PassRole'], resources: [this.nodeRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': `ec2.${Aws.URL_SUFFIX}` } } }),
+      new iam.PolicyStatement({ sid: 'PassNodeRole', actions: ['iam:PassRole'], resources: [this.nodeRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': partitionServiceNames(env.aws.partition, env.aws.region).ec2PassedToService } } }),
       new iam.PolicyStatement({
         sid: 'InstanceProfiles',
         actions: ['iam:CreateInstanceProfile', 'iam:TagInstanceProfile', 'iam:AddRoleToInstanceProfile', 'iam:RemoveRoleFromInstanceProfile', 'iam:DeleteInstanceProfile', 'iam:GetInstanceProfile'],

@@ -5,6 +5,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { isFirstCreate } from './first-create';
+import { KEEP_DATA } from './retention';
 import { DATABASES, PORTS, secretsManagerNames, type EnvironmentConfig } from '../../manifests-src/config';
 
 export interface MetadataDbProps {
@@ -45,10 +47,11 @@ export class MetadataDb extends Construct {
 
     const serverless = db.instanceClass === 'serverless';
     const [azWriter, azReader] = vpc.availabilityZones;
-    const instance = (name: string, availabilityZone: string | undefined, promotionTier: number): rds.IClusterInstance => {
+    // A Serverless v2 reader at tier 2 (readerScalesWithWriter false) sizes itself on its own, read-free load.
+    const instance = (name: string, availabilityZone: string | undefined, promotionTier: number, scaleWithWriter: boolean): rds.IClusterInstance => {
       const common = { availabilityZone, enablePerformanceInsights: true, publiclyAccessible: false, autoMinorVersionUpgrade: true, promotionTier };
       return serverless
-        ? rds.ClusterInstance.serverlessV2(name, { ...common, scaleWithWriter: true })
+        ? rds.ClusterInstance.serverlessV2(name, { ...common, scaleWithWriter })
         : rds.ClusterInstance.provisioned(name, { ...common, instanceType: new ec2.InstanceType(db.instanceClass.replace(/^db\./, '')) });
     };
 
@@ -60,15 +63,18 @@ export class MetadataDb extends Construct {
       vpc,
       vpcSubnets: props.subnets,
       securityGroups: [securityGroup],
-      writer: instance('writer', azWriter, 0),
-      readers: [instance('reader', azReader, 1)],
+      writer: instance('writer', azWriter, 0, true),
+      readers: db.readers > 0 ? [instance('reader', azReader, db.readerScalesWithWriter ? 1 : 2, db.readerScalesWithWriter)] : [],
       ...(serverless ? { serverlessV2MinCapacity: db.minCapacityAcu, serverlessV2MaxCapacity: db.maxCapacityAcu } : {}),
+      ...(db.autoPauseMinutes !== undefined ? { serverlessV2AutoPauseDuration: Duration.minutes(db.autoPauseMinutes) } : {}),
       storageEncrypted: true,
       storageEncryptionKey: props.encryptionKey,
       backup: { retention: Duration.days(db.backupRetentionDays), preferredWindow: '03:00-04:00' },
       preferredMaintenanceWindow: 'Sun:04:30-Sun:05:30',
-      deletionProtection: db.deletionProtection,
-      removalPolicy: db.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.SNAPSHOT,
+      // Protection comes on with the second pass of a first deploy (see first-create.ts): a rollback of the first
+      // create must be able to delete the cluster it made, or the retry finds it in the way.
+      deletionProtection: db.deletionProtection && !isFirstCreate(this),
+      removalPolicy: db.deletionProtection ? KEEP_DATA : RemovalPolicy.SNAPSHOT,
       copyTagsToSnapshot: true,
       enablePerformanceInsights: true,
       performanceInsightEncryptionKey: props.encryptionKey,

@@ -1,4 +1,5 @@
-import { RemovalPolicy, Tags } from 'aws-cdk-lib';
+import { Tags } from 'aws-cdk-lib';
+import { KEEP_DATA } from './retention';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -8,7 +9,7 @@ export interface NetworkProps {
   readonly env: EnvironmentConfig;
 }
 
-/** Interface endpoints that keep image pulls, credentials and logs off the NAT gateways. */
+/** Interface endpoints that keep image pulls, credentials and logs off the NAT gateways (infra.vpc.interfaceEndpoints). */
 const INTERFACE_ENDPOINTS: Record<string, ec2.InterfaceVpcEndpointAwsService> = {
   EcrApi: ec2.InterfaceVpcEndpointAwsService.ECR,
   EcrDocker: ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,
@@ -16,6 +17,9 @@ const INTERFACE_ENDPOINTS: Record<string, ec2.InterfaceVpcEndpointAwsService> = 
   SecretsManager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
   Logs: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
 };
+
+/** Root volume of a NAT instance (the AL2023 minimum); the estimator prices the same figure. */
+export const NAT_INSTANCE_DISK_GIB = 8;
 
 /**
  * The VPC: public subnets for load balancers and NAT, private subnets (large: VPC CNI gives every pod an IP)
@@ -35,21 +39,41 @@ export class Network extends Construct {
       return;
     }
     const azs = env.cluster.availabilityZones;
+    // A NAT instance (dev) costs a tenth of a gateway; it admits traffic from the VPC only and sends it out.
+    const natGatewayProvider =
+      cfg.natProvider === 'instance'
+        ? ec2.NatProvider.instanceV2({
+            instanceType: new ec2.InstanceType(cfg.natInstanceType),
+            machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.ARM_64 }),
+            defaultAllowedTraffic: ec2.NatTrafficDirection.OUTBOUND_ONLY,
+          })
+        : ec2.NatProvider.gateway();
     const vpc = new ec2.Vpc(this, 'Vpc', {
       ipAddresses: ec2.IpAddresses.cidr(cfg.cidr),
       maxAzs: azs,
       natGateways: cfg.natGateways ?? azs,
+      natGatewayProvider,
       subnetConfiguration: [
         { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
         { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 19 },
       ],
       restrictDefaultSecurityGroup: false,
     });
-    const flowLogs = new logs.LogGroup(this, 'FlowLogs', { retention: env.logging.retentionDays as logs.RetentionDays, removalPolicy: RemovalPolicy.RETAIN });
+    const flowLogs = new logs.LogGroup(this, 'FlowLogs', { retention: env.logging.retentionDays as logs.RetentionDays, removalPolicy: KEEP_DATA });
     vpc.addFlowLog('FlowLog', { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: ec2.FlowLogTrafficType.REJECT });
     vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [this.privateSubnets] });
-    for (const [name, service] of Object.entries(INTERFACE_ENDPOINTS)) {
-      vpc.addInterfaceEndpoint(name, { service, subnets: this.privateSubnets, privateDnsEnabled: true });
+    if (natGatewayProvider instanceof ec2.NatInstanceProviderV2) {
+      natGatewayProvider.securityGroup.addIngressRule(ec2.Peer.ipv4(vpc.vpcCidrBlock), ec2.Port.allTraffic(), 'Egress of the private subnets');
+      for (const nat of natGatewayProvider.gatewayInstances) {
+        nat.instance.addPropertyOverride('BlockDeviceMappings', [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeType: 'gp3', VolumeSize: NAT_INSTANCE_DISK_GIB } }]);
+        // The subnet fixes the zone; a literal zone name in the template is what cfn-lint W3010 warns about.
+        nat.instance.addPropertyDeletionOverride('AvailabilityZone');
+      }
+    }
+    if (cfg.interfaceEndpoints) {
+      for (const [name, service] of Object.entries(INTERFACE_ENDPOINTS)) {
+        vpc.addInterfaceEndpoint(name, { service, subnets: this.privateSubnets, privateDnsEnabled: true });
+      }
     }
     for (const subnet of vpc.privateSubnets) {
       for (const [k, v] of Object.entries(discoveryTags(env))) Tags.of(subnet).add(k, v);

@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { KEEP_DATA } from './retention';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
@@ -49,11 +50,12 @@ export class Observability extends Construct {
     const retention = env.logging.retentionDays as logs.RetentionDays;
     const names = logGroupNames(env);
     this.logGroups = {
-      containers: new logs.LogGroup(this, 'Containers', { logGroupName: names.containers, retention, removalPolicy: RemovalPolicy.RETAIN }),
-      tasks: new logs.LogGroup(this, 'Tasks', { logGroupName: names.tasks, retention, removalPolicy: RemovalPolicy.RETAIN }),
+      containers: new logs.LogGroup(this, 'Containers', { logGroupName: names.containers, retention, removalPolicy: KEEP_DATA }),
+      tasks: new logs.LogGroup(this, 'Tasks', { logGroupName: names.tasks, retention, removalPolicy: KEEP_DATA }),
     };
 
-    const topicKey = new kms.Key(this, 'TopicKey', { enableKeyRotation: true, description: `${env.cluster.name} alarm topic` });
+    // Encrypts alarm notifications only (nothing kept depends on it): scheduled for deletion with the stack.
+    const topicKey = new kms.Key(this, 'TopicKey', { enableKeyRotation: true, description: `${env.cluster.name} alarm topic`, removalPolicy: RemovalPolicy.DESTROY });
     // CloudWatch alarms publish to the encrypted topic, so the service must be able to use the key.
     topicKey.addToResourcePolicy(new iam.PolicyStatement({ principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'] }));
     this.topic = new sns.Topic(this, 'Alarms', { displayName: `${env.cluster.name} alarms`, masterKey: topicKey, enforceSSL: true });

@@ -12,10 +12,12 @@ export interface ReloaderProps {
 /** Pure: Reloader values. Only annotated workloads roll (`secret.reloader.stakater.com/reload` in dist/). */
 export function reloaderValues(env: EnvironmentConfig): Record<string, unknown> {
   return {
+    // The chart reads the top-level `image` (not `reloader.deployment.image`); the tag is the table's release.
+    image: { repository: imageRepository(env, CHARTS.reloader.images[0]), tag: CHARTS.reloader.appVersion },
     reloader: {
       autoReloadAll: false,
       reloadOnCreate: false,
-      deployment: { ...onSystemNodes, image: { repository: imageRepository(env, CHARTS.reloader.images[0]) } },
+      deployment: { ...onSystemNodes },
     },
   };
 }

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -46,7 +46,7 @@ export class SecretFields extends Construct {
       code: lambda.Code.fromAsset(path.join(__dirname, 'functions', 'secret-fields')),
       timeout: Duration.minutes(1),
       description: 'Writes generated and endpoint fields into Secrets Manager secrets',
-      logGroup: new logs.LogGroup(stack, `${id}Logs`, { retention: logs.RetentionDays.ONE_MONTH }),
+      logGroup: new logs.LogGroup(stack, `${id}Logs`, { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
     });
   }
 }

@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { KEEP_DATA } from './retention';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -29,7 +29,7 @@ export class SharedStorage extends Construct {
       throughputMode: efs.ThroughputMode.ELASTIC,
       lifecyclePolicy: efs.LifecyclePolicy.AFTER_30_DAYS,
       enableAutomaticBackups: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: KEEP_DATA,
       fileSystemName: `${props.env.cluster.name}-shared`,
     });
     for (const sg of props.clientSecurityGroups) this.fileSystem.connections.allowDefaultPortFrom(sg, 'NFS from EKS nodes');

@@ -6,16 +6,13 @@ import { ConfigError, environmentsFromArgs, loadEnvironments, type EnvironmentCo
  */
 export function infraProblems(env: EnvironmentConfig, label = `environments(${env.name})`): string[] {
   const problems: string[] = [];
-  const { vpc, eks, database, cache } = env.infra;
+  const { vpc, eks, database } = env.infra;
   const azs = env.cluster.availabilityZones;
   if (vpc.natGateways !== undefined && vpc.natGateways > azs) {
     problems.push(`${label}.infra.vpc.natGateways: must be <= cluster.availabilityZones (${azs}): one NAT gateway per zone at most (got ${vpc.natGateways})`);
   }
   if (database.minCapacityAcu > database.maxCapacityAcu) {
     problems.push(`${label}.infra.database.minCapacityAcu: must be <= infra.database.maxCapacityAcu (${database.maxCapacityAcu}) (got ${database.minCapacityAcu})`);
-  }
-  if (cache.replicas < 1) {
-    problems.push(`${label}.infra.cache.replicas: must be >= 1: Multi-AZ automatic failover needs a replica in another zone (got ${cache.replicas})`);
   }
   eks.adminPrincipalArns.forEach((arn, i) => {
     if (!arn.startsWith(`arn:${env.aws.partition}:`)) {

@@ -16,7 +16,7 @@ import {
 import { WorkloadDisruptionBudget } from '../hardening/pod-disruption-budget';
 import { AIRFLOW_SECRETS, reloadOnSecrets, type AirflowConfig } from './airflow-config';
 import { AIRFLOW_HOME } from './airflow-settings';
-import { GitSync } from './git-sync';
+import { DagBundleVolumes } from './dag-bundle-volumes';
 
 /** The official image's user: uid 50000, gid 0. */
 export const AIRFLOW_UID = 50000;
@@ -35,8 +35,8 @@ export interface AirflowComponentProps {
   readonly serviceAccountName: string;
   readonly probes: ProbeSet;
   readonly ports?: k8s.ContainerPort[];
-  /** Mount DAGs from git-sync. */
-  readonly withDags: boolean;
+  /** Clones the DAG bundle (dag-processor, workers): bundle storage and the repository credentials. */
+  readonly clonesDags: boolean;
   /** @default 60 */
   readonly terminationGracePeriodSeconds?: number;
   /** @default 'core' */
@@ -63,7 +63,7 @@ export class AirflowComponent extends Construct {
     this.name = `airflow-${props.component}`;
     this.selector = selectorFor(this.name);
     this.labels = labelsFor(this.name, props.component);
-    const gitSync = props.withDags ? new GitSync(env) : undefined;
+    const bundle = props.clonesDags ? new DagBundleVolumes(env) : undefined;
 
     new k8s.KubeServiceAccount(this, 'ServiceAccount', {
       metadata: { name: props.serviceAccountName, namespace: env.namespace, labels: this.labels },
@@ -73,12 +73,12 @@ export class AirflowComponent extends Construct {
     const volumes: k8s.Volume[] = [
       { name: 'airflow-home', emptyDir: { sizeLimit: k8s.Quantity.fromString('2Gi') } },
       { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
-      ...(gitSync?.volumes() ?? []),
+      ...(bundle?.volumes() ?? []),
     ];
     const mounts: k8s.VolumeMount[] = [
       { name: 'airflow-home', mountPath: AIRFLOW_HOME },
       { name: 'tmp', mountPath: '/tmp' },
-      ...(gitSync ? [gitSync.mount()] : []),
+      ...(bundle?.mounts() ?? []),
     ];
 
     const main: k8s.Container = {
@@ -89,7 +89,7 @@ export class AirflowComponent extends Construct {
       envFrom: props.config.envFrom(),
       env: [
         { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
-        ...Object.entries(props.extraEnv ?? {}).map(([name, value]) => ({ name, value })),
+        ...Object.entries({ ...bundle?.settings(), ...props.extraEnv }).map(([name, value]) => ({ name, value })),
         ...props.config.secretEnv(),
       ],
       ports: props.ports,
@@ -121,7 +121,6 @@ export class AirflowComponent extends Construct {
             terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 60,
             topologySpreadConstraints: topologySpread(this.selector),
             ...placement(props.pool ?? 'core'),
-            initContainers: gitSync?.initContainers(),
             containers: [main],
             volumes,
           },

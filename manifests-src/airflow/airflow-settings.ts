@@ -1,5 +1,6 @@
 import type { EnvironmentConfig } from '../config';
-import { K8S_SECRETS, PORTS } from '../config';
+import { dagRepoUrl, K8S_SECRETS, PORTS } from '../config';
+import { dagBundleConfigList } from './dag-bundle';
 import { SCHEDULER_SUPERVISOR_PY } from './scheduler-supervisor';
 
 /**
@@ -14,8 +15,10 @@ export interface AirflowEndpoints {
   readonly executionApiUrl: string;
   /** Public base URL of the UI/API (used in links and e-mails). */
   readonly baseUrl: string;
-  /** DAG files folder (git-sync's link + dags.subPath). */
-  readonly dagsFolder: string;
+  /** URL (or local path) of the DAG repository the GitDagBundle clones. */
+  readonly dagRepoUrl: string;
+  /** Writable folder where the dag-processor and workers keep bundle clones and versions. */
+  readonly dagBundleStorage: string;
   /** Folder for local task logs (served by the worker log server until shipped remotely). */
   readonly logsFolder: string;
   /** StatsD daemon. */
@@ -41,10 +44,9 @@ export interface AirflowEnvironment {
   readonly fromSecrets: Readonly<Record<string, SecretSetting>>;
 }
 
-/** Folder git-sync writes into; DAGs are under `<root>/<link>/<subPath>`. */
-export const GIT_SYNC_ROOT = '/opt/airflow/dags-sync';
-export const GIT_SYNC_LINK = 'repo';
 export const AIRFLOW_HOME = '/opt/airflow';
+/** Bundle clones live on their own emptyDir, apart from logs and user scratch space. */
+export const DAG_BUNDLE_STORAGE = '/opt/airflow/dag-bundles';
 
 /** Auth manager: FAB keeps users and roles in the metadata DB, so they survive pod restarts. */
 export const AUTH_MANAGER = 'airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager';
@@ -73,7 +75,6 @@ export function airflowEnvironment(env: EnvironmentConfig, at: AirflowEndpoints)
     AIRFLOW_HOME,
     AIRFLOW__CORE__EXECUTOR: 'CeleryExecutor',
     AIRFLOW__CORE__AUTH_MANAGER: AUTH_MANAGER,
-    AIRFLOW__CORE__DAGS_FOLDER: at.dagsFolder,
     AIRFLOW__CORE__LOAD_EXAMPLES: bool(false),
     AIRFLOW__CORE__PARALLELISM: String(a.parallelism),
     AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG: String(a.maxActiveTasksPerDag),
@@ -100,6 +101,8 @@ export function airflowEnvironment(env: EnvironmentConfig, at: AirflowEndpoints)
     AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL: String(a.orphanedTasksCheckIntervalSeconds),
     AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT: String(PORTS.schedulerHealth),
     AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL: String(a.dagDirListIntervalSeconds),
+    AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST: dagBundleConfigList(env, at.dagRepoUrl),
+    AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_STORAGE_PATH: at.dagBundleStorage,
     AIRFLOW__LOGGING__BASE_LOG_FOLDER: at.logsFolder,
     AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT: String(at.workerLogServerPort),
     AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT: String(at.triggererLogServerPort),
@@ -136,12 +139,13 @@ export const MIGRATION_SECRET_SETTINGS: Readonly<Record<string, SecretSetting>> 
   AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: { secret: K8S_SECRETS.metadata.name, key: K8S_SECRETS.metadata.keys.migrateConn },
 };
 
-/** Endpoints inside the cluster: Service DNS names and the git-sync volume. */
+/** Endpoints inside the cluster: Service DNS names, the DAG repository and the bundle volume. */
 export function kubernetesEndpoints(env: EnvironmentConfig): AirflowEndpoints {
   return {
     executionApiUrl: `http://${SERVICE_NAMES.apiServer}.${env.namespace}.svc.cluster.local:${PORTS.apiServer}/execution/`,
     baseUrl: `https://${env.ingress.host}/`,
-    dagsFolder: `${GIT_SYNC_ROOT}/${GIT_SYNC_LINK}${env.dags.subPath ? `/${env.dags.subPath}` : ''}`,
+    dagRepoUrl: dagRepoUrl(env),
+    dagBundleStorage: DAG_BUNDLE_STORAGE,
     logsFolder: `${AIRFLOW_HOME}/logs`,
     statsdHost: `${SERVICE_NAMES.statsd}.${env.namespace}.svc.cluster.local`,
     statsdPort: PORTS.statsd,

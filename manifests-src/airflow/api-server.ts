@@ -6,6 +6,7 @@ import { httpProbes } from '../hardening/workload-defaults';
 import type { AirflowConfig } from './airflow-config';
 import { AirflowComponent } from './airflow-component';
 import { airflowCommands, SERVICE_NAMES } from './airflow-settings';
+import { scheduledReplicas } from '../platform/office-hours';
 
 /** Public, unauthenticated health endpoint of the Airflow 3 api-server (also the ALB health check). */
 export const API_SERVER_HEALTH_PATH = '/api/v2/monitor/health';
@@ -27,13 +28,14 @@ export class ApiServerDeployment extends Construct {
       env,
       config: props.config,
       component: 'api-server',
-      replicas: c.replicas,
+      replicas: scheduledReplicas(props.env, c.replicas),
+      minReplicas: c.replicas,
       resources: c.resources,
       command: airflowCommands(env).apiServer,
       serviceAccountName: SERVICE_ACCOUNTS.apiServer.name,
       probes: httpProbes(API_SERVER_HEALTH_PATH, PORTS.apiServer),
       ports: [{ name: 'http', containerPort: PORTS.apiServer }],
-      withDags: false,
+      clonesDags: false,
     });
     new k8s.KubeService(this, 'Service', {
       metadata: { name: SERVICE_NAMES.apiServer, namespace: env.namespace, labels: this.component.labels },

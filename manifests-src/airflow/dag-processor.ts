@@ -5,13 +5,14 @@ import { execProbes } from '../hardening/workload-defaults';
 import type { AirflowConfig } from './airflow-config';
 import { AirflowComponent } from './airflow-component';
 import { airflowCommands } from './airflow-settings';
+import { scheduledReplicas } from '../platform/office-hours';
 
 export interface DagProcessorProps {
   readonly env: EnvironmentConfig;
   readonly config: AirflowConfig;
 }
 
-/** Standalone dag-processor: parses DAG files from git-sync into serialized DAGs (Airflow 3 always runs it apart). */
+/** Standalone dag-processor: clones the DAG bundle and parses it into serialized DAGs (Airflow 3 always runs it apart). */
 export class DagProcessorDeployment extends Construct {
   readonly component: AirflowComponent;
 
@@ -22,12 +23,13 @@ export class DagProcessorDeployment extends Construct {
       env: props.env,
       config: props.config,
       component: 'dag-processor',
-      replicas: c.replicas,
+      replicas: scheduledReplicas(props.env, c.replicas),
+      minReplicas: c.replicas,
       resources: c.resources,
       command: airflowCommands(props.env).dagProcessor,
       serviceAccountName: SERVICE_ACCOUNTS.dagProcessor.name,
       probes: execProbes(['airflow', 'jobs', 'check', '--job-type', 'DagProcessorJob', '--local']),
-      withDags: true,
+      clonesDags: true,
     });
   }
 }

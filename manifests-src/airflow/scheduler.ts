@@ -5,6 +5,7 @@ import { httpProbes } from '../hardening/workload-defaults';
 import type { AirflowConfig } from './airflow-config';
 import { AirflowComponent } from './airflow-component';
 import { airflowCommands } from './airflow-settings';
+import { scheduledReplicas } from '../platform/office-hours';
 
 export interface SchedulerProps {
   readonly env: EnvironmentConfig;
@@ -25,13 +26,14 @@ export class SchedulerDeployment extends Construct {
       env: props.env,
       config: props.config,
       component: 'scheduler',
-      replicas: c.replicas,
+      replicas: scheduledReplicas(props.env, c.replicas),
+      minReplicas: c.replicas,
       resources: c.resources,
       command: airflowCommands(props.env).scheduler,
       serviceAccountName: SERVICE_ACCOUNTS.scheduler.name,
       probes: httpProbes('/health', PORTS.schedulerHealth),
       ports: [{ name: 'health', containerPort: PORTS.schedulerHealth }],
-      withDags: true,
+      clonesDags: false,
     });
   }
 }

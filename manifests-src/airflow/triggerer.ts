@@ -5,6 +5,7 @@ import { execProbes } from '../hardening/workload-defaults';
 import type { AirflowConfig } from './airflow-config';
 import { AirflowComponent } from './airflow-component';
 import { airflowCommands } from './airflow-settings';
+import { scheduledReplicas } from '../platform/office-hours';
 
 export interface TriggererProps {
   readonly env: EnvironmentConfig;
@@ -22,13 +23,14 @@ export class TriggererDeployment extends Construct {
       env: props.env,
       config: props.config,
       component: 'triggerer',
-      replicas: c.replicas,
+      replicas: scheduledReplicas(props.env, c.replicas),
+      minReplicas: c.replicas,
       resources: c.resources,
       command: airflowCommands(props.env).triggerer,
       serviceAccountName: SERVICE_ACCOUNTS.triggerer.name,
       probes: execProbes(['airflow', 'jobs', 'check', '--job-type', 'TriggererJob', '--local']),
       ports: [{ name: 'logs', containerPort: PORTS.triggererLogServer }],
-      withDags: true,
+      clonesDags: false,
     });
   }
 }

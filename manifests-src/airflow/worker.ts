@@ -41,7 +41,7 @@ export class CeleryWorkerDeployment extends Construct {
       serviceAccountName: SERVICE_ACCOUNTS.worker.name,
       probes: execProbes(['sh', '-c', `celery --app ${CELERY_APP} inspect ping -d "celery@$(hostname)" --timeout 20`], { periodSeconds: 120 }),
       ports: [{ name: 'logs', containerPort: PORTS.workerLogServer }],
-      withDags: true,
+      clonesDags: true,
       terminationGracePeriodSeconds: w.terminationGracePeriodSeconds,
       pool: 'workers',
       podAnnotations: { 'karpenter.sh/do-not-disrupt': 'true' },

@@ -1,6 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-33';
 import type { AppGroupName, EnvironmentConfig } from '../config';
+import { SERVICE_NAMES } from '../airflow/airflow-settings';
 import { AirflowConfig } from '../airflow/airflow-config';
 import { ApiServerDeployment } from '../airflow/api-server';
 import { DagProcessorDeployment } from '../airflow/dag-processor';
@@ -15,6 +16,7 @@ import { ApiServerIngress } from '../platform/ingress';
 import { AirflowNodePool, GravitonNodeClass } from '../platform/karpenter';
 import { WorkerScaledObject } from '../platform/keda';
 import { AirflowNetworkPolicies } from '../platform/network-policies';
+import { OfficeHoursScaledObject } from '../platform/office-hours';
 import { PgBouncerDeployment } from '../platform/pgbouncer';
 
 /**
@@ -51,18 +53,27 @@ export function addGroupCharts(app: App, env: EnvironmentConfig, group: AppGroup
     case 'logging':
       new FluentBitDaemonSet(chart('fluent-bit'), 'FluentBit', { env });
       return;
-    case 'pgbouncer':
-      new PgBouncerDeployment(chart('pgbouncer'), 'PgBouncer', { env });
+    case 'pgbouncer': {
+      const pgbouncer = chart('pgbouncer');
+      new PgBouncerDeployment(pgbouncer, 'PgBouncer', { env });
+      new OfficeHoursScaledObject(pgbouncer, 'OfficeHours', { env, deploymentName: SERVICE_NAMES.pgbouncer, replicas: env.pgbouncer.replicas });
       return;
+    }
     case 'airflow': {
       const base = chart('airflow-config');
       const config = new AirflowConfig(base, 'Config', { env });
       new MigrateDatabaseJob(chart('migrate-job'), 'Migrate', { env, config });
-      new ApiServerDeployment(chart('api-server'), 'ApiServer', { env, config });
+      const c = env.components;
+      const officeHours = (scope: Chart, deploymentName: string, replicas: number) => new OfficeHoursScaledObject(scope, 'OfficeHours', { env, deploymentName, replicas });
+      const apiServer = chart('api-server');
+      officeHours(apiServer, new ApiServerDeployment(apiServer, 'ApiServer', { env, config }).component.name, c.apiServer.replicas);
       new ApiServerIngress(chart('ingress'), 'Ingress', { env });
-      new SchedulerDeployment(chart('scheduler'), 'Scheduler', { env, config });
-      new DagProcessorDeployment(chart('dag-processor'), 'DagProcessor', { env, config });
-      new TriggererDeployment(chart('triggerer'), 'Triggerer', { env, config });
+      const scheduler = chart('scheduler');
+      officeHours(scheduler, new SchedulerDeployment(scheduler, 'Scheduler', { env, config }).component.name, c.scheduler.replicas);
+      const dagProcessor = chart('dag-processor');
+      officeHours(dagProcessor, new DagProcessorDeployment(dagProcessor, 'DagProcessor', { env, config }).component.name, c.dagProcessor.replicas);
+      const triggerer = chart('triggerer');
+      officeHours(triggerer, new TriggererDeployment(triggerer, 'Triggerer', { env, config }).component.name, c.triggerer.replicas);
       const workers = chart('worker');
       const worker = new CeleryWorkerDeployment(workers, 'Worker', { env, config });
       new WorkerScaledObject(workers, 'Autoscaling', { env, deploymentName: worker.component.name });

@@ -3,7 +3,7 @@ import type { EnvironmentConfig } from './schema';
 /**
  * The contract between the manifests (dist/), the CDK stack (infra/) and the local runner:
  * every secret name and key, service account, tag and port is defined here once.
- * README "Secret and tag contract" documents the same table.
+ * docs/architecture.md "Secret and tag contract" documents the same table.
  */
 
 /** AWS Secrets Manager secrets the infra stack creates and External Secrets reads. */
@@ -25,7 +25,7 @@ export function secretsManagerNames(env: Pick<EnvironmentConfig, 'name'>) {
     broker: `${prefix}/broker`,
     /** Airflow keys, generated at deploy time: fernetKey, apiSecretKey, jwtSecret, adminPassword. */
     airflow: `${prefix}/airflow`,
-    /** DAG repository credentials: username + password (HTTPS) or sshKey + knownHosts (SSH). */
+    /** DAG repository credentials (created by the user): username + password (HTTPS) or sshKey + knownHosts (SSH). */
     git: `${prefix}/git`,
   } as const;
 }
@@ -63,8 +63,8 @@ export const K8S_SECRETS = {
   broker: { name: 'airflow-broker', keys: { brokerUrl: 'broker-url' } },
   /** Fernet key, API secret key, JWT secret and first admin password. */
   core: { name: 'airflow-core', keys: { fernetKey: 'fernet-key', apiSecretKey: 'api-secret-key', jwtSecret: 'jwt-secret', adminPassword: 'admin-password' } },
-  /** git-sync credentials. */
-  git: { name: 'airflow-git', keys: { username: 'username', password: 'password', sshKey: 'ssh-key', knownHosts: 'known-hosts' } },
+  /** DAG repository credentials as files: an Airflow connections file, plus the key and known_hosts in SSH mode. */
+  git: { name: 'airflow-git', keys: { connections: 'connections.json', sshKey: 'ssh-key', knownHosts: 'known-hosts' } },
 } as const;
 
 /**
@@ -132,15 +132,30 @@ export function codeCommitRepoName(env: Pick<EnvironmentConfig, 'cluster'>): str
   return `${env.cluster.name}-dags`;
 }
 
-/** The DAG repository git-sync follows: `dags.repoUrl`, or the CodeCommit repository infra/ creates. */
+/** The DAG repository the GitDagBundle clones: `dags.repoUrl`, or the CodeCommit repository infra/ creates. */
 export function dagRepoUrl(env: Pick<EnvironmentConfig, 'dags' | 'aws' | 'cluster'>): string {
   if (env.dags.repoUrl) return env.dags.repoUrl;
   const suffix = env.aws.partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
   return `https://git-codecommit.${env.aws.region}.${suffix}/v1/repos/${codeCommitRepoName(env)}`;
 }
 
-/** Full image reference, honouring `images.mirrorRegistry` (one setting moves every image to ECR). */
-export function imageRef(env: Pick<EnvironmentConfig, 'images'>, which: Exclude<keyof EnvironmentConfig['images'], 'mirrorRegistry'>): string {
+/** The account's ECR registry, partition-aware: China regions use the amazonaws.com.cn domain. */
+export function ecrRegistry(env: Pick<EnvironmentConfig, 'aws'>): string {
+  const suffix = env.aws.partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return `${env.aws.account}.dkr.ecr.${env.aws.region}.${suffix}`;
+}
+
+/** Where the images we build (docker/build.sh) are pushed and pulled from: the mirror registry, else the account's ECR. */
+export function builtImageRegistry(env: Pick<EnvironmentConfig, 'images' | 'aws'>): string {
+  return env.images.mirrorRegistry ?? ecrRegistry(env);
+}
+
+/**
+ * Full image reference, honouring `images.mirrorRegistry` (one setting moves every image to ECR). The
+ * Airflow image is ours (docker/airflow: git provider and git binary included): always from our registry.
+ */
+export function imageRef(env: Pick<EnvironmentConfig, 'images' | 'aws'>, which: Exclude<keyof EnvironmentConfig['images'], 'mirrorRegistry'>): string {
+  if (which === 'airflow') return `${builtImageRegistry(env)}/${env.images.airflow.repository}:${env.images.airflow.tag}`;
   const image = env.images[which];
   return `${env.images.mirrorRegistry ?? image.registry}/${image.repository}:${image.tag}`;
 }

@@ -6,6 +6,15 @@ import type { EnvironmentInput } from './schema';
  */
 const gitops = { repoUrl: 'https://git-codecommit.us-east-1.amazonaws.com/v1/repos/airflow-eks-gitops', targetRevision: 'main' };
 
+/** The prod cost profile (HA kept): t4g system nodes, a tier-2 Serverless v2 reader, no interface endpoints. */
+const PROD_INFRA = {
+  vpc: { interfaceEndpoints: false },
+  eks: { systemNodeInstanceType: 't4g.medium' },
+  database: { instanceClass: 'serverless', minCapacityAcu: 0.5, maxCapacityAcu: 16, readerScalesWithWriter: false },
+  cache: { nodeType: 'cache.t4g.small' },
+  longTaskOnDemandWorkers: 1,
+} satisfies EnvironmentInput['infra'];
+
 export const environments: EnvironmentInput[] = [
   {
     name: 'dev',
@@ -23,7 +32,17 @@ export const environments: EnvironmentInput[] = [
     pgbouncer: { replicas: 1, metadataPoolSize: 20 },
     // Dev recovers faster from a lost worker; prod keeps Airflow's conservative defaults.
     airflow: { parallelism: 32, taskHeartbeatTimeoutSeconds: 60, taskQueuedTimeoutSeconds: 180, orphanedTasksCheckIntervalSeconds: 60 },
-    infra: { vpc: { natGateways: 1, cidr: '10.41.0.0/16' }, database: { instanceClass: 'serverless', deletionProtection: false }, cache: { replicas: 1, nodeType: 'cache.t4g.medium' } },
+    karpenter: { workerCapacityTypes: ['spot'], instanceFamilies: ['t4g', 'm7g', 'c7g'] },
+    // The cheap profile: every choice here trades availability for cost (docs/cost.md lists which).
+    // Office hours halve dev's bill (docs/cost.md prices dev with and without them). Off in the committed
+    // config because the local-cluster test runs dist/dev at any hour; switch on per deployment.
+    officeHours: { enabled: false, timezone: 'UTC', start: '0 8 * * 1-5', end: '0 19 * * 1-5' },
+    infra: {
+      vpc: { natGateways: 1, natProvider: 'instance', interfaceEndpoints: false, cidr: '10.41.0.0/16' },
+      eks: { systemNodeInstanceType: 't4g.medium', systemNodeCount: 1, systemNodeDiskGib: 20, karpenterReplicas: 1, containerInsights: false },
+      database: { instanceClass: 'serverless', minCapacityAcu: 0, maxCapacityAcu: 4, autoPauseMinutes: 10, readers: 0, deletionProtection: false },
+      cache: { replicas: 0, nodeType: 'cache.t4g.micro' },
+    },
   },
   {
     name: 'prod',
@@ -31,15 +50,18 @@ export const environments: EnvironmentInput[] = [
     cluster: { name: 'airflow-prod', availabilityZones: 2 },
     ingress: { host: 'airflow.example.com' },
     gitops,
-    infra: { vpc: { cidr: '10.40.0.0/16' } },
+    workers: { minReplicas: 0 },
+    // HA kept: two NAT gateways, a reader in another zone, a broker replica, two system nodes.
+    infra: { ...PROD_INFRA, vpc: { ...PROD_INFRA.vpc, cidr: '10.40.0.0/16' } },
   },
   {
     name: 'prod-cn',
     aws: { account: '123456789012', region: 'cn-north-1', partition: 'aws-cn' },
     cluster: { name: 'airflow-prod-cn' },
     images: { mirrorRegistry: '123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn' },
+    workers: { minReplicas: 0 },
     ingress: { host: 'airflow.example.cn' },
     gitops: { repoUrl: 'https://git-codecommit.cn-north-1.amazonaws.com.cn/v1/repos/airflow-eks-gitops', targetRevision: 'main' },
-    infra: { vpc: { cidr: '10.42.0.0/16' } },
+    infra: { ...PROD_INFRA, vpc: { ...PROD_INFRA.vpc, cidr: '10.42.0.0/16' } },
   },
 ];

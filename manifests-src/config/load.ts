@@ -26,7 +26,7 @@ function valueAt(root: unknown, p: PropertyKey[]): unknown {
 function formatIssue(label: string, input: unknown, issue: z.core.$ZodIssue): string[] {
   const field = [label, ...issue.path.map(String)].join('.');
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((k) => `${field}.${k}: unknown field; remove it or fix its spelling (see README "Configuration reference")`);
+    return issue.keys.map((k) => `${field}.${k}: unknown field; remove it or fix its spelling (see docs/configuration.md)`);
   }
   const got = describe(valueAt(input, issue.path));
   return [`${field}: ${issue.message} (got ${got})`];

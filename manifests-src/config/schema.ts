@@ -10,6 +10,8 @@ import { InfraSettingsSchema } from './infra-schema';
 const DNS_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const QUANTITY_CPU = /^(\d+m|\d+(\.\d+)?)$/;
 const QUANTITY_MEM = /^\d+(Ki|Mi|Gi)$/;
+/** A weekly cron: minute, hour, any day of month and month, days of week as a range or list (0-6). */
+export const CRON_WEEKLY = /^([0-5]?\d) ([01]?\d|2[0-3]) \* \* ([0-6](-[0-6])?(,[0-6](-[0-6])?)*|\*)$/;
 
 export const PartitionSchema = z.enum(['aws', 'aws-cn']);
 export type Partition = z.infer<typeof PartitionSchema>;
@@ -58,6 +60,17 @@ export const ImageSchema = z
   .strict();
 export type Image = z.infer<typeof ImageSchema>;
 
+/** An image we build and push ourselves (docker/build.sh): its registry is derived, never configured. */
+export const BuiltImageSchema = z
+  .object({
+    repository: z.string().min(1).describe('ECR repository, e.g. `airflow-eks/airflow`.'),
+    tag: z
+      .string()
+      .min(1)
+      .refine((t) => t !== 'latest', 'a pinned tag (not "latest")').describe('Immutable tag docker/build.sh pushes. `latest` is refused.'),
+  })
+  .strict();
+
 const img = (registry: string, repository: string, tag: string) =>
   ImageSchema.default({ registry, repository, tag });
 
@@ -68,8 +81,9 @@ export const ImagesSchema = z
       .min(1)
       .optional()
       .describe('ECR registry mirroring every third-party image, e.g. `123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn`. Required in aws-cn. One setting switches every image.'),
-    airflow: img('docker.io', 'apache/airflow', '3.3.2-python3.11').describe('Our Airflow image (docker/airflow): the official multi-arch image plus locked providers.'),
-    gitSync: img('registry.k8s.io', 'git-sync/git-sync', 'v4.6.0').describe('git-sync v4 (DAGs from git).'),
+    airflow: BuiltImageSchema.default({ repository: 'airflow-eks/airflow', tag: '3.3.2-python3.11' }).describe(
+      'Our Airflow image (docker/airflow: the official image plus the locked providers, git provider and git binary), pushed by docker/build.sh to `images.mirrorRegistry` or the account\'s ECR registry and pulled from there.',
+    ),
     pgbouncer: img('docker.io', 'apache/airflow', 'airflow-pgbouncer-2025.03.05-1.23.1').describe('PgBouncer (the Airflow project build).'),
     pgbouncerExporter: img('docker.io', 'apache/airflow', 'airflow-pgbouncer-exporter-2025.03.05-0.18.0').describe('PgBouncer Prometheus exporter.'),
     statsdExporter: img('quay.io', 'prometheus/statsd-exporter', 'v0.28.0').describe('StatsD exporter receiving Airflow metrics.'),
@@ -130,8 +144,8 @@ export const EnvironmentSchema = z
           .optional().describe('Git URL of the DAG repository (HTTPS or SSH). Default: the CodeCommit repo the infra stack creates.'),
         branch: z.string().min(1).default('main').describe('Branch (or tag) to follow.'),
         subPath: z.string().default('dags').describe('Folder inside the repository that holds the DAG files.'),
-        syncPeriodSeconds: z.number().int().min(5).max(3600).default(30).describe('Seconds between git-sync pulls.'),
-        auth: z.enum(['https', 'ssh', 'none']).default('https').describe('How git-sync authenticates: HTTPS user/password (CodeCommit git credentials), SSH key, or none.'),
+        refreshIntervalSeconds: z.number().int().min(5).max(3600).default(30).describe('Seconds between fetches of the DAG repository (GitDagBundle refresh_interval).'),
+        auth: z.enum(['https', 'ssh', 'none']).default('https').describe('How the GitDagBundle authenticates: HTTPS user + password/token (CodeCommit HTTPS Git credentials, or any host\'s token), SSH key + known_hosts, or none (public repository).'),
       })
       .strict()
       .prefault({}),
@@ -203,6 +217,15 @@ export const EnvironmentSchema = z
       })
       .strict()
       .prefault({}),
+    officeHours: z
+      .object({
+        enabled: z.boolean().default(false).describe('Scale Airflow (API server, scheduler, dag-processor, triggerer, PgBouncer; workers are already 0 when idle) to zero outside the schedule with KEDA cron triggers. With no PgBouncer nothing reaches the database, so a 0-ACU Aurora pauses. Dev only: schedules do not run outside the window.'),
+        timezone: z.string().regex(/^[A-Za-z_]+(\/[A-Za-z_+-]+)*$/, 'an IANA time zone such as "Europe/Berlin" or "UTC"').default('UTC').describe('IANA time zone of start/end.'),
+        start: z.string().regex(CRON_WEEKLY, 'a cron "minute hour * * days" such as "0 8 * * 1-5"').default('0 8 * * 1-5').describe('Cron (minute hour * * days) at which Airflow starts.'),
+        end: z.string().regex(CRON_WEEKLY, 'a cron "minute hour * * days" such as "0 19 * * 1-5"').default('0 19 * * 1-5').describe('Cron at which Airflow scales to zero; same days as start.'),
+      })
+      .strict()
+      .prefault({}),
     gitops: z
       .object({
         repoUrl: z.string().regex(/^(https:\/\/|ssh:\/\/|git@)[^\s]+$/, 'an https://, ssh:// or git@ URL').describe('Git URL Argo CD syncs this repository from.'),
@@ -222,6 +245,9 @@ export const EnvironmentSchema = z
     }
     if (env.workers.minReplicas > env.workers.maxReplicas) {
       ctx.addIssue({ code: 'custom', path: ['workers', 'minReplicas'], message: `must be <= workers.maxReplicas (${env.workers.maxReplicas})` });
+    }
+    if (env.officeHours.enabled && env.officeHours.start.split(' ')[4] !== env.officeHours.end.split(' ')[4]) {
+      ctx.addIssue({ code: 'custom', path: ['officeHours', 'end'], message: `must use the same days as officeHours.start ("${env.officeHours.start.split(' ')[4]}")` });
     }
     if (env.logging.remoteTaskLogs === 's3' && !env.logging.s3Bucket) {
       ctx.addIssue({ code: 'custom', path: ['logging', 's3Bucket'], message: 'required when logging.remoteTaskLogs is "s3"' });

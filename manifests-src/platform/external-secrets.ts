@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
 import { AIRFLOW_DB_ROLE, CLUSTER_SECRET_STORE, DATABASES, K8S_SECRETS, SECRET_KEYS, secretsManagerNames } from '../config';
 import { SERVICE_NAMES } from '../airflow/airflow-settings';
+import { gitSecretTemplates } from '../airflow/dag-bundle';
 import { labelsFor } from '../hardening/workload-defaults';
 import { pgbouncerDatabasesIni, pgbouncerUserlistLine } from './pgbouncer-config';
 
@@ -63,12 +64,17 @@ export function secretTemplates(env: EnvironmentConfig, pgbouncerHost: string, u
   };
 }
 
-/** Renders the subset of External Secrets' template language used above: `{{ .key }}` and `{{ .key | urlquery }}`. */
+/**
+ * Renders the subset of External Secrets' template language (Go templates + sprig) used here:
+ * `{{ .key }}`, `{{ .key | urlquery }}` and `{{ .key | toJson }}`.
+ */
 export function renderSecretTemplate(template: string, values: Readonly<Record<string, string>>): string {
-  return template.replace(/\{\{ \.(\w+)( \| urlquery)? \}\}/g, (_m, key: string, esc?: string) => {
+  return template.replace(/\{\{ \.(\w+)(?: \| (urlquery|toJson))? \}\}/g, (_m, key: string, fn?: string) => {
     const v = values[key];
     if (v === undefined) throw new Error(`secret template refers to missing key "${key}"`);
-    return esc ? encodeURIComponent(v) : v;
+    if (fn === 'urlquery') return encodeURIComponent(v);
+    if (fn === 'toJson') return JSON.stringify(v);
+    return v;
   });
 }
 
@@ -88,7 +94,7 @@ export interface AirflowExternalSecretsProps {
 }
 
 /**
- * Every credential Airflow, PgBouncer, KEDA and git-sync use, as ExternalSecrets: dist/ holds only the
+ * Every credential Airflow, PgBouncer, KEDA and the DAG bundle use, as ExternalSecrets: dist/ holds only the
  * Secrets Manager names. The values are generated once by the infra stack, so syncs never change them
  * (a regenerated JWT secret or Fernet key would log users out or make connections unreadable).
  */
@@ -118,13 +124,8 @@ export class AirflowExternalSecrets extends Construct {
         })),
       },
     ];
-    if (env.dags.auth !== 'none') {
-      const g = K8S_SECRETS.git.keys;
-      const pairs: [string, string][] = env.dags.auth === 'https'
-        ? [[g.username, SECRET_KEYS.git.username], [g.password, SECRET_KEYS.git.password]]
-        : [[g.sshKey, SECRET_KEYS.git.sshKey], [g.knownHosts, SECRET_KEYS.git.knownHosts]];
-      specs.push({ name: K8S_SECRETS.git.name, data: pairs.map(([secretKey, property]) => ({ secretKey, remoteRef: { key: sm.git, property } })) });
-    }
+    const git = gitSecretTemplates(env);
+    if (git) specs.push({ name: K8S_SECRETS.git.name, extract: [sm.git], template: git });
 
     for (const s of specs) {
       new ApiObject(this, s.name, {

@@ -44,7 +44,8 @@ export interface Flow {
 }
 
 export const AIRFLOW_PODS: readonly PodPeer[] = ['api-server', 'scheduler', 'dag-processor', 'triggerer', 'worker', 'migrate'];
-const WITH_DAGS: readonly PodPeer[] = ['scheduler', 'dag-processor', 'triggerer', 'worker'];
+/** Pods that clone the DAG bundle (the others read serialized DAGs from the database). */
+const CLONES_DAGS: readonly PodPeer[] = ['dag-processor', 'worker'];
 
 export function allowedFlows(env: Pick<EnvironmentConfig, 'pgbouncer' | 'dags'>): Flow[] {
   const flows: Flow[] = [];
@@ -59,8 +60,8 @@ export function allowedFlows(env: Pick<EnvironmentConfig, 'pgbouncer' | 'dags'>)
       { from: pod, to: 'aws-apis-and-git', port: 443, protocol: 'TCP', why: 'remote task logs, Secrets Manager connections, STS' },
     );
   }
-  for (const pod of WITH_DAGS) {
-    if (env.dags.auth === 'ssh') flows.push({ from: pod, to: 'git-ssh', port: 22, protocol: 'TCP', why: 'git-sync over SSH' });
+  for (const pod of CLONES_DAGS) {
+    if (env.dags.auth === 'ssh') flows.push({ from: pod, to: 'git-ssh', port: 22, protocol: 'TCP', why: 'DAG bundle clone over SSH' });
   }
   flows.push(
     { from: 'worker', to: 'api-server', port: PORTS.apiServer, protocol: 'TCP', why: 'Task Execution API' },

@@ -17,6 +17,7 @@ import {
   topologySpread,
 } from '../hardening/workload-defaults';
 import { pgbouncerIni } from './pgbouncer-config';
+import { scheduledReplicas } from './office-hours';
 
 const CONFIG_DIR = '/etc/pgbouncer';
 const SECRET_DIR = '/etc/pgbouncer-secret';
@@ -59,7 +60,7 @@ export class PgBouncerDeployment extends Construct {
     new k8s.KubeDeployment(this, 'Deployment', {
       metadata: { name: SERVICE_NAMES.pgbouncer, namespace: env.namespace, labels: this.labels, annotations: reloadOnSecrets([K8S_SECRETS.metadata.name]) },
       spec: {
-        replicas: p.replicas,
+        ...(scheduledReplicas(env, p.replicas) !== undefined ? { replicas: p.replicas } : {}),
         revisionHistoryLimit: 5,
         selector: { matchLabels: this.selector },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },

@@ -1,55 +1,178 @@
-import { loadEnvironments } from '../../manifests-src/config';
-import { DEFAULT_ASSUMPTIONS, cpuOf, estimate, gibOf, mwaaEquivalent } from '../../infra/cost/estimate';
-import { PRICE_TABLE } from '../../infra/cost/prices';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { loadEnvironments, type EnvironmentConfig } from '../../manifests-src/config';
+import { DEFAULT_ASSUMPTIONS, KMS_KEYS, SECRETS, cpuOf, crossover, estimate, gibOf, ratioAt } from '../../infra/cost/estimate';
+import { mwaaClassFor } from '../../infra/cost/mwaa';
+import { awakeShare, weeklyHours } from '../../infra/cost/office-hours';
+import { MWAA_CLASSES, PRICE_TABLE, allPrices } from '../../infra/cost/prices';
+import { renderMarkdown } from '../../infra/cost/markdown';
+import { reportFor } from '../../infra/cost/report';
+import { withOfficeHours } from '../../infra/cost/goals';
+import { NAT_INSTANCE_DISK_GIB } from '../../infra/lib/network';
 
-const [dev, prod, cn] = loadEnvironments();
+const envs = loadEnvironments();
+const [dev, prod, cn] = envs;
 const H = PRICE_TABLE.hoursPerMonth;
 const us = PRICE_TABLE.regions['us-east-1'];
-const line = (e: ReturnType<typeof estimate>, name: string) => e.lines.find((l) => l.component === name)!.monthly;
+const a = DEFAULT_ASSUMPTIONS;
+const line = (e: ReturnType<typeof estimate>, name: string) => e.lines.find((l) => l.component === name)?.monthly;
+type Infra = EnvironmentConfig['infra'];
+const withInfra = (env: EnvironmentConfig, f: (i: Infra) => Partial<Infra>): EnvironmentConfig => ({ ...env, infra: { ...env.infra, ...f(env.infra) } });
 
-test('quantities parse like Kubernetes', () => {
+test('quantities parse like Kubernetes; office hours count the weekly window', () => {
   expect(cpuOf('500m')).toBe(0.5);
-  expect(cpuOf('2')).toBe(2);
   expect(gibOf('512Mi')).toBe(0.5);
-  expect(gibOf('4Gi')).toBe(4);
+  expect(weeklyHours('0 8 * * 1-5', '0 19 * * 1-5')).toBe(55);
+  expect(weeklyHours('30 9 * * 1,3,5', '0 17 * * 1,3,5')).toBe(22.5);
+  expect(awakeShare({ officeHours: { ...dev.officeHours, enabled: false } })).toBe(1);
+  expect(() => weeklyHours('0 19 * * 1-5', '0 8 * * 1-5')).toThrow(/officeHours.end .* later in the day/);
 });
 
-test('prod: each line is the table price times the configured quantity', () => {
+test('every price names its official page, the date, and whether it was confirmed', () => {
+  for (const region of Object.values(PRICE_TABLE.regions)) {
+    for (const [key, p] of allPrices(region)) {
+      expect([key, p.url]).toEqual([key, expect.stringMatching(/^https:\/\/(aws\.amazon\.com|www\.amazonaws\.cn)\//)]);
+      expect(p.date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(typeof p.verified).toBe('boolean');
+      if (!p.verified) expect(p.note ?? '').not.toBe('');
+    }
+  }
+  expect(estimate(prod).unverifiedPrices.length).toBeGreaterThan(0);
+});
+
+test('MWAA class at equal slots: the smallest whose workers hold the peak (micro does not autoscale)', () => {
+  expect(MWAA_CLASSES.map((c) => c.slotsPerWorker)).toEqual([3, 5, 10, 20, 40, 80]);
+  expect(mwaaClassFor(3).name).toBe('mw1.micro');
+  expect(mwaaClassFor(4).name).toBe('mw1.small');
+  expect(mwaaClassFor(dev.workers.maxReplicas * dev.workers.concurrency).name).toBe('mw1.small');
+  expect(mwaaClassFor(prod.workers.maxReplicas * prod.workers.concurrency).name).toBe('mw1.medium');
+  expect(mwaaClassFor(400).name).toBe('mw1.large');
+  expect(mwaaClassFor(1000).name).toBe('mw1.xlarge');
+  expect(() => mwaaClassFor(5000)).toThrow(/exceed the largest MWAA class/);
+});
+
+test('MWAA: environment 24x7 with the first worker included, extra workers only for busy slots, shared NAT and logs', () => {
+  const e = estimate(prod, { busySlots: 40 });
+  const m = e.mwaa!;
+  const env = line(e, 'NAT')!;
+  expect(m.environmentClass).toBe('mw1.medium');
+  expect(m.lines.find((l) => l.component === 'Environment mw1.medium')!.monthly).toBeCloseTo(H * us.mwaa!.environmentHour['mw1.medium']!.value);
+  expect(m.lines.find((l) => l.component === 'Additional workers')!.monthly).toBeCloseTo(3 * H * us.mwaa!.workerHour['mw1.medium']!.value);
+  expect(m.lines.find((l) => l.component === 'NAT')!.monthly).toBe(env);
+  // Idle: the included worker is still billed on MWAA; our idle workers cost nothing.
+  const idle = estimate(prod, { busySlots: 0 });
+  expect(idle.mwaa!.lines.find((l) => l.component === 'Additional workers')!.monthly).toBe(0);
+  expect(line(idle, 'Workers (spot pool)')).toBe(0);
+  expect(m.serverlessMonthly).toBeCloseTo(40 * H * us.mwaa!.serverlessTaskHour!.value + env + line(e, 'CloudWatch Logs (tasks, containers)')!);
+});
+
+test('each line is the table price times the configured quantity', () => {
   const e = estimate(prod);
-  expect(e.currency).toBe('USD');
-  expect(line(e, 'EKS control plane')).toBeCloseTo(H * us.eksClusterHour);
-  expect(line(e, 'System node group')).toBeCloseTo(H * prod.infra.eks.systemNodeCount * us.ec2Hour['m7g.large']);
-  expect(line(e, 'NAT gateways')).toBeCloseTo(2 * H * us.natGatewayHour + DEFAULT_ASSUMPTIONS.natGbPerMonth * us.natGatewayPerGb);
-  expect(line(e, 'Aurora PostgreSQL')).toBeCloseTo(2 * H * us.auroraInstanceHour['db.r7g.large'] + DEFAULT_ASSUMPTIONS.dbStorageGb * us.auroraStorageGbMonth);
-  expect(line(e, 'ElastiCache broker')).toBeCloseTo(2 * H * us.cacheNodeHour.valkey['cache.m7g.large']);
+  expect(line(e, 'EKS control plane')).toBeCloseTo(H * us.eksClusterHour.value);
+  expect(line(e, 'System nodes')).toBeCloseTo(2 * (H * us.ec2Hour['t4g.medium'].value + prod.infra.eks.systemNodeDiskGib * us.ebsGp3GbMonth.value));
+  expect(line(e, 'NAT')).toBeCloseTo(2 * H * (us.natGatewayHour.value + us.publicIpv4Hour.value) + a.natGbPerMonth * us.natGatewayPerGb.value);
+  expect(line(e, 'ElastiCache broker')).toBeCloseTo(2 * H * us.cacheNodeHour.valkey['cache.t4g.small'].value);
+  expect(line(e, 'KMS keys')).toBeCloseTo(KMS_KEYS * us.kmsKeyMonth.value);
+  expect(line(e, 'Secrets Manager')).toBeCloseTo(SECRETS * us.secretMonth.value);
+  const writer = a.dbAcuIdle + a.dbAcuPerBusySlot * e.busySlots;
+  expect(line(e, 'Aurora Serverless v2')).toBeCloseTo((writer + prod.infra.database.minCapacityAcu) * H * us.auroraAcuHour.value);
   expect(e.total).toBeCloseTo(e.lines.reduce((s, l) => s + l.monthly, 0));
 });
 
-test('dev: Serverless v2 priced at the assumed share of its ACU range; one NAT gateway', () => {
-  const e = estimate(dev);
-  const acu = 0.5 + (8 - 0.5) * DEFAULT_ASSUMPTIONS.acuShare;
-  expect(line(e, 'Aurora PostgreSQL')).toBeCloseTo(2 * acu * H * us.auroraAcuHour + DEFAULT_ASSUMPTIONS.dbStorageGb * us.auroraStorageGbMonth);
-  expect(line(e, 'NAT gateways')).toBeCloseTo(H * us.natGatewayHour + DEFAULT_ASSUMPTIONS.natGbPerMonth * us.natGatewayPerGb);
+describe('each config field changes the line it should', () => {
+  const base = estimate(prod);
+  const diff = (env: EnvironmentConfig, name: string) => [line(base, name), line(estimate(env), name)];
+  test('infra.vpc.natProvider / natInstanceType / natGateways', () => {
+    const inst = estimate(withInfra(prod, (i) => ({ vpc: { ...i.vpc, natProvider: 'instance', natInstanceType: 't4g.nano' } })));
+    expect(line(inst, 'NAT')).toBeCloseTo(2 * (H * (us.ec2Hour['t4g.nano'].value + us.publicIpv4Hour.value) + NAT_INSTANCE_DISK_GIB * us.ebsGp3GbMonth.value));
+    const [b, one] = diff(withInfra(prod, (i) => ({ vpc: { ...i.vpc, natGateways: 1 } })), 'NAT');
+    expect(one!).toBeLessThan(b!);
+  });
+  test('infra.vpc.interfaceEndpoints', () => {
+    expect(line(base, 'VPC interface endpoints')).toBeUndefined();
+    const on = estimate(withInfra(prod, (i) => ({ vpc: { ...i.vpc, interfaceEndpoints: true } })));
+    expect(line(on, 'VPC interface endpoints')).toBeCloseTo(5 * 2 * H * us.interfaceEndpointHourPerAz.value + a.natGbPerMonth * us.interfaceEndpointPerGb.value);
+    expect(on.mwaa!.monthly - base.mwaa!.monthly).toBeCloseTo(line(on, 'VPC interface endpoints')!);
+  });
+  test('infra.eks.systemNodeInstanceType / systemNodeCount / systemNodeDiskGib', () => {
+    for (const eks of [{ systemNodeInstanceType: 'm7g.large' }, { systemNodeCount: 3 }, { systemNodeDiskGib: 100 }]) {
+      const [b, more] = diff(withInfra(prod, (i) => ({ eks: { ...i.eks, ...eks } })), 'System nodes');
+      expect(more!).toBeGreaterThan(b!);
+    }
+  });
+  test('infra.eks.containerInsights', () => {
+    expect(line(base, 'Container Insights')).toBeGreaterThan(0);
+    expect(line(estimate(withInfra(prod, (i) => ({ eks: { ...i.eks, containerInsights: false } }))), 'Container Insights')).toBeUndefined();
+  });
+  test('infra.database: readers, readerScalesWithWriter, instanceClass, minCapacityAcu + office hours', () => {
+    const [b, hot] = diff(withInfra(prod, (i) => ({ database: { ...i.database, readerScalesWithWriter: true } })), 'Aurora Serverless v2');
+    expect(hot!).toBeGreaterThan(b!);
+    const [, none] = diff(withInfra(prod, (i) => ({ database: { ...i.database, readers: 0 } })), 'Aurora Serverless v2');
+    expect(none!).toBeLessThan(b!);
+    const prov = estimate(withInfra(prod, (i) => ({ database: { ...i.database, instanceClass: 'db.r7g.large' } })));
+    expect(line(prov, 'Aurora provisioned')).toBeCloseTo(2 * H * us.auroraInstanceHour['db.r7g.large'].value);
+    // A 0-ACU database pauses outside office hours; one with a floor does not.
+    const office = withOfficeHours(true)(dev);
+    const awake = awakeShare(office);
+    const paused = estimate(office);
+    const floor = estimate(withInfra(office, (i) => ({ database: { ...i.database, minCapacityAcu: 0.5, autoPauseMinutes: undefined } })));
+    expect(line(paused, 'Aurora Serverless v2')! / line(floor, 'Aurora Serverless v2')!).toBeCloseTo(awake);
+  });
+  test('infra.cache.nodeType / replicas / engine', () => {
+    expect(line(estimate(withInfra(prod, (i) => ({ cache: { ...i.cache, replicas: 0 } }))), 'ElastiCache broker')).toBeCloseTo(H * us.cacheNodeHour.valkey['cache.t4g.small'].value);
+    expect(line(estimate(withInfra(prod, (i) => ({ cache: { ...i.cache, engine: 'redis' } }))), 'ElastiCache broker')).toBeCloseTo(2 * H * us.cacheNodeHour.redis['cache.t4g.small'].value);
+  });
+  test('infra.sharedFileSystem', () => {
+    expect(line(base, 'EFS')).toBeUndefined();
+    expect(line(estimate(withInfra(prod, () => ({ sharedFileSystem: true }))), 'EFS')).toBeCloseTo(a.efsGb * us.efsStandardGbMonth.value);
+  });
+  test('infra.longTaskOnDemandWorkers is its own on-demand pool; spot workers are priced below on-demand', () => {
+    expect(line(base, 'Long-task workers (on-demand)')).toBeGreaterThan(0);
+    expect(line(estimate(withInfra(prod, () => ({ longTaskOnDemandWorkers: 0 }))), 'Long-task workers (on-demand)')).toBeUndefined();
+    const od = estimate({ ...prod, karpenter: { ...prod.karpenter, workerCapacityTypes: ['on-demand'] } });
+    expect(line(od, 'Workers (on-demand pool)')!).toBeGreaterThan(line(base, 'Workers (spot pool)')!);
+  });
+  test('officeHours.enabled scales the awake share of core nodes, workers and the MWAA extra workers', () => {
+    const always = estimate(withOfficeHours(false)(dev));
+    const office = estimate(withOfficeHours(true)(dev));
+    expect(line(office, 'Airflow core nodes')! / line(always, 'Airflow core nodes')!).toBeCloseTo(55 / 168);
+    expect(office.mwaa!.lines[0].monthly).toBe(always.mwaa!.lines[0].monthly);
+  });
+  test('ingress.scheme internet-facing adds public IPv4 to the load balancer', () => {
+    const pub = estimate({ ...prod, ingress: { ...prod.ingress, scheme: 'internet-facing' } });
+    expect(line(pub, 'Load balancer')! - line(base, 'Load balancer')!).toBeCloseTo(2 * H * us.publicIpv4Hour.value);
+  });
 });
 
-test('Karpenter capacity follows pod requests (more workers cost more)', () => {
-  const busier = estimate(prod, { ...DEFAULT_ASSUMPTIONS, workerBusyShare: 1 });
-  expect(line(busier, 'Airflow nodes (Karpenter)')).toBeGreaterThan(line(estimate(prod), 'Airflow nodes (Karpenter)'));
-});
-
-test('MWAA comparison: class by per-worker slots, extra workers billed on top of the included one', () => {
-  const m = mwaaEquivalent(prod, DEFAULT_ASSUMPTIONS);
-  expect(m.environmentClass).toBe('mw1.large');
-  const slots = (prod.workers.minReplicas + (prod.workers.maxReplicas - prod.workers.minReplicas) * DEFAULT_ASSUMPTIONS.workerBusyShare) * prod.workers.concurrency;
-  expect(m.workers).toBe(Math.ceil(slots / 20));
-  const e = estimate(prod);
-  expect(e.mwaa!.monthly).toBeCloseTo(H * us.mwaa!.environmentHour['mw1.large'] + H * (m.workers - 1) * us.mwaa!.workerHour['mw1.large'] + DEFAULT_ASSUMPTIONS.dbStorageGb * us.mwaa!.metaDbGbMonth);
+test('goals: dev <= 0.5x MWAA with office hours and <= 0.9x 24x7; prod <= 0.75x at the reference load; crossover to 0.6x', () => {
+  const [devOffice, dev24] = reportFor(dev).goals;
+  expect(devOffice.ratio!).toBeLessThanOrEqual(0.5);
+  expect(dev24.ratio!).toBeLessThanOrEqual(0.9);
+  expect(reportFor(prod).goals[0].ratio!).toBeLessThanOrEqual(0.75);
+  for (const env of envs) expect(reportFor(env).idleWorkersMonthly).toBe(0);
+  const c = crossover(prod, 0.6)!;
+  expect(ratioAt(prod, c)!).toBeLessThanOrEqual(0.6);
+  expect(ratioAt(prod, c - 1)!).toBeGreaterThan(0.6);
 });
 
 test('China is priced in CNY from its own table; missing prices are reported, not guessed', () => {
   const e = estimate(cn);
   expect(e.currency).toBe('CNY');
   expect(e.mwaa).toBeNull();
-  expect(() => estimate({ ...prod, infra: { ...prod.infra, eks: { ...prod.infra.eks, systemNodeInstanceType: 'x9g.huge' } } })).toThrow(/no EC2 price for "x9g.huge"/);
+  expect(() => estimate(withInfra(prod, (i) => ({ eks: { ...i.eks, systemNodeInstanceType: 'x9g.huge' } })))).toThrow(/no EC2 price for "x9g.huge"/);
   expect(() => estimate({ ...prod, aws: { ...prod.aws, region: 'eu-west-1' } })).toThrow(/no prices for region eu-west-1/);
+});
+
+test('docs/cost.md is the current estimator output', () => {
+  const committed = fs.readFileSync(path.join(__dirname, '../../docs/cost.md'), 'utf8');
+  expect(committed).toBe(`${renderMarkdown(envs, envs.map(reportFor))}\n`);
+});
+
+test('npm run cost prints the table, ratios, crossover and goals', () => {
+  const out = execFileSync('npx', ['tsx', 'infra/cost/cli.ts'], { cwd: path.join(__dirname, '../..'), encoding: 'utf8' });
+  expect(out).toMatch(/RATIO us \/ MWAA: 0\.\d\dx/);
+  expect(out).toMatch(/crossover to 0\.6x MWAA: \d+ busy slots/);
+  expect(out).toMatch(/goal dev with office hours <= 0\.5x MWAA: 0\.\d{3}x MET/);
+  expect(out).toMatch(/prod-cn \(cn-north-1\)[\s\S]*CNY/);
 });

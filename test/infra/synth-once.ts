@@ -11,12 +11,14 @@ export interface Synthesized {
   readonly raw: Record<string, string>;
   readonly stacks: Record<string, AirflowEksStack>;
   readonly outdir: string;
+  /** Registries stacks by stack name (one per account/region). */
+  readonly registries: Record<string, Template>;
 }
 
 /** Synthesizes every environment in one app (cdk-nag on: synth throws on any open finding). Call once per file. */
 export function synthOnce(envs: EnvironmentConfig[]): Synthesized {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'infra-test-'));
-  const { app, stacks } = buildApp(envs, { outdir, stageAssets: false });
+  const { app, stacks, registries: registryStacks } = buildApp(envs, { outdir, stageAssets: false });
   const assembly = app.synth();
   const templates: Record<string, Template> = {};
   const raw: Record<string, string> = {};
@@ -27,7 +29,8 @@ export function synthOnce(envs: EnvironmentConfig[]): Synthesized {
     templates[envs[i].name] = Template.fromJSON(JSON.parse(text));
     byName[envs[i].name] = s;
   });
-  return { templates, raw, stacks: byName, outdir };
+  const registries = Object.fromEntries(registryStacks.map((r) => [r.stackName, Template.fromJSON(JSON.parse(fs.readFileSync(path.join(assembly.directory, r.templateFile), 'utf8')))]));
+  return { templates, raw, stacks: byName, outdir, registries };
 }
 
 /** Resources of one type as [logicalId, properties]. */

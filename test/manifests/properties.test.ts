@@ -49,7 +49,6 @@ describe('hygiene of every workload in dist/', () => {
   test('every long-running container has liveness and startup probes (Jobs and one-shot init containers excepted)', () => {
     expect(failures((o) => o.obj.kind === 'Job' ? undefined : containersOf(o.obj)
       .filter(({ init, sidecar }) => !init || sidecar)
-      .filter(({ c }) => !c.name.startsWith('git-sync')) // git-sync retries forever by design; its failure keeps the last DAGs
       .filter(({ c }) => !c.livenessProbe || !c.startupProbe)
       .map(({ c }) => `${c.name} lacks probes`).join('; ') || undefined)).toEqual([]);
   });
@@ -123,7 +122,7 @@ describe('no secret values in dist/', () => {
   test('secret-looking env vars and ConfigMap keys carry references, never values', () => {
     const secretish = /(PASSWORD|SECRET|TOKEN|FERNET|_KEY$|SQL_ALCHEMY_CONN|BROKER_URL|RESULT_BACKEND)/i;
     const envLeaks = failures((o) => containersOf(o.obj).flatMap(({ c }) => (c.env ?? [])
-      .filter((e: any) => secretish.test(e.name) && e.value !== undefined && !/_FILE$|^GITSYNC_SSH_KNOWN_HOSTS$/.test(e.name))
+      .filter((e: any) => secretish.test(e.name) && e.value !== undefined && !/_FILE$|_CMD$|^AIRFLOW__SECRETS__BACKEND(_KWARGS)?$/.test(e.name))
       .map((e: any) => `${c.name}: ${e.name} has a literal value`)).join('; ') || undefined);
     const cmLeaks = all.filter((o) => o.obj.kind === 'ConfigMap').flatMap((o) => Object.keys(o.obj.data ?? {}).filter((k) => secretish.test(k)).map((k) => `${id(o)}: ${k}`));
     expect([...envLeaks, ...cmLeaks]).toEqual([]);

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Kubernetes binaries from the Go module k8s.io/kubernetes. Its go.mod replaces each k8s.io/<x> with
+# ./staging/src/k8s.io/<x>, which the module download does not contain: point them at the published
+# k8s.io/<x> v0.<minor>.<patch> instead.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+version=${KUBERNETES_VERSION:-v1.36.3}
+export REPLACE_SED="s#(k8s.io/[a-z0-9-]+) => ./staging/src/k8s.io/[a-z0-9-]+#\\1 => \\1 v0.${version#v1.}#"
+exec "$here/go-module.sh" kubernetes k8s.io/kubernetes "$version" \
+  ./cmd/kube-apiserver ./cmd/kubelet ./cmd/kube-controller-manager ./cmd/kube-scheduler ./cmd/kube-proxy ./cmd/kubectl

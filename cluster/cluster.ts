@@ -1,0 +1,211 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { EnvironmentConfig } from '../manifests-src/config';
+import { PROJECT_ROOT } from '../local/stack';
+import { allSyncedHealthy, applyRoot, trustGitHosts } from './gitops';
+import { addonManifests, loadAddonImages } from './node/addons';
+import { apiStatus, startApiServer, startControllerManager, startEtcd, startScheduler } from './node/control-plane';
+import { daemonNames, daemonPid, sh, sleep, startDaemon, stopDaemon, waitFor } from './node/daemon';
+import { kubeProxyCleanup, startKubelet, startKubeProxy } from './node/kubelet';
+import { apply, kubectl, kubectlJson } from './node/kubectl';
+import { CONTAINERD_SOCKET, KUBECONFIG, kubeBin, NET, NODE_NAME, SANDBOX_IMAGE, STATE_DIR, vpcAddresses } from './node/layout';
+import { networkLeftovers, setupVpcLink, teardownNetwork, writeCniConfig } from './node/network';
+import { ensureCredentials } from './node/pki';
+import { ourShims, startContainerd, stopContainerd } from './node/runtime';
+import { frontDoorNames, GIT_ROOT, readServicesInfo, SERVICES_READY, type ServicesInfo } from './services/managed-services';
+
+/**
+ * `cluster up | down | status`: one real single-node Kubernetes on this machine, the managed services
+ * beside it, and (when their installers are present) the images of dist/ and the operators, then
+ * Argo CD syncing argocd/<env> from the local git server.
+ */
+
+type Log = (line: string) => void;
+
+const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+
+/** Optional parts built by other modules of cluster/: loaded when present, reported when not. */
+interface Integrations {
+  loadImages?: (ctrSocket: string, opts: { env: string; sandboxImage: string; snapshotter: string; log: Log }) => { unavailable?: { ref: string; reason: string }[] };
+  installOperators?: (kubeconfig: string, opts: { env: EnvironmentConfig; caCert: string; gitHosts: readonly string[]; ctrSocket: string; log: Log }) => Promise<unknown> | unknown;
+}
+
+async function integrations(): Promise<Integrations> {
+  const out: Integrations = {};
+  const tryImport = async (rel: string): Promise<Record<string, unknown> | undefined> => {
+    const base = path.join(__dirname, rel);
+    if (!['.ts', '.js'].some((x) => fs.existsSync(base + x))) return undefined;
+    return (await import(base)) as Record<string, unknown>;
+  };
+  const images = await tryImport('images/load');
+  if (typeof images?.loadImages === 'function') out.loadImages = images.loadImages as Integrations['loadImages'];
+  const ops = await tryImport('operators/install');
+  if (typeof ops?.installOperators === 'function') out.installOperators = ops.installOperators as Integrations['installOperators'];
+  return out;
+}
+
+async function startManagedServices(env: EnvironmentConfig, log: Log): Promise<ServicesInfo> {
+  if (!daemonPid('managed-services')) fs.rmSync(SERVICES_READY, { force: true });
+  startDaemon({ name: 'managed-services', command: TSX, args: [path.join(__dirname, 'cli.ts'), 'services', '--env', env.name], netns: NET.vpcNetns });
+  await waitFor('managed services (PostgreSQL, Redis, AWS API emulator, git front door)', () => fs.existsSync(SERVICES_READY) && !!daemonPid('managed-services'), 240_000, 'managed-services');
+  const info = readServicesInfo()!;
+  log(`managed services on ${info.host}: postgres ${info.ports.postgres}, redis ${info.ports.redis} (TLS+AUTH), aws api ${info.ports.awsApi}, https ${info.ports.https}`);
+  return info;
+}
+
+/** The clone's committed HEAD becomes the GitOps repository's target branch (what Argo CD syncs). */
+export function publishGitops(env: EnvironmentConfig, info: ServicesInfo, revision = 'HEAD'): string {
+  const bare = path.join(GIT_ROOT, info.git.gitopsRepo);
+  if (!fs.existsSync(path.join(bare, 'HEAD'))) sh('git', ['init', '--bare', '--quiet', `--initial-branch=${env.gitops.targetRevision}`, bare]);
+  sh('git', ['-C', PROJECT_ROOT, 'push', '--quiet', '--force', bare, `${revision}:refs/heads/${env.gitops.targetRevision}`]);
+  return sh('git', ['-C', bare, 'rev-parse', env.gitops.targetRevision]);
+}
+
+function nodeReady(): boolean {
+  const n = kubectlJson<{ status: { conditions: { type: string; status: string }[] } }>(['get', 'node', NODE_NAME]);
+  return n.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+function rolloutDone(kind: string, ns: string, name: string): boolean {
+  const o = kubectlJson<{ status: { numberReady?: number; desiredNumberScheduled?: number; readyReplicas?: number; replicas?: number } }>(['-n', ns, 'get', kind, name]);
+  return kind === 'daemonset' ? (o.status.desiredNumberScheduled ?? 0) > 0 && o.status.numberReady === o.status.desiredNumberScheduled : (o.status.readyReplicas ?? 0) >= 1;
+}
+
+export interface UpResult {
+  readonly services: ServicesInfo;
+  readonly missing: string[];
+  readonly seconds: Record<string, number>;
+}
+
+export interface UpOptions {
+  /** Apply argocd/<env>/root.yaml and wait for every Application to be Synced + Healthy. @default true */
+  readonly sync?: boolean;
+}
+
+export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {}): Promise<UpResult> {
+  const seconds: Record<string, number> = {};
+  let t = Date.now();
+  const phase = (name: string) => {
+    seconds[name] = (Date.now() - t) / 1000;
+    log(`${name}: ${seconds[name].toFixed(1)} s`);
+    t = Date.now();
+  };
+  const vpc = vpcAddresses(env);
+  const creds = ensureCredentials(vpc.node);
+  setupVpcLink(vpc);
+  writeCniConfig();
+  const services = await startManagedServices(env, log);
+  const rev = publishGitops(env, services);
+  log(`gitops: ${services.git.gitopsRepo} ${env.gitops.targetRevision} = ${rev.slice(0, 12)}`);
+  phase('managed services');
+
+  await startEtcd();
+  await startApiServer(vpc, creds);
+  startControllerManager(creds);
+  startScheduler();
+  phase('control plane');
+
+  await startContainerd();
+  loadAddonImages();
+  const extra = await integrations();
+  const missing: string[] = [];
+  if (extra.loadImages) {
+    const r = extra.loadImages(CONTAINERD_SOCKET, { env: env.name, sandboxImage: SANDBOX_IMAGE, snapshotter: 'native', log });
+    for (const u of r.unavailable ?? []) missing.push(`image ${u.ref}: ${u.reason}`);
+  } else missing.push('images of dist/ (cluster/images/load.ts: loadImages) are not in this checkout');
+  phase('runtime and images');
+
+  startKubelet(vpc, creds);
+  startKubeProxy(vpc);
+  await waitFor(`node ${NODE_NAME} Ready`, nodeReady, 120_000, 'kubelet');
+  const hosts = frontDoorNames(env).map((name) => ({ name, address: services.host }));
+  apply(addonManifests(hosts));
+  await waitFor('CoreDNS ready', () => rolloutDone('deployment', 'kube-system', 'coredns'), 120_000);
+  await waitFor('NetworkPolicy enforcer ready', () => rolloutDone('daemonset', 'kube-system', 'kube-network-policies'), 120_000);
+  phase('node and add-ons');
+
+  if (extra.installOperators) {
+    await extra.installOperators(KUBECONFIG, { env, caCert: services.caCert, gitHosts: services.git.gitHosts, ctrSocket: CONTAINERD_SOCKET, log });
+    trustGitHosts(services);
+    phase('operators');
+    if (opts.sync !== false) {
+      applyRoot(env);
+      await waitFor(`argocd/${env.name}: every Application Synced + Healthy`, () => allSyncedHealthy(env), 30 * 60_000);
+      phase(`first sync of argocd/${env.name}`);
+    }
+  } else missing.push('operators (cluster/operators/install.ts: installOperators) are not in this checkout');
+  for (const m of missing) log(`NOT INSTALLED: ${m}`);
+  return { services, missing, seconds };
+}
+
+/** Every pod gone (the controllers stopped first so nothing is re-created), waiting for their grace periods. */
+async function deleteAllPods(log: Log): Promise<void> {
+  const count = () => kubectl(['get', 'pods', '-A', '--no-headers', '--ignore-not-found']).split('\n').filter(Boolean).length;
+  const n = count();
+  if (n === 0) return;
+  log(`deleting ${n} pods (each gets its grace period)`);
+  kubectl(['delete', 'pods', '--all', '-A', '--wait=false']);
+  try {
+    await waitFor('every pod deleted', () => count() === 0, 180_000, 'kubelet');
+  } catch {
+    log('pods still terminating after 180 s: forcing');
+    kubectl(['delete', 'pods', '--all', '-A', '--force', '--grace-period=0', '--wait=false']);
+    await sleep(5000);
+  }
+}
+
+function leftoverMounts(): string[] {
+  return fs.readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1]).filter((m) => m?.startsWith(STATE_DIR));
+}
+
+/** Stops everything in order and checks that nothing is left; returns what is left (empty = clean). */
+export async function down(log: Log): Promise<string[]> {
+  if (daemonPid('kube-apiserver')) {
+    await stopDaemon('kube-controller-manager');
+    await stopDaemon('kube-scheduler');
+    if (daemonPid('kubelet')) await deleteAllPods(log).catch((e: Error) => log(`pod deletion: ${e.message}`));
+  }
+  await stopDaemon('kubelet');
+  await stopContainerd();
+  await stopDaemon('kube-proxy');
+  kubeProxyCleanup();
+  await stopDaemon('kube-apiserver');
+  await stopDaemon('etcd');
+  await stopDaemon('managed-services', 90_000);
+  for (const m of leftoverMounts().reverse()) sh('umount', ['-l', m], { allowFail: true });
+  teardownNetwork();
+  for (const d of daemonNames()) await stopDaemon(d);
+  const left = [
+    ...daemonNames().filter((d) => daemonPid(d)).map((d) => `process ${d}`),
+    ...ourShims().map((p) => `containerd shim pid ${p}`),
+    ...networkLeftovers(),
+    ...leftoverMounts().map((m) => `mount ${m}`),
+  ];
+  return left;
+}
+
+export interface Status {
+  readonly daemons: Record<string, number | undefined>;
+  readonly nodeReady: boolean;
+  readonly pods: string[];
+  readonly applications: string[];
+}
+
+export const DAEMONS = ['managed-services', 'etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'containerd', 'kubelet', 'kube-proxy'] as const;
+
+export async function status(env: EnvironmentConfig): Promise<Status> {
+  const daemons = Object.fromEntries(DAEMONS.map((d) => [d, daemonPid(d)]));
+  let ready = false;
+  let pods: string[] = [];
+  let applications: string[] = [];
+  if (daemons['kube-apiserver'] && (await apiStatus(vpcAddresses(env), '/readyz', fs.readFileSync(path.join(STATE_DIR, 'pki', 'admin.token'), 'utf8').trim())) === 200) {
+    ready = nodeReady();
+    pods = kubectl(['get', 'pods', '-A', '--no-headers']).split('\n').filter(Boolean);
+    // Before the operators are installed there is no Application kind: nothing to list.
+    applications = sh(kubeBin('kubectl'), [`--kubeconfig=${KUBECONFIG}`, 'get', 'applications.argoproj.io', '-A', '--no-headers', '-o', 'custom-columns=NAME:.metadata.name,SYNC:.status.sync.status,HEALTH:.status.health.status'], { allowFail: true })
+      .split('\n')
+      .filter(Boolean);
+  }
+  return { daemons, nodeReady: ready, pods, applications };
+}
+

@@ -1,0 +1,75 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { APP_GROUPS, type EnvironmentConfig } from '../manifests-src/config';
+import { PROJECT_ROOT } from '../local/stack';
+import { sh } from './node/daemon';
+import { apply, kubectl } from './node/kubectl';
+import { KUBECONFIG, kubeBin } from './node/layout';
+import type { ServicesInfo } from './services/managed-services';
+
+/**
+ * Argo CD pointed at the committed argocd/<env> (app of apps): the repository URL in it is the configured
+ * CodeCommit URL, unchanged; inside the cluster that name resolves to the local git front door, whose
+ * certificate Argo CD trusts through argocd-tls-certs-cm (its documented way to trust a private CA).
+ */
+
+export const ARGOCD_NS = 'argocd';
+
+export function trustGitHosts(info: ServicesInfo): void {
+  const ca = fs.readFileSync(info.caCert, 'utf8');
+  const data = Object.fromEntries(info.git.gitHosts.map((h) => [h, ca]));
+  apply(JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'argocd-tls-certs-cm', namespace: ARGOCD_NS, labels: { 'app.kubernetes.io/part-of': 'argocd' } }, data }));
+}
+
+export function applyRoot(env: EnvironmentConfig): void {
+  kubectl(['apply', '-f', path.join(PROJECT_ROOT, 'argocd', env.name, 'root.yaml')]);
+}
+
+export interface AppState {
+  readonly name: string;
+  readonly sync: string;
+  readonly health: string;
+  readonly operation: string;
+  readonly message: string;
+  readonly revision: string;
+}
+
+export function applications(): AppState[] {
+  const out = sh(kubeBin('kubectl'), [`--kubeconfig=${KUBECONFIG}`, '-n', ARGOCD_NS, 'get', 'applications.argoproj.io', '-o', 'json'], { allowFail: true });
+  if (!out) return [];
+  const items = (JSON.parse(out) as { items: { metadata: { name: string }; status?: { sync?: { status?: string; revision?: string }; health?: { status?: string }; operationState?: { phase?: string; message?: string } } }[] }).items;
+  return items.map((a) => ({
+    name: a.metadata.name,
+    sync: a.status?.sync?.status ?? '',
+    health: a.status?.health?.status ?? '',
+    operation: a.status?.operationState?.phase ?? '',
+    message: a.status?.operationState?.message ?? '',
+    revision: a.status?.sync?.revision ?? '',
+  }));
+}
+
+/** The Application name of each dist/ folder: what argocd/<env>/apps declares, read from the committed YAML. */
+export function expectedApplications(env: EnvironmentConfig): { name: string; wave: number; group: string }[] {
+  const dir = path.join(PROJECT_ROOT, 'argocd', env.name, 'apps');
+  const out: { name: string; wave: number; group: string }[] = [];
+  for (const f of fs.readdirSync(dir)) {
+    const text = fs.readFileSync(path.join(dir, f), 'utf8');
+    if (!/kind: Application\b/.test(text)) continue;
+    const name = /\n {2}name: (\S+)/.exec(text)?.[1];
+    const wave = Number(/argocd\.argoproj\.io\/sync-wave: "?(-?\d+)"?/.exec(text)?.[1] ?? 0);
+    const group = APP_GROUPS.find((g) => text.includes(`path: dist/${env.name}/${g.name}`))?.name ?? f.replace(/\.yaml$/, '');
+    if (name) out.push({ name, wave, group });
+  }
+  return out;
+}
+
+export function allSyncedHealthy(env: EnvironmentConfig): boolean {
+  const apps = applications();
+  const want = [...expectedApplications(env).map((a) => a.name)];
+  return want.length > 0 && want.every((n) => apps.some((a) => a.name === n && a.sync === 'Synced' && a.health === 'Healthy'));
+}
+
+/** Asks Argo CD to re-read git now instead of at its next poll. */
+export function refresh(name: string): void {
+  kubectl(['-n', ARGOCD_NS, 'annotate', 'applications.argoproj.io', name, 'argocd.argoproj.io/refresh=normal', '--overwrite']);
+}

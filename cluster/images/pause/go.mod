@@ -1,0 +1,3 @@
+module airflow-eks/pause
+
+go 1.22

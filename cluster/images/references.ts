@@ -1,0 +1,56 @@
+/**
+ * The container image references a synthesized environment uses, read from its committed YAML
+ * (dist/<env>/**), never from a copy: whatever dist/ says is what the cluster must have.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+
+const CONTAINER_LISTS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) return yamlFiles(path);
+      return /\.ya?ml$/.test(name) ? [path] : [];
+    });
+}
+
+function collect(node: unknown, into: Set<string>): void {
+  if (Array.isArray(node)) {
+    node.forEach((n) => collect(n, into));
+    return;
+  }
+  if (!node || typeof node !== 'object') return;
+  for (const [key, value] of Object.entries(node)) {
+    if (CONTAINER_LISTS.has(key) && Array.isArray(value)) {
+      for (const c of value) if (c && typeof c.image === 'string') into.add(c.image);
+    }
+    collect(value, into);
+  }
+}
+
+/**
+ * containerd's name for a reference (what `ctr images ls` shows and kubelet looks up):
+ * `apache/airflow:x` -> `docker.io/apache/airflow:x`, `busybox:1` -> `docker.io/library/busybox:1`.
+ */
+export function normalizeReference(ref: string): string {
+  const first = ref.split('/')[0];
+  const hasRegistry = ref.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+  if (hasRegistry) return ref;
+  return ref.includes('/') ? `docker.io/${ref}` : `docker.io/library/${ref}`;
+}
+
+/** Every image used by a container of any object under `envDir` (e.g. dist/dev), normalized, sorted. */
+export function distImageReferences(envDir: string): string[] {
+  const refs = new Set<string>();
+  for (const file of yamlFiles(envDir)) {
+    for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
+      if (doc.errors.length > 0) throw new Error(`${file}: not valid YAML: ${doc.errors[0].message}`);
+      collect(doc.toJS(), refs);
+    }
+  }
+  return [...refs].map(normalizeReference).sort();
+}

@@ -1,0 +1,85 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { EnvironmentConfig } from '../../manifests-src/config';
+
+/**
+ * Where everything of the local cluster lives: folders, addresses, ports, interface names. Defined once;
+ * the node, the managed services, the tests and the docs read it from here.
+ */
+
+export const KUBERNETES_VERSION = 'v1.36.3';
+export const COREDNS_VERSION = 'v1.15.0';
+export const KUBE_NETWORK_POLICIES_VERSION = 'v0.8.0';
+
+/** Cache outside the clone, shared by every clone on this machine (CI's fresh clone reuses it). */
+export const CACHE_DIR = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'airflow-eks');
+export const binDir = (component: string, version: string) => path.join(CACHE_DIR, 'bin', `${component}-${version}`);
+export const KUBE_BIN = binDir('kubernetes', KUBERNETES_VERSION);
+export const kubeBin = (name: 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kubelet' | 'kube-proxy' | 'kubectl') => path.join(KUBE_BIN, name);
+
+/**
+ * State of the running cluster (certificates, etcd data, containerd root, logs), in the clone beside the
+ * local runner's (.state/ is ignored by git): PostgreSQL runs as its own user, which cannot enter $HOME.
+ */
+export const STATE_DIR = path.join(path.resolve(__dirname, '..', '..'), '.state', 'cluster');
+export const statePath = (...p: string[]) => path.join(STATE_DIR, ...p);
+export const RUN_DIR = statePath('run');
+export const LOG_DIR = statePath('logs');
+export const KUBECONFIG = statePath('admin.kubeconfig');
+
+export const NODE_NAME = 'airflow-eks-local';
+
+/** Interface and namespace names: short (15-char limit), one prefix so teardown can find every one. */
+export const NET = {
+  prefix: 'aek',
+  /** Pod bridge (CNI bridge plugin). */
+  bridge: 'aek-br0',
+  /** Host side of the link to the "VPC" namespace where the managed services run. */
+  vpcLink: 'aek-vpc0',
+  vpcPeer: 'aek-vpc1',
+  vpcNetns: 'aek-vpc',
+  podCidr: '10.244.0.0/24',
+  podGateway: '10.244.0.1',
+  serviceCidr: '10.96.0.0/16',
+  kubernetesServiceIp: '10.96.0.1',
+  dnsServiceIp: '10.96.0.10',
+  clusterDomain: 'cluster.local',
+} as const;
+
+/**
+ * The node and the managed services sit inside the environment's VPC CIDR, as an EKS node and Aurora /
+ * ElastiCache do, so dist/'s NetworkPolicies (egress to the VPC CIDR on the Redis and PostgreSQL ports)
+ * apply unchanged. The services run in a network namespace of their own: pod traffic to them is routed
+ * (not local delivery), so the NetworkPolicy enforcer sees it.
+ */
+export interface VpcAddresses {
+  /** The node's own address (kubelet, API server): the host end of the VPC link. */
+  readonly node: string;
+  /** Address of the managed services (PostgreSQL, Redis, the AWS API emulator, the git server). */
+  readonly services: string;
+  /** Prefix length of the link between them. */
+  readonly linkPrefix: number;
+}
+
+export function vpcAddresses(env: Pick<EnvironmentConfig, 'infra'>): VpcAddresses {
+  const cidr = env.infra?.vpc?.cidr ?? '10.40.0.0/16';
+  const [a, b] = cidr.split('/')[0].split('.');
+  return { node: `${a}.${b}.0.1`, services: `${a}.${b}.0.10`, linkPrefix: 24 };
+}
+
+/** Ports on the node address. */
+export const NODE_PORTS = {
+  etcdClient: 23790,
+  etcdPeer: 23800,
+  apiServer: 6443,
+  kubelet: 10250,
+} as const;
+
+/** Ports of the managed services (PostgreSQL and Redis are dist/'s own, fixed by its NetworkPolicies). */
+export const SERVICE_PORTS = {
+  awsApi: 4566,
+  gitHttps: 443,
+} as const;
+
+export const CONTAINERD_SOCKET = path.join(RUN_DIR, 'containerd', 'containerd.sock');
+export const SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10';

@@ -1,0 +1,103 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { sh } from './daemon';
+import { KUBECONFIG, NET, NODE_NAME, NODE_PORTS, statePath } from './layout';
+
+/**
+ * The cluster's credentials, made once per state folder: one local CA (it signs the API server's and the
+ * managed services' certificates, so pods trust a single root), the service-account signing key, and
+ * bearer tokens for the admin and the node.
+ */
+
+export const PKI_DIR = statePath('pki');
+export const pki = (f: string) => path.join(PKI_DIR, f);
+export const CA_CERT = pki('ca.pem');
+export const CA_KEY = pki('ca-key.pem');
+
+const openssl = (...args: string[]) => sh('openssl', args);
+
+function ensureCa(): void {
+  if (fs.existsSync(CA_CERT)) return;
+  // Only pki/ is private: PostgreSQL (its own user) must still enter the state folder.
+  fs.mkdirSync(PKI_DIR, { recursive: true });
+  fs.chmodSync(PKI_DIR, 0o700);
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=airflow-eks local cluster CA', '-keyout', CA_KEY, '-out', CA_CERT);
+}
+
+/** A server certificate signed by the local CA for these names and addresses (re-made when they change). */
+export function ensureServerCert(name: string, cn: string, dns: readonly string[], ips: readonly string[]): { cert: string; key: string } {
+  ensureCa();
+  const cert = pki(`${name}.pem`);
+  const key = pki(`${name}-key.pem`);
+  const san = [...dns.map((d) => `DNS:${d}`), ...ips.map((i) => `IP:${i}`)].join(',');
+  const sanFile = pki(`${name}.san`);
+  if (fs.existsSync(cert) && fs.existsSync(sanFile) && fs.readFileSync(sanFile, 'utf8') === san) return { cert, key };
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${cn}`, '-keyout', key, '-out', pki(`${name}.csr`));
+  fs.writeFileSync(pki(`${name}.ext`), `subjectAltName=${san}\nextendedKeyUsage=serverAuth\n`);
+  openssl('x509', '-req', '-in', pki(`${name}.csr`), '-CA', CA_CERT, '-CAkey', CA_KEY, '-CAcreateserial', '-days', '3650', '-extfile', pki(`${name}.ext`), '-out', cert);
+  fs.writeFileSync(sanFile, san);
+  return { cert, key };
+}
+
+export interface ClusterCredentials {
+  readonly apiServerCert: { cert: string; key: string };
+  readonly serviceAccountKey: string;
+  readonly serviceAccountPub: string;
+  readonly tokenFile: string;
+  readonly adminToken: string;
+  readonly nodeToken: string;
+  readonly nodeKubeconfig: string;
+}
+
+function token(name: string): string {
+  const f = pki(`${name}.token`);
+  if (!fs.existsSync(f)) fs.writeFileSync(f, crypto.randomBytes(24).toString('hex'), { mode: 0o600 });
+  return fs.readFileSync(f, 'utf8').trim();
+}
+
+function writeKubeconfig(file: string, server: string, user: string, tok: string): void {
+  const ca = fs.readFileSync(CA_CERT).toString('base64');
+  fs.writeFileSync(
+    file,
+    `apiVersion: v1
+kind: Config
+clusters:
+- name: local
+  cluster: {server: "${server}", certificate-authority-data: ${ca}}
+users:
+- name: ${user}
+  user: {token: ${tok}}
+contexts:
+- name: local
+  context: {cluster: local, user: ${user}}
+current-context: local
+`,
+    { mode: 0o600 },
+  );
+}
+
+export function ensureCredentials(nodeIp: string): ClusterCredentials {
+  ensureCa();
+  const apiServerCert = ensureServerCert(
+    'kube-apiserver',
+    'kube-apiserver',
+    ['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', `kubernetes.default.svc.${NET.clusterDomain}`, 'localhost'],
+    [nodeIp, NET.kubernetesServiceIp, '127.0.0.1'],
+  );
+  const serviceAccountKey = pki('sa-key.pem');
+  const serviceAccountPub = pki('sa.pub');
+  if (!fs.existsSync(serviceAccountKey)) {
+    openssl('genrsa', '-out', serviceAccountKey, '2048');
+    openssl('rsa', '-in', serviceAccountKey, '-pubout', '-out', serviceAccountPub);
+  }
+  const adminToken = token('admin');
+  const nodeToken = token('node');
+  const tokenFile = pki('tokens.csv');
+  fs.writeFileSync(tokenFile, `${adminToken},admin,admin,"system:masters"\n${nodeToken},system:node:${NODE_NAME},node,"system:nodes"\n`, { mode: 0o600 });
+  const server = `https://${nodeIp}:${NODE_PORTS.apiServer}`;
+  writeKubeconfig(KUBECONFIG, server, 'admin', adminToken);
+  const nodeKubeconfig = pki('node.kubeconfig');
+  writeKubeconfig(nodeKubeconfig, server, `system:node:${NODE_NAME}`, nodeToken);
+  return { apiServerCert, serviceAccountKey, serviceAccountPub, tokenFile, adminToken, nodeToken, nodeKubeconfig };
+}

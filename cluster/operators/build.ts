@@ -1,0 +1,60 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { binDir, operatorSource, type OperatorName } from './sources';
+
+/** How an operator's binaries come out of its Go module. */
+interface OperatorBuild {
+  /** Cache folder name: `bin/<cacheName>-<version>/`. */
+  readonly cacheName: string;
+  /** Binary name -> package inside the module. */
+  readonly binaries: Readonly<Record<string, string>>;
+  /** `replace` lines pointing at nested modules the download does not contain (their published versions are used). */
+  readonly dropReplaces?: readonly string[];
+  /** Folders an `embed` needs that are not built here (e.g. Argo CD's UI bundle). */
+  readonly placeholders?: readonly string[];
+}
+
+const BUILDS: Record<OperatorName, OperatorBuild> = {
+  // One binary; each component is the same file under its own name (argv[0]), as in the upstream image.
+  argocd: {
+    cacheName: 'argocd',
+    binaries: { argocd: './cmd' },
+    dropReplaces: ['github.com/argoproj/argo-cd/gitops-engine/v3'],
+    placeholders: ['ui/dist/app'],
+  },
+  // The operator and the metrics API server (the admission webhooks are optional and not installed locally).
+  keda: { cacheName: 'keda', binaries: { keda: './cmd/operator', 'keda-adapter': './cmd/adapter' } },
+  // One binary; the webhook and cert-controller are subcommands of it.
+  externalSecrets: { cacheName: 'external-secrets', binaries: { 'external-secrets': '.' } },
+};
+
+/** Path of one built binary of an operator (it may not exist yet). */
+export function operatorBinary(name: OperatorName, binary: string): string {
+  return join(binDir(BUILDS[name].cacheName, operatorSource(name).version), binary);
+}
+
+/** The binaries an operator build produces. */
+export function operatorBinaries(name: OperatorName): string[] {
+  return Object.keys(BUILDS[name].binaries);
+}
+
+/** True when every binary of the operator is in the cache. */
+export function operatorBuilt(name: OperatorName): boolean {
+  return operatorBinaries(name).every((b) => existsSync(operatorBinary(name, b)));
+}
+
+/** Builds an operator's binaries into the cache (no-op when present); returns the seconds it took. */
+export function buildOperator(name: OperatorName): number {
+  const build = BUILDS[name];
+  const source = operatorSource(name);
+  const args = [join(__dirname, 'build-go-module.sh'), '--name', build.cacheName, '--module', `${source.module}@${source.version}`];
+  if (source.toolchain) args.push('--toolchain', source.toolchain);
+  for (const m of build.dropReplaces ?? []) args.push('--drop-replace', m);
+  for (const p of build.placeholders ?? []) args.push('--placeholder', p);
+  for (const [bin, pkg] of Object.entries(build.binaries)) args.push(`${bin}=${pkg}`);
+  const started = Date.now();
+  const run = spawnSync('bash', args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (run.status !== 0) throw new Error(`building ${name} ${source.version} from ${source.module} failed (exit ${run.status}); see the go build output above`);
+  return (Date.now() - started) / 1000;
+}

@@ -1,0 +1,112 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DATABASES, dagRepoUrl, PORTS, type EnvironmentConfig } from '../../manifests-src/config';
+import { publishDags } from '../../local/dag-repo';
+import { LocalStack, PROJECT_ROOT } from '../../local/stack';
+import type { LocalSecrets } from '../../local/settings';
+import { NET, SERVICE_PORTS, statePath, vpcAddresses } from '../node/layout';
+import { CA_CERT, CA_KEY, ensureServerCert } from '../node/pki';
+import { seedSecrets } from './aws-seed';
+import { startFrontDoor } from './front-door';
+
+/**
+ * The managed services outside the cluster, run by the local runner's own server code (one way to start
+ * PostgreSQL, Redis and the AWS API emulator), listening on the services address in the VPC namespace:
+ * PostgreSQL with TLS (Aurora), Redis with TLS + AUTH (ElastiCache), the AWS API emulator (Secrets
+ * Manager, CloudWatch Logs) seeded like the CDK stack seeds AWS, and the HTTPS git + AWS front door.
+ */
+
+export const SERVICES_STATE = statePath('services');
+export const GIT_ROOT = statePath('git');
+/** Written once everything listens: what clients (up, tests) need to know. */
+export const SERVICES_READY = path.join(SERVICES_STATE, 'ready.json');
+
+export interface ServicesInfo {
+  readonly host: string;
+  readonly ports: { postgres: number; redis: number; awsApi: number; https: number };
+  readonly secrets: LocalSecrets;
+  /** `hosts`: every name the front door answers for; `gitHosts`: those serving git. */
+  readonly git: { username: string; password: string; gitopsRepo: string; dagRepo: string; hosts: string[]; gitHosts: string[] };
+  readonly caCert: string;
+}
+
+/** host + repository name of an https git URL such as https://git-codecommit.<region>.amazonaws.com/v1/repos/<name>. */
+export function gitLocation(url: string): { host: string; repo: string } {
+  const u = new URL(url);
+  if (u.protocol !== 'https:') throw new Error(`git URL ${url}: the local cluster serves https:// repositories only`);
+  return { host: u.hostname, repo: u.pathname.split('/').filter(Boolean).pop()! };
+}
+
+/** Names served by the front door: the git hosts and the AWS API hosts of the environment's region. */
+export function frontDoorNames(env: EnvironmentConfig): string[] {
+  const suffix = env.aws.partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
+  const aws = ['secretsmanager', 'logs', 'sts', 's3'].map((s) => `${s}.${env.aws.region}.${suffix}`);
+  return [...new Set([gitLocation(env.gitops.repoUrl).host, gitLocation(dagRepoUrl(env)).host, ...aws])];
+}
+
+function gitCredentials(): { username: string; password: string } {
+  const f = path.join(SERVICES_STATE, 'git-credentials.json');
+  if (!fs.existsSync(f)) fs.writeFileSync(f, JSON.stringify({ username: 'airflow-git', password: crypto.randomBytes(18).toString('hex') }), { mode: 0o600 });
+  return JSON.parse(fs.readFileSync(f, 'utf8')) as { username: string; password: string };
+}
+
+/** Runs until SIGTERM; then stops every server it started. */
+export async function runManagedServices(env: EnvironmentConfig, log: (l: string) => void): Promise<void> {
+  const vpc = vpcAddresses(env);
+  fs.rmSync(SERVICES_READY, { force: true });
+  const tls = path.join(SERVICES_STATE, 'tls');
+  fs.mkdirSync(tls, { recursive: true });
+  // One CA for the cluster and the services: pods trust a single root.
+  fs.copyFileSync(CA_CERT, path.join(tls, 'ca.pem'));
+  fs.copyFileSync(CA_KEY, path.join(tls, 'ca-key.pem'));
+  const stack = new LocalStack({
+    env,
+    stateDir: SERVICES_STATE,
+    listenAddress: vpc.services,
+    fixedPorts: { postgres: PORTS.postgres, redis: PORTS.redis, awsApi: SERVICE_PORTS.awsApi },
+    clientCidrs: [NET.podCidr, `${vpc.node}/32`],
+    postgresTls: true,
+    pgbouncer: false,
+    onEvent: log,
+  });
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= stack.stop().then(() => process.exit(0)));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  await stack.startManagedServices();
+
+  const git = gitCredentials();
+  const gitops = gitLocation(env.gitops.repoUrl);
+  const dags = gitLocation(dagRepoUrl(env));
+  fs.mkdirSync(GIT_ROOT, { recursive: true });
+  const commit = publishDags(path.join(PROJECT_ROOT, 'dags'), path.join(GIT_ROOT, dags.repo), env);
+  log(`dags: published ${commit.slice(0, 12)} to ${dags.repo}`);
+  const names = frontDoorNames(env);
+  const cert = ensureServerCert('front-door', names[0], [...names, `*.${env.aws.region}.${env.aws.partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com'}`], [vpc.services]);
+  await startFrontDoor({
+    listen: { host: vpc.services, port: SERVICE_PORTS.gitHttps },
+    cert: cert.cert,
+    key: cert.key,
+    gitRoot: GIT_ROOT,
+    gitHosts: [gitops.host, dags.host],
+    gitAuth: { [dags.repo]: git },
+    awsApi: { host: vpc.services, port: SERVICE_PORTS.awsApi },
+    log,
+  });
+  const awsEndpoint = `http://${vpc.services}:${SERVICE_PORTS.awsApi}`;
+  await seedSecrets(env, awsEndpoint, { host: vpc.services, postgresPort: PORTS.postgres, redisPort: PORTS.redis, dbname: DATABASES.metadata }, stack.secrets, git);
+  const info: ServicesInfo = {
+    host: vpc.services,
+    ports: { postgres: PORTS.postgres, redis: PORTS.redis, awsApi: SERVICE_PORTS.awsApi, https: SERVICE_PORTS.gitHttps },
+    secrets: stack.secrets,
+    git: { ...git, gitopsRepo: gitops.repo, dagRepo: dags.repo, hosts: names, gitHosts: [...new Set([gitops.host, dags.host])] },
+    caCert: CA_CERT,
+  };
+  fs.writeFileSync(SERVICES_READY, JSON.stringify(info, null, 2), { mode: 0o600 });
+  log(`managed services ready on ${vpc.services}`);
+}
+
+export function readServicesInfo(): ServicesInfo | undefined {
+  return fs.existsSync(SERVICES_READY) ? (JSON.parse(fs.readFileSync(SERVICES_READY, 'utf8')) as ServicesInfo) : undefined;
+}

@@ -1,0 +1,69 @@
+import type { EnvironmentConfig } from '../../manifests-src/config';
+import { DEFAULT_ASSUMPTIONS, crossover, estimate, ratioAt, type Estimate } from './estimate';
+import { CROSSOVER_TARGET, goalsFor } from './goals';
+import { PRICE_TABLE } from './prices';
+
+export interface GoalResult {
+  readonly name: string;
+  readonly ratio: number | null;
+  readonly maxRatio: number;
+  readonly met: boolean | null;
+}
+
+export interface EnvironmentReport {
+  readonly estimate: Estimate;
+  readonly ratio: number | null;
+  readonly crossover: number | null;
+  readonly loads: Array<{ readonly share: number; readonly busySlots: number; readonly ratio: number | null }>;
+  readonly goals: GoalResult[];
+  /** Worker lines (spot and on-demand pools, long tasks aside) with nothing queued: 0 when minReplicas is 0. */
+  readonly idleWorkersMonthly: number;
+  /** The ratio with spot capacity priced at on-demand (what the goals would be without the spot assumption). */
+  readonly ratioSpotAtOnDemand: number | null;
+}
+
+export function reportFor(env: EnvironmentConfig): EnvironmentReport {
+  const e = estimate(env);
+  const goals = goalsFor(env).map((g): GoalResult => {
+    const v = estimate(g.variant(env));
+    const ratio = v.mwaa ? v.total / v.mwaa.monthly : null;
+    return { name: g.name, ratio, maxRatio: g.maxRatio, met: ratio === null ? null : ratio <= g.maxRatio };
+  });
+  const loads = [0, 0.25, 0.5, 1].map((share) => ({ share, busySlots: share * e.peakSlots, ratio: ratioAt(env, share * e.peakSlots) }));
+  const idle = estimate(env, { busySlots: 0 }).lines.filter((l) => /^Workers \(/.test(l.component)).reduce((s, l) => s + l.monthly, 0);
+  const noSpot = estimate(env, { assumptions: { ...DEFAULT_ASSUMPTIONS, spotDiscount: 0 } });
+  return { ratioSpotAtOnDemand: noSpot.mwaa ? noSpot.total / noSpot.mwaa.monthly : null, idleWorkersMonthly: idle, estimate: e, ratio: e.mwaa ? e.total / e.mwaa.monthly : null, crossover: crossover(env, CROSSOVER_TARGET), loads, goals };
+}
+
+const n0 = (n: number) => Math.round(n).toLocaleString('en-US');
+const x2 = (r: number | null) => (r === null ? 'n/a' : `${r.toFixed(2)}x`);
+const x3 = (r: number | null) => (r === null ? 'n/a' : `${r.toFixed(3)}x`);
+
+/** Plain-text table for the terminal. */
+export function renderText(reports: EnvironmentReport[]): string {
+  const out: string[] = [];
+  for (const { estimate: e, ratio, crossover: c, loads, goals, idleWorkersMonthly, ratioSpotAtOnDemand } of reports) {
+    const cur = e.currency;
+    const money = (n: number) => `${cur} ${n0(n).padStart(7)}`;
+    out.push('', `${e.env} (${e.region}) - monthly, list prices as of ${PRICE_TABLE.asOf}; ${e.peakSlots} task slots at peak, reference load ${e.busySlots.toFixed(1)} busy slots; awake ${(e.awake * 100).toFixed(0)}% of the month`);
+    for (const l of e.lines) out.push(`  ${l.component.padEnd(36)} ${money(l.monthly)}   ${l.detail}`);
+    out.push(`  ${'TOTAL'.padEnd(36)} ${money(e.total)}   ${money(e.total / e.peakSlots).trim()} per task slot`);
+    for (const o of e.options) out.push(`  option: ${o.component.padEnd(28)} ${money(o.monthly)}   ${o.detail}`);
+    if (!e.mwaa) {
+      out.push(`  Amazon MWAA: n/a (no MWAA prices for ${e.region} in infra/cost/prices.ts)`);
+      continue;
+    }
+    out.push(`  Amazon MWAA at equal slots (${e.mwaa.environmentClass}, ${e.mwaa.slotsPerWorker} slots/worker, ${e.mwaa.averageWorkers.toFixed(2)} workers avg):`);
+    for (const l of e.mwaa.lines) out.push(`    ${l.component.padEnd(34)} ${money(l.monthly)}   ${l.detail}`);
+    out.push(`    ${'TOTAL'.padEnd(34)} ${money(e.mwaa.monthly)}   ${money(e.mwaa.monthly / e.peakSlots).trim()} per task slot`);
+    if (e.mwaa.serverlessMonthly !== null) out.push(`  MWAA Serverless, same task-hours      ${money(e.mwaa.serverlessMonthly)}   (price unverified for this region; no UI, YAML workflows: not like-for-like)`);
+    out.push(`  RATIO us / MWAA: ${x2(ratio)}   at ${loads.map((l) => `${(l.share * 100).toFixed(0)}% load ${x2(l.ratio)}`).join(', ')}`);
+    out.push(`  crossover to ${CROSSOVER_TARGET}x MWAA: ${c === null ? 'not reached up to 4x the configured peak' : `${c} busy slots (${((c / e.peakSlots) * 100).toFixed(0)}% of peak)`}`);
+    for (const g of goals) out.push(`  goal ${g.name}: ${x3(g.ratio)} ${g.met === null ? 'n/a' : g.met ? 'MET' : 'NOT MET'}`);
+    out.push(`  idle workers (nothing queued): ${money(idleWorkersMonthly).trim()}; ratio with spot priced on-demand: ${x3(ratioSpotAtOnDemand)}`);
+  }
+  const unverified = [...new Set(reports.flatMap((r) => r.estimate.unverifiedPrices))];
+  out.push('', `Assumptions: ${JSON.stringify(DEFAULT_ASSUMPTIONS)}`);
+  out.push(`Unverified prices (check these pages before budgeting; details in infra/cost/prices.ts): ${unverified.length ? unverified.join(' ') : 'none'}`);
+  return out.join('\n');
+}

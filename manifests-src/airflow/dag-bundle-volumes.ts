@@ -1,0 +1,39 @@
+import { k8s } from 'cdk8s-plus-33';
+import type { EnvironmentConfig } from '../config';
+import { K8S_SECRETS } from '../config';
+import { DAG_BUNDLE_STORAGE } from './airflow-settings';
+import { dagBundleCloneSettings, GIT_SECRET_MOUNT } from './dag-bundle';
+
+const STORAGE_VOLUME = 'dag-bundles';
+const CREDENTIALS_VOLUME = 'git-credentials';
+
+/**
+ * What a pod that clones the DAG bundle needs: a writable emptyDir for clones and versions, and the
+ * `airflow-git` Secret (connections file, SSH key) mounted read-only, group-readable through fsGroup only.
+ */
+export class DagBundleVolumes {
+  constructor(private readonly env: EnvironmentConfig) {}
+
+  private get hasCredentials(): boolean {
+    return this.env.dags.auth !== 'none';
+  }
+
+  volumes(): k8s.Volume[] {
+    return [
+      { name: STORAGE_VOLUME, emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
+      ...(this.hasCredentials ? [{ name: CREDENTIALS_VOLUME, secret: { secretName: K8S_SECRETS.git.name, defaultMode: 0o440 } }] : []),
+    ];
+  }
+
+  mounts(): k8s.VolumeMount[] {
+    return [
+      { name: STORAGE_VOLUME, mountPath: DAG_BUNDLE_STORAGE },
+      ...(this.hasCredentials ? [{ name: CREDENTIALS_VOLUME, mountPath: GIT_SECRET_MOUNT, readOnly: true }] : []),
+    ];
+  }
+
+  /** The secrets backend reading the connections file (or the plain connection without credentials). */
+  settings(): Record<string, string> {
+    return dagBundleCloneSettings(this.env);
+  }
+}

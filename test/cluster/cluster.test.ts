@@ -1,0 +1,447 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { loadEnvironments, PORTS } from '../../manifests-src/config';
+import { allowedFlows, POD_PEERS, type Flow } from '../../manifests-src/platform/network-flows';
+import { down, publishGitops, up, type UpResult } from '../../cluster/cluster';
+import { applications, applyRoot, ARGOCD_NS, expectedApplications, refresh } from '../../cluster/gitops';
+import { sh, sleep } from '../../cluster/node/daemon';
+import { apply, kubectl, kubectlJson } from '../../cluster/node/kubectl';
+import { binDir, COREDNS_VERSION, KUBE_BIN, KUBE_NETWORK_POLICIES_VERSION, KUBERNETES_VERSION, NET, NODE_NAME, STATE_DIR } from '../../cluster/node/layout';
+import { GIT_ROOT } from '../../cluster/services/managed-services';
+import { PROJECT_ROOT } from '../../local/stack';
+import { AirflowApi } from './airflow-client';
+import { canConnect, containerFacts, containerPid, resolveInPod } from './pod-probe';
+import { contractDeployment, probePod, TEST_NS, webPolicy } from './workloads';
+
+/**
+ * Issue 11: dist/ and argocd/ of `dev`, unchanged, on a real single-node Kubernetes built here. One
+ * sequential suite; every phase prints its time. A missing prerequisite fails the test that needs it,
+ * naming what is missing: nothing is skipped.
+ */
+
+const env = loadEnvironments().find((e) => e.name === 'dev')!;
+const NS = env.namespace;
+const MIN = 60_000;
+const phases: [string, number][] = [];
+const log = (line: string) => console.log(`[cluster] ${line}`);
+
+async function phase<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
+  const started = Date.now();
+  try {
+    return await fn();
+  } finally {
+    const s = (Date.now() - started) / 1000;
+    phases.push([name, s]);
+    log(`phase "${name}": ${s.toFixed(1)} s`);
+  }
+}
+
+async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 1000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    await sleep(everyMs);
+  }
+}
+
+const ready = (ns: string, selector: string, n: number) => () =>
+  kubectlJson<{ items: { status: { conditions?: { type: string; status: string }[] } }[] }>(['-n', ns, 'get', 'pods', '-l', selector]).items.filter((p) => p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length >= n;
+
+let upResult: UpResult | undefined;
+
+function needIntegrations(): void {
+  if (!upResult) throw new Error('prerequisite missing: the cluster did not come up (see the first failure)');
+  if (upResult.missing.length) throw new Error(`prerequisite missing:\n  ${upResult.missing.join('\n  ')}`);
+}
+
+describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
+  beforeAll(async () => {
+    if (process.getuid?.() !== 0) throw new Error('prerequisite missing: the cluster suite needs root (network namespaces, iptables, containerd)');
+    const bins = [
+      ...['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy', 'kubectl'].map((b) => path.join(KUBE_BIN, b)),
+      path.join(binDir('coredns', COREDNS_VERSION), 'coredns'),
+      path.join(binDir('kube-network-policies', KUBE_NETWORK_POLICIES_VERSION), 'kube-network-policies'),
+      path.join(binDir('pause', KUBERNETES_VERSION), 'pause'),
+    ].filter((b) => !fs.existsSync(b));
+    if (bins.length) throw new Error(`prerequisite missing: ${bins.join(', ')}; run: bash cluster/install.sh`);
+    // A clean start: whatever an interrupted earlier run left is removed (down is idempotent).
+    await phase('teardown of leftovers', () => down(log));
+    upResult = await phase('cluster up (node, add-ons, managed services, images, operators)', () => up(env, log, { sync: false }));
+  }, 45 * MIN);
+
+  afterAll(() => {
+    log(`phase times:\n${phases.map(([n, s]) => `  ${s.toFixed(1).padStart(7)} s  ${n}`).join('\n')}`);
+  });
+
+  // ---------- the node itself ----------
+
+  test('node Ready; CoreDNS and the NetworkPolicy enforcer run as pods', async () => {
+    await phase('node check', () => {
+      const node = kubectlJson<{ status: { conditions: { type: string; status: string }[]; addresses: { type: string; address: string }[] } }>(['get', 'node', NODE_NAME]);
+      expect(node.status.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
+      const internal = node.status.addresses.find((a) => a.type === 'InternalIP')?.address;
+      expect(internal).toBe(upResult ? `${upResult.services.host.split('.').slice(0, 3).join('.')}.1` : undefined);
+      expect(ready('kube-system', 'k8s-app=kube-dns', 1)()).toBe(true);
+      expect(ready('kube-system', 'k8s-app=kube-network-policies', 1)()).toBe(true);
+    });
+  });
+
+  test('a Deployment runs with its uid, read-only root and memory limit enforced by the kernel; Service and DNS work', async () => {
+    await phase('contract Deployment', async () => {
+      apply(contractDeployment());
+      apply(probePod(TEST_NS, 'client', { role: 'client' }));
+      apply(probePod(TEST_NS, 'stranger', { role: 'stranger' }));
+      await until('2 web pods Ready', ready(TEST_NS, 'app=web', 2), 3 * MIN);
+      await until('probe pods Ready', () => ready(TEST_NS, 'role=client', 1)() && ready(TEST_NS, 'role=stranger', 1)(), 2 * MIN);
+      const pods = kubectlJson<{ items: { metadata: { name: string } }[] }>(['-n', TEST_NS, 'get', 'pods', '-l', 'app=web']).items;
+      for (const p of pods) {
+        const facts = containerFacts(containerPid(TEST_NS, p.metadata.name, 'web'));
+        expect(facts.uid).toBe(50000);
+        expect(facts.rootReadOnly).toBe(true);
+        expect(facts.memoryLimitBytes).toBe(96 * 1024 * 1024);
+      }
+      const svcIp = kubectlJson<{ spec: { clusterIP: string } }>(['-n', TEST_NS, 'get', 'svc', 'web']).spec.clusterIP;
+      expect(await resolveInPod(TEST_NS, 'client', `web.${TEST_NS}.svc.${NET.clusterDomain}`)).toEqual([svcIp]);
+      // kube-proxy (iptables) load-balances the ClusterIP to the pods.
+      expect(await canConnect(TEST_NS, 'client', svcIp, 80)).toBe(true);
+    });
+  });
+
+  test('pods reach the managed services on the VPC address; the configured git and AWS names resolve to them', async () => {
+    needIntegrationsForServices();
+    await phase('managed services from a pod', async () => {
+      const host = upResult!.services.host;
+      for (const port of [PORTS.postgres, PORTS.redis, 443]) expect(await canConnect(TEST_NS, 'client', host, port)).toBe(true);
+      for (const name of upResult!.services.git.hosts) expect(await resolveInPod(TEST_NS, 'client', name)).toEqual([host]);
+      // Nothing outside this machine resolves: the cluster DNS has no upstream.
+      expect(await resolveInPod(TEST_NS, 'client', 'example.org')).not.toContain(host);
+    });
+  });
+
+  test('a NetworkPolicy is enforced: the selected client connects, another pod does not', async () => {
+    await phase('NetworkPolicy enforcement (node)', async () => {
+      const webIp = kubectlJson<{ items: { status: { podIP: string } }[] }>(['-n', TEST_NS, 'get', 'pods', '-l', 'app=web']).items[0].status.podIP;
+      expect(await canConnect(TEST_NS, 'stranger', webIp, 8080)).toBe(true);
+      apply(webPolicy());
+      await until('the stranger is refused', async () => !(await canConnect(TEST_NS, 'stranger', webIp, 8080, 1500)), 60_000);
+      expect(await canConnect(TEST_NS, 'client', webIp, 8080)).toBe(true);
+      kubectl(['delete', 'namespace', TEST_NS, '--wait=false']);
+    });
+  });
+
+  // ---------- issue 11 tests 1-7: dist/dev through Argo CD ----------
+
+  const syncedAt = new Map<string, number>();
+  const started = Date.now();
+
+  test('1. first sync: argocd/dev (app of apps) reaches Synced + Healthy in wave order; migration once before any Airflow pod; Secrets before pods', async () => {
+    needIntegrations();
+    await phase('1 first sync of argocd/dev', async () => {
+      const expected = expectedApplications(env);
+      applyRoot(env);
+      await until(
+        'every Application Synced + Healthy',
+        () => {
+          for (const a of applications()) if (a.sync === 'Synced' && a.health === 'Healthy' && !syncedAt.has(a.name)) syncedAt.set(a.name, Date.now());
+          return expected.every((e) => syncedAt.has(e.name));
+        },
+        30 * MIN,
+        2000,
+      );
+      for (const a of expected) log(`  ${a.name} (wave ${a.wave}) Synced+Healthy at +${((syncedAt.get(a.name)! - started) / 1000).toFixed(0)} s`);
+      // Wave order: nothing of a later wave was Healthy before everything of an earlier wave.
+      for (const a of expected) for (const b of expected) if (a.wave < b.wave) expect(syncedAt.get(a.name)!).toBeLessThanOrEqual(syncedAt.get(b.name)!);
+
+      const jobs = kubectlJson<{ items: { metadata: { name: string }; status: { succeeded?: number; failed?: number; startTime?: string } }[] }>(['-n', NS, 'get', 'jobs', '-l', `app.kubernetes.io/name=${POD_PEERS.migrate}`]).items;
+      expect(jobs).toHaveLength(1);
+      expect(jobs[0].status.succeeded).toBe(1);
+      expect(jobs[0].status.failed ?? 0).toBe(0);
+      const migratePods = kubectlJson<{ items: { metadata: { creationTimestamp: string } }[] }>(['-n', NS, 'get', 'pods', '-l', `job-name=${jobs[0].metadata.name}`]).items;
+      expect(migratePods).toHaveLength(1);
+      const airflowPods = kubectlJson<{ items: PodMeta[] }>(['-n', NS, 'get', 'pods', '-l', `app.kubernetes.io/name in (${['api-server', 'scheduler', 'dag-processor', 'triggerer', 'worker'].map((p) => POD_PEERS[p as keyof typeof POD_PEERS]).join(',')})`]).items;
+      expect(airflowPods.length).toBeGreaterThan(0);
+      for (const p of airflowPods) expect(Date.parse(p.metadata.creationTimestamp)).toBeGreaterThanOrEqual(Date.parse(migratePods[0].metadata.creationTimestamp));
+
+      for (const ns of [NS, 'airflow-logging']) {
+        const secrets = new Map(kubectlJson<{ items: { metadata: { name: string; creationTimestamp: string } }[] }>(['-n', ns, 'get', 'secrets']).items.map((s) => [s.metadata.name, Date.parse(s.metadata.creationTimestamp)]));
+        for (const p of kubectlJson<{ items: PodMeta[] }>(['-n', ns, 'get', 'pods']).items) {
+          for (const s of secretsOf(p)) {
+            expect({ pod: p.metadata.name, secret: s, exists: secrets.has(s) }).toEqual({ pod: p.metadata.name, secret: s, exists: true });
+            expect(secrets.get(s)!).toBeLessThanOrEqual(Date.parse(p.metadata.creationTimestamp));
+          }
+        }
+      }
+    });
+  }, 35 * MIN);
+
+  const api = () => new AirflowApi(NS, env.airflow.adminUsername, upResult!.services.secrets.adminPassword);
+
+  async function runDag(dagId: string, conf: Record<string, unknown>, timeoutMs: number, during?: (runId: string) => Promise<void>): Promise<string> {
+    const a = api();
+    const runId = await a.trigger(dagId, conf);
+    if (during) await during(runId);
+    await until(`${dagId} run ${runId} to finish`, async () => ['success', 'failed'].includes(await a.runState(dagId, runId)), timeoutMs, 3000);
+    const tis = await a.taskInstances(dagId, runId);
+    expect({ dagId, state: await a.runState(dagId, runId), failed: tis.filter((t) => t.state !== 'success').map((t) => `${t.task_id}[${t.map_index}]=${t.state}`) }).toEqual({ dagId, state: 'success', failed: [] });
+    return runId;
+  }
+
+  test('2. Airflow in pods: XCom, deferrable sensor and mapped task on Celery workers; a task log outlives its worker pod', async () => {
+    needIntegrations();
+    await phase('2 DAG run in pods', async () => {
+      const a = api();
+      await until('the example DAG is parsed', async () => (await a.call<{ dags: unknown[] }>('GET', '/api/v2/dags?dag_id_pattern=example_platform')).dags.length > 0, 5 * MIN, 3000);
+      const runId = await runDag('example_platform', {}, 10 * MIN);
+      const tis = await a.taskInstances('example_platform', runId);
+      expect(tis.filter((t) => t.task_id === 'square')).toHaveLength(5);
+      const total = tis.find((t) => t.task_id === 'total')!;
+      const worker = total.hostname;
+      const workerPod = kubectlJson<{ items: { metadata: { name: string }; status: { podIP: string } }[] }>(['-n', NS, 'get', 'pods', '-l', `app.kubernetes.io/name=${POD_PEERS.worker}`]).items.find((p) => p.status.podIP === worker || p.metadata.name === worker);
+      expect(workerPod).toBeDefined();
+      kubectl(['-n', NS, 'delete', 'pod', workerPod!.metadata.name, '--wait=true', '--timeout=600s']);
+      const text = await a.taskLog('example_platform', runId, 'total', total.try_number);
+      expect(text).toMatch(/52/);
+    });
+  }, 30 * MIN);
+
+  test('3. KEDA: 40 tasks scale the workers to ceil(40 / concurrency) within bounds, back to minimum after the cooldown; Argo CD stays Synced', async () => {
+    needIntegrations();
+    await phase('3 KEDA scaling', async () => {
+      const so = scaledObject();
+      const want = Math.min(so.max, Math.max(so.min, Math.ceil(40 / env.workers.concurrency)));
+      const replicas = () => kubectlJson<{ spec: { replicas?: number } }>(['-n', NS, 'get', 'deployment', POD_PEERS.worker]).spec.replicas ?? 0;
+      const outOfSync: string[] = [];
+      const watch = setInterval(() => {
+        for (const a of applications()) if (a.sync !== 'Synced') outOfSync.push(`${a.name}=${a.sync}`);
+      }, 5000);
+      try {
+        const a = api();
+        const runId = await a.trigger('platform_workload', { tasks: 40, seconds: 60 });
+        let peak = 0;
+        await until(`worker Deployment at ${want} replicas`, () => (peak = Math.max(peak, replicas())) >= want, 5 * MIN, 2000);
+        await until('the 40 tasks finish', async () => ['success', 'failed'].includes(await a.runState('platform_workload', runId)), 20 * MIN, 5000);
+        expect(await a.runState('platform_workload', runId)).toBe('success');
+        expect(peak).toBeLessThanOrEqual(so.max);
+        await until(`workers back to ${so.min} after the ${so.cooldown} s cooldown`, () => replicas() === so.min, (so.cooldown + 180) * 1000, 5000);
+      } finally {
+        clearInterval(watch);
+      }
+      expect(outOfSync).toEqual([]);
+    });
+  }, 40 * MIN);
+
+  test('4. drift and GitOps: self-heal, prune, git revert, a broken migration fails visibly while Airflow keeps serving', async () => {
+    needIntegrations();
+    await phase('4 drift and GitOps', async () => {
+      const app = expectedApplications(env).find((a) => a.group === 'airflow')!.name;
+      const cm = 'airflow-config';
+      const key = 'AIRFLOW__CORE__PARALLELISM';
+      const original = kubectlJson<{ data: Record<string, string> }>(['-n', NS, 'get', 'configmap', cm]).data[key];
+      // Hand edit -> self-heal restores the committed value.
+      kubectl(['-n', NS, 'patch', 'configmap', cm, '--type=merge', '-p', JSON.stringify({ data: { [key]: '7' } })]);
+      await until('self-heal restores the hand-edited ConfigMap', () => kubectlJson<{ data: Record<string, string> }>(['-n', NS, 'get', 'configmap', cm]).data[key] === original, 3 * MIN, 1000);
+
+      const repo = gitopsClone();
+      const base = git(repo, 'rev-parse', 'HEAD');
+      try {
+        // A commit removing an object (the Ingress) -> pruned.
+        const file = path.join('dist', env.name, 'airflow', 'ingress.yaml');
+        const removed = /^ {2}name: (\S+)$/m.exec(fs.readFileSync(path.join(repo, file), 'utf8'))![1];
+        git(repo, 'rm', '--quiet', file);
+        commitAndPush(repo, `remove ${file}`);
+        refresh(app);
+        const ingress = () => kubectl(['-n', NS, 'get', 'ingress', removed, '--ignore-not-found', '-o', 'name']);
+        await until(`Ingress ${removed} pruned`, () => ingress() === '', 5 * MIN, 2000);
+        // git revert of that change -> restored.
+        git(repo, 'revert', '--no-edit', 'HEAD');
+        pushHead(repo);
+        refresh(app);
+        await until(`Ingress ${removed} restored by the revert`, () => ingress() !== '', 5 * MIN, 2000);
+        // A commit that breaks the migration -> sync fails visibly, running Airflow keeps serving.
+        const jobFile = path.join(repo, 'dist', env.name, 'airflow', 'migrate-job.yaml');
+        breakMigration(jobFile);
+        commitAndPush(repo, 'break the migration');
+        refresh(app);
+        await until('the airflow Application reports the failed sync', () => applications().some((x) => x.name === app && ['Failed', 'Error'].includes(x.operation)), 10 * MIN, 3000);
+        const h = await api().health();
+        expect(h?.metadatabase?.status).toBe('healthy');
+        expect(h?.scheduler?.status).toBe('healthy');
+      } finally {
+        git(repo, 'reset', '--hard', base);
+        pushHead(repo, true);
+        publishGitops(env, upResult!.services);
+        kubectl(['-n', ARGOCD_NS, 'patch', 'applications.argoproj.io', app, '--type=merge', '-p', '{"operation":null}']);
+        refresh(app);
+      }
+      await until('airflow Application Synced + Healthy again', () => applications().some((x) => x.name === app && x.sync === 'Synced' && x.health === 'Healthy'), 10 * MIN, 3000);
+    });
+  }, 40 * MIN);
+
+  test('6. NetworkPolicies of dist/: every flow of the flow table works; a pod outside the table reaches neither PgBouncer, Redis nor the api-server', async () => {
+    needIntegrations();
+    await phase('6 NetworkPolicies of dist/', async () => {
+      const results: string[] = [];
+      for (const f of allowedFlows(env).filter(tcpBetweenPods)) {
+        const src = anyPod(POD_PEERS[f.from as keyof typeof POD_PEERS]);
+        const dst = anyPod(POD_PEERS[f.to as keyof typeof POD_PEERS]);
+        if (!src || !dst) {
+          results.push(`${f.from} -> ${f.to}:${f.port}: no running ${!src ? f.from : f.to} pod`);
+          continue;
+        }
+        if (!(await canConnect(NS, src.name, dst.ip, f.port))) results.push(`${f.from} -> ${f.to}:${f.port} refused`);
+      }
+      expect(results).toEqual([]);
+      apply(probePod(NS, 'outsider', { 'app.kubernetes.io/name': 'outsider' }));
+      await until('outsider Ready', ready(NS, 'app.kubernetes.io/name=outsider', 1), 2 * MIN);
+      const pgb = anyPod(POD_PEERS.pgbouncer)!;
+      const apiPod = anyPod(POD_PEERS['api-server'])!;
+      expect(await canConnect(NS, 'outsider', pgb.ip, env.pgbouncer.port)).toBe(false);
+      expect(await canConnect(NS, 'outsider', upResult!.services.host, PORTS.redis)).toBe(false);
+      expect(await canConnect(NS, 'outsider', apiPod.ip, PORTS.apiServer)).toBe(false);
+      kubectl(['-n', NS, 'delete', 'pod', 'outsider', '--wait=false']);
+    });
+  }, 10 * MIN);
+
+  test('7. scale-in: a worker pod deleted mid-task shuts down warm; the task succeeds on try 1', async () => {
+    needIntegrations();
+    await phase('7 warm shutdown', async () => {
+      const a = api();
+      await runDag('platform_workload', { tasks: 1, seconds: 90 }, 15 * MIN, async (runId) => {
+        let host = '';
+        await until('the task is running', async () => {
+          const t = (await a.taskInstances('platform_workload', runId)).find((x) => x.task_id === 'work' && x.state === 'running');
+          host = t?.hostname ?? '';
+          return !!t;
+        }, 10 * MIN, 2000);
+        const victim = kubectlJson<{ items: { metadata: { name: string }; status: { podIP: string } }[] }>(['-n', NS, 'get', 'pods', '-l', `app.kubernetes.io/name=${POD_PEERS.worker}`]).items.find((p) => p.status.podIP === host || p.metadata.name === host);
+        expect(victim).toBeDefined();
+        kubectl(['-n', NS, 'delete', 'pod', victim!.metadata.name, '--wait=false']);
+      });
+      const runs = await a.call<{ dag_runs: { dag_run_id: string }[] }>('GET', '/api/v2/dags/platform_workload/dagRuns?order_by=-start_date&limit=1');
+      const tis = await a.taskInstances('platform_workload', runs.dag_runs[0].dag_run_id);
+      expect(tis.filter((t) => t.task_id === 'work').map((t) => t.try_number)).toEqual([1]);
+    });
+  }, 20 * MIN);
+
+  test('5. pod contract over the whole suite: 0 unexpected restarts, probe failures, evictions; peak memory and volume use per container', async () => {
+    needIntegrations();
+    await phase('5 pod contract', () => {
+      const problems: string[] = [];
+      for (const ns of [NS, 'airflow-logging']) {
+        for (const p of kubectlJson<{ items: PodMeta[] }>(['-n', ns, 'get', 'pods']).items) {
+          if (p.metadata.name === 'outsider') continue;
+          if (p.status?.reason === 'Evicted') problems.push(`${p.metadata.name} evicted`);
+          for (const c of p.status?.containerStatuses ?? []) {
+            if (c.restartCount > 0) problems.push(`${p.metadata.name}/${c.name} restarted ${c.restartCount}x`);
+            if (!c.containerID || !c.state?.running) continue;
+            const facts = containerFacts(containerPid(ns, p.metadata.name, c.name));
+            const spec = p.spec.containers.find((x) => x.name === c.name)!;
+            const uid = spec.securityContext?.runAsUser ?? p.spec.securityContext?.runAsUser;
+            if (uid !== undefined && facts.uid !== uid) problems.push(`${p.metadata.name}/${c.name} runs as ${facts.uid}, declared ${uid}`);
+            if (spec.securityContext?.readOnlyRootFilesystem && !facts.rootReadOnly) problems.push(`${p.metadata.name}/${c.name} root is writable`);
+            log(`  ${p.metadata.name}/${c.name}: peak memory ${(facts.memoryPeakBytes / 2 ** 20).toFixed(0)} MiB of limit ${(facts.memoryLimitBytes / 2 ** 20).toFixed(0)} MiB`);
+          }
+          for (const v of p.spec.volumes ?? []) {
+            if (!v.emptyDir) continue;
+            const dir = path.join(STATE_DIR, 'kubelet', 'pods', p.metadata.uid, 'volumes', 'kubernetes.io~empty-dir', v.name);
+            const used = fs.existsSync(dir) ? Number(sh('du', ['-sb', dir]).split('\t')[0]) : 0;
+            log(`  ${p.metadata.name} emptyDir ${v.name}: ${(used / 2 ** 20).toFixed(1)} MiB of sizeLimit ${v.emptyDir.sizeLimit ?? 'none'}`);
+          }
+        }
+        const events = kubectlJson<{ items: { reason: string; involvedObject: { name: string }; message: string; count?: number }[] }>(['-n', ns, 'get', 'events']).items;
+        for (const e of events) if (['Unhealthy', 'Evicted', 'OOMKilling', 'Killing'].includes(e.reason) && !/outsider/.test(e.involvedObject.name)) problems.push(`${e.reason} ${e.involvedObject.name}: ${e.message}`);
+      }
+      // Workers deleted on purpose (tests 2, 3 and 7) are expected "Killing" events; anything else counts.
+      expect(problems.filter((p) => !(p.startsWith('Killing') && p.includes(POD_PEERS.worker)))).toEqual([]);
+    });
+  });
+
+  test('down: every process, shim, mount, link, namespace and KUBE-* chain is gone', async () => {
+    const left = await phase('cluster down', () => down(log));
+    expect(left).toEqual([]);
+  }, 10 * MIN);
+});
+
+function needIntegrationsForServices(): void {
+  if (!upResult) throw new Error('prerequisite missing: the cluster did not come up (see the first failure)');
+}
+
+interface PodMeta {
+  metadata: { name: string; uid: string; creationTimestamp: string };
+  spec: {
+    securityContext?: { runAsUser?: number };
+    containers: { name: string; securityContext?: { runAsUser?: number; readOnlyRootFilesystem?: boolean }; env?: { valueFrom?: { secretKeyRef?: { name: string } } }[]; envFrom?: { secretRef?: { name: string } }[] }[];
+    initContainers?: PodMeta['spec']['containers'];
+    volumes?: { name: string; secret?: { secretName: string }; emptyDir?: { sizeLimit?: string }; projected?: { sources: { secret?: { name: string } }[] } }[];
+  };
+  status?: { reason?: string; containerStatuses?: { name: string; restartCount: number; containerID?: string; state?: { running?: unknown } }[] };
+}
+
+function secretsOf(p: PodMeta): string[] {
+  const out = new Set<string>();
+  for (const c of [...p.spec.containers, ...(p.spec.initContainers ?? [])]) {
+    for (const e of c.env ?? []) if (e.valueFrom?.secretKeyRef) out.add(e.valueFrom.secretKeyRef.name);
+    for (const e of c.envFrom ?? []) if (e.secretRef) out.add(e.secretRef.name);
+  }
+  for (const v of p.spec.volumes ?? []) {
+    if (v.secret) out.add(v.secret.secretName);
+    for (const s of v.projected?.sources ?? []) if (s.secret) out.add(s.secret.name);
+  }
+  return [...out];
+}
+
+function tcpBetweenPods(f: Flow): boolean {
+  return f.protocol === 'TCP' && f.from in POD_PEERS && f.to in POD_PEERS && f.from !== 'migrate';
+}
+
+function anyPod(appName: string): { name: string; ip: string } | undefined {
+  const p = kubectlJson<{ items: { metadata: { name: string }; status: { podIP?: string; phase: string } }[] }>(['-n', NS, 'get', 'pods', '-l', `app.kubernetes.io/name=${appName}`]).items.find((x) => x.status.phase === 'Running' && x.status.podIP);
+  return p ? { name: p.metadata.name, ip: p.status.podIP! } : undefined;
+}
+
+function scaledObject(): { min: number; max: number; cooldown: number } {
+  for (const doc of parseAllDocuments(fs.readFileSync(path.join(PROJECT_ROOT, 'dist', env.name, 'airflow', 'worker.yaml'), 'utf8'))) {
+    const o = doc.toJS() as { kind?: string; spec?: { minReplicaCount: number; maxReplicaCount: number; cooldownPeriod: number } };
+    if (o?.kind === 'ScaledObject') return { min: o.spec!.minReplicaCount, max: o.spec!.maxReplicaCount, cooldown: o.spec!.cooldownPeriod };
+  }
+  throw new Error('dist/dev/airflow/worker.yaml has no ScaledObject');
+}
+
+const git = (cwd: string, ...args: string[]) => sh('git', ['-C', cwd, '-c', 'user.name=cluster test', '-c', 'user.email=test@localhost', ...args]);
+
+function gitopsClone(): string {
+  const dir = path.join(STATE_DIR, 'gitops-work');
+  fs.rmSync(dir, { recursive: true, force: true });
+  sh('git', ['clone', '--quiet', '--branch', env.gitops.targetRevision, path.join(GIT_ROOT, upResult!.services.git.gitopsRepo), dir]);
+  return dir;
+}
+
+function pushHead(repo: string, force = false): void {
+  git(repo, 'push', '--quiet', ...(force ? ['--force'] : []), 'origin', `HEAD:refs/heads/${env.gitops.targetRevision}`);
+}
+
+function commitAndPush(repo: string, message: string): void {
+  git(repo, 'commit', '--quiet', '-am', message);
+  pushHead(repo);
+}
+
+/** Makes the PreSync migration Job exit 1 before it migrates. */
+function breakMigration(file: string): void {
+  const docs = parseAllDocuments(fs.readFileSync(file, 'utf8'));
+  for (const d of docs) {
+    const o = d.toJS() as { kind?: string; spec?: { template: { spec: { containers: { command?: string[]; args?: string[] }[] } } } };
+    if (o?.kind !== 'Job') continue;
+    const c = o.spec!.template.spec.containers[0];
+    c.command = ['sh', '-c', 'echo "migration broken on purpose" >&2; exit 1'];
+    delete c.args;
+    d.contents = d.createNode(o) as typeof d.contents;
+  }
+  fs.writeFileSync(file, docs.map((d) => d.toString()).join('---\n'));
+}
