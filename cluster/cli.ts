@@ -26,12 +26,12 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'up': {
       const started = Date.now();
-      const r = await up(env, log);
+      const r = await up(env, log, { nodeOnly: argv.includes('--node-only') });
       log(`cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       return r.missing.length ? 3 : 0;
     }
     case 'down': {
-      const left = await down(log);
+      const left = await down(log, { purge: argv.includes('--purge') });
       if (left.length) {
         console.error(`cluster down left these behind:\n  ${left.join('\n  ')}`);
         return 1;
@@ -52,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
       await new Promise(() => {}); // until SIGTERM
       return 0;
     default:
-      console.error('usage: npm run cluster -- up | down | status [--env NAME] [--config FILE]');
+      console.error('usage: npm run cluster -- up [--node-only] | down [--purge] | status [--env NAME] [--config FILE]');
       return 2;
   }
 }

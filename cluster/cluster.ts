@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import type { EnvironmentConfig } from '../manifests-src/config';
 import { PROJECT_ROOT } from '../local/stack';
 import { allSyncedHealthy, applyRoot, trustGitHosts } from './gitops';
+import { loadImages } from './images/load';
+import { installOperators } from './operators/install';
 import { addonManifests, loadAddonImages } from './node/addons';
 import { apiStatus, startApiServer, startControllerManager, startEtcd, startScheduler } from './node/control-plane';
 import { daemonNames, daemonPid, sh, sleep, startDaemon, stopDaemon, waitFor } from './node/daemon';
@@ -10,39 +12,20 @@ import { kubeProxyCleanup, startKubelet, startKubeProxy } from './node/kubelet';
 import { apply, kubectl, kubectlJson } from './node/kubectl';
 import { CONTAINERD_SOCKET, KUBECONFIG, kubeBin, NET, NODE_NAME, SANDBOX_IMAGE, STATE_DIR, vpcAddresses } from './node/layout';
 import { networkLeftovers, setupVpcLink, teardownNetwork, writeCniConfig } from './node/network';
+import { destroyEnforcerIpsets, enforcerCleanup, enforcerHealthy, enforcerIpsetsLeft, startNetworkPolicyEnforcer } from './node/network-policy-enforcer';
 import { ensureCredentials } from './node/pki';
 import { ourShims, startContainerd, stopContainerd } from './node/runtime';
 import { frontDoorNames, GIT_ROOT, readServicesInfo, SERVICES_READY, type ServicesInfo } from './services/managed-services';
 
 /**
  * `cluster up | down | status`: one real single-node Kubernetes on this machine, the managed services
- * beside it, and (when their installers are present) the images of dist/ and the operators, then
+ * beside it, the images of dist/ (cluster/images) and the operators (cluster/operators), then
  * Argo CD syncing argocd/<env> from the local git server.
  */
 
 type Log = (line: string) => void;
 
 const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
-
-/** Optional parts built by other modules of cluster/: loaded when present, reported when not. */
-interface Integrations {
-  loadImages?: (ctrSocket: string, opts: { env: string; sandboxImage: string; snapshotter: string; log: Log }) => { unavailable?: { ref: string; reason: string }[] };
-  installOperators?: (kubeconfig: string, opts: { env: EnvironmentConfig; caCert: string; gitHosts: readonly string[]; ctrSocket: string; log: Log }) => Promise<unknown> | unknown;
-}
-
-async function integrations(): Promise<Integrations> {
-  const out: Integrations = {};
-  const tryImport = async (rel: string): Promise<Record<string, unknown> | undefined> => {
-    const base = path.join(__dirname, rel);
-    if (!['.ts', '.js'].some((x) => fs.existsSync(base + x))) return undefined;
-    return (await import(base)) as Record<string, unknown>;
-  };
-  const images = await tryImport('images/load');
-  if (typeof images?.loadImages === 'function') out.loadImages = images.loadImages as Integrations['loadImages'];
-  const ops = await tryImport('operators/install');
-  if (typeof ops?.installOperators === 'function') out.installOperators = ops.installOperators as Integrations['installOperators'];
-  return out;
-}
 
 async function startManagedServices(env: EnvironmentConfig, log: Log): Promise<ServicesInfo> {
   if (!daemonPid('managed-services')) fs.rmSync(SERVICES_READY, { force: true });
@@ -80,6 +63,8 @@ export interface UpResult {
 export interface UpOptions {
   /** Apply argocd/<env>/root.yaml and wait for every Application to be Synced + Healthy. @default true */
   readonly sync?: boolean;
+  /** Only the node, its add-ons and the managed services: no images of dist/, no operators. @default false */
+  readonly nodeOnly?: boolean;
 }
 
 export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {}): Promise<UpResult> {
@@ -107,12 +92,16 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
 
   await startContainerd();
   loadAddonImages();
-  const extra = await integrations();
   const missing: string[] = [];
-  if (extra.loadImages) {
-    const r = extra.loadImages(CONTAINERD_SOCKET, { env: env.name, sandboxImage: SANDBOX_IMAGE, snapshotter: 'native', log });
-    for (const u of r.unavailable ?? []) missing.push(`image ${u.ref}: ${u.reason}`);
-  } else missing.push('images of dist/ (cluster/images/load.ts: loadImages) are not in this checkout');
+  if (opts.nodeOnly) missing.push('node only: the images of dist/ and the operators were not installed');
+  else {
+    try {
+      const r = loadImages(CONTAINERD_SOCKET, { env: env.name, sandboxImage: SANDBOX_IMAGE, snapshotter: 'native', log });
+      for (const u of r.unavailable) missing.push(`image ${u.ref}: ${u.reason}`);
+    } catch (e) {
+      missing.push(`images of dist/: ${(e as Error).message}`);
+    }
+  }
   phase('runtime and images');
 
   startKubelet(vpc, creds);
@@ -120,12 +109,22 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
   await waitFor(`node ${NODE_NAME} Ready`, nodeReady, 120_000, 'kubelet');
   const hosts = frontDoorNames(env).map((name) => ({ name, address: services.host }));
   apply(addonManifests(hosts));
+  startNetworkPolicyEnforcer();
   await waitFor('CoreDNS ready', () => rolloutDone('deployment', 'kube-system', 'coredns'), 120_000);
-  await waitFor('NetworkPolicy enforcer ready', () => rolloutDone('daemonset', 'kube-system', 'kube-network-policies'), 120_000);
+  await waitFor('NetworkPolicy enforcer (kube-router firewall) healthy', enforcerHealthy, 120_000, 'kube-router');
   phase('node and add-ons');
 
-  if (extra.installOperators) {
-    await extra.installOperators(KUBECONFIG, { env, caCert: services.caCert, gitHosts: services.git.gitHosts, ctrSocket: CONTAINERD_SOCKET, log });
+  // The node is useful without them (and says what is missing): a failed install is reported, not thrown.
+  let operators = false;
+  if (!opts.nodeOnly) {
+    try {
+      await installOperators(KUBECONFIG, { env, caCert: services.caCert, gitHosts: services.git.gitHosts, ctrSocket: CONTAINERD_SOCKET, log });
+      operators = true;
+    } catch (e) {
+      missing.push(`operators: ${(e as Error).message}`);
+    }
+  }
+  if (operators) {
     trustGitHosts(services);
     phase('operators');
     if (opts.sync !== false) {
@@ -133,7 +132,7 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
       await waitFor(`argocd/${env.name}: every Application Synced + Healthy`, () => allSyncedHealthy(env), 30 * 60_000);
       phase(`first sync of argocd/${env.name}`);
     }
-  } else missing.push('operators (cluster/operators/install.ts: installOperators) are not in this checkout');
+  }
   for (const m of missing) log(`NOT INSTALLED: ${m}`);
   return { services, missing, seconds };
 }
@@ -158,8 +157,16 @@ function leftoverMounts(): string[] {
   return fs.readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1]).filter((m) => m?.startsWith(STATE_DIR));
 }
 
+export interface DownOptions {
+  /**
+   * Also forget the cluster's objects (etcd data, kubelet folder), so the next `up` starts from an empty
+   * cluster; images in containerd and the managed services' data are kept. @default false
+   */
+  readonly purge?: boolean;
+}
+
 /** Stops everything in order and checks that nothing is left; returns what is left (empty = clean). */
-export async function down(log: Log): Promise<string[]> {
+export async function down(log: Log, opts: DownOptions = {}): Promise<string[]> {
   if (daemonPid('kube-apiserver')) {
     await stopDaemon('kube-controller-manager');
     await stopDaemon('kube-scheduler');
@@ -167,6 +174,8 @@ export async function down(log: Log): Promise<string[]> {
   }
   await stopDaemon('kubelet');
   await stopContainerd();
+  await stopDaemon('kube-router');
+  enforcerCleanup();
   await stopDaemon('kube-proxy');
   kubeProxyCleanup();
   await stopDaemon('kube-apiserver');
@@ -174,11 +183,14 @@ export async function down(log: Log): Promise<string[]> {
   await stopDaemon('managed-services', 90_000);
   for (const m of leftoverMounts().reverse()) sh('umount', ['-l', m], { allowFail: true });
   teardownNetwork();
+  destroyEnforcerIpsets();
   for (const d of daemonNames()) await stopDaemon(d);
+  if (opts.purge) for (const dir of ['etcd', 'kubelet']) fs.rmSync(path.join(STATE_DIR, dir), { recursive: true, force: true });
   const left = [
     ...daemonNames().filter((d) => daemonPid(d)).map((d) => `process ${d}`),
     ...ourShims().map((p) => `containerd shim pid ${p}`),
     ...networkLeftovers(),
+    ...enforcerIpsetsLeft().map((s) => `ipset ${s}`),
     ...leftoverMounts().map((m) => `mount ${m}`),
   ];
   return left;
@@ -191,7 +203,7 @@ export interface Status {
   readonly applications: string[];
 }
 
-export const DAEMONS = ['managed-services', 'etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'containerd', 'kubelet', 'kube-proxy'] as const;
+export const DAEMONS = ['managed-services', 'etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'containerd', 'kubelet', 'kube-proxy', 'kube-router'] as const;
 
 export async function status(env: EnvironmentConfig): Promise<Status> {
   const daemons = Object.fromEntries(DAEMONS.map((d) => [d, daemonPid(d)]));

@@ -32,12 +32,23 @@ export interface AppState {
   readonly operation: string;
   readonly message: string;
   readonly revision: string;
+  /** Resources whose health is not Healthy, as kind/name=status. */
+  readonly unhealthy: string[];
+}
+
+/**
+ * Healthy, or Progressing only because of Ingresses: Argo CD calls an Ingress Healthy once a load
+ * balancer controller publishes its address, and the AWS Load Balancer Controller cannot run here.
+ */
+export function healthyButForLoadBalancer(a: AppState): boolean {
+  return a.health === 'Healthy' || (a.health === 'Progressing' && a.unhealthy.length > 0 && a.unhealthy.every((r) => r.startsWith('Ingress/') && r.endsWith('=Progressing')));
 }
 
 export function applications(): AppState[] {
   const out = sh(kubeBin('kubectl'), [`--kubeconfig=${KUBECONFIG}`, '-n', ARGOCD_NS, 'get', 'applications.argoproj.io', '-o', 'json'], { allowFail: true });
   if (!out) return [];
-  const items = (JSON.parse(out) as { items: { metadata: { name: string }; status?: { sync?: { status?: string; revision?: string }; health?: { status?: string }; operationState?: { phase?: string; message?: string } } }[] }).items;
+  type Resource = { kind: string; name: string; health?: { status?: string } };
+  const items = (JSON.parse(out) as { items: { metadata: { name: string }; status?: { sync?: { status?: string; revision?: string }; health?: { status?: string }; operationState?: { phase?: string; message?: string }; resources?: Resource[] } }[] }).items;
   return items.map((a) => ({
     name: a.metadata.name,
     sync: a.status?.sync?.status ?? '',
@@ -45,6 +56,7 @@ export function applications(): AppState[] {
     operation: a.status?.operationState?.phase ?? '',
     message: a.status?.operationState?.message ?? '',
     revision: a.status?.sync?.revision ?? '',
+    unhealthy: (a.status?.resources ?? []).filter((r) => r.health?.status && r.health.status !== 'Healthy').map((r) => `${r.kind}/${r.name}=${r.health!.status}`),
   }));
 }
 
@@ -66,7 +78,7 @@ export function expectedApplications(env: EnvironmentConfig): { name: string; wa
 export function allSyncedHealthy(env: EnvironmentConfig): boolean {
   const apps = applications();
   const want = [...expectedApplications(env).map((a) => a.name)];
-  return want.length > 0 && want.every((n) => apps.some((a) => a.name === n && a.sync === 'Synced' && a.health === 'Healthy'));
+  return want.length > 0 && want.every((n) => apps.some((a) => a.name === n && a.sync === 'Synced' && healthyButForLoadBalancer(a)));
 }
 
 /** Asks Argo CD to re-read git now instead of at its next poll. */

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Everything the local cluster needs, each step a no-op when already there:
 #   Debian: etcd-server, containerd, runc, CNI plugins, podman (image import), iptables, conntrack;
-#   Go builds (cached outside the clone): Kubernetes, CoreDNS, the NetworkPolicy enforcer.
+#   Go builds (cached outside the clone): Kubernetes, CoreDNS, kube-router (NetworkPolicy enforcer), pause.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-debs=(etcd-server containerd runc containernetworking-plugins podman iptables nftables conntrack openssl git gcc libc6-dev)
+debs=(etcd-server containerd runc containernetworking-plugins podman iptables ipset nftables conntrack openssl git gcc libc6-dev)
 missing=()
 for p in "${debs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -18,5 +18,5 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 bash cluster/build/kubernetes.sh
 bash cluster/build/coredns.sh
-bash cluster/build/network-policies.sh
+bash cluster/build/kube-router.sh
 bash cluster/build/pause.sh

@@ -28,7 +28,7 @@ if [ "$#" -gt 0 ]; then
 else
   mapfile -t dockerfiles < <(find docker -type f \( -name Dockerfile -o -name 'Dockerfile.*' \) | sort)
   dirs=()
-  for d in docker infra/scripts local scripts security; do [ -d "$d" ] && dirs+=("$d"); done
+  for d in docker infra/scripts local scripts security cluster/images cluster/operators; do [ -d "$d" ] && dirs+=("$d"); done
   mapfile -t scripts < <(find "${dirs[@]}" -type f -name '*.sh' -not -path '*/node_modules/*' | sort)
 fi
 

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { EnvironmentConfig } from '../manifests-src/config';
 import { DATABASES, K8S_SECRETS, SECRET_KEYS } from '../manifests-src/config';
 import { airflowEnvironment, remoteBaseLogFolder, type AirflowEndpoints } from '../manifests-src/airflow/airflow-settings';
+import { COMPONENT_SECRETS, SECRET_SETTINGS, secretFileSettings, type AirflowProcess } from '../manifests-src/airflow/component-secrets';
 import { dagBundleCloneSettings, gitSecretTemplates } from '../manifests-src/airflow/dag-bundle';
 import { renderSecretTemplate, secretTemplates } from '../manifests-src/platform/external-secrets';
 import { LOOPBACK } from './ports';
@@ -70,9 +71,9 @@ export function localEndpoints(env: EnvironmentConfig, ports: LocalPorts, paths:
 }
 
 /** Values of the Kubernetes Secrets dist/ references, rendered from the same External Secrets templates. */
-export function localSecretValues(env: EnvironmentConfig, ports: LocalPorts, s: LocalSecrets): Record<string, Record<string, string>> {
-  // Loopback PostgreSQL has no TLS (PgBouncer's side says the same in local/stack.ts).
-  const tpl = secretTemplates(env, LOOPBACK, 'disable');
+export function localSecretValues(env: EnvironmentConfig, ports: LocalPorts, paths: Pick<LocalPaths, 'caCert'>, s: LocalSecrets): Record<string, Record<string, string>> {
+  // Loopback PostgreSQL has a certificate from the local CA, which stands in for the RDS CA bundle (as for PgBouncer).
+  const tpl = secretTemplates(env, LOOPBACK, { sslmode: env.pgbouncer.serverTlsSslmode, caFile: paths.caCert });
   const db = SECRET_KEYS.airflowDb;
   const dbValues = {
     [db.username]: s.dbUser,
@@ -113,25 +114,44 @@ export function localCloneSettings(env: EnvironmentConfig, paths: LocalPaths): R
   return dagBundleCloneSettings(env, paths.gitSecretDir);
 }
 
-/** Full environment for one Airflow process of the local stack. */
+/** Folder standing in for a process's mounted secret volume: only the keys its row of the table allows. */
+export function processSecretDir(paths: LocalPaths, process: AirflowProcess): string {
+  return path.join(paths.state, 'secrets', process);
+}
+
+/**
+ * Writes each process's secret files, as the projected volume of its pod holds them: only the keys of its
+ * row in COMPONENT_SECRETS, rendered from the same templates, owner-read-only.
+ */
+export function writeProcessSecretFiles(env: EnvironmentConfig, ports: LocalPorts, paths: LocalPaths, secrets: LocalSecrets): void {
+  const values = localSecretValues(withLocalPorts(env, ports), ports, paths, secrets);
+  for (const component of Object.keys(COMPONENT_SECRETS) as AirflowProcess[]) {
+    const dir = processSecretDir(paths, component);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const name of COMPONENT_SECRETS[component]) {
+      const { secret, key } = SECRET_SETTINGS[name];
+      const v = values[secret]?.[key];
+      if (v === undefined) throw new Error(`no local value for ${name} (secret ${secret}, key ${key})`);
+      fs.writeFileSync(path.join(dir, key), v, { mode: 0o400 });
+    }
+  }
+}
+
+/** Full environment for one Airflow process of the local stack: shared settings plus its own secret files. */
 export function localAirflowEnv(
   env: EnvironmentConfig,
   ports: LocalPorts,
   paths: LocalPaths,
-  secrets: LocalSecrets,
+  component: AirflowProcess,
   extra: Record<string, string> = {},
 ): Record<string, string> {
   const local = withLocalPorts(env, ports);
-  const { plain, fromSecrets } = airflowEnvironment(local, localEndpoints(local, ports, paths));
-  const values = localSecretValues(local, ports, secrets);
-  const out: Record<string, string> = { ...plain, AIRFLOW_HOME: paths.airflowHome };
-  for (const [name, ref] of Object.entries(fromSecrets)) {
-    const v = values[ref.secret]?.[ref.key];
-    if (v === undefined) throw new Error(`no local value for ${name} (secret ${ref.secret}, key ${ref.key})`);
-    out[name] = v;
-  }
+  const { plain } = airflowEnvironment(local, localEndpoints(local, ports, paths));
   return {
-    ...out,
+    ...plain,
+    AIRFLOW_HOME: paths.airflowHome,
+    ...secretFileSettings(component, processSecretDir(paths, component)),
     // Pods get AWS credentials from Pod Identity; locally the emulator takes any key.
     AIRFLOW_CONN_AWS_DEFAULT: JSON.stringify({
       conn_type: 'aws',

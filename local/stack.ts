@@ -5,14 +5,27 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { EnvironmentConfig } from '../manifests-src/config';
 import { AIRFLOW_DB_ROLE, DATABASES, K8S_SECRETS } from '../manifests-src/config';
-import { airflowCommands, MIGRATION_SECRET_SETTINGS } from '../manifests-src/airflow/airflow-settings';
-import { ADMIN_PASSWORD_ENV, bootstrapScript } from '../manifests-src/airflow/bootstrap';
+import { airflowCommands } from '../manifests-src/airflow/airflow-settings';
+import { bootstrapScript } from '../manifests-src/airflow/bootstrap';
+import { secretFile, type AirflowProcess } from '../manifests-src/airflow/component-secrets';
 import { API_SERVER_HEALTH_PATH } from '../manifests-src/airflow/api-server';
 import { pgbouncerIni } from '../manifests-src/platform/pgbouncer-config';
 import { ManagedProcess } from './managed-process';
 import { allocatePorts, LOOPBACK, portInUse } from './ports';
 import { publishDags } from './dag-repo';
-import { LOCAL_PORT_NAMES, localAirflowEnv, localCloneSettings, localSecretValues, withLocalPorts, writeGitSecretFiles, type LocalPaths, type LocalPorts, type LocalSecrets } from './settings';
+import {
+  LOCAL_PORT_NAMES,
+  localAirflowEnv,
+  localCloneSettings,
+  localSecretValues,
+  processSecretDir,
+  withLocalPorts,
+  writeGitSecretFiles,
+  writeProcessSecretFiles,
+  type LocalPaths,
+  type LocalPorts,
+  type LocalSecrets,
+} from './settings';
 
 const run = promisify(execFile);
 
@@ -64,8 +77,6 @@ export interface LocalStackOptions {
   readonly clientCidrs?: readonly string[];
   /** Start PgBouncer beside PostgreSQL (the cluster runs dist/'s own PgBouncer pods instead). @default true */
   readonly pgbouncer?: boolean;
-  /** PostgreSQL serves TLS with the local CA's certificate (Aurora does; dist/'s PgBouncer requires it). */
-  readonly postgresTls?: boolean;
   readonly onEvent?: (line: string) => void;
 }
 
@@ -156,6 +167,7 @@ export class LocalStack {
     this.secrets = this.loadOrCreateSecrets();
     this.makeTlsMaterial();
     writeGitSecretFiles(this.env, this.secrets, this.paths.gitSecretDir);
+    writeProcessSecretFiles(this.env, this.ports, this.paths, this.secrets);
 
     await this.startPostgres();
     if (this.opts.pgbouncer !== false) await this.startPgBouncer();
@@ -263,8 +275,8 @@ export class LocalStack {
     }
   }
 
+  /** TLS from the local CA, as Aurora has a certificate from the RDS CA: PgBouncer verifies it (verify-full). */
   private postgresTlsArgs(data: string): string[] {
-    if (!this.opts.postgresTls) return [];
     const tls = path.dirname(this.paths.caCert);
     const cert = path.join(data, 'server.crt');
     const key = path.join(data, 'server.key');
@@ -289,8 +301,8 @@ export class LocalStack {
     const dir = path.join(this.paths.state, 'pgbouncer');
     fs.mkdirSync(dir, { recursive: true });
     const { auth, dbs } = this.writePgBouncerSecretFiles();
-    // Loopback PostgreSQL has no TLS; every other pool and auth setting is the one dist/ ships.
-    fs.writeFileSync(path.join(dir, 'pgbouncer.ini'), pgbouncerIni(withLocalPorts(this.env, this.ports), { listenAddr: LOOPBACK, authFile: auth, databasesFile: dbs, serverTlsSslmode: 'disable', unixSocketDir: '' }));
+    // The ini dist/ ships, TLS mode included (verify-full): the local CA stands in for the RDS CA bundle.
+    fs.writeFileSync(path.join(dir, 'pgbouncer.ini'), pgbouncerIni(withLocalPorts(this.env, this.ports), { listenAddr: LOOPBACK, authFile: auth, databasesFile: dbs, serverTlsCaFile: this.paths.caCert, unixSocketDir: '' }));
     this.chownToServerUser(dir);
     this.spawn('pgbouncer', '/usr/sbin/pgbouncer', [path.join(dir, 'pgbouncer.ini')], process.env, SERVER_USER);
     await this.waitFor('pgbouncer', () => portInUse(this.ports.pgbouncer), 30_000);
@@ -311,7 +323,7 @@ export class LocalStack {
 
   /** Every Secret dist/ references, rendered from the current local values with the same templates. */
   secretValues(): Record<string, Record<string, string>> {
-    return localSecretValues(withLocalPorts(this.env, this.ports), this.ports, this.secrets);
+    return localSecretValues(withLocalPorts(this.env, this.ports), this.ports, this.paths, this.secrets);
   }
 
   /**
@@ -327,6 +339,8 @@ export class LocalStack {
     else await this.psqlDirect('postgres', `CREATE ROLE ${next} LOGIN PASSWORD '${password}' IN ROLE ${AIRFLOW_DB_ROLE}`);
     this.secrets = { ...this.secrets, dbUser: next, dbPassword: password };
     fs.writeFileSync(path.join(this.paths.state, 'secrets.json'), JSON.stringify(this.secrets, null, 2), { mode: 0o600 });
+    // The refreshed Secret in the migrate Job's (and admin tools') files: the direct URL with the new login.
+    writeProcessSecretFiles(this.env, this.ports, this.paths, this.secrets);
     return next;
   }
 
@@ -382,15 +396,14 @@ export class LocalStack {
 
   // ---------- Airflow ----------
 
-  /** The migration's environment: the direct database URL the migrate Job gets (MIGRATION_SECRET_SETTINGS). */
+  /** The migration's environment: the migrate Job's secret files, whose database URL bypasses PgBouncer. */
   migrationEnv(): NodeJS.ProcessEnv {
-    const values = this.secretValues();
-    const direct = Object.fromEntries(Object.entries(MIGRATION_SECRET_SETTINGS).map(([name, ref]) => [name, values[ref.secret][ref.key]]));
-    return this.airflowEnv(direct);
+    return this.airflowEnv('migrate');
   }
 
-  airflowEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-    const e = localAirflowEnv(this.env, this.ports, this.paths, this.secrets, { ...(this.opts.airflowOverrides ?? {}), ...extra });
+  /** The environment of one Airflow process; admin tools (CLI, bootstrap) get the migration Job's secrets. */
+  airflowEnv(component: AirflowProcess = 'migrate', extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    const e = localAirflowEnv(this.env, this.ports, this.paths, component, { ...(this.opts.airflowOverrides ?? {}), ...extra });
     if (this.opts.viaPgBouncer === false) {
       const direct = `postgresql+psycopg2://${this.secrets.dbUser}:${this.secrets.dbPassword}@${LOOPBACK}:${this.ports.postgres}/${DATABASES.metadata}`;
       e.AIRFLOW__DATABASE__SQL_ALCHEMY_CONN = direct;
@@ -408,8 +421,8 @@ export class LocalStack {
   /** What the Argo CD PreSync Job runs: migrate, first admin from the secret, pools. */
   private async bootstrap(): Promise<void> {
     const started = Date.now();
-    await run('bash', ['-c', bootstrapScript(this.env)], {
-      env: { ...this.migrationEnv(), [ADMIN_PASSWORD_ENV]: this.secrets.adminPassword },
+    await run('bash', ['-c', bootstrapScript(this.env, secretFile('adminPassword', processSecretDir(this.paths, 'migrate')))], {
+      env: this.airflowEnv('migrate'),
       cwd: this.paths.state,
       timeout: 600_000,
       maxBuffer: 64 << 20,
@@ -427,12 +440,12 @@ export class LocalStack {
     this.starters.set('api-server', () => this.startApiServer());
     const cmd = [...this.commands().apiServer];
     cmd[cmd.indexOf('--port') + 1] = String(this.ports.apiServer);
-    return this.spawnAirflow('api-server', cmd, {});
+    return this.spawnAirflow('api-server', 'api-server', cmd, {});
   }
 
   startScheduler(i: number): ManagedProcess {
     this.starters.set(`scheduler-${i}`, () => this.startScheduler(i));
-    return this.spawnAirflow(`scheduler-${i}`, [...this.commands().scheduler], {
+    return this.spawnAirflow(`scheduler-${i}`, 'scheduler', [...this.commands().scheduler], {
       // Two schedulers on one host would fight for the health port (each pod has its own IP); the api-server health covers them.
       AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK: 'False',
     });
@@ -440,12 +453,12 @@ export class LocalStack {
 
   startDagProcessor(): ManagedProcess {
     this.starters.set('dag-processor', () => this.startDagProcessor());
-    return this.spawnAirflow('dag-processor', [...this.commands().dagProcessor], localCloneSettings(this.env, this.paths));
+    return this.spawnAirflow('dag-processor', 'dag-processor', [...this.commands().dagProcessor], localCloneSettings(this.env, this.paths));
   }
 
   startTriggerer(): ManagedProcess {
     this.starters.set('triggerer', () => this.startTriggerer());
-    return this.spawnAirflow('triggerer', [...this.commands().triggerer], {});
+    return this.spawnAirflow('triggerer', 'triggerer', [...this.commands().triggerer], {});
   }
 
   async startWorker(i: number): Promise<ManagedProcess> {
@@ -459,6 +472,7 @@ export class LocalStack {
     const cmd = [...this.commands().worker, '--celery-hostname', `${name}@%h`];
     return this.spawnAirflow(
       name,
+      'worker',
       cmd,
       // HOSTNAME is the pod name in the cluster; here it names the worker.
       { ...localCloneSettings(this.env, this.paths), AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT: String(port), AIRFLOW__LOGGING__BASE_LOG_FOLDER: this.workerLogDir(name), HOSTNAME: name },
@@ -467,9 +481,9 @@ export class LocalStack {
     );
   }
 
-  private spawnAirflow(name: ComponentName, cmd: string[], extra: Record<string, string>, stopSignalScope?: 'group' | 'leader'): ManagedProcess {
+  private spawnAirflow(name: ComponentName, component: AirflowProcess, cmd: string[], extra: Record<string, string>, stopSignalScope?: 'group' | 'leader'): ManagedProcess {
     const [bin, ...args] = cmd;
-    return this.spawn(name, path.join(VENV_BIN, bin), args, this.airflowEnv(extra), undefined, stopSignalScope);
+    return this.spawn(name, path.join(VENV_BIN, bin), args, this.airflowEnv(component, extra), undefined, stopSignalScope);
   }
 
   get workerCount(): number {
@@ -540,6 +554,12 @@ export class LocalStack {
   async metadataBackendPorts(): Promise<number[]> {
     const rows = await this.psqlDirect('postgres', `SELECT client_port FROM pg_stat_activity WHERE backend_type = 'client backend' AND datname = '${DATABASES.metadata}'`);
     return rows ? rows.split('\n').map(Number) : [];
+  }
+
+  /** Keys of Celery task results in the result backend (Redis database 1, over TLS with AUTH). */
+  async celeryResultKeys(): Promise<string[]> {
+    const { stdout } = await run('redis-cli', ['--tls', '--cacert', this.paths.caCert, '-h', LOOPBACK, '-p', String(this.ports.redis), '--no-auth-warning', '-a', this.secrets.redisAuthToken, '-n', '1', '--scan', '--pattern', 'celery-task-meta-*'], { timeout: 60_000, maxBuffer: 64 << 20 });
+    return stdout.split('\n').filter(Boolean);
   }
 
   /** psql through PgBouncer, the way every component reaches the database. */

@@ -1,17 +1,46 @@
 #!/usr/bin/env bash
 # `npm test`: installs what the tests need, then runs every test (jest arguments pass through, e.g. a folder).
+# `npm run test:unit` (= scripts/test.sh --unit): the same without the live-stack suites (no Airflow start-up,
+# no cluster). Projects are defined in jest.config.js; the per-file time table ends the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+unit_only=0
+if [ "${1:-}" = "--unit" ]; then unit_only=1; shift; fi
+phase() { printf '%s %ss' "$1" "$((SECONDS - $2))"; }
+
+t=$SECONDS
 bash scripts/ensure-node-deps.sh
-# Debian packages, the locked Python env for Airflow: idempotent and fast when present.
+# Debian packages, the locked Python envs: idempotent and fast when present.
 bash local/install.sh
 bash security/install.sh
 bash cluster/install.sh # the local cluster: Debian packages and Go builds, cached outside the clone
-echo "==> type-check"
-npx tsc --noEmit -p .
-# The CloudFormation templates the infra and security tests read are built, never committed.
-echo "==> CDK synth (cdk.out/)"
-npx tsx infra/bin/synth.ts
-echo "==> jest"
-# One test file at a time: the local-stack suites each run a whole Airflow installation.
-npx jest --ci --runInBand "$@"
+bash cluster/images/install-tools.sh # its images: debootstrap, podman, runc, containerd (ctr)
+phases=$(phase install "$t")
+
+# The type-check and the one CDK synth of the run share the two cores. The infra and security tests read
+# the templates from cdk.out/; a cdk.out/ built from the same inputs (digest in cdk.out/inputs.sha256) is reused.
+echo "==> type-check and CDK synth (cdk.out/)"
+t=$SECONDS
+npx tsc --noEmit -p . &
+tsc_pid=$!
+if npx tsx infra/bin/cdk-out-current.ts; then echo "cdk.out/ is current: not synthesizing again"; else npx tsx infra/bin/synth.ts; fi
+wait "$tsc_pid"
+phases="$phases, $(phase 'type-check + synth' "$t")"
+
+SUITE_TIMES_RUN="npm-test-$(date +%s)-$$"
+export SUITE_TIMES_RUN
+status=0
+echo "==> jest: unit suites, in parallel"
+t=$SECONDS
+npx jest --ci --selectProjects unit --maxWorkers=2 --passWithNoTests "$@" || status=$?
+phases="$phases, $(phase unit "$t")"
+if [ "$unit_only" = 0 ]; then
+  echo "==> jest: live-stack suites (each runs a whole Airflow installation), one at a time"
+  t=$SECONDS
+  npx jest --ci --selectProjects live --runInBand --passWithNoTests "$@" || status=$?
+  phases="$phases, $(phase live "$t")"
+fi
+echo "==> phases: $phases"
+# Both projects tolerate "no tests" (arguments may select one project only), but together they must run some.
+node -e 'const t = require("./test-artifacts/suite-times.json"); if (t.run !== process.env.SUITE_TIMES_RUN || t.suites.length === 0) { console.error("no test file matched the arguments"); process.exit(1); }' || status=1
+exit "$status"

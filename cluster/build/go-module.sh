@@ -5,7 +5,8 @@
 # ./cmd/kubelet; the binary is named after the package folder unless given)
 # A no-op when every binary exists; a flock per output keeps two processes from building it twice.
 # Nested modules replaced by local folders (not part of a module download) are rewritten to the
-# published module at the matching version (REPLACE_SED), or dropped (DROP_REPLACE).
+# published module at the matching version (REPLACE_SED), or dropped (DROP_REPLACE). LDFLAGS_EXTRA adds
+# linker flags (e.g. the version a binary reports).
 set -euo pipefail
 name=$1 module=$2 version=$3; shift 3
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/airflow-eks"
@@ -16,7 +17,8 @@ flock 9
 bin_of() { if [[ $1 == *=* ]]; then echo "${1%%=*}"; else basename "$1"; fi; }
 pkg_of() { echo "${1#*=}"; }
 missing=()
-for spec in "$@"; do [[ -x "$out/$(bin_of "$spec")" ]] || missing+=("$spec"); done
+# FORCE=1 rebuilds (replacing each binary atomically, so running users are not disturbed).
+for spec in "$@"; do [[ -x "$out/$(bin_of "$spec")" && -z "${FORCE:-}" ]] || missing+=("$spec"); done
 if [[ ${#missing[@]} -eq 0 ]]; then echo "cached: $out"; exit 0; fi
 
 export GOWORK=off GOFLAGS=-mod=mod
@@ -33,7 +35,7 @@ fi
 cd "$src"
 for spec in "${missing[@]}"; do
   start=$(date +%s) bin=$(bin_of "$spec")
-  nice -n 10 go build -trimpath -ldflags='-s -w' -o "$out/$bin.tmp" "$(pkg_of "$spec")"
+  nice -n 10 go build -trimpath -ldflags="-s -w ${LDFLAGS_EXTRA:-}" -o "$out/$bin.tmp" "$(pkg_of "$spec")"
   mv "$out/$bin.tmp" "$out/$bin"
   echo "built $name $bin in $(( $(date +%s) - start )) s"
 done

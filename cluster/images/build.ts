@@ -6,7 +6,7 @@
  *   tsx cluster/images/build.ts [--env dev] [--sandbox-image REF]
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { planImages, type ImagePlan, type Output, type Recipe } from './catalog';
@@ -41,6 +41,23 @@ export function ensureInPodman(output: Output): void {
 
 const built = (recipe: Recipe) => recipe.outputs.every((o) => existsSync(archivePath(o)));
 
+/** Archives of other builds unused this long are deleted when a recipe is built or reused. */
+const STALE_MS = 3 * 24 * 3600_000;
+
+/** Marks the recipe's archives as used now, and deletes same-named archives of other keys unused for STALE_MS. */
+function touchAndPrune(recipe: Recipe): void {
+  const now = new Date();
+  const mine = new Set(recipe.outputs.map((o) => o.file));
+  for (const o of recipe.outputs) utimesSync(archivePath(o), now, now);
+  const names = new Set(recipe.outputs.map((o) => o.file.slice(0, -`-${recipe.key}.tar`.length)));
+  for (const file of readdirSync(imagesCacheDir())) {
+    const m = file.match(/^(.*)-[0-9a-f]{16}\.tar$/);
+    if (!m || !names.has(m[1]) || mine.has(file)) continue;
+    const path = join(imagesCacheDir(), file);
+    if (now.getTime() - statSync(path).mtimeMs > STALE_MS) rmSync(path, { force: true });
+  }
+}
+
 export interface BuildTiming {
   recipe: string;
   refs: string[];
@@ -54,6 +71,7 @@ export function buildRecipe(recipe: Recipe, log: (line: string) => void = consol
   const refs = recipe.outputs.map((o) => o.ref);
   const started = Date.now();
   if (built(recipe)) {
+    touchAndPrune(recipe);
     timings.push({ recipe: recipe.name, refs, seconds: 0, cached: true });
     return timings;
   }
@@ -68,6 +86,7 @@ export function buildRecipe(recipe: Recipe, log: (line: string) => void = consol
     ['flock', join(imagesCacheDir(), `${recipe.name}.lock`), 'bash', '-c', `${checks} || exec "$@"`, 'recipe', ...command],
     `image build ${recipe.name}`,
   );
+  touchAndPrune(recipe);
   const seconds = (Date.now() - started) / 1000;
   log(`    ${recipe.name}: ${seconds.toFixed(1)} s`);
   timings.push({ recipe: recipe.name, refs, seconds, cached: false });

@@ -123,7 +123,7 @@ export function planImages(repo: string, envName = 'dev', sandboxImage = DEFAULT
 
   const pgbRef = normalizeReference(imageRef(env, 'pgbouncer'));
   const expRef = normalizeReference(imageRef(env, 'pgbouncerExporter'));
-  const pgbKey = hashOf(repo, [...rootfs, 'cluster/images/pgbouncer/build.sh', 'cluster/images/pgbouncer/exporter-entrypoint.sh'], [pgbRef, expRef, hostArch]);
+  const pgbKey = hashOf(repo, [...rootfs, 'cluster/images/pgbouncer/build.sh', 'cluster/images/pgbouncer/exporter-entrypoint.sh', 'cluster/images/pgbouncer/exporter-config.yml', 'cluster/images/pgbouncer/exporter.lock'], [pgbRef, expRef, hostArch]);
   const pgbouncer: Recipe = {
     name: 'pgbouncer',
     key: pgbKey,

@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=cluster/images/lib.sh
 . "$here/lib.sh"
 
-work=$(mktemp -d "$images_cache/go-image.XXXXXX")
+work=$(work_dir go-image)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/rootfs/bin" "$work/rootfs/etc" "$work/rootfs/tmp" "$work/gobin"
 export GOFLAGS=-mod=mod GOWORK=off CGO_ENABLED=0

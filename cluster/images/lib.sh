@@ -28,3 +28,11 @@ save_archive() {
 
 # Host architecture in Go/OCI terms (amd64, arm64): images are built for the machine they run on.
 host_arch() { dpkg --print-architecture; }
+
+# work_dir NAME: a fresh scratch folder, in memory when /dev/shm has room (a root filesystem is tens of
+# thousands of small files: extracting and deleting them on disk took minutes here).
+work_dir() {
+  local parent=$images_cache
+  if [ -w /dev/shm ] && [ "$(df -Pk /dev/shm | awk 'NR==2 {print $4}')" -gt 4194304 ]; then parent=/dev/shm; fi
+  mktemp -d "$parent/airflow-eks-$1.XXXXXX"
+}

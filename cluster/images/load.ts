@@ -1,7 +1,7 @@
 /**
  * Imports the images dist/<env> uses (plus the sandbox image) into a containerd, namespace k8s.io,
  * under the exact references dist/ names, building any that are not cached yet; then checks that
- * each reference exists. An image already there from the same build (label airflow-eks.image-key)
+ * each reference exists. The sandbox image is imported only when containerd has none under its name. An image already there from the same build (label airflow-eks.image-key)
  * is not imported again.
  *   tsx cluster/images/load.ts --socket /path/containerd.sock [--env dev] [--sandbox-image REF]
  *                              [--snapshotter native]
@@ -55,9 +55,16 @@ export function loadImages(socket: string, options: LoadOptions = {}): LoadResul
       if (plan.unavailable.some((u) => u.ref === ref)) continue;
       throw new Error(`${ref} is not an image of dist/${options.env ?? 'dev'} nor the sandbox image`);
     }
-    buildRecipe(made.recipe, log);
     const started = Date.now();
-    const fresh = importedKey(socket, ref) !== made.recipe.key;
+    // A sandbox image the cluster imported itself (its own pause build) is left as it is.
+    const current = importedKey(socket, ref);
+    if (ref === plan.sandboxImage && current !== undefined && current !== made.recipe.key) {
+      loaded.push({ ref, seconds: 0, imported: false });
+      log(`    present  ${ref} (the cluster's own sandbox image)`);
+      continue;
+    }
+    buildRecipe(made.recipe, log);
+    const fresh = current !== made.recipe.key;
     if (fresh) {
       ctr(socket, ['images', 'import', '--snapshotter', options.snapshotter ?? 'native', archivePath(made.output)]);
       ctr(socket, ['images', 'label', ref, `${KEY_LABEL}=${made.recipe.key}`]);

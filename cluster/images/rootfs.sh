@@ -41,9 +41,21 @@ fail() {
   echo "rootfs.sh: $1 failed (log: $log)" >&2
   exit 1
 }
-# minbase (essential packages + apt), then apt itself installs the image's packages: debootstrap's
-# own --include resolves dependencies only partly.
-nice -n 10 debootstrap --variant=minbase --cache-dir="$cache" bookworm "$dest" "$mirror" >"$log" 2>&1 || fail debootstrap
+# minbase (essential packages + apt), built once and kept as a tarball (keyed by this script), then apt
+# installs the image's packages in a copy: debootstrap's own --include resolves dependencies only partly.
+minbase=$cache/../bookworm-minbase-$(sha256sum "$0" | cut -c1-16).tar
+if [ ! -f "$minbase" ]; then
+  (
+    flock 9
+    if [ ! -f "$minbase" ]; then
+      nice -n 10 debootstrap --variant=minbase --cache-dir="$cache" bookworm "$dest" "$mirror" >"$log" 2>&1 || fail debootstrap
+      rm -rf "$dest/debootstrap"
+      tar -C "$dest" --numeric-owner -cf "$minbase.tmp" . && mv "$minbase.tmp" "$minbase"
+      rm -rf "$dest" && mkdir -p "$dest"
+    fi
+  ) 9>"$minbase.lock"
+fi
+tar -C "$dest" --numeric-owner -xpf "$minbase"
 
 umount_all() { for m in proc var/cache/apt/archives; do mountpoint -q "$dest/$m" && umount "$dest/$m"; done; return 0; }
 trap umount_all EXIT

@@ -1,28 +1,25 @@
 import * as path from 'node:path';
 import { sh } from './daemon';
-import { binDir, COREDNS_VERSION, KUBE_NETWORK_POLICIES_VERSION, KUBERNETES_VERSION, NET, SANDBOX_IMAGE } from './layout';
+import { binDir, COREDNS_VERSION, KUBERNETES_VERSION, NET, SANDBOX_IMAGE } from './layout';
 import { importImage } from './runtime';
 
 /**
- * The node's add-ons as pods, the way a kubeadm cluster runs them: CoreDNS (label k8s-app=kube-dns, which
- * dist/'s DNS egress rules select) and the NetworkPolicy enforcer (kube-network-policies, hostNetwork
- * DaemonSet). Their images are one-layer archives around the static binaries built from the Go modules.
+ * CoreDNS as a pod, the way a kubeadm cluster runs it (label k8s-app=kube-dns, which dist/'s DNS egress
+ * rules select); its image is a one-layer archive around the static binary built from the Go module.
  */
 
 export const ADDON_IMAGES = {
   pause: SANDBOX_IMAGE,
   coredns: `localhost/airflow-eks/coredns:${COREDNS_VERSION}`,
-  networkPolicies: `localhost/airflow-eks/kube-network-policies:${KUBE_NETWORK_POLICIES_VERSION}`,
 } as const;
 
 const staticImage = (ref: string, entrypoint: string[], file: string) =>
   sh('bash', [path.join(__dirname, 'static-image.sh'), ref, JSON.stringify(entrypoint), file]).split('\n').pop()!;
 
-/** Builds (cached) and imports the pause, CoreDNS and enforcer images. */
+/** Builds (cached) and imports the pause and CoreDNS images. */
 export function loadAddonImages(): void {
   importImage(staticImage(ADDON_IMAGES.pause, ['/usr/local/bin/pause'], path.join(binDir('pause', KUBERNETES_VERSION), 'pause')));
   importImage(staticImage(ADDON_IMAGES.coredns, ['/usr/local/bin/coredns'], path.join(binDir('coredns', COREDNS_VERSION), 'coredns')));
-  importImage(staticImage(ADDON_IMAGES.networkPolicies, ['/usr/local/bin/kube-network-policies'], path.join(binDir('kube-network-policies', KUBE_NETWORK_POLICIES_VERSION), 'kube-network-policies')));
 }
 
 /** Names the managed services answer for inside the cluster (the git repositories, the AWS APIs), with their address. */
@@ -122,47 +119,5 @@ spec:
   ports:
   - {name: dns, port: 53, protocol: UDP}
   - {name: dns-tcp, port: 53, protocol: TCP}
----
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: kube-network-policies, namespace: kube-system}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: kube-network-policies}
-rules:
-- apiGroups: [""]
-  resources: [pods, namespaces, nodes]
-  verbs: [get, list, watch]
-- apiGroups: [networking.k8s.io]
-  resources: [networkpolicies]
-  verbs: [list, watch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: kube-network-policies}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: kube-network-policies}
-subjects: [{kind: ServiceAccount, name: kube-network-policies, namespace: kube-system}]
----
-apiVersion: apps/v1
-kind: DaemonSet
-metadata: {name: kube-network-policies, namespace: kube-system, labels: {k8s-app: kube-network-policies}}
-spec:
-  selector: {matchLabels: {k8s-app: kube-network-policies}}
-  template:
-    metadata: {labels: {k8s-app: kube-network-policies}}
-    spec:
-      hostNetwork: true
-      serviceAccountName: kube-network-policies
-      priorityClassName: system-node-critical
-      tolerations: [{operator: Exists}]
-      containers:
-      - name: kube-network-policies
-        image: ${ADDON_IMAGES.networkPolicies}
-        imagePullPolicy: Never
-        args: [--hostname-override=$(NODE_NAME), --disable-nri, --nfqueue-id=98, --metrics-bind-address=127.0.0.1:9080, --v=2]
-        env: [{name: NODE_NAME, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}]
-        resources: {requests: {cpu: 50m, memory: 50Mi}}
-        securityContext: {privileged: true}
 `;
 }

@@ -43,6 +43,10 @@ export async function startApiServer(vpc: VpcAddresses, creds: ClusterCredential
       `--tls-cert-file=${creds.apiServerCert.cert}`,
       `--tls-private-key-file=${creds.apiServerCert.key}`,
       `--client-ca-file=${CA_CERT}`,
+      `--kubelet-client-certificate=${creds.kubeletClientCert.cert}`,
+      `--kubelet-client-key=${creds.kubeletClientCert.key}`,
+      // The node name resolves nowhere (no DNS outside the cluster): reach the kubelet by its address.
+      '--kubelet-preferred-address-types=InternalIP',
       `--token-auth-file=${creds.tokenFile}`,
       '--authorization-mode=Node,RBAC',
       `--service-cluster-ip-range=${NET.serviceCidr}`,
@@ -69,10 +73,11 @@ export function startControllerManager(creds: ClusterCredentials): void {
       `--service-account-private-key-file=${creds.serviceAccountKey}`,
       `--root-ca-file=${CA_CERT}`,
       `--cluster-cidr=${NET.podCidr}`,
+      '--allocate-node-cidrs=true',
+      '--node-cidr-mask-size=24',
       `--service-cluster-ip-range=${NET.serviceCidr}`,
       '--use-service-account-credentials=true',
       '--leader-elect=false',
-      '--controllers=*,-nodeipam',
       '--profiling=false',
     ],
   });

@@ -44,6 +44,7 @@ export function daemonPid(name: string): number | undefined {
 export function startDaemon(spec: DaemonSpec): number {
   const running = daemonPid(spec.name);
   if (running) return running;
+  if (path.isAbsolute(spec.command) && !fs.existsSync(spec.command)) throw new Error(`${spec.name}: ${spec.command} is missing; run: bash cluster/install.sh`);
   fs.mkdirSync(RUN_DIR, { recursive: true });
   fs.mkdirSync(LOG_DIR, { recursive: true });
   const out = fs.openSync(logFile(spec.name), 'a');

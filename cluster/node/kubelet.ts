@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { sh, startDaemon } from './daemon';
 import { CONTAINERD_SOCKET, KUBECONFIG, kubeBin, NET, NODE_NAME, NODE_PORTS, statePath, type VpcAddresses } from './layout';
-import type { ClusterCredentials } from './pki';
+import { CA_CERT, type ClusterCredentials } from './pki';
 
 /** The kubelet and kube-proxy (iptables mode) of the one node. */
 
@@ -22,9 +22,11 @@ clusterDNS: [${NET.dnsServiceIp}]
 authentication:
   anonymous: {enabled: false}
   webhook: {enabled: true}
+  x509: {clientCAFile: ${CA_CERT}}
 authorization:
   mode: Webhook
 podCIDR: ${NET.podCidr}
+podLogsDir: ${statePath('pod-logs')}
 resolvConf: ""
 serializeImagePulls: false
 maxPods: 60

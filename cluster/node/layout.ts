@@ -9,7 +9,7 @@ import type { EnvironmentConfig } from '../../manifests-src/config';
 
 export const KUBERNETES_VERSION = 'v1.36.3';
 export const COREDNS_VERSION = 'v1.15.0';
-export const KUBE_NETWORK_POLICIES_VERSION = 'v0.8.0';
+export const KUBE_ROUTER_VERSION = 'v2.1.0';
 
 /** Cache outside the clone, shared by every clone on this machine (CI's fresh clone reuses it). */
 export const CACHE_DIR = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'airflow-eks');

@@ -40,8 +40,22 @@ export function ensureServerCert(name: string, cn: string, dns: readonly string[
   return { cert, key };
 }
 
+/** A client certificate (CN = user, O = group) signed by the local CA. */
+export function ensureClientCert(name: string, user: string, group: string): { cert: string; key: string } {
+  ensureCa();
+  const cert = pki(`${name}.pem`);
+  const key = pki(`${name}-key.pem`);
+  if (fs.existsSync(cert)) return { cert, key };
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/O=${group}/CN=${user}`, '-keyout', key, '-out', pki(`${name}.csr`));
+  fs.writeFileSync(pki(`${name}.ext`), 'extendedKeyUsage=clientAuth\n');
+  openssl('x509', '-req', '-in', pki(`${name}.csr`), '-CA', CA_CERT, '-CAkey', CA_KEY, '-CAcreateserial', '-days', '3650', '-extfile', pki(`${name}.ext`), '-out', cert);
+  return { cert, key };
+}
+
 export interface ClusterCredentials {
   readonly apiServerCert: { cert: string; key: string };
+  /** The API server's identity towards the kubelet (logs, exec): a client certificate the kubelet trusts. */
+  readonly kubeletClientCert: { cert: string; key: string };
   readonly serviceAccountKey: string;
   readonly serviceAccountPub: string;
   readonly tokenFile: string;
@@ -99,5 +113,6 @@ export function ensureCredentials(nodeIp: string): ClusterCredentials {
   writeKubeconfig(KUBECONFIG, server, 'admin', adminToken);
   const nodeKubeconfig = pki('node.kubeconfig');
   writeKubeconfig(nodeKubeconfig, server, `system:node:${NODE_NAME}`, nodeToken);
-  return { apiServerCert, serviceAccountKey, serviceAccountPub, tokenFile, adminToken, nodeToken, nodeKubeconfig };
+  const kubeletClientCert = ensureClientCert('kubelet-client', 'kube-apiserver-kubelet-client', 'system:masters');
+  return { apiServerCert, kubeletClientCert, serviceAccountKey, serviceAccountPub, tokenFile, adminToken, nodeToken, nodeKubeconfig };
 }

@@ -37,6 +37,7 @@ function config(): string {
 export async function startContainerd(): Promise<void> {
   if (!daemonPid('containerd')) {
     fs.mkdirSync(path.dirname(CONTAINERD_SOCKET), { recursive: true });
+    fs.mkdirSync(path.dirname(CONFIG), { recursive: true });
     fs.writeFileSync(CONFIG, config());
   }
   startDaemon({ name: 'containerd', command: 'containerd', args: ['--config', CONFIG] });

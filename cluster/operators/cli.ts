@@ -40,7 +40,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     case 'images': {
       const started = Date.now();
-      const images = operatorImages();
+      const images = operatorImages(only(args));
       console.error(`operator images ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       console.log(JSON.stringify(images, null, 2));
       return;

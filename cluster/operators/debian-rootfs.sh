@@ -23,8 +23,8 @@ trap 'rm -rf "$root"' EXIT
 started=$(date +%s)
 nice -n 10 debootstrap --variant=minbase --include="$(IFS=,; echo "$*")" "$suite" "$root" "$mirror" >&2
 # Smaller and reproducible enough: no package lists, caches, docs or logs.
-rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/* "$root"/usr/share/doc/* "$root"/usr/share/man/* \
-  "$root"/var/log/* "$root"/tmp/* "$root"/dev/*
+rm -rf "${root:?}"/var/lib/apt/lists/* "${root:?}"/var/cache/apt/* "${root:?}"/usr/share/doc/* "${root:?}"/usr/share/man/* \
+  "${root:?}"/var/log/* "${root:?}"/tmp/* "${root:?}"/dev/*
 tar -C "$root" --numeric-owner -cf "$out.tmp" .
 mv "$out.tmp" "$out"
 echo "debian-rootfs: $suite + $* in $(( $(date +%s) - started )) s -> $out" >&2

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync, appendFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { operatorBinary } from './build';
-import { chartImages, cacheRoot, moduleDir, operatorSource } from './sources';
+import { chartImages, cacheRoot, moduleDir, OPERATORS, operatorSource, type OperatorName } from './sources';
 
 /** An image archive the loader imports into containerd (`ctr -n k8s.io images import <archive>`). */
 export interface ImageArchive {
@@ -24,6 +24,8 @@ interface ImageFile {
 interface ImageRecipe {
   /** Cache name of the archive: `images/<name>-<key>.tar`. */
   readonly name: string;
+  /** The operator the image belongs to. */
+  readonly operator: OperatorName;
   readonly ref: string;
   /** Debian root filesystem (packages) or nothing (a static binary, CA bundle and /tmp, like distroless). */
   readonly base: { readonly debian: readonly string[] } | 'static';
@@ -42,6 +44,8 @@ interface ImageRecipe {
 const DEBIAN_SUITE = 'bookworm';
 /** What Argo CD's repo-server runs (git, gpg, ssh, tini: the upstream image's packages) and the Redis server for its cache. */
 const DEBIAN_PACKAGES = ['ca-certificates', 'git', 'gpg', 'gpg-agent', 'openssh-client', 'tini', 'redis-server'];
+/** Bump when debian-rootfs.sh changes what it produces (the key is otherwise suite + packages: a lint fix rebuilds nothing). */
+const ROOTFS_REVISION = 1;
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
@@ -69,6 +73,7 @@ function recipes(): ImageRecipe[] {
       // Layout of the upstream Dockerfile's final stage: /usr/local/bin/argocd + one link per component, the git
       // wrappers the repo-server runs, /app/config folders, user argocd (999), tini as entrypoint.
       name: 'argocd',
+      operator: 'argocd',
       ref: `${argoImage}:${argo.appVersion}`,
       base: { debian: DEBIAN_PACKAGES },
       files: [
@@ -88,6 +93,7 @@ function recipes(): ImageRecipe[] {
     {
       // Debian's redis-server under the reference the chart pulls; arguments go straight to redis-server.
       name: 'argocd-redis',
+      operator: 'argocd',
       ref: `${redisImage}:${argoCdRedisTag()}`,
       base: { debian: DEBIAN_PACKAGES },
       files: [],
@@ -99,6 +105,7 @@ function recipes(): ImageRecipe[] {
     },
     {
       name: 'keda',
+      operator: 'keda',
       ref: `${kedaImage}:${keda.appVersion}`,
       base: 'static',
       files: [{ from: operatorBinary('keda', 'keda'), to: '/keda', mode: 0o755 }],
@@ -109,6 +116,7 @@ function recipes(): ImageRecipe[] {
     },
     {
       name: 'keda-metrics-apiserver',
+      operator: 'keda',
       ref: `${kedaMetricsImage}:${keda.appVersion}`,
       base: 'static',
       files: [{ from: operatorBinary('keda', 'keda-adapter'), to: '/keda-adapter', mode: 0o755 }],
@@ -119,6 +127,7 @@ function recipes(): ImageRecipe[] {
     },
     {
       name: 'external-secrets',
+      operator: 'externalSecrets',
       ref: `${esoImage}:${eso.appVersion}`,
       base: 'static',
       files: [{ from: operatorBinary('externalSecrets', 'external-secrets'), to: '/bin/external-secrets', mode: 0o755 }],
@@ -136,7 +145,7 @@ function sha256File(path: string): string {
 
 /** Cached Debian root filesystem tarball for a package list (built once by debian-rootfs.sh). */
 function debianRootfs(packages: readonly string[]): string {
-  const key = createHash('sha256').update(`${DEBIAN_SUITE}\n${[...packages].sort().join('\n')}\n${readFileSync(join(__dirname, 'debian-rootfs.sh'), 'utf8')}`).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(`${ROOTFS_REVISION}\n${DEBIAN_SUITE}\n${[...packages].sort().join('\n')}`).digest('hex').slice(0, 16);
   const out = join(cacheRoot(), 'rootfs', `debian-${DEBIAN_SUITE}-${key}.tar`);
   execFileSync('bash', [join(__dirname, 'debian-rootfs.sh'), out, DEBIAN_SUITE, ...packages], { stdio: ['ignore', 'inherit', 'inherit'] });
   return out;
@@ -261,8 +270,10 @@ function buildImage(recipe: ImageRecipe): ImageArchive {
  * Every operator image, built into the cache when missing: the list the images loader imports next to its own.
  * Needs the operator binaries (buildOperator) and podman.
  */
-export function operatorImages(): ImageArchive[] {
-  return recipes().map(buildImage);
+export function operatorImages(operators: readonly OperatorName[] = OPERATORS): ImageArchive[] {
+  return recipes()
+    .filter((r) => operators.includes(r.operator))
+    .map(buildImage);
 }
 
 /** The Debian root filesystem Argo CD's images start from (built into the cache when missing; minutes cold). */
@@ -271,27 +282,35 @@ export function operatorBaseRootfs(): string {
 }
 
 /** The references the operator images carry (no build). */
-export function operatorImageRefs(): string[] {
-  return recipes().map((r) => r.ref);
+export function operatorImageRefs(operators: readonly OperatorName[] = OPERATORS): string[] {
+  return recipes()
+    .filter((r) => operators.includes(r.operator))
+    .map((r) => r.ref);
 }
 
-/** References already in a containerd's k8s.io namespace. */
-function containerdRefs(ctrSocket: string): Set<string> {
-  const out = execFileSync('ctr', ['-n', 'k8s.io', '-a', ctrSocket, 'images', 'ls', '-q'], { encoding: 'utf8' });
-  return new Set(out.split('\n').filter(Boolean));
+const KEY_LABEL = 'airflow-eks.image-key';
+
+/** The cache key label of an image in containerd (k8s.io), or undefined when the image is absent. */
+function importedKey(ctrSocket: string, ref: string): string | undefined {
+  const out = execFileSync('ctr', ['-n', 'k8s.io', '-a', ctrSocket, 'images', 'ls', `name==${ref}`], { encoding: 'utf8' });
+  const line = out.split('\n').slice(1).find((l) => l.startsWith(`${ref} `));
+  if (!line) return undefined;
+  return new RegExp(`${KEY_LABEL.replace(/\./g, '\\.')}=([0-9a-z-]+)`).exec(line)?.[1] ?? '';
 }
 
 /**
- * Imports the operator images into a containerd (namespace k8s.io, the CRI's) unless present; builds missing archives
- * first. For `cluster up` when its images loader does not take the operator archives itself.
+ * Imports the operator images into a containerd (namespace k8s.io, the CRI's) unless the same build is there (a
+ * label carries the archive's key, as the dist/ images loader does); builds missing archives first.
  */
-export function loadOperatorImages(ctrSocket: string, log: (line: string) => void = console.log): ImageArchive[] {
-  const images = operatorImages();
-  const present = containerdRefs(ctrSocket);
+export function loadOperatorImages(ctrSocket: string, operators: readonly OperatorName[] = OPERATORS, log: (line: string) => void = console.log): ImageArchive[] {
+  const images = operatorImages(operators);
   for (const i of images) {
-    if (present.has(i.ref) || present.has(`docker.io/${i.ref}`)) continue;
+    const key = basename(i.archive, '.tar');
+    if (importedKey(ctrSocket, i.ref) === key) continue;
     const started = Date.now();
     execFileSync('ctr', ['-n', 'k8s.io', '-a', ctrSocket, 'images', 'import', '--snapshotter', 'native', i.archive], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('ctr', ['-n', 'k8s.io', '-a', ctrSocket, 'images', 'label', i.ref, `${KEY_LABEL}=${key}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (importedKey(ctrSocket, i.ref) !== key) throw new Error(`${i.ref} is not in containerd (${ctrSocket}) after importing ${i.archive}`);
     log(`imported ${i.ref} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   }
   return images;

@@ -6,6 +6,7 @@ import { externalSecretsObjects, externalSecretsWorkloads, type LocalAws } from 
 import { kedaObjects, kedaWorkloads } from './keda-install';
 import { Kubectl } from './kubectl';
 import { OPERATORS, type OperatorName } from './sources';
+import { buildOperator } from './build';
 import { loadOperatorImages } from './images';
 import { operatorCrds, type K8sObject } from './upstream';
 import { containers } from './workload';
@@ -100,14 +101,32 @@ function labelSystemNodes(kubectl: Kubectl, log: (l: string) => void): void {
 }
 
 /** Every image the workloads run must be on a node already (kubelet reports them): nothing can be pulled here. */
-function checkImagesOnNodes(kubectl: Kubectl, objects: K8sObject[]): void {
-  const nodes = (JSON.parse(kubectl.run(['get', 'nodes', '-o', 'json'])) as { items: { status: { images?: { names: string[] }[] } }[] }).items;
-  if (nodes.length === 0) throw new Error('installOperators: the cluster has no node to run the operators on (wait: false checks the objects only)');
-  const onNodes = new Set(nodes.flatMap((n) => (n.status.images ?? []).flatMap((i) => i.names)));
+async function checkImagesOnNodes(kubectl: Kubectl, objects: K8sObject[]): Promise<void> {
   const wanted = new Set(objects.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet').flatMap((o) => containers(o).map((c) => c.image!)));
-  const missing = [...wanted].filter((ref) => !onNodes.has(ref) && !onNodes.has(`docker.io/${ref}`));
-  if (missing.length) {
-    throw new Error(`installOperators: images not on the node: ${missing.join(', ')}. Import them (operatorImages() archives, or pass opts.ctrSocket)`);
+  // The kubelet reports a node's images with its status (every few seconds): poll with a deadline.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const nodes = (JSON.parse(kubectl.run(['get', 'nodes', '-o', 'json'])) as { items: { status: { images?: { names: string[] }[] } }[] }).items;
+    if (nodes.length === 0) throw new Error('installOperators: the cluster has no node to run the operators on (wait: false checks the objects only)');
+    const onNodes = new Set(nodes.flatMap((n) => (n.status.images ?? []).flatMap((i) => i.names)));
+    const missing = [...wanted].filter((ref) => !onNodes.has(ref) && !onNodes.has(`docker.io/${ref}`));
+    if (missing.length === 0) return;
+    if (Date.now() > deadline) {
+      throw new Error(`installOperators: images not on the node after 60 s: ${missing.join(', ')}. Import them (operatorImages() archives, or pass opts.ctrSocket)`);
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+/** Polls until every CRD reports Established (`kubectl wait` fails outright while a new CRD has no conditions yet). */
+async function waitEstablished(kubectl: Kubectl, names: string[], timeoutSeconds: number): Promise<void> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  for (;;) {
+    const items = (JSON.parse(kubectl.run(['get', 'crd', ...names, '-o', 'json'])) as { items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[] }).items;
+    const pending = names.filter((n) => !items.find((i) => i.metadata.name === n)?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'));
+    if (pending.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`installOperators: CRDs not Established after ${timeoutSeconds} s: ${pending.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 1000));
   }
 }
 
@@ -140,17 +159,33 @@ export async function installOperators(kubeconfig: string, opts: InstallOperator
 
   const caCertPem = readCaCert(opts.caCert);
   if (opts.gitHosts?.length && !caCertPem) throw new Error('installOperators: opts.gitHosts needs opts.caCert (the CA Argo CD trusts for those hosts)');
+  const timedAsync = async <T>(phase: string, fn: () => Promise<T>): Promise<T> => {
+    const started = Date.now();
+    try {
+      return await fn();
+    } finally {
+      seconds[phase] = (Date.now() - started) / 1000;
+      log(`${phase}: ${seconds[phase].toFixed(1)} s`);
+    }
+  };
+
+  // Images first: a pod created before its image is on the node backs off pulling it (nothing can be pulled here).
+  if (opts.ctrSocket) {
+    // Every install step is scripted: Go builds and image archives are no-ops once cached.
+    timed('build', () => operators.forEach((o) => buildOperator(o)));
+    timed('images', () => loadOperatorImages(opts.ctrSocket!, operators, log));
+  }
   const objects = operators.flatMap((o) => operatorObjects(o, env, { aws: { ...(opts.awsEndpoint ? { endpoint: opts.awsEndpoint } : {}), ...opts.aws }, gitHosts: opts.gitHosts, caCertPem }));
   const crds = operators.flatMap(operatorCrds);
   timed('crds', () => {
     kubectl.apply(crds);
-    kubectl.wait(crds.map((c) => `crd/${c.metadata.name}`), 'condition=Established', timeout);
   });
+  await timedAsync('crds established', () => waitEstablished(kubectl, crds.map((c) => c.metadata.name), timeout));
+  const wait = (opts.wait ?? true) && !opts.dryRun;
+  if (wait) labelSystemNodes(kubectl, log);
   timed('objects', () => kubectl.apply(objects, { dryRun: opts.dryRun }));
-  if (opts.ctrSocket) timed('images', () => loadOperatorImages(opts.ctrSocket!, log));
-  if (opts.wait ?? true) {
-    labelSystemNodes(kubectl, log);
-    checkImagesOnNodes(kubectl, objects);
+  if (wait) {
+    await timedAsync('images on node', () => checkImagesOnNodes(kubectl, objects));
     for (const o of operators) timed(`ready:${o}`, () => operatorWorkloads(o).forEach((w) => waitReady(kubectl, w, timeout)));
   }
   return { operators, crds: crds.length, objects: objects.length, seconds };

@@ -1,11 +1,11 @@
 import type { EnvironmentConfig } from '../../manifests-src/config';
 import { CHARTS } from '../../infra/lib/charts';
-import { kedaValues } from '../../infra/lib/keda';
+import { kedaValues } from '../../infra/lib/keda-addon';
 import { operatorSource } from './sources';
 import { upstreamObjects, type K8sObject } from './upstream';
 import { applyWorkloadValues, CLUSTER_SCOPED, inNamespace, namespaceObject, podDisruptionBudget } from './workload';
 
-/** The keys of the chart values (infra/lib/keda.ts) the local install reads. */
+/** The keys of the chart values (infra/lib/keda-addon.ts) the local install reads. */
 interface KedaChartValues {
   image?: Record<'keda' | 'metricsApiServer', { registry: string; repository: string }>;
   nodeSelector?: Record<string, string>;

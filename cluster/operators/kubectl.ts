@@ -1,12 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { cacheRoot } from './sources';
+import { kubeBin } from '../node/layout';
 import type { K8sObject } from './upstream';
 
 /** The kubectl built with the cluster (bin/kubernetes-<version>/kubectl), else the one on PATH. */
-export function kubectlPath(kubernetesVersion = process.env.KUBERNETES_VERSION ?? 'v1.36.3'): string {
-  const built = join(cacheRoot(), 'bin', `kubernetes-${kubernetesVersion}`, 'kubectl');
+export function kubectlPath(): string {
+  const built = kubeBin('kubectl');
   if (existsSync(built)) return built;
   const onPath = spawnSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).stdout.trim();
   if (!onPath) throw new Error(`no kubectl: build the cluster binaries first (${built} is missing) or put kubectl on PATH`);
@@ -37,10 +36,10 @@ export class Kubectl {
 
   /** Parsed `kubectl get -o json`, or undefined when the object does not exist. */
   get<T = K8sObject>(kind: string, name: string, namespace?: string): T | undefined {
-    const res = spawnSync(this.binary, ['--kubeconfig', this.kubeconfig, 'get', kind, name, ...(namespace ? ['-n', namespace] : []), '-o', 'json'], { encoding: 'utf8' });
+    const res = spawnSync(this.binary, ['--kubeconfig', this.kubeconfig, 'get', kind, name, ...(namespace ? ['-n', namespace] : []), '-o', 'json'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
     if (res.status !== 0) {
       if (/NotFound|not found/.test(res.stderr)) return undefined;
-      throw new Error(`kubectl get ${kind} ${name} failed: ${res.stderr.trim()}`);
+      throw new Error(`kubectl get ${kind} ${name} failed: ${(res.stderr || String(res.error)).trim()}`);
     }
     return JSON.parse(res.stdout) as T;
   }

@@ -66,7 +66,6 @@ export async function runManagedServices(env: EnvironmentConfig, log: (l: string
     listenAddress: vpc.services,
     fixedPorts: { postgres: PORTS.postgres, redis: PORTS.redis, awsApi: SERVICE_PORTS.awsApi },
     clientCidrs: [NET.podCidr, `${vpc.node}/32`],
-    postgresTls: true,
     pgbouncer: false,
     onEvent: log,
   });

@@ -58,6 +58,7 @@ export const DEFAULT_ASSUMPTIONS: UsageAssumptions = {
 export const SHAPES: Readonly<Record<string, { vcpu: number; gib: number }>> = {
   't4g.medium': { vcpu: 2, gib: 4 },
   't4g.large': { vcpu: 2, gib: 8 },
+  'm6g.large': { vcpu: 2, gib: 8 },
   'm7g.large': { vcpu: 2, gib: 8 },
   'm7g.xlarge': { vcpu: 4, gib: 16 },
   'm8g.large': { vcpu: 2, gib: 8 },

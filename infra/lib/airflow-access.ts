@@ -51,10 +51,12 @@ export class AirflowAccess extends Construct {
       });
     switch (key) {
       case 'externalSecrets': {
-        const gitSecret = Arn.format({ service: 'secretsmanager', resource: 'secret', resourceName: `${secretsManagerNames(env).git}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, stack);
+        // Created by the operator before the deploy (the preflight checks), so granted by name; `-??????` is the suffix Secrets Manager adds.
+        const byName = (name: string) => Arn.format({ service: 'secretsmanager', resource: 'secret', resourceName: `${name}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, stack);
+        const operatorSecrets = [byName(secretsManagerNames(env).git), ...(env.gitops.auth === 'none' ? [] : [byName(secretsManagerNames(env).gitops)])];
         const keyArns = props.secrets.flatMap((s) => (s.encryptionKey ? [s.encryptionKey.keyArn] : []));
         return [
-          new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [...props.secrets.map((s) => s.secretArn), gitSecret] }),
+          new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [...props.secrets.map((s) => s.secretArn), ...operatorSecrets] }),
           ...(keyArns.length ? [new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [...new Set(keyArns)], conditions: { StringEquals: { 'kms:ViaService': partitionServiceNames(env.aws.partition, env.aws.region).secretsManagerViaService } } })] : []),
         ];
       }

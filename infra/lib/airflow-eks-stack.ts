@@ -1,4 +1,4 @@
-import { Aspects, CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { Aspects, CfnOutput, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { dagRepoUrl, secretsManagerNames, type EnvironmentConfig } from '../../manifests-src/config';
@@ -11,9 +11,9 @@ import { AirflowCluster } from './cluster';
 import { DagRepo, wantsDagRepo } from './dag-repo';
 import { ExternalSecrets } from './external-secrets';
 import { Karpenter } from './karpenter';
-import { Keda } from './keda';
+import { Keda } from './keda-addon';
 import { MetadataDb } from './metadata-db';
-import { acknowledgeFindings, type AcknowledgedCounts } from './nag-suppressions';
+import { ACCEPTED_TEMPLATE_WARNINGS } from './nag-suppressions';
 import { Network } from './network';
 import { Observability } from './observability';
 import { partitionServiceNames, SecretsManagerViaServiceNames } from './partition-services';
@@ -36,9 +36,6 @@ export function stackName(env: Pick<EnvironmentConfig, 'name'>): string {
  * add-ons, the metadata DB, the broker, secrets, storage, registries, the DAG repository and monitoring.
  */
 export class AirflowEksStack extends Stack {
-  /** cdk-nag findings acknowledged by the table in nag-suppressions.ts, per rule. */
-  readonly acknowledgedFindings: AcknowledgedCounts;
-
   constructor(scope: Construct, id: string, props: AirflowEksStackProps) {
     const { config: env, ...rest } = props;
     super(scope, id, { ...rest, env: { account: env.aws.account, region: env.aws.region }, description: `Airflow on EKS: ${env.name}` });
@@ -71,15 +68,16 @@ export class AirflowEksStack extends Stack {
     ];
     // Pods that call AWS get credentials only once the Pod Identity agent runs (their associations are theirs).
     for (const a of addOns) a.node.addDependency(eks.nodegroup, eks.podIdentityAgent);
-    const argocd = new ArgoCd(this, 'ArgoCd', { env, cluster });
+    const argocd = new ArgoCd(this, 'ArgoCd', { env, cluster, externalSecrets });
     argocd.release.node.addDependency(...addOns);
 
     new CfnOutput(this, 'ClusterName', { value: cluster.clusterName });
     new CfnOutput(this, 'DagRepositoryUrl', { value: dagRepoUrl(env) });
-    new CfnOutput(this, 'GitSecretName', { value: secretsManagerNames(env).git, description: 'Create this secret (DAG repository credentials) before the first sync' });
+    new CfnOutput(this, 'GitSecretName', { value: secretsManagerNames(env).git, description: 'DAG repository credentials (checked by the deploy preflight)' });
+    if (env.gitops.auth !== 'none') new CfnOutput(this, 'GitOpsSecretName', { value: secretsManagerNames(env).gitops, description: 'Argo CD repository credentials (checked by the deploy preflight)' });
     new CfnOutput(this, 'AlarmTopicArn', { value: observability.topic.topicArn });
 
     Aspects.of(this).add(new SecretsManagerViaServiceNames(partitionServiceNames(env.aws.partition, env.aws.region)));
-    this.acknowledgedFindings = acknowledgeFindings(this);
+    for (const w of ACCEPTED_TEMPLATE_WARNINGS) Validations.of(this).acknowledge(w);
   }
 }

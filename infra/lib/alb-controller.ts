@@ -39,7 +39,7 @@ export function albControllerValues(env: EnvironmentConfig, region: string, vpcI
     region,
     vpcId,
     serviceAccount: { create: true, name: ALB_SERVICE_ACCOUNT },
-    image: { repository: imageRepository(env, CHARTS.albController.images[0]) },
+    image: { repository: imageRepository(env, CHARTS.albController.images[0]), tag: CHARTS.albController.appVersion },
     replicaCount: 2,
     ...onSystemNodes,
     // Pod Identity credentials; no IRSA annotation needed. ingressClass `alb` is what dist/ uses.

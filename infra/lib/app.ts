@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import type { EnvironmentConfig } from '../../manifests-src/config';
 import { AirflowEksStack, stackName } from './airflow-eks-stack';
+import { AcceptedFindingsChecks } from './nag-suppressions';
 import { RegistriesStack, registriesStackName, registryGroups } from './registries';
 
 export interface BuildAppOptions {
@@ -19,15 +19,16 @@ export interface BuildAppOptions {
 
 /**
  * One registries stack per account/region (deployed first: the mirror fills it) and one stack per environment,
- * in one app, with cdk-nag attached.
+ * in one app, with cdk-nag attached (`nag` is undefined when turned off).
  */
-export function buildApp(envs: EnvironmentConfig[], options: BuildAppOptions = {}): { app: App; stacks: AirflowEksStack[]; registries: RegistriesStack[] } {
+export function buildApp(envs: EnvironmentConfig[], options: BuildAppOptions = {}): { app: App; stacks: AirflowEksStack[]; registries: RegistriesStack[]; nag?: AcceptedFindingsChecks } {
   // The committed AZ look-ups (the cdk CLI reads this file itself; an in-process App does not).
   const contextFile = path.resolve(__dirname, '..', '..', 'cdk.context.json');
   const committed = fs.existsSync(contextFile) ? (JSON.parse(fs.readFileSync(contextFile, 'utf8')) as Record<string, unknown>) : {};
   const app = new App({ outdir: options.outdir, context: { ...committed, ...(options.stageAssets === false ? { 'aws:cdk:disable-asset-staging': true } : {}), ...options.context } });
   const registries = registryGroups(envs).map((group) => new RegistriesStack(app, registriesStackName(group[0]), { envs: group }));
   const stacks = envs.map((config) => new AirflowEksStack(app, stackName(config), { config }));
-  if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, stacks, registries };
+  const nag = options.nag ?? true ? new AcceptedFindingsChecks() : undefined;
+  if (nag) Validations.of(app).addPlugins(nag);
+  return { app, stacks, registries, nag };
 }

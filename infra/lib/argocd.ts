@@ -1,12 +1,15 @@
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../manifests-src/config';
-import { CHARTS, imageRepository } from './charts';
+import { CHARTS, chartImages, imageRepository } from './charts';
+import { GitOpsCredentials } from './gitops-credentials';
 import { HelmAddOn, onSystemNodes } from './helm-addon';
 
 export interface ArgoCdProps {
   readonly env: EnvironmentConfig;
   readonly cluster: eks.ICluster;
+  /** Release the repository credentials need (External Secrets: its CRDs and webhook). */
+  readonly externalSecrets: Construct;
 }
 
 /** Folder of this repository holding each environment's app of apps. */
@@ -14,11 +17,11 @@ export const ARGOCD_APPS_PATH = 'argocd';
 
 /** Pure: Argo CD chart values (no Dex: UI access is through port-forward or SSO configured later). */
 export function argoCdValues(env: EnvironmentConfig): Record<string, unknown> {
-  const [argocd, redis] = CHARTS.argocd.images.map((i) => imageRepository(env, i));
+  const [argocd, redis] = chartImages(CHARTS.argocd).map((i, n) => ({ repository: imageRepository(env, CHARTS.argocd.images[n]), tag: i.tag }));
   return {
-    global: { image: { repository: argocd }, ...onSystemNodes },
+    global: { image: argocd, ...onSystemNodes },
     dex: { enabled: false },
-    redis: { image: { repository: redis } },
+    redis: { image: redis },
     configs: { params: { 'server.insecure': false }, cm: { [APPLICATION_HEALTH_KEY]: APPLICATION_HEALTH_LUA } },
   };
 }
@@ -68,7 +71,10 @@ export class ArgoCd extends Construct {
   constructor(scope: Construct, id: string, props: ArgoCdProps) {
     super(scope, id);
     this.release = new HelmAddOn(this, 'Chart', { env: props.env, cluster: props.cluster, chart: 'argocd', values: argoCdValues(props.env) });
+    // Repository credentials before the root Application, so its first sync can read the repository.
+    const credentials = new GitOpsCredentials(this, 'GitOpsCredentials', { env: props.env, cluster: props.cluster });
+    credentials.manifest?.node.addDependency(this.release, props.externalSecrets);
     const root = props.cluster.addManifest('RootApplication', rootApplication(props.env));
-    root.node.addDependency(this.release);
+    root.node.addDependency(this.release, ...(credentials.manifest ? [credentials.manifest] : []));
   }
 }

@@ -28,6 +28,8 @@ export interface ChartSpec {
   readonly namespace: string;
   /** Image repositories (registry/path) the chart pulls by default; mirrored to ECR for aws-cn. */
   readonly images: readonly string[];
+  /** Tag of an image when it is not `appVersion` (the chart's own default for that image). */
+  readonly imageTags?: Readonly<Record<string, string>>;
   /** Go module of the operator at `appVersion`, when the local cluster builds it or takes its chart/CRDs from it. */
   readonly goModule?: GoModuleSource;
   /** Why the local cluster cannot run this operator, when it cannot (read by the cluster scripts and the docs). */
@@ -104,6 +106,8 @@ export const CHARTS = {
     repository: 'https://argoproj.github.io/argo-helm',
     namespace: 'argocd',
     images: ['quay.io/argoproj/argocd', 'ecr-public.aws.com/docker/library/redis'],
+    // Redis as Argo CD v3.6.1 itself ships it (manifests/base/redis of the module): the local cluster runs the same.
+    imageTags: { 'ecr-public.aws.com/docker/library/redis': '8.10.1-alpine' },
     // The chart lives in argoproj/argo-helm (not a Go module). The module's go.mod replaces gitops-engine/v3 with a
     // nested folder: drop that replace line so the published gitops-engine/v3 v3.6.1 is used.
     goModule: { path: 'github.com/argoproj/argo-cd/v3', version: 'v3.6.1', toolchain: 'go1.27.3', crdDir: 'manifests/crds' },
@@ -143,4 +147,12 @@ export function mirroredRepositoryNames(): string[] {
   const charts = Object.values(CHARTS).map((c) => mirrorChartRepository(c));
   const images = Object.values(CHARTS).flatMap((c) => c.images.map(imagePath));
   return [...new Set([...charts, ...images])].sort();
+}
+
+/** Every image a chart pulls, with its tag: what the mirror copies and the preflight looks for. */
+export function chartImages(spec: ChartSpec): Array<{ source: string; repository: string; tag: string }> {
+  return spec.images.map((image) => {
+    const tag = spec.imageTags?.[image] ?? spec.appVersion;
+    return { source: `${image}:${tag}`, repository: imagePath(image), tag };
+  });
 }

@@ -11,7 +11,7 @@ export interface ExternalSecretsProps {
 
 /** Pure: External Secrets Operator values; its service account name comes from the contract (Pod Identity). */
 export function externalSecretsValues(env: EnvironmentConfig): Record<string, unknown> {
-  const image = { repository: imageRepository(env, CHARTS.externalSecrets.images[0]) };
+  const image = { repository: imageRepository(env, CHARTS.externalSecrets.images[0]), tag: CHARTS.externalSecrets.appVersion };
   return {
     installCRDs: true,
     serviceAccount: { create: true, name: SERVICE_ACCOUNTS.externalSecrets.name },

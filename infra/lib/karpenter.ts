@@ -34,7 +34,7 @@ export function karpenterValues(env: EnvironmentConfig, queueName: string): Reco
     replicas: env.infra.eks.karpenterReplicas,
     ...onSystemNodes,
     controller: {
-      image: { repository: imageRepository(env, CHARTS.karpenter.images[0]), ...(env.images.mirrorRegistry ? { digest: '' } : {}) },
+      image: { repository: imageRepository(env, CHARTS.karpenter.images[0]), tag: CHARTS.karpenter.appVersion, ...(env.images.mirrorRegistry ? { digest: '' } : {}) },
       resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '512Mi' } },
     },
   };

@@ -18,7 +18,10 @@ export interface MetadataDbProps {
   readonly clientSecurityGroups: ec2.ISecurityGroup[];
 }
 
-export const POSTGRES_ENGINE = rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_17_5 });
+/** The Aurora PostgreSQL engine at the configured major.minor (`infra.database.engineVersion`). */
+export function postgresEngine(version: string): rds.IClusterEngine {
+  return rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.of(version, version.split('.')[0]) });
+}
 const MASTER_USERNAME = 'airflow_admin';
 /** PgBouncer's userlist and SQLAlchemy URLs carry the password: keep it URL- and ini-safe. */
 const EXCLUDED_PASSWORD_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\=,^';
@@ -56,7 +59,7 @@ export class MetadataDb extends Construct {
     };
 
     this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
-      engine: POSTGRES_ENGINE,
+      engine: postgresEngine(db.engineVersion),
       credentials: rds.Credentials.fromSecret(this.secret),
       defaultDatabaseName: DATABASES.metadata,
       port: PORTS.postgres,

@@ -30,3 +30,13 @@ export function unacknowledgedFindings(outdir: string, plugin = 'AwsSolutions'):
 export function ruleOf(id: string): string {
   return id.replace(/\[.*$/, '');
 }
+
+/** cdk.out/nag-summary.json: what the one cdk-nag pass of `npm run synth:infra` found. */
+export interface NagSummary {
+  /** Acknowledged findings per stack, per rule (reasons in nag-suppressions.ts). */
+  readonly acknowledged: Record<string, Record<string, number>>;
+  /** Findings no table entry accepts (synth failed). */
+  readonly open: NagFinding[];
+  /** Table entries that accepted nothing in the committed environments (synth failed). */
+  readonly unused: string[];
+}

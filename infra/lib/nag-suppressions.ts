@@ -1,6 +1,6 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import type { IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport, PolicyViolation } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { IConstruct } from 'constructs';
+import type { EnvironmentConfig } from '../../manifests-src/config';
 
 /** One accepted cdk-nag finding class: which rule, which finding detail, on which constructs, and why. */
 export interface AcceptedFinding {
@@ -10,8 +10,13 @@ export interface AcceptedFinding {
   readonly finding?: RegExp;
   /** Pattern of the construct path inside the stack. */
   readonly path: RegExp;
-  /** Why this is acceptable (recorded in the construct metadata through `Validations.acknowledge`). */
+  /** Why this is acceptable. */
   readonly reason: string;
+  /**
+   * The config under which the finding exists at all, when not every config has it. An entry whose condition
+   * no synthesized environment meets is not reported unused.
+   */
+  readonly when?: (env: EnvironmentConfig) => boolean;
 }
 
 const CDK_LAMBDAS = /^(Eks\/Cluster\/KubectlProvider\/|AWS679f53fac002430cb0da5b7982bd2287\/|LogRetention[0-9a-f]+\/|SecretFieldsHandler\/|MetadataDb\/Cluster\/RotationSingleUser)/;
@@ -24,6 +29,7 @@ export const ACCEPTED_FINDINGS: readonly AcceptedFinding[] = [
   {
     rule: 'AwsSolutions-EC23',
     path: /^Network\/Vpc\/(EcrApi|EcrDocker|Sts|SecretsManager|Logs)\/SecurityGroup\//,
+    when: (env) => env.infra.vpc.interfaceEndpoints,
     reason: 'Interface endpoint security groups admit HTTPS from the VPC CIDR only; the rule cannot evaluate the CIDR token (Fn::GetAtt) and reports an error instead of a result.',
   },
   {
@@ -50,6 +56,11 @@ export const ACCEPTED_FINDINGS: readonly AcceptedFinding[] = [
     rule: 'AwsSolutions-AEC4',
     path: /^Broker\/ReplicationGroup$/,
     reason: 'Single-AZ broker only where infra.cache.replicas is 0 (the dev profile, listed in docs/cost.md as never for prod); task_queued_timeout re-queues messages lost with the node.',
+  },
+  {
+    rule: 'AwsSolutions-AEC5',
+    path: /^Broker\/ReplicationGroup$/,
+    reason: 'The broker listens on the contract port (PORTS.redis, what the Celery URL and the network policies use); its security group admits only the EKS node groups, TLS and an AUTH token are required. The rule fires only for engine redis (the aws-cn default).',
   },
   {
     rule: 'AwsSolutions-IAM4',
@@ -137,31 +148,70 @@ export const ACCEPTED_TEMPLATE_WARNINGS: ReadonlyArray<{ readonly id: string; re
 /** Acknowledged findings per rule id, for the synth summary. */
 export type AcknowledgedCounts = Record<string, number>;
 
+/** What the one cdk-nag pass of a synth found, per stack and per table entry. */
+export interface NagOutcome {
+  /** Acknowledged findings per stack construct path, per rule. */
+  readonly acknowledged: Record<string, AcknowledgedCounts>;
+  /** How many findings each ACCEPTED_FINDINGS entry accepted (same order as the table). */
+  readonly uses: number[];
+}
+
 function parse(id: string): { rule: string; finding?: string } {
   const m = /^([^[]+)(?:\[(.*)\])?$/.exec(id)!;
   return { rule: m[1], finding: m[2] };
 }
 
+/** The table entry that accepts a finding of `ruleName` on the construct at `constructPath`, if any. */
+function acceptedBy(accepted: readonly AcceptedFinding[], ruleName: string, constructPath: string): number {
+  const { rule, finding } = parse(ruleName);
+  const inStack = constructPath.split('/').slice(1).join('/');
+  return accepted.findIndex((a) => a.rule === rule && a.path.test(inStack) && (a.finding ? finding !== undefined && a.finding.test(finding) : finding === undefined));
+}
+
 /**
- * Runs the AwsSolutions rules over the stack once and acknowledges (with `Validations.of(construct).acknowledge`)
- * each finding the table accepts; the plugin run at synth then reports only what is left.
+ * cdk-nag AwsSolutions as the app's one validation plugin: the rules run once, at synth (after every aspect),
+ * over the whole app; findings the table accepts are counted, the rest are returned, which fails synth and
+ * lands in `<outdir>/validation-report.json` like any plugin's findings.
  */
-export function acknowledgeFindings(stack: Stack, accepted: readonly AcceptedFinding[] = ACCEPTED_FINDINGS): AcknowledgedCounts {
-  const byPath = new Map<string, IConstruct>(stack.node.findAll().map((c) => [c.node.path, c]));
-  const counts: AcknowledgedCounts = {};
-  for (const w of ACCEPTED_TEMPLATE_WARNINGS) Validations.of(stack).acknowledge(w);
-  const report = new AwsSolutionsChecks().validateScope(stack);
-  for (const violation of report.violations) {
-    const { rule, finding } = parse(violation.ruleName);
-    for (const r of violation.violatingResources) {
-      const full = r.constructPath ?? '';
-      const inStack = full.startsWith(`${stack.node.path}/`) ? full.slice(stack.node.path.length + 1) : full;
-      const match = accepted.find((a) => a.rule === rule && a.path.test(inStack) && (a.finding ? finding !== undefined && a.finding.test(finding) : finding === undefined));
-      const construct = byPath.get(full);
-      if (!match || !construct) continue;
-      Validations.of(construct).acknowledge({ id: violation.ruleName, reason: match.reason });
-      counts[rule] = (counts[rule] ?? 0) + 1;
-    }
+export class AcceptedFindingsChecks implements IPolicyValidationPlugin {
+  readonly name = 'AwsSolutions';
+  private result?: NagOutcome;
+
+  constructor(private readonly accepted: readonly AcceptedFinding[] = ACCEPTED_FINDINGS) {}
+
+  /** The outcome of the last synth; throws before the app was synthesized. */
+  get outcome(): NagOutcome {
+    if (!this.result) throw new Error('cdk-nag has not run: synthesize the app first');
+    return this.result;
   }
-  return counts;
+
+  validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
+    const report = new AwsSolutionsChecks().validate(context);
+    const acknowledged: Record<string, AcknowledgedCounts> = {};
+    const uses = this.accepted.map(() => 0);
+    const violations: PolicyViolation[] = [];
+    for (const v of report.violations) {
+      const open = v.violatingResources.filter((r) => {
+        const path = r.constructPath ?? '';
+        const i = acceptedBy(this.accepted, v.ruleName, path);
+        if (i < 0) return true;
+        uses[i] += 1;
+        const counts = (acknowledged[path.split('/')[0]] ??= {});
+        counts[this.accepted[i].rule] = (counts[this.accepted[i].rule] ?? 0) + 1;
+        return false;
+      });
+      if (open.length) violations.push({ ...v, violatingResources: open });
+    }
+    this.result = { acknowledged, uses };
+    return { success: violations.length === 0, violations };
+  }
+}
+
+/**
+ * Table entries that accepted no finding: like a stale security allowlist entry, a fixed finding must leave
+ * the table. Judged on a synth of the committed environments (an entry may serve one of them only); an entry
+ * whose `when` none of `envs` meets is exempt.
+ */
+export function unusedAcceptedFindings(outcome: NagOutcome, envs: readonly EnvironmentConfig[], accepted: readonly AcceptedFinding[] = ACCEPTED_FINDINGS): string[] {
+  return accepted.filter((a, i) => outcome.uses[i] === 0 && (!a.when || envs.some(a.when))).map((a) => `${a.rule}${a.finding ? ` ${a.finding}` : ''} on ${a.path}: accepts no finding any more; remove it from infra/lib/nag-suppressions.ts`);
 }

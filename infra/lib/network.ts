@@ -3,7 +3,7 @@ import { KEEP_DATA } from './retention';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { discoveryTags, type EnvironmentConfig } from '../../manifests-src/config';
+import { discoveryTags, SUBNET_LAYOUT, type EnvironmentConfig } from '../../manifests-src/config';
 
 export interface NetworkProps {
   readonly env: EnvironmentConfig;
@@ -53,10 +53,12 @@ export class Network extends Construct {
       maxAzs: azs,
       natGateways: cfg.natGateways ?? azs,
       natGatewayProvider,
-      subnetConfiguration: [
-        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
-        { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 19 },
-      ],
+      // The manifests' NetworkPolicies derive these subnets' CIDRs from the same layout (subnetCidrs).
+      subnetConfiguration: SUBNET_LAYOUT.map(({ name, cidrMask }) => ({
+        name,
+        cidrMask,
+        subnetType: name === 'public' ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS,
+      })),
       restrictDefaultSecurityGroup: false,
     });
     const flowLogs = new logs.LogGroup(this, 'FlowLogs', { retention: env.logging.retentionDays as logs.RetentionDays, removalPolicy: KEEP_DATA });

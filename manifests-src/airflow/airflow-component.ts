@@ -14,8 +14,10 @@ import {
   type ProbeSet,
 } from '../hardening/workload-defaults';
 import { WorkloadDisruptionBudget } from '../hardening/pod-disruption-budget';
-import { AIRFLOW_SECRETS, reloadOnSecrets, type AirflowConfig } from './airflow-config';
-import { AIRFLOW_HOME } from './airflow-settings';
+import { reloadOnSecrets, type AirflowConfig } from './airflow-config';
+import { secretFileSettings, secretMount, secretsOf, secretVolume, type AirflowProcess } from './component-secrets';
+import { AIRFLOW_HOME, LOCAL_LOGS } from './airflow-settings';
+import { logGroomer } from './log-groomer';
 import { DagBundleVolumes } from './dag-bundle-volumes';
 
 /** The official image's user: uid 50000, gid 0. */
@@ -26,6 +28,8 @@ export interface AirflowComponentProps {
   readonly config: AirflowConfig;
   /** Component name: the workload is `airflow-<component>`. */
   readonly component: string;
+  /** Which row of the secrets table (component-secrets.ts) the process gets. */
+  readonly process: AirflowProcess;
   /** Fixed replicas, or undefined when an autoscaler (KEDA) owns the count. */
   readonly replicas: number | undefined;
   /** Replicas used for PDB/spread decisions when `replicas` is autoscaled. */
@@ -33,6 +37,8 @@ export interface AirflowComponentProps {
   readonly resources: Resources;
   readonly command: readonly string[];
   readonly serviceAccountName: string;
+  /** False when another component already creates the ServiceAccount (long-task workers share the workers'). @default true */
+  readonly createServiceAccount?: boolean;
   readonly probes: ProbeSet;
   readonly ports?: k8s.ContainerPort[];
   /** Clones the DAG bundle (dag-processor, workers): bundle storage and the repository credentials. */
@@ -45,7 +51,16 @@ export interface AirflowComponentProps {
   readonly strategy?: k8s.DeploymentStrategy;
   /** Extra plain environment variables of the main container. */
   readonly extraEnv?: Record<string, string>;
+  /** A scratch emptyDir of this size at /scratch, $TMPDIR of the process (workers: task temp files). */
+  readonly scratchSize?: string;
 }
+
+/**
+ * emptyDir size limits, from the local runner's measurement (test/local/stack.integration.test.ts prints
+ * `du` of each after its workload) with wide headroom: past a limit the kubelet evicts the whole pod.
+ */
+export const EMPTY_DIR_LIMITS = { airflowHome: '256Mi', logs: '2Gi', tmp: '1Gi' } as const;
+export const SCRATCH_DIR = '/scratch';
 
 /**
  * One Airflow component: ServiceAccount + Deployment (+ PDB when it has 2+ replicas), hardened,
@@ -65,20 +80,27 @@ export class AirflowComponent extends Construct {
     this.labels = labelsFor(this.name, props.component);
     const bundle = props.clonesDags ? new DagBundleVolumes(env) : undefined;
 
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+    if (props.createServiceAccount ?? true) new k8s.KubeServiceAccount(this, 'ServiceAccount', {
       metadata: { name: props.serviceAccountName, namespace: env.namespace, labels: this.labels },
       automountServiceAccountToken: false,
     });
 
+    const emptyDir = (sizeLimit: string): k8s.EmptyDirVolumeSource => ({ sizeLimit: k8s.Quantity.fromString(sizeLimit) });
     const volumes: k8s.Volume[] = [
-      { name: 'airflow-home', emptyDir: { sizeLimit: k8s.Quantity.fromString('2Gi') } },
-      { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
+      { name: 'airflow-home', emptyDir: emptyDir(EMPTY_DIR_LIMITS.airflowHome) },
+      { name: 'logs', emptyDir: emptyDir(EMPTY_DIR_LIMITS.logs) },
+      { name: 'tmp', emptyDir: emptyDir(EMPTY_DIR_LIMITS.tmp) },
+      ...(props.scratchSize ? [{ name: 'scratch', emptyDir: emptyDir(props.scratchSize) }] : []),
       ...(bundle?.volumes() ?? []),
+      secretVolume(props.process),
     ];
     const mounts: k8s.VolumeMount[] = [
       { name: 'airflow-home', mountPath: AIRFLOW_HOME },
+      { name: 'logs', mountPath: LOCAL_LOGS },
       { name: 'tmp', mountPath: '/tmp' },
+      ...(props.scratchSize ? [{ name: 'scratch', mountPath: SCRATCH_DIR }] : []),
       ...(bundle?.mounts() ?? []),
+      secretMount(),
     ];
 
     const main: k8s.Container = {
@@ -89,8 +111,12 @@ export class AirflowComponent extends Construct {
       envFrom: props.config.envFrom(),
       env: [
         { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
-        ...Object.entries({ ...bundle?.settings(), ...props.extraEnv }).map(([name, value]) => ({ name, value })),
-        ...props.config.secretEnv(),
+        ...Object.entries({
+          ...secretFileSettings(props.process),
+          ...bundle?.settings(),
+          ...(props.scratchSize ? { TMPDIR: SCRATCH_DIR } : {}),
+          ...props.extraEnv,
+        }).map(([name, value]) => ({ name, value })),
       ],
       ports: props.ports,
       resources: resourceRequirements(props.resources),
@@ -105,7 +131,7 @@ export class AirflowComponent extends Construct {
         name: this.name,
         namespace: env.namespace,
         labels: this.labels,
-        annotations: reloadOnSecrets(AIRFLOW_SECRETS),
+        annotations: reloadOnSecrets([...secretsOf(props.process), ...(bundle?.secrets() ?? [])]),
       },
       spec: {
         ...(props.replicas !== undefined ? { replicas: props.replicas } : {}),
@@ -121,6 +147,7 @@ export class AirflowComponent extends Construct {
             terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 60,
             topologySpreadConstraints: topologySpread(this.selector),
             ...placement(props.pool ?? 'core'),
+            initContainers: [logGroomer(env, 'logs')],
             containers: [main],
             volumes,
           },

@@ -1,16 +1,15 @@
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
-import { K8S_SECRETS } from '../config';
 import { contentChecksum, labelsFor } from '../hardening/workload-defaults';
-import { airflowEnvironment, kubernetesEndpoints, type AirflowEnvironment, type SecretSetting } from './airflow-settings';
+import { airflowEnvironment, kubernetesEndpoints, type AirflowEnvironment } from './airflow-settings';
 
 export interface AirflowConfigProps {
   readonly env: EnvironmentConfig;
 }
 
 /**
- * The shared Airflow configuration as a ConfigMap (non-secret settings) plus secretKeyRefs.
+ * The shared Airflow configuration as a ConfigMap (non-secret settings; secrets are per-process files).
  * Pods carry `checksum` so they roll when settings change, and the Reloader annotation so they roll
  * when a referenced Secret changes (ExternalSecrets refresh them from Secrets Manager).
  */
@@ -35,15 +34,9 @@ export class AirflowConfig extends Construct {
     return [{ configMapRef: { name: AirflowConfig.NAME } }];
   }
 
-  /** Secret settings as secretKeyRefs (values never leave Secrets Manager / the cluster). */
-  secretEnv(): k8s.EnvVar[] {
-    return secretEnv(this.settings);
-  }
-
-  /** Every setting inline (for hooks that run before the ConfigMap is synced); `secretOverrides` replace secret settings. */
-  inlineEnv(secretOverrides: Readonly<Record<string, SecretSetting>> = {}): k8s.EnvVar[] {
-    const plain = Object.entries(sortedRecord(this.settings.plain)).map(([name, value]) => ({ name, value }));
-    return [...plain, ...secretEnv({ ...this.settings, fromSecrets: { ...this.settings.fromSecrets, ...secretOverrides } })];
+  /** Every setting inline (for hooks that run before the ConfigMap is synced). */
+  inlineEnv(): k8s.EnvVar[] {
+    return Object.entries(sortedRecord(this.settings.plain)).map(([name, value]) => ({ name, value }));
   }
 
   /** Pod-template annotations that make pods roll on config or secret changes. */
@@ -55,15 +48,6 @@ export class AirflowConfig extends Construct {
 /** Deployment annotation for Stakater Reloader: roll pods when these Secrets change. */
 export function reloadOnSecrets(names: readonly string[]): Record<string, string> {
   return { 'secret.reloader.stakater.com/reload': [...names].sort().join(',') };
-}
-
-/** The Secrets every Airflow component reads. */
-export const AIRFLOW_SECRETS: readonly string[] = [K8S_SECRETS.metadata.name, K8S_SECRETS.broker.name, K8S_SECRETS.core.name];
-
-export function secretEnv(settings: AirflowEnvironment): k8s.EnvVar[] {
-  return Object.entries(settings.fromSecrets)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, ref]) => ({ name, valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key } } }));
 }
 
 function sortedRecord(r: Readonly<Record<string, string>>): Record<string, string> {

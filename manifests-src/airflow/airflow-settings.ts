@@ -1,12 +1,12 @@
 import type { EnvironmentConfig } from '../config';
-import { dagRepoUrl, K8S_SECRETS, PORTS } from '../config';
+import { dagRepoUrl, PORTS } from '../config';
 import { dagBundleConfigList } from './dag-bundle';
 import { SCHEDULER_SUPERVISOR_PY } from './scheduler-supervisor';
 
 /**
- * The one place AIRFLOW__* settings are derived from the config. The manifests put `plain` into a
- * ConfigMap and `fromSecrets` into secretKeyRefs; the local runner calls the same function with
- * loopback endpoints and fills the secret references with local values. No second airflow.cfg exists.
+ * The one place AIRFLOW__* settings are derived from the config. The manifests put them into a ConfigMap;
+ * the local runner calls the same function with loopback endpoints. Secret options are not here: each
+ * process reads only its own secrets from files (component-secrets.ts). No second airflow.cfg exists.
  */
 
 /** Where the things Airflow talks to live: Kubernetes Services in dist/, loopback ports locally. */
@@ -31,20 +31,14 @@ export interface AirflowEndpoints {
   readonly triggererLogServerPort: number;
 }
 
-/** A setting whose value is a secret: read from a Kubernetes Secret key (or a local file/env). */
-export interface SecretSetting {
-  readonly secret: string;
-  readonly key: string;
-}
-
 export interface AirflowEnvironment {
-  /** Non-secret settings, safe to commit (ConfigMap). */
+  /** Non-secret settings, safe to commit (ConfigMap). Secrets reach each process as files: component-secrets.ts. */
   readonly plain: Readonly<Record<string, string>>;
-  /** Secret settings by reference only. */
-  readonly fromSecrets: Readonly<Record<string, SecretSetting>>;
 }
 
 export const AIRFLOW_HOME = '/opt/airflow';
+/** Local logs (task logs until uploaded, dag-processor child logs): their own emptyDir, groomed. */
+export const LOCAL_LOGS = '/opt/airflow/logs';
 /** Bundle clones live on their own emptyDir, apart from logs and user scratch space. */
 export const DAG_BUNDLE_STORAGE = '/opt/airflow/dag-bundles';
 
@@ -80,6 +74,8 @@ export function airflowEnvironment(env: EnvironmentConfig, at: AirflowEndpoints)
     AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG: String(a.maxActiveTasksPerDag),
     AIRFLOW__CORE__MAX_ACTIVE_RUNS_PER_DAG: String(a.maxActiveRunsPerDag),
     AIRFLOW__CORE__DEFAULT_TASK_RETRIES: String(a.defaultTaskRetries),
+    // Applies when the schema is created; later changes are made in the UI/API and kept (bootstrap.ts).
+    AIRFLOW__CORE__DEFAULT_POOL_TASK_SLOT_COUNT: String(a.defaultPoolSlots),
     AIRFLOW__CORE__EXECUTION_API_SERVER_URL: at.executionApiUrl,
     // Pods come and go: record the pod IP, which the api-server can reach for live logs.
     AIRFLOW__CORE__HOSTNAME_CALLABLE: 'airflow.utils.net.get_host_ip_address',
@@ -89,8 +85,12 @@ export function airflowEnvironment(env: EnvironmentConfig, at: AirflowEndpoints)
     AIRFLOW__DATABASE__SQL_ALCHEMY_POOL_PRE_PING: bool(true),
     AIRFLOW__API__BASE_URL: at.baseUrl,
     AIRFLOW__API__EXPOSE_CONFIG: bool(false),
+    // Tokens name this deployment: one signed for another Airflow (same secret or not) is refused.
+    AIRFLOW__API_AUTH__JWT_ISSUER: at.baseUrl,
+    AIRFLOW__API_AUTH__JWT_AUDIENCE: `airflow-eks:${env.cluster.name}:${env.namespace}`,
     AIRFLOW__CELERY__WORKER_CONCURRENCY: String(w.concurrency),
     AIRFLOW__CELERY__WORKER_PREFETCH_MULTIPLIER: '1',
+    AIRFLOW__CELERY__SYNC_PARALLELISM: String(a.celerySyncParallelism),
     AIRFLOW__CELERY__TASK_ACKS_LATE: bool(true),
     AIRFLOW__CELERY__WORKER_ENABLE_REMOTE_CONTROL: bool(true),
     AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT: String(visibilityTimeoutSeconds(env)),
@@ -115,29 +115,14 @@ export function airflowEnvironment(env: EnvironmentConfig, at: AirflowEndpoints)
   if (at.remoteBaseLogFolder !== undefined) {
     plain.AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER = at.remoteBaseLogFolder;
     plain.AIRFLOW__LOGGING__REMOTE_LOG_CONN_ID = 'aws_default';
+    // A task's local log file goes once it is uploaded: local disk holds only running tasks' logs.
+    plain.AIRFLOW__LOGGING__DELETE_LOCAL_LOGS = bool(true);
     // Pod Identity supplies credentials; the connection only carries the region.
     plain.AIRFLOW_CONN_AWS_DEFAULT = JSON.stringify({ conn_type: 'aws', extra: { region_name: env.aws.region } });
   }
 
-  const fromSecrets: Record<string, SecretSetting> = {
-    AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: { secret: K8S_SECRETS.metadata.name, key: K8S_SECRETS.metadata.keys.sqlAlchemyConn },
-    AIRFLOW__CELERY__RESULT_BACKEND: { secret: K8S_SECRETS.metadata.name, key: K8S_SECRETS.metadata.keys.resultBackend },
-    AIRFLOW__CELERY__BROKER_URL: { secret: K8S_SECRETS.broker.name, key: K8S_SECRETS.broker.keys.brokerUrl },
-    AIRFLOW__CORE__FERNET_KEY: { secret: K8S_SECRETS.core.name, key: K8S_SECRETS.core.keys.fernetKey },
-    AIRFLOW__API__SECRET_KEY: { secret: K8S_SECRETS.core.name, key: K8S_SECRETS.core.keys.apiSecretKey },
-    AIRFLOW__API_AUTH__JWT_SECRET: { secret: K8S_SECRETS.core.name, key: K8S_SECRETS.core.keys.jwtSecret },
-  };
-  return { plain, fromSecrets };
+  return { plain };
 }
-
-/**
- * What the migration runs with instead: a direct database URL. `airflow db migrate` holds its advisory lock on
- * a second session idle in a transaction for the whole migration, which PgBouncer's idle_transaction_timeout
- * would cut; the direct session has no such limit (and keeps session semantics for the lock).
- */
-export const MIGRATION_SECRET_SETTINGS: Readonly<Record<string, SecretSetting>> = {
-  AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: { secret: K8S_SECRETS.metadata.name, key: K8S_SECRETS.metadata.keys.migrateConn },
-};
 
 /** Endpoints inside the cluster: Service DNS names, the DAG repository and the bundle volume. */
 export function kubernetesEndpoints(env: EnvironmentConfig): AirflowEndpoints {
@@ -146,7 +131,7 @@ export function kubernetesEndpoints(env: EnvironmentConfig): AirflowEndpoints {
     baseUrl: `https://${env.ingress.host}/`,
     dagRepoUrl: dagRepoUrl(env),
     dagBundleStorage: DAG_BUNDLE_STORAGE,
-    logsFolder: `${AIRFLOW_HOME}/logs`,
+    logsFolder: LOCAL_LOGS,
     statsdHost: `${SERVICE_NAMES.statsd}.${env.namespace}.svc.cluster.local`,
     statsdPort: PORTS.statsd,
     remoteBaseLogFolder: remoteBaseLogFolder(env),
@@ -174,6 +159,7 @@ export function airflowCommands(env: Pick<EnvironmentConfig, 'workers'>) {
     dagProcessor: ['airflow', 'dag-processor'],
     triggerer: ['airflow', 'triggerer'],
     worker: ['airflow', 'celery', 'worker', '--queues', env.workers.queues.join(',')],
+    longTaskWorker: ['airflow', 'celery', 'worker', '--queues', env.workers.longTasks.queue],
     migrate: ['airflow', 'db', 'migrate'],
   } as const;
 }

@@ -28,6 +28,7 @@ export class ApiServerDeployment extends Construct {
       env,
       config: props.config,
       component: 'api-server',
+      process: 'api-server',
       replicas: scheduledReplicas(props.env, c.replicas),
       minReplicas: c.replicas,
       resources: c.resources,

@@ -1,28 +1,32 @@
 import type { EnvironmentConfig } from '../config';
 import { airflowCommands } from './airflow-settings';
 
-/** Env var the bootstrap script reads the first admin's password from (a secretKeyRef in pods). */
-export const ADMIN_PASSWORD_ENV = 'AIRFLOW_ADMIN_PASSWORD';
-
 /**
  * What runs before every Airflow rollout (the Argo CD PreSync Job, and the local runner's first step):
- * migrate the schema, make sure the admin exists with the password from Secrets Manager, set pools.
- * Idempotent: it runs on every sync.
+ * migrate the schema, create the first admin and the configured pools. It runs on every sync, so it only
+ * ever CREATES what is missing: an admin whose password was changed in the UI keeps it, and pool slots
+ * edited in the UI or API are kept (config values apply when a pool is created; `default_pool` gets
+ * `airflow.defaultPoolSlots` through `[core] default_pool_task_slot_count` when the schema is created).
  */
-export function bootstrapScript(env: Pick<EnvironmentConfig, 'airflow' | 'workers'>): string {
+export function bootstrapScript(env: Pick<EnvironmentConfig, 'airflow' | 'workers'>, adminPasswordFile: string): string {
   const user = env.airflow.adminUsername;
-  const pools: [string, number, string][] = [
-    ['default_pool', env.airflow.defaultPoolSlots, 'Default pool'],
-    ...Object.entries(env.airflow.pools).map(([name, slots]): [string, number, string] => [name, slots, `${name} (from config)`]),
-  ];
+  const pools = Object.entries(env.airflow.pools);
   return [
     'set -eu',
     airflowCommands(env).migrate.join(' '),
     `if airflow users list -o plain | awk '{print $2}' | grep -qx '${user}'; then`,
-    `  airflow users reset-password --username '${user}' --password "$${ADMIN_PASSWORD_ENV}"`,
+    `  echo 'admin ${user} exists: password left as it is'`,
     'else',
-    `  airflow users create --username '${user}' --firstname Airflow --lastname Admin --role Admin --email '${user}@localhost' --password "$${ADMIN_PASSWORD_ENV}"`,
+    `  airflow users create --username '${user}' --firstname Airflow --lastname Admin --role Admin --email '${user}@localhost' --password "$(cat '${adminPasswordFile}')"`,
     'fi',
-    ...pools.map(([name, slots, desc]) => `airflow pools set '${name}' ${slots} '${desc}'`),
+    ...(pools.length
+      ? [
+          "pools=$(airflow pools list -o plain | awk '{print $1}')",
+          ...pools.map(
+            ([name, slots]) =>
+              `if printf '%s\\n' "$pools" | grep -qx '${name}'; then echo 'pool ${name} exists: slots left as they are'; else airflow pools set '${name}' ${slots} '${name} (from config)'; fi`,
+          ),
+        ]
+      : []),
   ].join('\n');
 }

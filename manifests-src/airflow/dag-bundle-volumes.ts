@@ -32,6 +32,11 @@ export class DagBundleVolumes {
     ];
   }
 
+  /** Secrets the pod mounts (it rolls when they change). */
+  secrets(): string[] {
+    return this.hasCredentials ? [K8S_SECRETS.git.name] : [];
+  }
+
   /** The secrets backend reading the connections file (or the plain connection without credentials). */
   settings(): Record<string, string> {
     return dagBundleCloneSettings(this.env);

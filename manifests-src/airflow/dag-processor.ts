@@ -23,6 +23,7 @@ export class DagProcessorDeployment extends Construct {
       env: props.env,
       config: props.config,
       component: 'dag-processor',
+      process: 'dag-processor',
       replicas: scheduledReplicas(props.env, c.replicas),
       minReplicas: c.replicas,
       resources: c.resources,

@@ -1,12 +1,14 @@
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
-import { imageRef, K8S_SECRETS, SERVICE_ACCOUNTS } from '../config';
+import { imageRef, SERVICE_ACCOUNTS } from '../config';
 import { containerSecurityContext, labelsFor, placement, podSecurityContext, resourceRequirements } from '../hardening/workload-defaults';
 import type { AirflowConfig } from './airflow-config';
 import { AIRFLOW_UID } from './airflow-component';
-import { AIRFLOW_HOME, MIGRATION_SECRET_SETTINGS } from './airflow-settings';
-import { ADMIN_PASSWORD_ENV, bootstrapScript } from './bootstrap';
+import { AIRFLOW_HOME } from './airflow-settings';
+import { bootstrapScript } from './bootstrap';
+import { secretFile, secretFileSettings, secretMount, secretVolume } from './component-secrets';
+import { fetchRdsCaContainer, rdsCaMount, rdsCaVolume } from '../platform/rds-ca';
 
 export interface MigrateJobProps {
   readonly env: EnvironmentConfig;
@@ -21,7 +23,8 @@ const PRE_SYNC = (wave: number) => ({
 });
 
 /**
- * DB migration (straight to the database, see MIGRATION_SECRET_SETTINGS) + admin user + pools, as an Argo CD PreSync hook of the Airflow Application: every sync
+/**
+ * DB migration (straight to the database, see SECRET_SETTINGS.migrateConn) + first admin + missing pools, as an Argo CD PreSync hook of the Airflow Application: every sync
  * migrates before any new scheduler or api-server starts (Helm hooks, which Argo CD does not run, are not used).
  */
 export class MigrateDatabaseJob extends Construct {
@@ -48,26 +51,29 @@ export class MigrateDatabaseJob extends Construct {
             automountServiceAccountToken: false,
             securityContext: podSecurityContext(AIRFLOW_UID),
             ...placement('core'),
+            // Its direct URL verifies Aurora like PgBouncer does (sslrootcert = the RDS CA bundle).
+            initContainers: [fetchRdsCaContainer(env)],
             containers: [
               {
                 name: 'migrate',
                 image: imageRef(env, 'airflow'),
-                args: ['bash', '-c', bootstrapScript(env)],
-                env: [
-                  ...props.config.inlineEnv(MIGRATION_SECRET_SETTINGS),
-                  { name: ADMIN_PASSWORD_ENV, valueFrom: { secretKeyRef: { name: K8S_SECRETS.core.name, key: K8S_SECRETS.core.keys.adminPassword } } },
-                ],
+                args: ['bash', '-c', bootstrapScript(env, secretFile('adminPassword'))],
+                env: [...props.config.inlineEnv(), ...Object.entries(secretFileSettings('migrate')).map(([name, value]) => ({ name, value }))],
                 resources: resourceRequirements({ cpu: '500m', memory: '1Gi' }),
                 securityContext: containerSecurityContext(),
                 volumeMounts: [
                   { name: 'airflow-home', mountPath: AIRFLOW_HOME },
                   { name: 'tmp', mountPath: '/tmp' },
+                  secretMount(),
+                  rdsCaMount(),
                 ],
               },
             ],
             volumes: [
               { name: 'airflow-home', emptyDir: {} },
               { name: 'tmp', emptyDir: {} },
+              secretVolume('migrate'),
+              rdsCaVolume(),
             ],
           },
         },

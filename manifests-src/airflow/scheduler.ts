@@ -26,6 +26,7 @@ export class SchedulerDeployment extends Construct {
       env: props.env,
       config: props.config,
       component: 'scheduler',
+      process: 'scheduler',
       replicas: scheduledReplicas(props.env, c.replicas),
       minReplicas: c.replicas,
       resources: c.resources,

@@ -23,6 +23,7 @@ export class TriggererDeployment extends Construct {
       env: props.env,
       config: props.config,
       component: 'triggerer',
+      process: 'triggerer',
       replicas: scheduledReplicas(props.env, c.replicas),
       minReplicas: c.replicas,
       resources: c.resources,

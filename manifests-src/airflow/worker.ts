@@ -10,6 +10,8 @@ import { airflowCommands } from './airflow-settings';
 export interface CeleryWorkerProps {
   readonly env: EnvironmentConfig;
   readonly config: AirflowConfig;
+  /** The on-demand long-task workers (`workers.longTasks`) instead of the default workers. @default false */
+  readonly longTasks?: boolean;
 }
 
 /** Makes the image's init deliver SIGTERM to the Celery main process only (see the worker's env). */
@@ -21,8 +23,9 @@ const CELERY_APP = 'airflow.providers.celery.executors.celery_executor.app';
 /**
  * Celery workers. KEDA owns the replica count (no `replicas` here, so Argo CD and KEDA never fight).
  * Scale-in safety: SIGTERM starts Celery's warm shutdown (no new tasks, running ones finish) and the
- * grace period is as long as the longest task we accept; `do-not-disrupt` keeps Karpenter from
- * consolidating a node away under running tasks.
+ * grace period is as long as the longest task we accept, which Karpenter's eviction honours, so the
+ * always-on workers carry no `do-not-disrupt` (it would pin their node forever). Long-task workers run
+ * on on-demand nodes and do carry it: only their NodePool's terminationGracePeriod bounds it.
  */
 export class CeleryWorkerDeployment extends Construct {
   readonly component: AirflowComponent;
@@ -30,21 +33,25 @@ export class CeleryWorkerDeployment extends Construct {
   constructor(scope: Construct, id: string, props: CeleryWorkerProps) {
     super(scope, id);
     const w = props.env.workers;
+    const long = props.longTasks ?? false;
     this.component = new AirflowComponent(this, 'Component', {
       env: props.env,
       config: props.config,
-      component: 'worker',
+      component: long ? 'worker-long' : 'worker',
+      process: 'worker',
       replicas: undefined,
-      minReplicas: w.minReplicas,
+      minReplicas: long ? w.longTasks.minReplicas : w.minReplicas,
       resources: w.resources,
-      command: airflowCommands(props.env).worker,
+      command: long ? airflowCommands(props.env).longTaskWorker : airflowCommands(props.env).worker,
       serviceAccountName: SERVICE_ACCOUNTS.worker.name,
-      probes: execProbes(['sh', '-c', `celery --app ${CELERY_APP} inspect ping -d "celery@$(hostname)" --timeout 20`], { periodSeconds: 120 }),
+      createServiceAccount: !long,
+      probes: execProbes(['sh', '-c', `celery --app ${CELERY_APP} inspect ping -d "celery@$(hostname)" --timeout 20`], { periodSeconds: 120, timeoutSeconds: 60 }),
       ports: [{ name: 'logs', containerPort: PORTS.workerLogServer }],
       clonesDags: true,
       terminationGracePeriodSeconds: w.terminationGracePeriodSeconds,
-      pool: 'workers',
-      podAnnotations: { 'karpenter.sh/do-not-disrupt': 'true' },
+      pool: long ? 'long-workers' : 'workers',
+      scratchSize: w.scratchSize,
+      podAnnotations: long ? { 'karpenter.sh/do-not-disrupt': 'true' } : undefined,
       // The image's dumb-init would forward SIGTERM to every process in the group, killing the pool's
       // task processes at once; with setsid off only Celery's main process gets it: a warm shutdown.
       extraEnv: { [WORKER_SIGNAL_ENV.name]: WORKER_SIGNAL_ENV.value },

@@ -14,7 +14,7 @@ import { AirflowExternalSecrets, AwsSecretsManagerStore } from '../platform/exte
 import { FluentBitDaemonSet } from '../platform/fluent-bit';
 import { ApiServerIngress } from '../platform/ingress';
 import { AirflowNodePool, GravitonNodeClass } from '../platform/karpenter';
-import { WorkerScaledObject } from '../platform/keda';
+import { WorkerScaledObject } from '../platform/keda-scaled-object';
 import { AirflowNetworkPolicies } from '../platform/network-policies';
 import { OfficeHoursScaledObject } from '../platform/office-hours';
 import { PgBouncerDeployment } from '../platform/pgbouncer';
@@ -44,6 +44,7 @@ export function addGroupCharts(app: App, env: EnvironmentConfig, group: AppGroup
       new GravitonNodeClass(nodes, 'NodeClass', { env });
       new AirflowNodePool(nodes, 'Core', { env, role: 'core' });
       new AirflowNodePool(nodes, 'Workers', { env, role: 'workers' });
+      if (env.workers.longTasks.enabled) new AirflowNodePool(nodes, 'LongWorkers', { env, role: 'long-workers' });
       new AwsSecretsManagerStore(chart('secret-store'), 'Store', { env });
       return;
     }
@@ -77,6 +78,18 @@ export function addGroupCharts(app: App, env: EnvironmentConfig, group: AppGroup
       const workers = chart('worker');
       const worker = new CeleryWorkerDeployment(workers, 'Worker', { env, config });
       new WorkerScaledObject(workers, 'Autoscaling', { env, deploymentName: worker.component.name });
+      if (env.workers.longTasks.enabled) {
+        const long = new CeleryWorkerDeployment(workers, 'LongTaskWorker', { env, config, longTasks: true });
+        const l = env.workers.longTasks;
+        new WorkerScaledObject(workers, 'LongTaskAutoscaling', {
+          env,
+          deploymentName: long.component.name,
+          queues: [l.queue],
+          minReplicas: l.minReplicas,
+          maxReplicas: l.maxReplicas,
+          createTriggerAuthentication: false,
+        });
+      }
       new StatsdExporter(chart('statsd'), 'Statsd', { env });
       return;
     }

@@ -27,6 +27,8 @@ export function secretsManagerNames(env: Pick<EnvironmentConfig, 'name'>) {
     airflow: `${prefix}/airflow`,
     /** DAG repository credentials (created by the user): username + password (HTTPS) or sshKey + knownHosts (SSH). */
     git: `${prefix}/git`,
+    /** Credentials Argo CD reads this GitOps repository with: username + password (HTTPS) or sshPrivateKey (SSH). */
+    gitops: `${prefix}/gitops`,
   } as const;
 }
 
@@ -37,6 +39,7 @@ export const SECRET_KEYS = {
   broker: { host: 'host', port: 'port', authToken: 'authToken' },
   airflow: { fernetKey: 'fernetKey', apiSecretKey: 'apiSecretKey', jwtSecret: 'jwtSecret', adminPassword: 'adminPassword' },
   git: { username: 'username', password: 'password', sshKey: 'sshKey', knownHosts: 'knownHosts' },
+  gitops: { username: 'username', password: 'password', sshPrivateKey: 'sshPrivateKey' },
 } as const;
 
 /** Kubernetes Secrets that ExternalSecrets materialise in the Airflow namespace, and their keys. */
@@ -50,7 +53,6 @@ export const K8S_SECRETS = {
     name: 'airflow-metadata',
     keys: {
       sqlAlchemyConn: 'sql-alchemy-conn',
-      resultBackend: 'result-backend',
       kedaConn: 'keda-connection',
       /** Direct to Aurora, for `airflow db migrate` only (its advisory-lock session must not pass PgBouncer). */
       migrateConn: 'migrate-sql-alchemy-conn',
@@ -59,8 +61,8 @@ export const K8S_SECRETS = {
       pgbouncerExporterUrl: 'exporter-url',
     },
   },
-  /** Celery broker URL (rediss://). */
-  broker: { name: 'airflow-broker', keys: { brokerUrl: 'broker-url' } },
+  /** Celery broker and result backend URLs (rediss://, ElastiCache): workers never get a database URL. */
+  broker: { name: 'airflow-broker', keys: { brokerUrl: 'broker-url', resultBackend: 'result-backend' } },
   /** Fernet key, API secret key, JWT secret and first admin password. */
   core: { name: 'airflow-core', keys: { fernetKey: 'fernet-key', apiSecretKey: 'api-secret-key', jwtSecret: 'jwt-secret', adminPassword: 'admin-password' } },
   /** DAG repository credentials as files: an Airflow connections file, plus the key and known_hosts in SSH mode. */
@@ -100,6 +102,43 @@ export function karpenterNodeRoleName(env: Pick<EnvironmentConfig, 'cluster'>): 
   return `KarpenterNodeRole-${env.cluster.name}`;
 }
 
+/**
+ * Subnets of a VPC the infra stack creates, in allocation order: public (load balancers, NAT) then private
+ * (nodes, pods, Aurora, ElastiCache), one per zone each. NetworkPolicies name AWS peers by these ranges.
+ */
+export const SUBNET_LAYOUT = [
+  { name: 'public', cidrMask: 24 },
+  { name: 'private', cidrMask: 19 },
+] as const;
+export type SubnetTier = (typeof SUBNET_LAYOUT)[number]['name'];
+
+/**
+ * The subnet CIDRs the CDK allocates for `infra.vpc.cidr` (sequentially, each block aligned to its own
+ * size; test/platform/network-policies.test.ts checks this against the infra stack's real VPC). With
+ * `infra.vpc.existingVpcId` the subnets are not known here: the whole VPC CIDR is returned.
+ */
+export function subnetCidrs(env: Pick<EnvironmentConfig, 'infra' | 'cluster'>, tier: SubnetTier): string[] {
+  const { cidr, existingVpcId } = env.infra.vpc;
+  if (existingVpcId) return [cidr];
+  const [base, bits] = cidr.split('/');
+  const toInt = (ip: string) => ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+  const toIp = (n: number) => [24, 16, 8, 0].map((sh) => Math.floor(n / 2 ** sh) % 256).join('.');
+  const end = toInt(base) + 2 ** (32 - Number(bits));
+  let next = toInt(base);
+  const out: Record<string, string[]> = {};
+  for (const layer of SUBNET_LAYOUT) {
+    const size = 2 ** (32 - layer.cidrMask);
+    out[layer.name] = [];
+    for (let i = 0; i < env.cluster.availabilityZones; i++) {
+      next = Math.ceil(next / size) * size;
+      if (next + size > end) throw new Error(`infra.vpc.cidr ${cidr} is too small for ${env.cluster.availabilityZones} ${layer.name} /${layer.cidrMask} subnets; use a /16`);
+      out[layer.name].push(`${toIp(next)}/${layer.cidrMask}`);
+      next += size;
+    }
+  }
+  return out[tier];
+}
+
 /** Ports fixed by Airflow or by us; a port is defined here and nowhere else. */
 export const PORTS = {
   apiServer: 8080,
@@ -112,7 +151,12 @@ export const PORTS = {
   postgres: 5432,
   dagProcessorHealth: 8795,
   schedulerHealth: 8974,
+  /** The EKS Pod Identity agent on every node (link-local), where the AWS SDKs get credentials. */
+  podIdentityAgent: 80,
 } as const;
+
+/** The EKS Pod Identity agent's link-local addresses (IPv4 and IPv6). */
+export const POD_IDENTITY_AGENT_CIDRS = ['169.254.170.23/32', 'fd00:ec2::23/128'] as const;
 
 /** Database names: PgBouncer exposes two aliases on the one Aurora database so pools are separate. */
 export const DATABASES = { metadata: 'airflow', resultBackend: 'airflow_result' } as const;

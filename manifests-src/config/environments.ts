@@ -4,7 +4,9 @@ import type { EnvironmentInput } from './schema';
  * The committed configuration: edit here, `npm run synth`, review the preview, push.
  * Only what differs from the schema defaults is written; defaults are production-safe.
  */
-const gitops = { repoUrl: 'https://git-codecommit.us-east-1.amazonaws.com/v1/repos/airflow-eks-gitops', targetRevision: 'main' };
+// Example git hosts: any git URL works (HTTPS or SSH). `npm run deploy` refuses example values until you set yours.
+const gitops = { repoUrl: 'https://git.example.com/platform/airflow-eks.git', targetRevision: 'main' };
+const dags = { repoUrl: 'https://git.example.com/data/airflow-dags.git' };
 
 /** The prod cost profile (HA kept): t4g system nodes, a tier-2 Serverless v2 reader, no interface endpoints. */
 const PROD_INFRA = {
@@ -22,6 +24,7 @@ export const environments: EnvironmentInput[] = [
     cluster: { name: 'airflow-dev' },
     ingress: { host: 'airflow-dev.example.com' },
     gitops: { ...gitops, targetRevision: 'main' },
+    dags,
     components: {
       apiServer: { replicas: 1, resources: { cpu: '250m', memory: '1Gi' } },
       scheduler: { replicas: 1, resources: { cpu: '500m', memory: '1Gi' } },
@@ -32,7 +35,8 @@ export const environments: EnvironmentInput[] = [
     pgbouncer: { replicas: 1, metadataPoolSize: 20 },
     // Dev recovers faster from a lost worker; prod keeps Airflow's conservative defaults.
     airflow: { parallelism: 32, taskHeartbeatTimeoutSeconds: 60, taskQueuedTimeoutSeconds: 180, orphanedTasksCheckIntervalSeconds: 60 },
-    karpenter: { workerCapacityTypes: ['spot'], instanceFamilies: ['t4g', 'm7g', 'c7g'] },
+    // Dev follows every AMI release, so a new one is met in dev before prod's pinned alias is bumped.
+    karpenter: { workerCapacityTypes: ['spot'], instanceFamilies: ['t4g', 'm7g', 'c7g'], amiAlias: 'al2023@latest' },
     // The cheap profile: every choice here trades availability for cost (docs/cost.md lists which).
     // Office hours halve dev's bill (docs/cost.md prices dev with and without them). Off in the committed
     // config because the local-cluster test runs dist/dev at any hour; switch on per deployment.
@@ -50,6 +54,7 @@ export const environments: EnvironmentInput[] = [
     cluster: { name: 'airflow-prod', availabilityZones: 2 },
     ingress: { host: 'airflow.example.com' },
     gitops,
+    dags,
     workers: { minReplicas: 0 },
     // HA kept: two NAT gateways, a reader in another zone, a broker replica, two system nodes.
     infra: { ...PROD_INFRA, vpc: { ...PROD_INFRA.vpc, cidr: '10.40.0.0/16' } },
@@ -61,7 +66,8 @@ export const environments: EnvironmentInput[] = [
     images: { mirrorRegistry: '123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn' },
     workers: { minReplicas: 0 },
     ingress: { host: 'airflow.example.cn' },
-    gitops: { repoUrl: 'https://git-codecommit.cn-north-1.amazonaws.com.cn/v1/repos/airflow-eks-gitops', targetRevision: 'main' },
+    gitops,
+    dags,
     infra: { ...PROD_INFRA, vpc: { ...PROD_INFRA.vpc, cidr: '10.42.0.0/16' } },
   },
 ];

@@ -39,6 +39,7 @@ export const InfraSettingsSchema = z
         readerScalesWithWriter: z.boolean().default(true).describe('Serverless v2 reader at promotion tier 1, sized like the writer (instant failover at full size). false puts it at tier 2 where it scales on its own load (near the minimum when idle): cheaper, and after a failover it scales up within seconds.'),
         backupRetentionDays: z.number().int().min(1).max(35).default(7).describe('Days of automated backups (point-in-time recovery window).'),
         deletionProtection: z.boolean().default(true).describe('Refuse deletion of the cluster (on in prod).'),
+        engineVersion: z.string().regex(/^\d+\.\d+$/, 'an Aurora PostgreSQL version such as "17.5"').default('17.5').describe('Aurora PostgreSQL engine version (major.minor); aws-cn defaults to one known there. `npm run deploy` checks the region offers it.'),
       })
       .strict()
       .prefault({}),
@@ -52,7 +53,7 @@ export const InfraSettingsSchema = z
       .prefault({}),
     longTaskOnDemandWorkers: z.number().min(0).max(50).default(0).describe('Average worker pods (workers.resources each) on on-demand capacity for long tasks that must not meet a spot interruption. Priced by `npm run cost` as its own pool; set it to the long-task queue\'s expected use.'),
     sharedFileSystem: z.boolean().default(false).describe('Create an EFS file system and the EFS CSI add-on for ReadWriteMany volumes. Off: nothing in dist/ mounts one.'),
-    createCodeCommitRepo: z.boolean().default(true).describe('Create a CodeCommit repository for DAGs (ignored when dags.repoUrl points elsewhere).'),
+    createCodeCommitRepo: z.boolean().default(false).describe('Create a CodeCommit repository for DAGs when `dags.repoUrl` is unset. Off by default: CodeCommit stopped accepting new repositories from accounts without one (2024); any git URL in `dags.repoUrl` works.'),
     alarmEmail: z.string().email().optional().describe('E-mail subscribed to the alarm topic.'),
   })
   .strict()

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { environments as committed } from './environments';
+import { withPartitionDefaults } from './partition-defaults';
 import { EnvironmentSchema, type EnvironmentConfig } from './schema';
 
 /** Invalid configuration: one line per bad field, naming the field, what it expects and what it got. */
@@ -41,7 +42,7 @@ export function loadEnvironments(inputs: unknown = committed): EnvironmentConfig
   const result: EnvironmentConfig[] = [];
   inputs.forEach((input, i) => {
     const label = `environments[${i}]${input && typeof input === 'object' && typeof (input as { name?: unknown }).name === 'string' ? `(${(input as { name: string }).name})` : ''}`;
-    const parsed = EnvironmentSchema.safeParse(input);
+    const parsed = EnvironmentSchema.safeParse(withPartitionDefaults(input));
     if (parsed.success) result.push(parsed.data);
     else for (const issue of parsed.error.issues) problems.push(...formatIssue(label, input, issue));
   });

@@ -49,6 +49,9 @@ const component = (replicas: number, cpu: string, memory: string) =>
     .strict()
     .prefault({});
 
+/** The EKS-optimized AL2023 AMI release nodes run unless an environment says otherwise. */
+export const PINNED_AMI_ALIAS = 'al2023@v20251110';
+
 export const ImageSchema = z
   .object({
     repository: z.string().min(1).describe('Repository without registry when `images.mirrorRegistry` is set, e.g. `apache/airflow`.'),
@@ -126,13 +129,14 @@ export const EnvironmentSchema = z
         parallelism: z.number().int().min(1).max(10000).default(64).describe('[core] parallelism: task instances running at once across the installation.'),
         maxActiveTasksPerDag: z.number().int().min(1).default(32).describe('[core] max_active_tasks_per_dag.'),
         maxActiveRunsPerDag: z.number().int().min(1).default(16).describe('[core] max_active_runs_per_dag.'),
-        defaultPoolSlots: z.number().int().min(1).default(128).describe('Slots of `default_pool`, set by the migration Job on every sync.'),
-        pools: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'a pool name such as "db_heavy"'), z.number().int().min(1)).default({}).describe('Extra pools created on every sync: name -> slots.'),
+        defaultPoolSlots: z.number().int().min(1).default(128).describe('Slots of `default_pool` when the database is created ([core] default_pool_task_slot_count); later edits in the UI/API are kept.'),
+        pools: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'a pool name such as "db_heavy"'), z.number().int().min(1)).default({}).describe('Extra pools the migration Job creates when missing: name -> slots. An existing pool is left as it is (edits in the UI/API are kept).'),
         dagDirListIntervalSeconds: z.number().int().min(10).default(60).describe('Seconds between DAG folder scans by the dag-processor.'),
         adminUsername: z.string().regex(/^[a-z][a-z0-9_.-]{2,63}$/, 'a user name such as "admin"').default('admin').describe('Admin user the migration Job ensures exists; its password comes from Secrets Manager.'),
         defaultTaskRetries: z.number().int().min(0).max(10).default(2).describe('Task retries unless a DAG says otherwise.'),
         taskHeartbeatTimeoutSeconds: z.number().int().min(30).max(3600).default(300).describe('[scheduler] task_instance_heartbeat_timeout: a running task silent this long (its worker was killed) is failed and retried.'),
         orphanedTasksCheckIntervalSeconds: z.number().int().min(10).max(3600).default(300).describe('[scheduler] orphaned_tasks_check_interval: how often a scheduler re-queues the tasks of a scheduler that died (e.g. in a database failover).'),
+        celerySyncParallelism: z.number().int().min(1).max(32).default(2).describe('[celery] sync_parallelism: processes each scheduler forks to send tasks to and read states from Celery. Unset, Airflow uses node cores - 1, which on a large node forks dozens of processes in a pod limited to one CPU.'),
         taskQueuedTimeoutSeconds: z.number().int().min(60).max(86400).default(600).describe('[scheduler] task_queued_timeout: a task queued this long without starting (message lost with the broker) is re-queued.'),
       })
       .strict()
@@ -162,6 +166,17 @@ export const EnvironmentSchema = z
         scaleDownStabilizationSeconds: z.number().int().min(0).default(600).describe('HPA scale-down stabilization (seconds): how long the desired count must stay lower before pods go.'),
         taskMemoryMiB: z.number().int().min(0).max(65536).default(96).describe('Memory a task may allocate itself (MiB), on top of Airflow\'s measured per-slot overhead: the worker memory must cover `concurrency` times both.'),
         resources: ResourcesSchema.default({ cpu: '1', memory: '4Gi' }).describe('Requests and limits per worker pod (16 slots need 3914Mi with the defaults, docs/reliability.md); the memory limit must cover the measured base, `concurrency` busy slots and `taskMemoryMiB` each (checked).'),
+        scratchSize: z.string().regex(QUANTITY_MEM, 'a size such as "4Gi"').default('4Gi').describe('Size limit of the scratch emptyDir for task temp files (`/scratch`, also $TMPDIR of task processes), apart from Airflow\'s own files. Past it the kubelet evicts the worker pod.'),
+        longTasks: z
+          .object({
+            enabled: z.boolean().default(false).describe('Run a second Celery worker Deployment on on-demand nodes only (NodePool `airflow-long-workers`) for tasks that must not meet a spot interruption (2 minutes notice whatever the grace period). Route a task there with `queue=<workers.longTasks.queue>`.'),
+            queue: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'a queue name such as "long"').default('long').describe('Celery queue the long-task workers serve (and KEDA counts); must not be one of `workers.queues`.'),
+            minReplicas: z.number().int().min(0).default(0).describe('KEDA minReplicaCount of the long-task workers.'),
+            maxReplicas: z.number().int().min(1).default(3).describe('KEDA maxReplicaCount of the long-task workers.'),
+          })
+          .strict()
+          .prefault({})
+          .describe('On-demand worker queue for long tasks (docs/workers.md).'),
       })
       .strict()
       .prefault({}),
@@ -183,7 +198,12 @@ export const EnvironmentSchema = z
         resultBackendPoolSize: z.number().int().min(1).default(5).describe('Server connections per PgBouncer pod for the Celery result backend database alias.'),
         idleTransactionTimeoutSeconds: z.number().int().min(0).max(3600).default(60).describe('idle_transaction_timeout: close a server connection left idle inside a transaction this long, so a stuck client cannot pin the pool (0 disables).'),
         queryWaitTimeoutSeconds: z.number().int().min(5).max(3600).default(120).describe('query_wait_timeout: a client waiting this long for a server connection gets an error instead of hanging.'),
-        serverTlsSslmode: z.enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']).default('require').describe('TLS towards Aurora (server_tls_sslmode).'),
+        serverTlsSslmode: z.enum(['require', 'verify-ca', 'verify-full']).default('verify-full').describe('TLS towards Aurora (server_tls_sslmode): `verify-full` checks the certificate against the RDS CA bundle and the host name.'),
+        rdsCaBundleUrl: z
+          .string()
+          .regex(/^https:\/\/\S+\.pem$/, 'an https:// URL of a PEM bundle')
+          .optional()
+          .describe('Where PgBouncer pods fetch the RDS CA bundle at start (server_tls_ca_file). Default: the region bundle of the environment\'s partition from the RDS trust store; set it to a copy (e.g. an S3 URL reachable through a VPC endpoint) when pods have no internet egress.'),
         resources: ResourcesSchema.default({ cpu: '250m', memory: '256Mi' }).describe('Requests and limits per PgBouncer pod.'),
       })
       .strict()
@@ -204,6 +224,7 @@ export const EnvironmentSchema = z
         logGroupPrefix: z.string().regex(/^\/[-_./A-Za-z0-9]+$/, 'a log group prefix such as "/airflow-eks/prod"').optional().describe('CloudWatch Logs group prefix; FluentBit writes `<prefix>/containers`, Airflow task logs `<prefix>/tasks`.'),
         retentionDays: z.union([z.literal(7), z.literal(14), z.literal(30), z.literal(60), z.literal(90), z.literal(180), z.literal(365)]).default(30).describe('Days CloudWatch keeps logs (a value CloudWatch accepts).'),
         remoteTaskLogs: z.enum(['cloudwatch', 's3']).default('cloudwatch').describe('Where Airflow writes task logs so they outlive worker pods.'),
+        localRetentionMinutes: z.number().int().min(10).max(43200).default(1440).describe('Minutes local log files stay on a pod\'s disk before the log groomer deletes them (task logs are also deleted right after their remote upload).'),
         s3Bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional().describe('S3 bucket for task logs when `remoteTaskLogs` is `s3`.'),
       })
       .strict()
@@ -212,7 +233,7 @@ export const EnvironmentSchema = z
       .object({
         instanceFamilies: z.array(z.string().regex(/^[a-z]+\d+g[a-z]*$/, 'a Graviton family such as "m7g" or "c8gd"')).min(1).default(['m7g', 'c7g', 'r7g', 'm8g', 'c8g']).describe('Graviton instance families (arm64 only).'),
         workerCapacityTypes: z.array(z.enum(['spot', 'on-demand'])).min(1).default(['spot', 'on-demand']).describe('Capacity types for worker nodes; core components always run on-demand.'),
-        amiAlias: z.string().regex(/^(al2023|bottlerocket)@(latest|v[\d.]+)$/, 'an alias such as "al2023@v20251117" or "bottlerocket@latest"').default('al2023@latest').describe('EC2NodeClass amiSelectorTerms alias; pin a version in prod for repeatable nodes.'),
+        amiAlias: z.string().regex(/^(al2023|bottlerocket)@(latest|v[\d.]+)$/, 'an alias such as "al2023@v20251110" or "bottlerocket@latest"').default(PINNED_AMI_ALIAS).describe('EC2NodeClass amiSelectorTerms alias. Pinned by default (nodes change only when you bump it, through dev first); `al2023@latest` follows every AMI release (dev). Releases: github.com/awslabs/amazon-eks-ami/releases.'),
         consolidateAfter: z.string().regex(/^\d+[smh]$/, 'a duration such as "5m"').default('5m').describe('consolidateAfter for the worker pool.'),
         disruptionBudget: z.string().regex(/^(\d+%|\d+)$/, 'a count or percentage such as "10%"').default('10%').describe('Max share of nodes Karpenter may disrupt at once.'),
         cpuLimit: z.number().int().min(4).default(256).describe('CPU limit of each NodePool (caps cost).'),
@@ -232,6 +253,10 @@ export const EnvironmentSchema = z
       .object({
         repoUrl: z.string().regex(/^(https:\/\/|ssh:\/\/|git@)[^\s]+$/, 'an https://, ssh:// or git@ URL').describe('Git URL Argo CD syncs this repository from.'),
         targetRevision: z.string().min(1).default('main').describe('Branch, tag or commit Argo CD follows.'),
+        auth: z
+          .enum(['https', 'ssh', 'none'])
+          .default('https')
+          .describe('How Argo CD reads `repoUrl`: `https` (username + password/token) or `ssh` (private key) from the Secrets Manager secret `airflow-eks/<env>/gitops`, delivered by External Secrets as an Argo CD repository secret; `none` for a public repository.'),
       })
       .strict(),
     infra: InfraSettingsSchema.prefault({}),
@@ -245,8 +270,17 @@ export const EnvironmentSchema = z
         message: 'required in aws-cn: set it to your ECR registry and run docker/mirror-images.sh',
       });
     }
+    if (!env.dags.repoUrl && !env.infra.createCodeCommitRepo) {
+      ctx.addIssue({ code: 'custom', path: ['dags', 'repoUrl'], message: 'required: the git URL of the DAG repository (any git host), or set infra.createCodeCommitRepo: true to have the stack create a CodeCommit repository' });
+    }
     if (env.workers.minReplicas > env.workers.maxReplicas) {
       ctx.addIssue({ code: 'custom', path: ['workers', 'minReplicas'], message: `must be <= workers.maxReplicas (${env.workers.maxReplicas})` });
+    }
+    if (env.workers.longTasks.enabled && env.workers.queues.includes(env.workers.longTasks.queue)) {
+      ctx.addIssue({ code: 'custom', path: ['workers', 'longTasks', 'queue'], message: `must differ from workers.queues (${env.workers.queues.join(', ')}), or spot workers would take long tasks too` });
+    }
+    if (env.workers.longTasks.minReplicas > env.workers.longTasks.maxReplicas) {
+      ctx.addIssue({ code: 'custom', path: ['workers', 'longTasks', 'minReplicas'], message: `must be <= workers.longTasks.maxReplicas (${env.workers.longTasks.maxReplicas})` });
     }
     if (env.officeHours.enabled && env.officeHours.start.split(' ')[4] !== env.officeHours.end.split(' ')[4]) {
       ctx.addIssue({ code: 'custom', path: ['officeHours', 'end'], message: `must use the same days as officeHours.start ("${env.officeHours.start.split(' ')[4]}")` });

@@ -57,10 +57,13 @@ export function topologySpread(selector: Record<string, string>): k8s.TopologySp
 
 /** Node placement by Karpenter NodePool label. */
 export const NODE_POOL_LABEL = 'airflow-eks/pool';
-export type NodePoolRole = 'core' | 'workers';
+/** `core`: on-demand for the control components; `workers`: spot allowed; `long-workers`: on-demand workers for long tasks. */
+export type NodePoolRole = 'core' | 'workers' | 'long-workers';
+/** Worker pools are tainted so only workers land there. */
+export const isWorkerPool = (pool: NodePoolRole) => pool !== 'core';
 export function placement(pool: NodePoolRole): { nodeSelector: Record<string, string>; tolerations?: k8s.Toleration[] } {
   const nodeSelector = { [NODE_POOL_LABEL]: pool, 'kubernetes.io/arch': 'arm64' };
-  if (pool === 'workers') return { nodeSelector, tolerations: [{ key: NODE_POOL_LABEL, operator: 'Equal', value: 'workers', effect: 'NoSchedule' }] };
+  if (isWorkerPool(pool)) return { nodeSelector, tolerations: [{ key: NODE_POOL_LABEL, operator: 'Equal', value: pool, effect: 'NoSchedule' }] };
   return { nodeSelector };
 }
 

@@ -6,6 +6,7 @@ import { SERVICE_NAMES } from '../airflow/airflow-settings';
 import { gitSecretTemplates } from '../airflow/dag-bundle';
 import { labelsFor } from '../hardening/workload-defaults';
 import { pgbouncerDatabasesIni, pgbouncerUserlistLine } from './pgbouncer-config';
+import { RDS_CA_FILE } from './rds-ca';
 
 /** How often External Secrets re-reads Secrets Manager (rotations reach pods through Reloader). */
 const REFRESH = '1h';
@@ -33,12 +34,19 @@ export class AwsSecretsManagerStore extends Construct {
 const t = (k: string) => `{{ .${k} }}`;
 const q = (k: string) => `{{ .${k} | urlquery }}`;
 
+/** How the migration's direct connection verifies the database (the same as PgBouncer's server side). */
+export interface UpstreamTls {
+  readonly sslmode: string;
+  /** CA bundle file that signs the database's certificate. */
+  readonly caFile: string;
+}
+
 /**
  * The Secret contents External Secrets renders (Go templates over the Secrets Manager keys). Exported so
  * the local runner renders the very same templates with loopback values: connection URLs exist once.
- * `upstreamSslmode`: TLS towards the database for the migration's direct URL (PgBouncer's own setting).
+ * `upstream`: TLS towards the database for the migration's direct URL: PgBouncer's own sslmode and CA bundle.
  */
-export function secretTemplates(env: EnvironmentConfig, pgbouncerHost: string, upstreamSslmode: string = env.pgbouncer.serverTlsSslmode) {
+export function secretTemplates(env: EnvironmentConfig, pgbouncerHost: string, upstream: UpstreamTls = { sslmode: env.pgbouncer.serverTlsSslmode, caFile: RDS_CA_FILE }) {
   const db = SECRET_KEYS.airflowDb;
   const m = K8S_SECRETS.metadata.keys;
   // Clients present the fixed client password to PgBouncer; only PgBouncer and the migration hold the rotated one.
@@ -48,11 +56,10 @@ export function secretTemplates(env: EnvironmentConfig, pgbouncerHost: string, u
   return {
     metadata: {
       [m.sqlAlchemyConn]: `postgresql+psycopg2://${client}@${pgbouncer}/${DATABASES.metadata}`,
-      [m.resultBackend]: `db+postgresql://${client}@${pgbouncer}/${DATABASES.resultBackend}`,
       [m.kedaConn]: `postgresql://${client}@${pgbouncer}/${DATABASES.metadata}?sslmode=disable`,
       // The migration holds an advisory lock on a session idle in a transaction for the whole run: PgBouncer's
       // idle_transaction_timeout would cut it, so it goes straight to the database as the owner role.
-      [m.migrateConn]: `postgresql+psycopg2://${q(db.username)}:${q(db.password)}@${t(db.host)}:${t(db.port)}/${t(db.dbname)}?sslmode=${upstreamSslmode}&options=${roleOption}`,
+      [m.migrateConn]: `postgresql+psycopg2://${q(db.username)}:${q(db.password)}@${t(db.host)}:${t(db.port)}/${t(db.dbname)}?sslmode=${upstream.sslmode}&sslrootcert=${encodeURIComponent(upstream.caFile)}&options=${roleOption}`,
       [m.pgbouncerUserlist]: pgbouncerUserlistLine(AIRFLOW_DB_ROLE, t(db.clientPassword)),
       [m.pgbouncerDatabases]: pgbouncerDatabasesIni(env, { host: t(db.host), port: t(db.port), dbname: t(db.dbname), user: t(db.username), password: t(db.password), clientUser: AIRFLOW_DB_ROLE }),
       [m.pgbouncerExporterUrl]: `postgresql://${client}@127.0.0.1:${env.pgbouncer.port}/pgbouncer?sslmode=disable`,
@@ -60,6 +67,9 @@ export function secretTemplates(env: EnvironmentConfig, pgbouncerHost: string, u
     broker: {
       // ElastiCache with in-transit encryption: rediss:// and verified certificates.
       [K8S_SECRETS.broker.keys.brokerUrl]: `rediss://:${q(SECRET_KEYS.broker.authToken)}@${t(SECRET_KEYS.broker.host)}:${t(SECRET_KEYS.broker.port)}/0?ssl_cert_reqs=required`,
+      // Celery results in Redis database 1, not in the metadata DB: the workers, which run user code,
+      // need no database credentials.
+      [K8S_SECRETS.broker.keys.resultBackend]: `rediss://:${q(SECRET_KEYS.broker.authToken)}@${t(SECRET_KEYS.broker.host)}:${t(SECRET_KEYS.broker.port)}/1?ssl_cert_reqs=required`,
     },
   };
 }

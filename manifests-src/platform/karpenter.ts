@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
 import { discoveryTags, karpenterNodeRoleName } from '../config';
-import { NODE_POOL_LABEL, type NodePoolRole } from '../hardening/workload-defaults';
+import { isWorkerPool, NODE_POOL_LABEL, type NodePoolRole } from '../hardening/workload-defaults';
 
 export const NODE_CLASS_NAME = 'airflow';
 
@@ -37,7 +37,7 @@ export class GravitonNodeClass extends Construct {
 
 export interface AirflowNodePoolProps {
   readonly env: EnvironmentConfig;
-  /** `core`: on-demand for schedulers, api-server, PgBouncer; `workers`: spot allowed, tainted for workers only. */
+  /** `core`: on-demand for schedulers, api-server, PgBouncer; `workers`: spot allowed; `long-workers`: on-demand. Worker pools are tainted for workers only. */
   readonly role: NodePoolRole;
 }
 
@@ -47,7 +47,7 @@ export class AirflowNodePool extends Construct {
     super(scope, id);
     const { env, role } = props;
     const k = env.karpenter;
-    const capacityTypes = role === 'core' ? ['on-demand'] : k.workerCapacityTypes;
+    const capacityTypes = role === 'workers' ? k.workerCapacityTypes : ['on-demand'];
     new ApiObject(this, 'Resource', {
       apiVersion: 'karpenter.sh/v1',
       kind: 'NodePool',
@@ -64,9 +64,10 @@ export class AirflowNodePool extends Construct {
               { key: 'karpenter.k8s.aws/instance-family', operator: 'In', values: [...k.instanceFamilies] },
               { key: 'karpenter.k8s.aws/instance-size', operator: 'NotIn', values: ['metal', 'medium', 'small', 'micro', 'nano'] },
             ],
-            taints: role === 'workers' ? [{ key: NODE_POOL_LABEL, value: 'workers', effect: 'NoSchedule' }] : [],
+            taints: isWorkerPool(role) ? [{ key: NODE_POOL_LABEL, value: role, effect: 'NoSchedule' }] : [],
             expireAfter: '720h',
-            // Nodes wait this long for do-not-disrupt pods (running tasks) before a forced drain.
+            // Expiry and drift wait this long for pods to drain (long-task workers carry do-not-disrupt) before a
+            // forced drain: the bound on how long a running task can hold a node.
             terminationGracePeriod: `${Math.ceil(env.workers.terminationGracePeriodSeconds / 60) + 10}m`,
           },
         },
@@ -76,7 +77,7 @@ export class AirflowNodePool extends Construct {
           budgets: [{ nodes: k.disruptionBudget }],
         },
         limits: { cpu: String(k.cpuLimit) },
-        weight: role === 'core' ? 10 : 5,
+        weight: role === 'core' ? 10 : role === 'workers' ? 5 : 1,
       },
     });
   }

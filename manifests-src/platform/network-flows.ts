@@ -1,5 +1,5 @@
 import type { EnvironmentConfig } from '../config';
-import { PORTS } from '../config';
+import { POD_IDENTITY_AGENT_CIDRS, PORTS, SERVICE_ACCOUNTS, subnetCidrs } from '../config';
 import { SERVICE_NAMES } from '../airflow/airflow-settings';
 import { MigrateDatabaseJob } from '../airflow/migrate-job';
 
@@ -15,6 +15,7 @@ export const POD_PEERS = {
   'dag-processor': 'airflow-dag-processor',
   triggerer: 'airflow-triggerer',
   worker: 'airflow-worker',
+  'worker-long': 'airflow-worker-long',
   migrate: MigrateDatabaseJob.NAME,
   pgbouncer: SERVICE_NAMES.pgbouncer,
   statsd: SERVICE_NAMES.statsd,
@@ -29,6 +30,7 @@ export type ExternalPeer =
   | 'aws-apis-and-git' // HTTPS: Secrets/STS/CloudWatch/S3 endpoints and the DAG repository
   | 'git-ssh'
   | 'kube-dns'
+  | 'pod-identity-agent' // EKS Pod Identity agent on the node: AWS credentials for the pod's service account
   | 'keda' // keda-operator runs the scaler query through PgBouncer
   | 'metrics-scraper'; // CloudWatch agent (Container Insights) scraping Prometheus endpoints
 
@@ -43,9 +45,28 @@ export interface Flow {
   readonly why: string;
 }
 
-export const AIRFLOW_PODS: readonly PodPeer[] = ['api-server', 'scheduler', 'dag-processor', 'triggerer', 'worker', 'migrate'];
+export const AIRFLOW_PODS: readonly PodPeer[] = ['api-server', 'scheduler', 'dag-processor', 'triggerer', 'worker', 'worker-long', 'migrate'];
 /** Pods that clone the DAG bundle (the others read serialized DAGs from the database). */
-const CLONES_DAGS: readonly PodPeer[] = ['dag-processor', 'worker'];
+const CLONES_DAGS: readonly PodPeer[] = ['dag-processor', 'worker', 'worker-long'];
+const WORKERS: readonly PodPeer[] = ['worker', 'worker-long'];
+
+/** The service account of each pod kind (pods without one here use no AWS API). */
+export const POD_SERVICE_ACCOUNTS: Partial<Record<PodPeer, keyof typeof SERVICE_ACCOUNTS>> = {
+  'api-server': 'apiServer',
+  scheduler: 'scheduler',
+  'dag-processor': 'dagProcessor',
+  triggerer: 'triggerer',
+  worker: 'worker',
+  'worker-long': 'worker',
+  migrate: 'migrate',
+  pgbouncer: 'pgbouncer',
+};
+
+/** Pods whose service account has a Pod Identity association: they fetch AWS credentials from the agent. */
+export function usesAws(pod: PodPeer): boolean {
+  const sa = POD_SERVICE_ACCOUNTS[pod];
+  return sa !== undefined && SERVICE_ACCOUNTS[sa].aws;
+}
 
 export function allowedFlows(env: Pick<EnvironmentConfig, 'pgbouncer' | 'dags'>): Flow[] {
   const flows: Flow[] = [];
@@ -60,19 +81,24 @@ export function allowedFlows(env: Pick<EnvironmentConfig, 'pgbouncer' | 'dags'>)
       { from: pod, to: 'aws-apis-and-git', port: 443, protocol: 'TCP', why: 'remote task logs, Secrets Manager connections, STS' },
     );
   }
+  for (const pod of (Object.keys(POD_PEERS) as PodPeer[]).filter(usesAws)) {
+    flows.push({ from: pod, to: 'pod-identity-agent', port: PORTS.podIdentityAgent, protocol: 'TCP', why: 'AWS credentials (EKS Pod Identity)' });
+  }
   for (const pod of CLONES_DAGS) {
     if (env.dags.auth === 'ssh') flows.push({ from: pod, to: 'git-ssh', port: 22, protocol: 'TCP', why: 'DAG bundle clone over SSH' });
   }
   flows.push(
-    { from: 'worker', to: 'api-server', port: PORTS.apiServer, protocol: 'TCP', why: 'Task Execution API' },
+    ...WORKERS.map((w): Flow => ({ from: w, to: 'api-server', port: PORTS.apiServer, protocol: 'TCP', why: 'Task Execution API' })),
     { from: 'triggerer', to: 'api-server', port: PORTS.apiServer, protocol: 'TCP', why: 'Task Execution API' },
     { from: 'dag-processor', to: 'api-server', port: PORTS.apiServer, protocol: 'TCP', why: 'Task Execution API (callbacks)' },
-    { from: 'api-server', to: 'worker', port: PORTS.workerLogServer, protocol: 'TCP', why: 'live task logs from the worker log server' },
+    ...WORKERS.map((w): Flow => ({ from: 'api-server', to: w, port: PORTS.workerLogServer, protocol: 'TCP', why: 'live task logs from the worker log server' })),
     { from: 'api-server', to: 'triggerer', port: PORTS.triggererLogServer, protocol: 'TCP', why: 'live trigger logs' },
     { from: 'load-balancer', to: 'api-server', port: PORTS.apiServer, protocol: 'TCP', why: 'UI and REST API through the ALB' },
     { from: 'keda', to: 'pgbouncer', port: env.pgbouncer.port, protocol: 'TCP', why: 'KEDA worker-count query' },
     { from: 'pgbouncer', to: 'aurora', port: PORTS.postgres, protocol: 'TCP', why: 'server connections to Aurora' },
     { from: 'migrate', to: 'aurora', port: PORTS.postgres, protocol: 'TCP', why: 'db migrate bypasses PgBouncer: its advisory-lock session idles in a transaction past idle_transaction_timeout' },
+    { from: 'pgbouncer', to: 'aws-apis-and-git', port: 443, protocol: 'TCP', why: 'RDS CA bundle from the RDS trust store (init container)' },
+    { from: 'migrate', to: 'aws-apis-and-git', port: 443, protocol: 'TCP', why: 'RDS CA bundle for its direct, verify-full URL (init container)' },
     { from: 'metrics-scraper', to: 'pgbouncer', port: PORTS.pgbouncerExporter, protocol: 'TCP', why: 'PgBouncer metrics' },
     { from: 'metrics-scraper', to: 'statsd', port: PORTS.statsdMetrics, protocol: 'TCP', why: 'Airflow metrics' },
   );
@@ -80,18 +106,23 @@ export function allowedFlows(env: Pick<EnvironmentConfig, 'pgbouncer' | 'dags'>)
 }
 
 /**
- * Peers NetworkPolicies can only name by address range. Policies cannot tell Aurora from ElastiCache
- * (both are VPC addresses): the security groups infra/ creates make that distinction.
+ * Peers NetworkPolicies can only name by address range, as narrow as the config allows: Aurora and
+ * ElastiCache live in the private subnets, the ALB in the private (internal) or public (internet-facing)
+ * ones. Policies cannot tell Aurora from ElastiCache inside a subnet: the ports and the security groups
+ * infra/ creates make that distinction.
  */
-export function ipRangeOf(env: Pick<EnvironmentConfig, 'infra'>, p: Peer): string | undefined {
+export function ipRangesOf(env: Pick<EnvironmentConfig, 'infra' | 'cluster' | 'ingress'>, p: Peer): readonly string[] | undefined {
   switch (p) {
     case 'load-balancer':
+      return subnetCidrs(env, env.ingress.scheme === 'internal' ? 'private' : 'public');
     case 'aurora':
     case 'elasticache':
-      return env.infra.vpc.cidr;
+      return subnetCidrs(env, 'private');
+    case 'pod-identity-agent':
+      return POD_IDENTITY_AGENT_CIDRS;
     case 'aws-apis-and-git':
     case 'git-ssh':
-      return '0.0.0.0/0';
+      return ['0.0.0.0/0'];
     default:
       return undefined;
   }

@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
 import { labelsFor } from '../hardening/workload-defaults';
-import { allowedFlows, ipRangeOf, POD_PEERS, type ExternalPeer, type Flow, type Peer, type PodPeer } from './network-flows';
+import { allowedFlows, ipRangesOf, POD_PEERS, type ExternalPeer, type Flow, type Peer, type PodPeer } from './network-flows';
 
 export interface AirflowNetworkPoliciesProps {
   readonly env: EnvironmentConfig;
@@ -12,9 +12,13 @@ const isPod = (p: Peer): p is PodPeer => p in POD_PEERS;
 const podSelector = (p: PodPeer) => ({ matchLabels: { 'app.kubernetes.io/name': POD_PEERS[p] } });
 
 /** Where external peers are: address ranges for AWS services, namespaces for cluster add-ons. */
-function externalPeer(env: EnvironmentConfig, p: ExternalPeer): k8s.NetworkPolicyPeer {
-  const range = ipRangeOf(env, p);
-  if (range) return { ipBlock: { cidr: range } };
+function externalPeers(env: EnvironmentConfig, p: ExternalPeer): k8s.NetworkPolicyPeer[] {
+  const ranges = ipRangesOf(env, p);
+  if (ranges) return ranges.map((cidr) => ({ ipBlock: { cidr } }));
+  return [externalSelector(p)];
+}
+
+function externalSelector(p: ExternalPeer): k8s.NetworkPolicyPeer {
   const inNamespace = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
   switch (p) {
     case 'kube-dns':
@@ -28,8 +32,8 @@ function externalPeer(env: EnvironmentConfig, p: ExternalPeer): k8s.NetworkPolic
   }
 }
 
-function peer(env: EnvironmentConfig, p: Peer): k8s.NetworkPolicyPeer {
-  return isPod(p) ? { podSelector: podSelector(p) } : externalPeer(env, p);
+function peers(env: EnvironmentConfig, p: Peer): k8s.NetworkPolicyPeer[] {
+  return isPod(p) ? [{ podSelector: podSelector(p) }] : externalPeers(env, p);
 }
 
 const portOf = (f: Flow): k8s.NetworkPolicyPort => ({ port: k8s.IntOrString.fromNumber(f.port), protocol: f.protocol });
@@ -48,8 +52,8 @@ export class AirflowNetworkPolicies extends Construct {
     });
     for (const pod of Object.keys(POD_PEERS) as PodPeer[]) {
       const name = `${POD_PEERS[pod]}`;
-      const ingress = dedupe(flows.filter((f) => f.to === pod), 'from').map((f) => ({ from: [peer(env, f.from)], ports: [portOf(f)] }));
-      const egress = dedupe(flows.filter((f) => f.from === pod), 'to').map((f) => ({ to: [peer(env, f.to)], ports: [portOf(f)] }));
+      const ingress = dedupe(flows.filter((f) => f.to === pod), 'from').map((f) => ({ from: peers(env, f.from), ports: [portOf(f)] }));
+      const egress = dedupe(flows.filter((f) => f.from === pod), 'to').map((f) => ({ to: peers(env, f.to), ports: [portOf(f)] }));
       new k8s.KubeNetworkPolicy(this, `${pod}`, {
         metadata: { name: `allow-${name}`, namespace: ns, labels: labelsFor(`allow-${name}`, 'network-policy') },
         spec: {

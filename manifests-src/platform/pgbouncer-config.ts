@@ -14,8 +14,10 @@ export interface PgBouncerIniOptions {
   readonly authFile: string;
   /** File with `stats_users` and the `[databases]` section (it holds the upstream host, so it is secret). */
   readonly databasesFile: string;
-  /** TLS mode towards the server; Aurora wants `require`, a loopback PostgreSQL `disable`. */
+  /** TLS mode towards the server; `verify-full` in the cluster and locally. */
   readonly serverTlsSslmode?: string;
+  /** CA bundle the server certificate must chain to (the RDS bundle in the cluster, the local CA locally). */
+  readonly serverTlsCaFile?: string;
   /** Unix socket dir ('' disables it). */
   readonly unixSocketDir?: string;
   readonly pidFile?: string;
@@ -47,6 +49,7 @@ export function pgbouncerIni(env: Pick<EnvironmentConfig, 'pgbouncer'>, o: PgBou
     `idle_transaction_timeout = ${p.idleTransactionTimeoutSeconds}`,
     'ignore_startup_parameters = extra_float_digits',
     `server_tls_sslmode = ${o.serverTlsSslmode ?? p.serverTlsSslmode}`,
+    ...(o.serverTlsCaFile ? [`server_tls_ca_file = ${o.serverTlsCaFile}`] : []),
     'log_connections = 0',
     'log_disconnections = 0',
     'stats_period = 60',
@@ -89,4 +92,13 @@ export function pgbouncerDatabasesIni(env: Pick<EnvironmentConfig, 'pgbouncer'>,
 /** One userlist.txt line (PgBouncer hashes plain passwords for SCRAM itself). */
 export function pgbouncerUserlistLine(user: string, password: string): string {
   return `"${user}" "${password}"\n`;
+}
+
+/** The RDS CA bundle of the environment's region, from the RDS trust store of its partition (public, no credentials). */
+export function rdsCaBundleUrl(env: Pick<EnvironmentConfig, 'pgbouncer' | 'aws'>): string {
+  if (env.pgbouncer.rdsCaBundleUrl) return env.pgbouncer.rdsCaBundleUrl;
+  const r = env.aws.region;
+  return env.aws.partition === 'aws-cn'
+    ? `https://rds-truststore.s3.cn-north-1.amazonaws.com.cn/${r}/${r}-bundle.pem`
+    : `https://truststore.pki.rds.amazonaws.com/${r}/${r}-bundle.pem`;
 }

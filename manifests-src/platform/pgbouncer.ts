@@ -17,6 +17,7 @@ import {
   topologySpread,
 } from '../hardening/workload-defaults';
 import { pgbouncerIni } from './pgbouncer-config';
+import { fetchRdsCaContainer, rdsCaMount, rdsCaVolume, RDS_CA_FILE } from './rds-ca';
 import { scheduledReplicas } from './office-hours';
 
 const CONFIG_DIR = '/etc/pgbouncer';
@@ -46,6 +47,7 @@ export class PgBouncerDeployment extends Construct {
       listenAddr: '0.0.0.0',
       authFile: `${SECRET_DIR}/${keys.pgbouncerUserlist}`,
       databasesFile: `${SECRET_DIR}/${keys.pgbouncerDatabases}`,
+      serverTlsCaFile: RDS_CA_FILE,
     });
 
     new k8s.KubeServiceAccount(this, 'ServiceAccount', {
@@ -74,6 +76,9 @@ export class PgBouncerDeployment extends Construct {
             terminationGracePeriodSeconds: 120,
             topologySpreadConstraints: topologySpread(this.selector),
             ...placement('core'),
+            // The RDS CA bundle is public but not in any image: fetch it (HTTPS, public CAs) before PgBouncer
+            // starts, so server_tls_sslmode verify-full checks Aurora's certificate and host name.
+            initContainers: [fetchRdsCaContainer(env)],
             containers: [
               {
                 name: 'pgbouncer',
@@ -85,6 +90,7 @@ export class PgBouncerDeployment extends Construct {
                 volumeMounts: [
                   { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
                   { name: 'secret', mountPath: SECRET_DIR, readOnly: true },
+                  rdsCaMount(),
                 ],
                 ...tcpProbes(p.port),
               },
@@ -103,6 +109,7 @@ export class PgBouncerDeployment extends Construct {
               { name: 'config', configMap: { name: SERVICE_NAMES.pgbouncer } },
               // Only PgBouncer's two files of the shared database Secret (the clients' URLs stay out of this pod).
               { name: 'secret', secret: { secretName: K8S_SECRETS.metadata.name, defaultMode: 0o440, items: [keys.pgbouncerUserlist, keys.pgbouncerDatabases].map((key) => ({ key, path: key })) } },
+              rdsCaVolume(),
             ],
           },
         },

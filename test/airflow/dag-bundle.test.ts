@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { dagRepoUrl } from '../../manifests-src/config';
 import { renderSecretTemplate } from '../../manifests-src/platform/external-secrets';
 import { VENV_BIN } from '../../local/stack';
 import { environment, find, parseFiles, podSpecOf, render, type RenderedObject } from '../support/render';
@@ -22,6 +23,8 @@ function committed(env: string): RenderedObject[] {
 }
 
 const envOf = (c: any): Record<string, string> => Object.fromEntries((c.env ?? []).filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+/** The pod's settings about the DAG repository (secret options read from other files are left out here). */
+const gitSettingsOf = (c: any) => Object.fromEntries(Object.entries(envOf(c)).filter(([k]) => !k.endsWith('_CMD')));
 
 /**
  * Runs the provider's real GitHook (Airflow's connection lookup, LocalFilesystemBackend on the rendered
@@ -65,7 +68,7 @@ describe('DAG bundle (GitDagBundle) as dist/ ships it', () => {
       expect([name, spec.volumes.some((v: any) => v.secret?.secretName === 'airflow-git')]).toEqual([name, clones]);
       expect([name, spec.volumes.some((v: any) => v.name === 'dag-bundles')]).toEqual([name, clones]);
       expect([name, 'AIRFLOW__SECRETS__BACKEND' in envOf(spec.containers[0])]).toEqual([name, clones]);
-      expect(spec.initContainers).toBeUndefined();
+      expect(spec.initContainers.map((c: any) => c.name)).toEqual(['log-groomer']);
     }
   });
 
@@ -76,10 +79,15 @@ describe('DAG bundle (GitDagBundle) as dist/ ships it', () => {
     expect(bundle).toEqual({
       name: 'dags',
       classpath: 'airflow.providers.git.bundles.git.GitDagBundle',
-      kwargs: { repo_url: 'https://git-codecommit.us-east-1.amazonaws.com/v1/repos/airflow-prod-dags', git_conn_id: 'dags_git', tracking_ref: env.dags.branch, subdir: env.dags.subPath, refresh_interval: env.dags.refreshIntervalSeconds },
+      kwargs: { repo_url: dagRepoUrl(env), git_conn_id: 'dags_git', tracking_ref: env.dags.branch, subdir: env.dags.subPath, refresh_interval: env.dags.refreshIntervalSeconds },
     });
-    const cn = JSON.parse(find(committed('prod-cn'), 'ConfigMap', 'airflow-config', 'prod-cn').data!.AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST);
-    expect(cn[0].kwargs.repo_url).toBe('https://git-codecommit.cn-north-1.amazonaws.com.cn/v1/repos/airflow-prod-cn-dags');
+    // Without dags.repoUrl: the CodeCommit repository infra/ creates, in the environment's partition.
+    const codeCommit = (name: string) => {
+      const e = environment(name);
+      return dagRepoUrl({ ...e, dags: { ...e.dags, repoUrl: undefined } });
+    };
+    expect(codeCommit('prod')).toBe('https://git-codecommit.us-east-1.amazonaws.com/v1/repos/airflow-prod-dags');
+    expect(codeCommit('prod-cn')).toBe('https://git-codecommit.cn-north-1.amazonaws.com.cn/v1/repos/airflow-prod-cn-dags');
   });
 
   test('HTTPS: the committed ExternalSecret renders a connection the real GitHook turns into an authenticated clone URL', () => {
@@ -91,10 +99,11 @@ describe('DAG bundle (GitDagBundle) as dist/ ships it', () => {
     const username = 'dags-reader-at-123456789012';
     const password = 'p@ss/w:rd"\\with+space =';
     materialise(prod, 'prod', { username, password }, dir, mount.mountPath);
-    const settings = Object.fromEntries(Object.entries(envOf(spec.containers[0])).map(([k, v]) => [k, v.split(mount.mountPath).join(dir)]));
+    const settings = Object.fromEntries(Object.entries(gitSettingsOf(spec.containers[0])).map(([k, v]) => [k, v.split(mount.mountPath).join(dir)]));
     const { kwargs } = JSON.parse(find(prod, 'ConfigMap', 'airflow-config').data!.AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST)[0];
     const seen = gitHookSees(settings, kwargs.repo_url);
-    expect(seen.repo_url).toBe(`https://${encodeURIComponent(username)}:${encodeURIComponent(password)}@git-codecommit.us-east-1.amazonaws.com/v1/repos/airflow-prod-dags`);
+    expect(kwargs.repo_url).toMatch(/^https:\/\//);
+    expect(seen.repo_url).toBe(kwargs.repo_url.replace('https://', `https://${encodeURIComponent(username)}:${encodeURIComponent(password)}@`));
     fs.rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 
@@ -104,7 +113,7 @@ describe('DAG bundle (GitDagBundle) as dist/ ships it', () => {
     const mount = spec.containers[0].volumeMounts.find((m: any) => m.name === 'git-credentials');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airflow-git-'));
     materialise(ssh, 'prod', { sshKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n', knownHosts: 'git.example.org ssh-ed25519 AAAA' }, dir, mount.mountPath);
-    const settings = Object.fromEntries(Object.entries(envOf(spec.containers[0])).map(([k, v]) => [k, v.split(mount.mountPath).join(dir)]));
+    const settings = Object.fromEntries(Object.entries(gitSettingsOf(spec.containers[0])).map(([k, v]) => [k, v.split(mount.mountPath).join(dir)]));
     const seen = gitHookSees(settings, 'git@git.example.org:team/dags.git');
     expect(seen.repo_url).toBe('git@git.example.org:team/dags.git');
     expect(seen.git_ssh_command).toBe(`ssh -i ${dir}/ssh-key -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=${dir}/known-hosts`);

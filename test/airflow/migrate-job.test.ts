@@ -12,19 +12,22 @@ describe('database migration Job', () => {
     expect(Number(sa.metadata.annotations!['argocd.argoproj.io/sync-wave'])).toBeLessThan(Number(job.metadata.annotations!['argocd.argoproj.io/sync-wave']));
   });
 
-  test('migrates, ensures the admin with the password from the secret, and sets pools from the config', () => {
+  test('migrates, then only creates what is missing: the admin (password from its file) and the configured pools', () => {
     const script: string = container.args[2];
     expect(script).toMatch(/^set -eu\nairflow db migrate\n/);
-    expect(script).toContain('--password "$AIRFLOW_ADMIN_PASSWORD"');
-    expect(script).toContain("airflow pools set 'default_pool' 200");
-    expect(script).toContain("airflow pools set 'db_heavy' 4");
-    expect(container.env.find((e: any) => e.name === 'AIRFLOW_ADMIN_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'airflow-core', key: 'admin-password' });
+    expect(script).toContain(`--password "$(cat '/opt/airflow/secrets/airflow/admin-password')"`);
+    expect(script).not.toContain('reset-password');
+    expect(script).not.toContain("pools set 'default_pool'");
+    expect(script).toContain("else airflow pools set 'db_heavy' 4");
+    expect(container.env.filter((e: any) => e.valueFrom)).toEqual([]);
+    expect(container.volumeMounts).toContainEqual({ name: 'airflow-secrets', mountPath: '/opt/airflow/secrets/airflow', readOnly: true });
   });
 
   test('carries the same settings as the ConfigMap inline (the ConfigMap does not exist yet on a first sync)', () => {
     const config = find(objs, 'ConfigMap', 'airflow-config');
-    const inline = Object.fromEntries(container.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+    const inline = Object.fromEntries(container.env.filter((e: any) => !e.name.endsWith('_CMD')).map((e: any) => [e.name, e.value]));
     expect(inline).toEqual(config.data);
+    expect(config.data!.AIRFLOW__CORE__DEFAULT_POOL_TASK_SLOT_COUNT).toBe('200');
     expect(container.envFrom).toBeUndefined();
   });
 });

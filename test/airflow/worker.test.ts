@@ -1,4 +1,4 @@
-import { kedaWorkerQuery } from '../../manifests-src/platform/keda';
+import { kedaWorkerQuery } from '../../manifests-src/platform/keda-scaled-object';
 import { environment, find, render } from '../support/render';
 
 describe('Celery workers and their KEDA autoscaling', () => {
@@ -31,13 +31,17 @@ describe('Celery workers and their KEDA autoscaling', () => {
   });
 
   test('KEDA reaches the database through PgBouncer, not Aurora', () => {
-    const es = find(objs, 'ExternalSecret', 'airflow-metadata');
-    expect(es.spec.target.template.data['keda-connection']).toMatch(/@pgbouncer\.airflow\.svc\.cluster\.local:6432\/airflow\?/);
+    // The trigger's authentication points at the secret key whose template is the PgBouncer URL.
+    const auth = find(objs, 'TriggerAuthentication', scaled.spec.triggers[0].authenticationRef.name);
+    const ref = auth.spec.secretTargetRef.find((r: any) => r.parameter === 'connection');
+    const es = find(objs, 'ExternalSecret', ref.name);
+    expect(es.spec.target.template.data[ref.key]).toMatch(/@pgbouncer\.airflow\.svc\.cluster\.local:6432\/airflow\?/);
   });
 
-  test('scale-in lets running tasks finish: long grace period, slow scale-down, no Karpenter disruption', () => {
+  test('scale-in lets running tasks finish: long grace period, slow scale-down; no do-not-disrupt pinning the node forever', () => {
     expect(pod.spec.terminationGracePeriodSeconds).toBe(5400);
-    expect(pod.metadata.annotations['karpenter.sh/do-not-disrupt']).toBe('true');
+    // Karpenter's eviction honours the grace period; do-not-disrupt would keep an always-on worker's node forever.
+    expect(pod.metadata.annotations['karpenter.sh/do-not-disrupt']).toBeUndefined();
     const down = scaled.spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown;
     expect(down.stabilizationWindowSeconds).toBe(env.workers.scaleDownStabilizationSeconds);
     expect(down.policies).toEqual([{ type: 'Pods', value: 1, periodSeconds: 60 }]);
@@ -55,5 +59,41 @@ describe('Celery workers and their KEDA autoscaling', () => {
   test('workers land on the worker NodePool (spot allowed), tolerating its taint', () => {
     expect(pod.spec.nodeSelector).toMatchObject({ 'airflow-eks/pool': 'workers', 'kubernetes.io/arch': 'arm64' });
     expect(pod.spec.tolerations).toEqual([{ key: 'airflow-eks/pool', operator: 'Equal', value: 'workers', effect: 'NoSchedule' }]);
+  });
+});
+
+describe('on-demand workers for long tasks (workers.longTasks)', () => {
+  const env = environment('prod', { workers: { queues: ['default'], longTasks: { enabled: true, queue: 'long', minReplicas: 0, maxReplicas: 4 } } });
+  const objs = render([env]);
+  const long = find(objs, 'Deployment', 'airflow-worker-long');
+  const pod = long.spec.template;
+  const pool = find(objs, 'NodePool', 'airflow-long-workers');
+
+  test('off by default: no second Deployment or NodePool', () => {
+    const plain = render([environment('prod')]);
+    expect(plain.filter((o) => ['airflow-worker-long', 'airflow-long-workers'].includes(o.obj.metadata.name))).toEqual([]);
+  });
+
+  test('serves only its queue, scaled by KEDA on that queue alone', () => {
+    expect(pod.spec.containers[0].args).toEqual(['airflow', 'celery', 'worker', '--queues', 'long']);
+    const scaled = find(objs, 'ScaledObject', 'airflow-worker-long');
+    expect(scaled.spec).toMatchObject({ minReplicaCount: 0, maxReplicaCount: 4, scaleTargetRef: { name: 'airflow-worker-long' } });
+    expect(scaled.spec.triggers[0].metadata.query).toBe(kedaWorkerQuery(env, ['long']));
+    expect(find(objs, 'ScaledObject', 'airflow-worker').spec.triggers[0].metadata.query).toMatch(/queue IN \('default'\)/);
+    expect(objs.filter((o) => o.obj.kind === 'TriggerAuthentication')).toHaveLength(1);
+  });
+
+  test('runs on an on-demand-only NodePool, tainted for it, and keeps its node while a task runs (bounded by the pool)', () => {
+    expect(pool.spec.template.spec.requirements.find((r: any) => r.key === 'karpenter.sh/capacity-type').values).toEqual(['on-demand']);
+    expect(pool.spec.template.spec.taints).toEqual([{ key: 'airflow-eks/pool', value: 'long-workers', effect: 'NoSchedule' }]);
+    expect(pod.spec.nodeSelector['airflow-eks/pool']).toBe('long-workers');
+    expect(pod.spec.tolerations).toEqual([{ key: 'airflow-eks/pool', operator: 'Equal', value: 'long-workers', effect: 'NoSchedule' }]);
+    expect(pod.metadata.annotations['karpenter.sh/do-not-disrupt']).toBe('true');
+    expect(pool.spec.template.spec.terminationGracePeriod).toMatch(/^\d+m$/);
+    expect(pod.spec.serviceAccountName).toBe('airflow-worker');
+  });
+
+  test('the long queue must not also be a spot worker queue', () => {
+    expect(() => environment('prod', { workers: { queues: ['default', 'long'], longTasks: { enabled: true, queue: 'long' } } })).toThrow(/workers\.longTasks\.queue: must differ from workers\.queues/);
   });
 });

@@ -6,19 +6,24 @@ import { publishDags } from '../../local/dag-repo';
 import type { LocalStack } from '../../local/stack';
 import { PROJECT_ROOT } from '../../local/stack';
 import { executionProblems, readJournal, tryIntervals } from '../../local/journal';
+import { execFileSync } from 'node:child_process';
+import { FAULTS_JSON, faultRun, faultTableMarkdown, type FaultRow } from '../../scripts/fault-table';
 import { samplePeakConnections, startTestStack, taskInstances, trigger, unpause, waitRuns, WORKLOAD_TASK } from '../support/local-stack';
 
 /**
  * Faults on the real stack (the configuration of dist/dev). Each test runs a known workload, injects one
  * fault, and asserts every run ends `success`, no task runs twice at once or completes twice, and no run
- * is lost. Retries are allowed: the DAGs set retries (README "DAG rules"), and a task killed with its
- * worker is retried after `airflow.taskHeartbeatTimeoutSeconds`.
+ * is lost. Retries are allowed: the DAGs set retries (docs/local-runner.md "DAG rules"), and a task killed with
+ * its worker is retried after `airflow.taskHeartbeatTimeoutSeconds`. Waits are sized from the settings each
+ * test exercises, so a recovery that regresses past its setting fails instead of waiting it out.
+ * The measured table goes to test-artifacts/faults.json; `npm run docs` renders it into docs/reliability.md.
  */
-jest.setTimeout(1_200_000);
+jest.setTimeout(600_000);
 
 let stack: LocalStack;
 const journal = path.join(PROJECT_ROOT, '.state', 'test', 'chaos-journal.jsonl');
-const table: { fault: string; recovery: string; affected: number; lost: number }[] = [];
+const table: FaultRow[] = [];
+const fileStarted = Date.now();
 
 beforeAll(async () => {
   fs.rmSync(journal, { force: true });
@@ -29,11 +34,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.stop();
-  const head = '| fault | time to recover | runs affected | runs lost |\n|---|---|---|---|\n';
-  const md = head + table.map((r) => `| ${r.fault} | ${r.recovery} | ${r.affected} | ${r.lost} |`).join('\n') + '\n';
+  if (!stack) return;
+  const run = faultRun(table, { environment: stack.env.name, workers: 2, schedulers: 2, seconds: (Date.now() - fileStarted) / 1000 });
   fs.mkdirSync(path.join(PROJECT_ROOT, 'test-artifacts'), { recursive: true });
-  fs.writeFileSync(path.join(PROJECT_ROOT, 'test-artifacts', 'fault-table.md'), md);
-  console.log(`Fault table (dev config, 2 workers, 2 schedulers)\n${md}`);
+  fs.writeFileSync(path.join(PROJECT_ROOT, FAULTS_JSON), `${JSON.stringify(run, null, 2)}\n`);
+  console.log(`${faultTableMarkdown(run)}\n(${FAULTS_JSON}; \`npm run docs\` renders it into docs/reliability.md)`);
 });
 
 const now = () => Date.now() / 1000;
@@ -95,7 +100,7 @@ async function nextStartAfter(runIds: string[], t: number, timeoutMs = 600_000):
   return first - t;
 }
 
-test('1. kill -9 a Celery worker while it runs tasks: its tasks are retried and complete elsewhere', async () => {
+test('1. kill -9 a Celery worker while it runs tasks: its tasks are retried after the heartbeat timeout and complete', async () => {
   const runs = await workload(2, 8, 20);
   await untilStarted(runs, 16);
   const victim = stack.processes.get('worker-1')!;
@@ -113,8 +118,8 @@ test('1. kill -9 a Celery worker while it runs tasks: its tasks are retried and 
     const restarts = interrupted.map((k) => tries.get(k)!.filter((iv) => iv.start > killedAt).map((iv) => iv.start));
     if (restarts.every((r) => r.length)) recovered = Math.max(...restarts.map((r) => Math.min(...r))) - killedAt;
     return restarts.every((r) => r.length);
-  }, 600_000, 500);
-  await finish('kill -9 worker during tasks', runs, recovered, { killedAt });
+  }, (2 * stack.env.airflow.taskHeartbeatTimeoutSeconds + 120) * 1000, 500);
+  await finish('kill -9 a Celery worker while it runs tasks (it is restarted, as the kubelet would)', runs, recovered, { killedAt });
   expect(stack.restarts.get('worker-1')).toBeGreaterThanOrEqual(1);
 });
 
@@ -131,7 +136,7 @@ test('2. SIGTERM a worker (KEDA scale-in): running tasks finish in the grace per
   expect(worker.exitCode).toBe(0);
   // No new task taken: the stopping worker started nothing after SIGTERM.
   expect(runJournal(runs).filter((e) => e.event === 'start' && e.host === 'worker-2' && e.t > termAt)).toEqual([]);
-  await finish('SIGTERM worker (scale-in)', runs, drain);
+  await finish('SIGTERM a worker (KEDA scale-in): warm shutdown, no new task taken, exit 0', runs, drain);
   // Warm shutdown: nothing was killed, so nothing was retried.
   expect((await taskInstances(stack, 'platform_workload', runs[0])).filter((t) => t.try_number > 1)).toEqual([]);
   await stack.startWorker(2);
@@ -142,8 +147,9 @@ test('3. kill one of two schedulers: the other keeps scheduling', async () => {
   await untilStarted(runs, 5);
   const killedAt = now();
   await stack.processes.get('scheduler-1')!.crash('SIGKILL');
-  const gap = await nextStartAfter(runs, killedAt);
-  await finish('kill -9 one scheduler', runs, gap, { faultAt: killedAt });
+  // The claim is a gap under 30 s: waiting longer than that (plus slack for the wait itself) proves nothing more.
+  const gap = await nextStartAfter(runs, killedAt, 60_000);
+  await finish('kill -9 one of the two schedulers', runs, gap, { faultAt: killedAt });
   expect(gap).toBeLessThan(30);
 });
 
@@ -201,8 +207,8 @@ test('6. kill the dag-processor and the triggerer: deferred tasks resume after r
   await stack.waitFor('dag-processor and triggerer restarted', async () =>
     ['dag-processor', 'triggerer'].every((n) => (stack.restarts.get(n) ?? 0) >= 1 && stack.processes.get(n)!.running), 120_000, 200);
   const back = now() - at;
-  await stack.waitHealthy(300_000);
-  await finish('kill -9 dag-processor + triggerer', runs, back, { dagId: 'deferred_workload', faultAt: at });
+  await stack.waitHealthy(120_000);
+  await finish('kill -9 the dag-processor and the triggerer; deferred tasks resume', runs, back, { dagId: 'deferred_workload', faultAt: at });
   expect(stack.restarts.get('triggerer')).toBeGreaterThanOrEqual(1);
 });
 
@@ -211,7 +217,7 @@ test('7. load: a burst of 500 task instances at once; connections stay within th
   const sampler = samplePeakConnections(stack, 250);
   const at = now();
   const runs = await workload(10, 50, 0);
-  await finish('burst of 500 tasks', runs, 0);
+  await finish('burst of 500 task instances at once', runs, 0);
   const took = now() - at;
   const peak = await sampler.stop();
   expect(peak).toBeLessThanOrEqual(limit);
@@ -232,12 +238,12 @@ test('8. scale-in during a long task: the task finishes, is never a zombie, and 
   expect(ti.try_number).toBe(1);
   await stack.startWorker(1);
   await stack.startWorker(2);
-  await finish('SIGTERM during a 150 s task', runs, drain);
+  await finish(`SIGTERM both workers during a ${seconds} s task`, runs, drain);
 });
 
 test('9. logs survive the worker: after the worker is removed, the task log is readable through the REST API and the UI', async () => {
   const runs = await workload(1, 1, 1);
-  const [state] = await waitRuns(stack, 'platform_workload', runs, 300_000);
+  const [state] = await waitRuns(stack, 'platform_workload', runs, 120_000);
   expect(state).toBe('success');
   const ran = runJournal(runs).find((e) => e.event === 'start')!;
   const workerName = ran.host;
@@ -262,31 +268,34 @@ test('9. logs survive the worker: after the worker is removed, the task log is r
   } finally {
     await browser.close();
   }
-  table.push({ fault: 'worker removed, then its task log read', recovery: `${(now() - removedAt).toFixed(1)} s (log served from CloudWatch)`, affected: 0, lost: 0 });
+  table.push({ fault: 'remove the worker (and its disk) that ran a task, then read the log', recovery: `${(now() - removedAt).toFixed(1)} s (log served from CloudWatch)`, affected: 0, lost: 0 });
   await stack.startWorker(i);
 });
 
-test('10. bad DAG pushes (syntax error, missing module, oversized folder) are reported; the running system stays healthy', async () => {
+test('10. a bad DAG push (syntax error, missing module, a 25 MB file): both import errors are reported, the other DAGs run, every component stays healthy', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-push-'));
   try {
     fs.cpSync(path.join(PROJECT_ROOT, 'dags'), dir, { recursive: true });
     for (const f of ['syntax_error.py', 'missing_module.py']) fs.copyFileSync(path.join(PROJECT_ROOT, 'test', 'local', 'fixtures', 'bad-dags', f), path.join(dir, f));
     fs.writeFileSync(path.join(dir, 'reference-data.csv'), Buffer.alloc(25 * 1024 * 1024, 'x'));
     const pushedAt = now();
-    publishDags(dir, stack.paths.dagRepo, stack.env);
+    const head = publishDags(dir, stack.paths.dagRepo, stack.env);
+    // The oversized file really is in what the components pull (the DAG rules refuse it in CI: dag-integrity.test.ts).
+    const big = execFileSync('git', ['-C', stack.paths.dagRepo, 'cat-file', '-s', `${head}:${path.posix.join(stack.env.dags.subPath, 'reference-data.csv')}`], { encoding: 'utf8' });
+    expect(Number(big)).toBe(25 * 1024 * 1024);
     let errors: { filename: string; stack_trace: string }[] = [];
     await stack.waitFor('import errors for the bad files', async () => {
       errors = (await stack.api<{ import_errors: { filename: string; stack_trace: string }[] }>('GET', '/api/v2/importErrors')).import_errors;
       return ['syntax_error.py', 'missing_module.py'].every((f) => errors.some((e) => e.filename.endsWith(f)));
-    }, 300_000, 2000);
+    }, (2 * stack.env.dags.refreshIntervalSeconds + 120) * 1000, 2000);
     expect(errors.find((e) => e.filename.endsWith('syntax_error.py'))!.stack_trace).toMatch(/SyntaxError/);
     expect(errors.find((e) => e.filename.endsWith('missing_module.py'))!.stack_trace).toMatch(/No module named 'not_a_real_module_for_tests'/);
     // The good DAGs keep working on the new version, and every component stays healthy.
     await unpause(stack, 'example_platform');
     const run = await trigger(stack, 'example_platform');
-    expect(await waitRuns(stack, 'example_platform', [run], 300_000)).toEqual(['success']);
+    expect(await waitRuns(stack, 'example_platform', [run], 120_000)).toEqual(['success']);
     await stack.waitHealthy(60_000);
-    table.push({ fault: 'bad DAG push (syntax error, missing module, 25 MB file)', recovery: `${(now() - pushedAt).toFixed(1)} s to report both import errors; other DAGs ran`, affected: 0, lost: 0 });
+    table.push({ fault: 'push a syntax error, a missing import and a 25 MB file to the DAG repo', recovery: `${(now() - pushedAt).toFixed(1)} s until both import errors show; the other DAGs still run`, affected: 0, lost: 0 });
   } finally {
     publishDags(path.join(PROJECT_ROOT, 'dags'), stack.paths.dagRepo, stack.env);
     fs.rmSync(dir, { recursive: true, force: true });

@@ -10,7 +10,7 @@ import { parseAllDocuments } from 'yaml';
 import { argoCdValues } from '../../infra/lib/argocd';
 import { SYSTEM_NODE_LABELS } from '../../infra/lib/cluster';
 import { externalSecretsValues } from '../../infra/lib/external-secrets';
-import { kedaValues } from '../../infra/lib/keda';
+import { kedaValues } from '../../infra/lib/keda-addon';
 import { operatorImageRefs } from '../../cluster/operators/images';
 import { devEnvironment, installOperators, operatorObjects, type InstallReport } from '../../cluster/operators/install';
 import { Kubectl, kubectlPath } from '../../cluster/operators/kubectl';

@@ -24,12 +24,33 @@ describe('configuration', () => {
     expect(prod.infra.database.deletionProtection).toBe(true);
   });
 
-  test('a minimal environment (name, aws, cluster, ingress, gitops) is enough', () => {
-    const [env] = loadEnvironments([
-      { name: 'min', aws: { account: '111122223333', region: 'eu-west-1', partition: 'aws' }, cluster: { name: 'c' }, ingress: { host: 'a.example.org' }, gitops: { repoUrl: 'https://example.org/r.git' } },
-    ]);
+  const minimal = { name: 'min', aws: { account: '111122223333', region: 'eu-west-1', partition: 'aws' as const }, cluster: { name: 'c' }, ingress: { host: 'a.example.org' }, gitops: { repoUrl: 'https://example.org/r.git' } };
+
+  test('a minimal environment (name, aws, cluster, ingress, gitops, dags.repoUrl) is enough', () => {
+    const [env] = loadEnvironments([{ ...minimal, dags: { repoUrl: 'git@git.example.org:data/dags.git' } }]);
     expect(env.workers.queues).toEqual(['default']);
     expect(env.images.airflow.tag).not.toBe('latest');
+    expect(env.infra.createCodeCommitRepo).toBe(false);
+  });
+
+  test('the DAG repository is any git URL; without one the stack creates CodeCommit only when asked', () => {
+    expect(() => loadEnvironments([minimal])).toThrow(/environments\[0\]\(min\)\.dags\.repoUrl: required: the git URL of the DAG repository/);
+    expect(loadEnvironments([{ ...minimal, infra: { createCodeCommitRepo: true } }])[0].infra.createCodeCommitRepo).toBe(true);
+  });
+
+  test('per-partition defaults: aws-cn starts from types and engines known there; a field the config sets wins', () => {
+    const dags = { repoUrl: 'https://git.example.org/d.git' };
+    const [aws] = loadEnvironments([{ ...minimal, dags }]);
+    const cnInput = { ...minimal, dags, aws: { account: '111122223333', region: 'cn-north-1', partition: 'aws-cn' as const }, images: { mirrorRegistry: '111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn' } };
+    const [cn] = loadEnvironments([cnInput]);
+    expect(aws.infra.eks.systemNodeInstanceType).toBe('m7g.large');
+    expect(aws.infra.cache.engine).toBe('valkey');
+    expect(cn.infra.eks.systemNodeInstanceType).toBe('m6g.large');
+    expect(cn.infra.cache).toMatchObject({ engine: 'redis', nodeType: 'cache.m6g.large' });
+    expect(cn.infra.database).toMatchObject({ instanceClass: 'db.r6g.large', engineVersion: '16.8' });
+    expect(cn.karpenter.instanceFamilies.every((f) => /6g$/.test(f))).toBe(true);
+    const [chosen] = loadEnvironments([{ ...cnInput, infra: { cache: { engine: 'valkey' } } }]);
+    expect(chosen.infra.cache).toMatchObject({ engine: 'valkey', nodeType: 'cache.m6g.large' });
   });
 
   test.each([

@@ -1,7 +1,7 @@
 import { loadEnvironments } from '../../manifests-src/config';
 import { CHARTS, chartSource, imageRepository, mirroredRepositoryNames } from '../../infra/lib/charts';
 import { repositoryNames } from '../../infra/lib/registries';
-import { kedaValues } from '../../infra/lib/keda';
+import { kedaValues } from '../../infra/lib/keda-addon';
 import { karpenterValues } from '../../infra/lib/karpenter';
 
 const [dev, , cn] = loadEnvironments();

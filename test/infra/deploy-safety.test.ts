@@ -2,13 +2,14 @@ import { loadEnvironments } from '../../manifests-src/config';
 import { APPLICATION_HEALTH_KEY, argoCdValues } from '../../infra/lib/argocd';
 import { albControllerValues } from '../../infra/lib/alb-controller';
 import { VPC_CNI_CONFIGURATION } from '../../infra/lib/cluster';
+import { GITOPS_REPOSITORY_SECRET, gitOpsCredentialManifests } from '../../infra/lib/gitops-credentials';
 import { partitionServiceNames } from '../../infra/lib/partition-services';
-import { synthOnce, type Synthesized } from './synth-once';
+import { committedSynth, type CommittedSynth } from './cdk-out';
 
 const envs = loadEnvironments();
-let s: Synthesized;
+let s: CommittedSynth;
 beforeAll(() => {
-  s = synthOnce(envs);
+  s = committedSynth();
 });
 
 type Resource = { Type: string; Properties?: Record<string, any>; DependsOn?: string[] };
@@ -78,4 +79,21 @@ test('per partition: aws-cn lists the China and the global service names, aws on
     secretsManagerViaService: ['secretsmanager.cn-north-1.amazonaws.com.cn', 'secretsmanager.cn-north-1.amazonaws.com'],
   });
   expect(partitionServiceNames('aws', 'eu-west-1')).toEqual({ ec2PassedToService: ['ec2.amazonaws.com'], secretsManagerViaService: ['secretsmanager.eu-west-1.amazonaws.com'] });
+});
+
+test('Argo CD reads the GitOps repository with credentials from Secrets Manager, before the root Application syncs', () => {
+  for (const env of envs) {
+    const manifests = Object.entries(resources(env.name)).filter(([, r]) => r.Type === 'Custom::AWSCDK-EKS-KubernetesResource');
+    const creds = manifests.find(([, r]) => JSON.stringify(r.Properties?.Manifest).includes('argocd.argoproj.io/secret-type'));
+    const root = manifests.find(([, r]) => JSON.stringify(r.Properties?.Manifest).includes('"kind\\":\\"Application\\"'));
+    expect(creds).toBeDefined();
+    expect(root![1].DependsOn).toContain(creds![0]);
+    const [store, external] = gitOpsCredentialManifests(env) as any[];
+    expect(store.spec.provider.aws).toEqual({ service: 'SecretsManager', region: env.aws.region });
+    expect(external.spec.target).toMatchObject({ name: GITOPS_REPOSITORY_SECRET, template: { metadata: { labels: { 'argocd.argoproj.io/secret-type': 'repository' } }, data: { type: 'git', url: env.gitops.repoUrl } } });
+    expect(external.spec.dataFrom).toEqual([{ extract: { key: `airflow-eks/${env.name}/gitops` } }]);
+  }
+  const ssh = gitOpsCredentialManifests({ ...envs[1], gitops: { ...envs[1].gitops, auth: 'ssh' } }) as any[];
+  expect(Object.keys(ssh[1].spec.target.template.data).sort()).toEqual(['sshPrivateKey', 'type', 'url']);
+  expect(gitOpsCredentialManifests({ ...envs[1], gitops: { ...envs[1].gitops, auth: 'none' } })).toEqual([]);
 });

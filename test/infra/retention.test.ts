@@ -1,14 +1,16 @@
 import { loadEnvironments } from '../../manifests-src/config';
+import { keptResources } from '../../infra/deploy/retained';
 import { buildApp } from '../../infra/lib/app';
 import { FIRST_CREATE_CONTEXT } from '../../infra/lib/first-create';
 import { LEAVES_SOMETHING, RETAINED_TYPES } from '../../infra/lib/retention';
 import { registriesStackName, repositoryNames } from '../../infra/lib/registries';
-import { resourcesOf, synthOnce, type Synthesized } from './synth-once';
+import { committedSynth, type CommittedSynth } from './cdk-out';
+import { resourcesOf } from './synth-once';
 
 const envs = loadEnvironments();
-let s: Synthesized;
+let s: CommittedSynth;
 beforeAll(() => {
-  s = synthOnce(envs);
+  s = committedSynth();
 });
 
 /** Properties that give a resource a fixed name: a retained one would make the next create fail with "already exists". */
@@ -66,4 +68,15 @@ test('dev and prod (one account and region) share one registries stack; prod-cn 
     expect(p.ImageScanningConfiguration).toEqual({ ScanOnPush: true });
     expect(p.LifecyclePolicy).toBeDefined();
   }
+});
+
+test('npm run destroy lists every kept resource of the stack with its removal command', () => {
+  const prod = envs.find((e) => e.name === 'prod')!;
+  const kept = keptResources(prod);
+  const types = new Set(kept.map((k) => k.type));
+  for (const t of ['AWS::RDS::DBCluster', 'AWS::KMS::Key', 'AWS::SecretsManager::Secret', 'AWS::Logs::LogGroup']) expect(types).toContain(t);
+  for (const k of kept) expect(k.remove).toMatch(/^aws /);
+  const resources = s.templates.prod.toJSON().Resources as Record<string, { DeletionPolicy?: string }>;
+  const expected = Object.entries(resources).filter(([, r]) => (LEAVES_SOMETHING as readonly string[]).includes(r.DeletionPolicy ?? '')).map(([id]) => id);
+  expect(kept.map((k) => k.logicalId).sort()).toEqual(expected.sort());
 });

@@ -56,7 +56,7 @@ test('the migration path keeps its advisory-lock session past PgBouncer idle_tra
       // The lock is held and its session is idle in a transaction on the direct path while we look.
       await stack.waitFor('the migration lock to be held', async () =>
         (await stack.psqlDirect('postgres', "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE l.locktype = 'advisory' AND a.state = 'idle in transaction'")) === '1', 120_000, 500);
-      return hold('idle-transaction', seconds, stack.airflowEnv());
+      return hold('idle-transaction', seconds, stack.airflowEnv('scheduler'));
     })(),
   ]);
   expect(Date.now() - started).toBeGreaterThanOrEqual(seconds * 1000);
@@ -76,7 +76,7 @@ async function sessionUser(user: string, password: string): Promise<string> {
 
 test('password rotation while tasks run: alternating logins, one rendered Secret, 0 failed tasks', async () => {
   const keys = K8S_SECRETS.metadata.keys;
-  const clientKeys = [keys.sqlAlchemyConn, keys.resultBackend, keys.kedaConn, keys.pgbouncerUserlist, keys.pgbouncerExporterUrl];
+  const clientKeys = [keys.sqlAlchemyConn, keys.kedaConn, keys.pgbouncerUserlist, keys.pgbouncerExporterUrl];
   const clientView = () => clientKeys.map((k) => stack.secretValues()[K8S_SECRETS.metadata.name][k]);
   const before = clientView();
   const serverLogins = async () => (await stack.psqlDirect('postgres', `SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = '${DATABASES.metadata}' AND application_name <> 'psql'`)).split('\n').filter(Boolean);

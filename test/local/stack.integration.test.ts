@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { launchChromium, loginUi } from '../support/ui';
 import type { LocalStack } from '../../local/stack';
 import { PROJECT_ROOT } from '../../local/stack';
@@ -13,6 +15,18 @@ import { kedaQueryFromDist, samplePeakConnections, startTestStack, taskInstances
 jest.setTimeout(600_000);
 
 let stack: LocalStack;
+
+/** emptyDir size limits (bytes) of a Deployment in the committed dist/<env>. */
+function kubernetesSizeLimits(envName: string, deployment: string): Record<string, number> {
+  const file = path.join(PROJECT_ROOT, 'dist', envName, 'airflow', `${deployment.replace(/^airflow-/, '')}.yaml`);
+  const docs = parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => d.toJS());
+  const dep = docs.find((d) => d?.kind === 'Deployment' && d.metadata.name === deployment);
+  const unit: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30 };
+  return Object.fromEntries(dep.spec.template.spec.volumes.filter((v: any) => v.emptyDir?.sizeLimit).map((v: any) => {
+    const [, n, u] = /^(\d+)(Ki|Mi|Gi)$/.exec(v.emptyDir.sizeLimit)!;
+    return [v.name, Number(n) * unit[u]];
+  }));
+}
 const artifacts = path.join(PROJECT_ROOT, 'test-artifacts');
 
 beforeAll(async () => {
@@ -32,7 +46,7 @@ async function pgbouncerServerPorts(): Promise<number[]> {
 }
 
 test('end to end: XCom, deferrable and mapped tasks run on Celery workers through Redis and end in success', async () => {
-  const before = Number(await stack.psqlDirect('airflow', "SELECT count(*) FROM celery_taskmeta").catch(() => '0'));
+  const before = (await stack.celeryResultKeys()).length;
   const runId = await trigger(stack, 'example_platform');
   const [state] = await waitRuns(stack, 'example_platform', [runId], 180_000);
   const tis = await taskInstances(stack, 'example_platform', runId);
@@ -42,8 +56,8 @@ test('end to end: XCom, deferrable and mapped tasks run on Celery workers throug
   );
   // Mapped: five instances of one task; XCom: `total` checks the sum of the squares it received.
   expect(tis.filter((t) => t.task_id === 'square').map((t) => t.map_index).sort()).toEqual([0, 1, 2, 3, 4]);
-  // Every task that ran on a worker went through Celery: the result backend has a row per task run.
-  const after = Number(await stack.psqlDirect('airflow', 'SELECT count(*) FROM celery_taskmeta'));
+  // Every task that ran on a worker went through Celery: the result backend (Redis) has a result per task run.
+  const after = (await stack.celeryResultKeys()).length;
   expect(after - before).toBeGreaterThanOrEqual(tis.filter((t) => t.task_id !== 'wait_deferred').length);
   // Deferred: the sensor's wait was completed by the triggerer process, not by a worker slot.
   const triggererLog = fs.readFileSync(stack.processes.get('triggerer')!.opts.logFile, 'utf8');
@@ -86,6 +100,37 @@ test('under a burst of parallel task runs PostgreSQL connections stay within the
   console.log(`burst: 4 runs x 40 tasks, peak PostgreSQL connections ${peak} (PgBouncer limit ${limit})`);
 });
 
+test('each process holds only its own secrets, as files: no secret value in any Airflow process environment', async () => {
+  const s = stack.secrets;
+  const values = { dbPassword: s.dbPassword, redisAuthToken: s.redisAuthToken, fernetKey: s.fernetKey, apiSecretKey: s.apiSecretKey, jwtSecret: s.jwtSecret, adminPassword: s.adminPassword };
+  const airflow = [...stack.processes].filter(([n, p]) => p.running && !['postgres', 'pgbouncer', 'redis', 'aws-api'].includes(n));
+  expect(airflow.length).toBeGreaterThanOrEqual(6);
+  // The environment each process was started with (what /proc/<pid>/environ held before setproctitle reused it).
+  const folders: Record<string, string[]> = {};
+  for (const [name, p] of airflow) {
+    const env = Object.entries(p.opts.env).map(([k, v]) => `${k}=${v}`).join('\n');
+    for (const [what, v] of Object.entries(values)) expect([name, what, env.includes(v)]).toEqual([name, what, false]);
+    const cmd = Object.entries(p.opts.env).find(([k]) => k.endsWith('_CMD'))![1]!;
+    const dir = path.dirname(cmd.replace(/^cat /, ''));
+    folders[name.replace(/-\d+$/, '')] = fs.readdirSync(dir).sort();
+  }
+  // The processes really ran (the tests above) holding only their table row.
+  expect(folders).toEqual({
+    'api-server': ['api-secret-key', 'fernet-key', 'jwt-secret', 'sql-alchemy-conn'],
+    scheduler: ['broker-url', 'fernet-key', 'jwt-secret', 'result-backend', 'sql-alchemy-conn'],
+    'dag-processor': ['fernet-key', 'sql-alchemy-conn'],
+    triggerer: ['api-secret-key', 'fernet-key', 'sql-alchemy-conn'],
+    worker: ['api-secret-key', 'broker-url', 'result-backend'],
+  });
+});
+
+test('PgBouncer reaches PostgreSQL over TLS it verified (verify-full against the CA), as it reaches Aurora', async () => {
+  expect(await stack.psqlViaPgBouncer('pgbouncer', 'SHOW CONFIG').then((o) => o.split('\n').find((l) => l.startsWith('server_tls_sslmode|')))).toMatch(/^server_tls_sslmode\|verify-full\|/);
+  const rows = await stack.psqlDirect('postgres', `SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.datname = 'airflow' AND a.backend_type = 'client backend'`);
+  expect(rows.split('\n').filter(Boolean).length).toBeGreaterThan(0);
+  expect(rows.split('\n').filter((r) => r !== 't')).toEqual([]);
+});
+
 test('the api-server refuses anonymous access and a wrong password', async () => {
   for (const p of ['/api/v2/dags', '/api/v2/connections', '/api/v2/config']) {
     const r = await fetch(`${stack.apiUrl}${p}`);
@@ -122,6 +167,18 @@ test('UI: headless Chromium logs in, sees the DAG list and a finished run; scree
     await browser.close();
   }
   expect(fs.statSync(path.join(artifacts, 'ui-dag-list.png')).size).toBeGreaterThan(10_000);
+});
+
+test('local disk after the workload stays far below the emptyDir limits dist/ sets (du, printed)', async () => {
+  const du = (p: string) => (fs.existsSync(p) ? Number(execFileSync('du', ['-sb', p]).toString().split('\t')[0]) : 0);
+  const logs = du(stack.paths.logs);
+  const bundles = du(path.join(stack.paths.state, 'dag-bundles'));
+  const perWorker = [1, 2].map((i) => du(stack.workerLogDir(`worker-${i}`)));
+  const dagProcessor = du(path.join(stack.paths.logs, 'dag_processor'));
+  console.log(`local disk: logs ${logs} B (dag-processor ${dagProcessor} B, workers ${perWorker.join(' / ')} B), DAG bundles ${bundles} B`);
+  const limits = kubernetesSizeLimits('dev', 'airflow-worker');
+  expect(logs).toBeLessThan(limits.logs / 10);
+  expect(bundles).toBeLessThan(limits['dag-bundles'] / 10);
 });
 
 test('clean shutdown: no process of the runner is left and its ports are free', async () => {

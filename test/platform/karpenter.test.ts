@@ -32,7 +32,7 @@ describe('Karpenter NodePools and EC2NodeClass', () => {
     const nc = find(objs, 'EC2NodeClass', 'airflow');
     expect(nc.spec.subnetSelectorTerms).toEqual([{ tags: { 'karpenter.sh/discovery': 'airflow-prod' } }]);
     expect(nc.spec.securityGroupSelectorTerms).toEqual([{ tags: { 'karpenter.sh/discovery': 'airflow-prod' } }]);
-    expect(nc.spec.amiSelectorTerms).toEqual([{ alias: 'al2023@latest' }]);
+    expect(nc.spec.amiSelectorTerms).toEqual([{ alias: env.karpenter.amiAlias }]);
     expect(nc.spec.role).toBe('KarpenterNodeRole-airflow-prod');
     expect(nc.spec.metadataOptions.httpTokens).toBe('required');
   });
@@ -41,5 +41,12 @@ describe('Karpenter NodePools and EC2NodeClass', () => {
     for (const name of ['airflow-scheduler', 'airflow-api-server', 'pgbouncer']) {
       expect(find(objs, 'Deployment', name).spec.template.spec.nodeSelector['airflow-eks/pool']).toBe('core');
     }
+  });
+
+  test('prod environments pin the AMI release; only dev follows latest', () => {
+    for (const name of ['prod', 'prod-cn']) {
+      expect(find(render([environment(name)]), 'EC2NodeClass', 'airflow', name).spec.amiSelectorTerms[0].alias).toMatch(/^al2023@v\d{8}$/);
+    }
+    expect(find(render([environment('dev')]), 'EC2NodeClass', 'airflow', 'dev').spec.amiSelectorTerms[0].alias).toBe('al2023@latest');
   });
 });

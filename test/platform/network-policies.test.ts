@@ -1,5 +1,8 @@
-import { PORTS } from '../../manifests-src/config';
-import { allowedFlows, ipRangeOf, POD_PEERS, type Flow, type Peer, type PodPeer } from '../../manifests-src/platform/network-flows';
+import { App, Stack } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { PORTS, SERVICE_ACCOUNTS, subnetCidrs } from '../../manifests-src/config';
+import { allowedFlows, ipRangesOf, POD_PEERS, POD_SERVICE_ACCOUNTS, type Flow, type Peer, type PodPeer } from '../../manifests-src/platform/network-flows';
+import { Network } from '../../infra/lib/network';
 import { cidrContains, flowAllowed, type Endpoint } from '../support/netpol-eval';
 import { environment, render } from '../support/render';
 
@@ -10,16 +13,18 @@ import { environment, render } from '../support/render';
  */
 const env = environment('prod');
 const policies = render([env]).filter((o) => o.obj.kind === 'NetworkPolicy').map((o) => o.obj);
-const vpcIp = '10.40.7.9';
+// prod's VPC 10.40.0.0/16 over 2 zones: public 10.40.0.0/24 + 10.40.1.0/24, private 10.40.32.0/19 + 10.40.64.0/19.
+const privateIp = '10.40.33.9';
 const ns = (name: string) => ({ 'kubernetes.io/metadata.name': name });
 
 const endpoints: Record<Peer, Endpoint> = {
   ...(Object.fromEntries(
     (Object.keys(POD_PEERS) as PodPeer[]).map((p, i) => [p, { ip: `10.40.3.${i + 10}`, pod: { namespace: env.namespace, labels: { 'app.kubernetes.io/name': POD_PEERS[p] }, namespaceLabels: ns(env.namespace) } }]),
   ) as unknown as Record<PodPeer, Endpoint>),
-  'load-balancer': { ip: vpcIp },
-  aurora: { ip: '10.40.9.20' },
-  elasticache: { ip: '10.40.9.30' },
+  'load-balancer': { ip: privateIp },
+  aurora: { ip: '10.40.40.20' },
+  elasticache: { ip: '10.40.70.30' },
+  'pod-identity-agent': { ip: '169.254.170.23' },
   'aws-apis-and-git': { ip: '52.94.1.1' },
   'git-ssh': { ip: '52.94.1.2' },
   'kube-dns': { ip: '10.40.5.5', pod: { namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' }, namespaceLabels: ns('kube-system') } },
@@ -29,7 +34,7 @@ const endpoints: Record<Peer, Endpoint> = {
 
 const pods = Object.keys(POD_PEERS) as PodPeer[];
 const inbound: Peer[] = ['load-balancer', 'keda', 'metrics-scraper'];
-const outbound: Peer[] = ['aurora', 'elasticache', 'aws-apis-and-git', 'kube-dns'];
+const outbound: Peer[] = ['aurora', 'elasticache', 'aws-apis-and-git', 'kube-dns', 'pod-identity-agent'];
 const candidatePorts: [number, 'TCP' | 'UDP'][] = [
   ...[...new Set([...Object.values(PORTS), env.pgbouncer.port, 443, 22, 53])].map((p): [number, 'TCP'] => [p, 'TCP']),
   [53, 'UDP'],
@@ -39,7 +44,7 @@ const candidatePorts: [number, 'TCP' | 'UDP'][] = [
 const table = allowedFlows(env);
 const listed = (from: Peer, to: Peer, port: number, protocol: string) => table.some((f: Flow) => f.from === from && f.to === to && f.port === port && f.protocol === protocol);
 /** A table peer named by address range also stands for every endpoint inside that range (NetworkPolicy semantics). */
-const stands = (tablePeer: Peer, actual: Peer) => tablePeer === actual || (ipRangeOf(env, tablePeer) !== undefined && cidrContains(ipRangeOf(env, tablePeer)!, endpoints[actual].ip));
+const stands = (tablePeer: Peer, actual: Peer) => tablePeer === actual || (ipRangesOf(env, tablePeer) ?? []).some((cidr) => cidrContains(cidr, endpoints[actual].ip));
 const isPod = (p: Peer): p is PodPeer => p in POD_PEERS;
 const flowsOn = (port: number, protocol: string) => table.filter((f: Flow) => f.port === port && f.protocol === protocol);
 /** Both sides must agree, as in Kubernetes: the source's egress (if it is our pod) and the destination's ingress. */
@@ -89,5 +94,61 @@ describe('NetworkPolicies in dist/ allow exactly the flow table', () => {
   test('the evaluator is not vacuous: without policies everything is open', () => {
     expect(flowAllowed([], endpoints.worker, endpoints.pgbouncer, 1234, 'TCP')).toBe(true);
     expect(flowAllowed(policies, endpoints.worker, endpoints.pgbouncer, 1234, 'TCP')).toBe(false);
+  });
+});
+
+/**
+ * Requirements that do not come from the flow table: if the table (and so the policies) lost one of
+ * these flows, pods would lose DNS or their AWS credentials on a cluster that enforces policies.
+ */
+describe('flows every pod needs, whatever the table says', () => {
+  test.each(pods)('%s resolves names through kube-dns (UDP and TCP 53)', (pod) => {
+    expect(flowAllowed(policies, endpoints[pod], endpoints['kube-dns'], 53, 'UDP')).toBe(true);
+    expect(flowAllowed(policies, endpoints[pod], endpoints['kube-dns'], 53, 'TCP')).toBe(true);
+  });
+
+  const awsPods = pods.filter((p) => {
+    const sa = POD_SERVICE_ACCOUNTS[p];
+    return sa !== undefined && SERVICE_ACCOUNTS[sa].aws;
+  });
+
+  test('the pods with a Pod Identity association are the api-server, schedulers, triggerers and workers', () => {
+    expect(awsPods.sort()).toEqual(['api-server', 'scheduler', 'triggerer', 'worker', 'worker-long'].sort());
+  });
+
+  test.each(awsPods)('%s reaches the EKS Pod Identity agent on IPv4 and IPv6 (port 80), and nothing else on the link-local range', (pod) => {
+    for (const ip of ['169.254.170.23', 'fd00:ec2::23']) expect([ip, flowAllowed(policies, endpoints[pod], { ip }, 80, 'TCP')]).toEqual([ip, true]);
+    // Not the instance metadata service: pods get credentials from Pod Identity only.
+    expect(flowAllowed(policies, endpoints[pod], { ip: '169.254.169.254' }, 80, 'TCP')).toBe(false);
+  });
+
+  test('pods without AWS access cannot reach the agent', () => {
+    for (const pod of pods.filter((p) => !awsPods.includes(p))) expect([pod, flowAllowed(policies, endpoints[pod], endpoints['pod-identity-agent'], 80, 'TCP')]).toEqual([pod, false]);
+  });
+});
+
+describe('address ranges are the subnets the infra stack creates, not the whole VPC', () => {
+  test('subnetCidrs() matches the CIDRs of the real infra VPC (2 and 3 zones)', () => {
+    for (const e of [env, environment('dev'), environment('prod', { cluster: { name: 'airflow-prod', availabilityZones: 3 } })]) {
+      const stack = new Stack(new App(), 'Net', { env: { account: e.aws.account, region: e.aws.region } });
+      const vpc = new Network(stack, 'Network', { env: e }).vpc;
+      const cidrs = (subnets: ec2.ISubnet[]) => subnets.map((s) => (s as ec2.Subnet).ipv4CidrBlock);
+      expect(cidrs(vpc.privateSubnets)).toEqual(subnetCidrs(e, 'private'));
+      expect(cidrs(vpc.publicSubnets)).toEqual(subnetCidrs(e, 'public'));
+    }
+  });
+
+  test('PgBouncer reaches Aurora in the private subnets only, and only on the PostgreSQL port', () => {
+    expect(flowAllowed(policies, endpoints.pgbouncer, { ip: '10.40.70.1' }, PORTS.postgres, 'TCP')).toBe(true);
+    expect(flowAllowed(policies, endpoints.pgbouncer, { ip: '10.40.0.10' }, PORTS.postgres, 'TCP')).toBe(false); // public subnet
+    expect(flowAllowed(policies, endpoints.pgbouncer, { ip: '10.40.200.1' }, PORTS.postgres, 'TCP')).toBe(false); // VPC, no subnet
+    expect(flowAllowed(policies, endpoints.pgbouncer, endpoints.aurora, 22, 'TCP')).toBe(false);
+  });
+
+  test('an internal ALB reaches the api-server from the private subnets; an internet-facing one from the public subnets', () => {
+    expect(flowAllowed(policies, { ip: '10.40.0.10' }, endpoints['api-server'], PORTS.apiServer, 'TCP')).toBe(false);
+    const open = render([environment('prod', { ingress: { host: 'airflow.example.com', scheme: 'internet-facing' } })]).filter((o) => o.obj.kind === 'NetworkPolicy').map((o) => o.obj);
+    expect(flowAllowed(open, { ip: '10.40.0.10' }, endpoints['api-server'], PORTS.apiServer, 'TCP')).toBe(true);
+    expect(flowAllowed(open, { ip: privateIp }, endpoints['api-server'], PORTS.apiServer, 'TCP')).toBe(false);
   });
 });

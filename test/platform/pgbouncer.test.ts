@@ -12,6 +12,7 @@ describe('PgBouncer', () => {
     expect(ini).toMatch(/^default_pool_size = 17$/m);
     expect(ini).toMatch(/^max_db_connections = 20$/m);
     expect(ini).toMatch(/^server_tls_sslmode = verify-full$/m);
+    expect(ini).toMatch(/^server_tls_ca_file = \/etc\/pgbouncer-ca\/rds-ca\.pem$/m);
     expect(ini).toMatch(/^auth_type = scram-sha-256$/m);
     expect(ini).toMatch(/^listen_port = 6432$/m);
   });
@@ -32,20 +33,29 @@ describe('PgBouncer', () => {
 
   test('a rotation changes nothing a client holds: client URLs carry only the client password', () => {
     const t = secret.spec.target.template.data;
-    for (const k of ['sql-alchemy-conn', 'result-backend', 'keda-connection', 'exporter-url', 'userlist.txt']) {
+    for (const k of ['sql-alchemy-conn', 'keda-connection', 'exporter-url', 'userlist.txt']) {
       expect(t[k]).not.toMatch(/\.password|\.username/);
       expect(t[k]).toContain('.clientPassword');
     }
   });
 
-  test('the migration reaches the database directly as the owner role, with the TLS mode PgBouncer uses', () => {
+  test('the migration reaches the database directly as the owner role, with the TLS mode and CA bundle PgBouncer uses', () => {
     const t = secret.spec.target.template.data;
     expect(t['migrate-sql-alchemy-conn']).toBe(
-      'postgresql+psycopg2://{{ .username | urlquery }}:{{ .password | urlquery }}@{{ .host }}:{{ .port }}/{{ .dbname }}?sslmode=verify-full&options=-c%20role%3Dairflow',
+      'postgresql+psycopg2://{{ .username | urlquery }}:{{ .password | urlquery }}@{{ .host }}:{{ .port }}/{{ .dbname }}?sslmode=verify-full&sslrootcert=%2Fetc%2Fpgbouncer-ca%2Frds-ca.pem&options=-c%20role%3Dairflow',
     );
-    const job = find(objs, 'Job', 'airflow-migrate');
-    const conn = job.spec.template.spec.containers[0].env.filter((e: any) => e.name === 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN');
-    expect(conn).toEqual([{ name: 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN', valueFrom: { secretKeyRef: { name: 'airflow-metadata', key: 'migrate-sql-alchemy-conn' } } }]);
+    const spec = find(objs, 'Job', 'airflow-migrate').spec.template.spec;
+    const [migrate] = spec.containers;
+    // Its only database URL is the direct one, read from its secret file.
+    expect(migrate.env.filter((e: any) => e.name.startsWith('AIRFLOW__DATABASE__SQL_ALCHEMY_CONN'))).toEqual([
+      { name: 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD', value: 'cat /opt/airflow/secrets/airflow/migrate-sql-alchemy-conn' },
+    ]);
+    const files = spec.volumes.find((v: any) => v.name === 'airflow-secrets').projected.sources.flatMap((s: any) => s.secret.items.map((i: any) => `${s.secret.name}/${i.key}`));
+    expect(files).toContain('airflow-metadata/migrate-sql-alchemy-conn');
+    expect(files).not.toContain('airflow-metadata/sql-alchemy-conn');
+    // The CA bundle the URL names is fetched before the migration starts, as for PgBouncer.
+    expect(spec.initContainers.map((c: any) => c.name)).toEqual(['fetch-rds-ca']);
+    expect(migrate.volumeMounts).toContainEqual({ name: 'server-ca', mountPath: '/etc/pgbouncer-ca', readOnly: true });
   });
 
   test('PgBouncer mounts only its two files of the shared Secret', () => {
@@ -65,7 +75,26 @@ describe('PgBouncer', () => {
   test('Airflow reaches the database through PgBouncer aliases, never the upstream host', () => {
     const t = find(objs, 'ExternalSecret', 'airflow-metadata').spec.target.template.data;
     expect(t['sql-alchemy-conn']).toMatch(/^postgresql\+psycopg2:\/\/.*@pgbouncer\.airflow\.svc\.cluster\.local:6432\/airflow$/);
-    expect(t['result-backend']).toMatch(/^db\+postgresql:\/\/.*@pgbouncer\.airflow\.svc\.cluster\.local:6432\/airflow_result$/);
-    for (const k of ['sql-alchemy-conn', 'result-backend', 'keda-connection']) expect(t[k]).not.toContain('{{ .host }}');
+    // The Celery result backend is Redis (airflow-broker): workers hold no database URL.
+    expect(t['result-backend']).toBeUndefined();
+    expect(find(objs, 'ExternalSecret', 'airflow-broker').spec.target.template.data['result-backend']).toMatch(/^rediss:\/\/:.*\/1\?ssl_cert_reqs=required$/);
+    // Only PgBouncer's upstream file and the migration's direct URL name the database host.
+    for (const [k, v] of Object.entries(t as Record<string, string>)) if (!['databases.ini', 'migrate-sql-alchemy-conn'].includes(k)) expect(v).not.toContain('{{ .host }}');
+  });
+
+  test('verify-full by default, against the RDS CA bundle of the partition fetched before PgBouncer starts', () => {
+    for (const [name, url] of [
+      ['prod', 'https://truststore.pki.rds.amazonaws.com/us-east-1/us-east-1-bundle.pem'],
+      ['prod-cn', 'https://rds-truststore.s3.cn-north-1.amazonaws.com.cn/cn-north-1/cn-north-1-bundle.pem'],
+    ]) {
+      const o = render([environment(name)]);
+      expect(find(o, 'ConfigMap', 'pgbouncer', name).data!['pgbouncer.ini']).toMatch(/^server_tls_sslmode = verify-full$/m);
+      const spec = find(o, 'Deployment', 'pgbouncer', name).spec.template.spec;
+      const [init] = spec.initContainers;
+      expect(init.command[2]).toContain(`'${url}' -o /etc/pgbouncer-ca/rds-ca.pem.tmp`);
+      expect(init.volumeMounts).toEqual([{ name: 'server-ca', mountPath: '/etc/pgbouncer-ca' }]);
+      expect(spec.containers[0].volumeMounts).toContainEqual({ name: 'server-ca', mountPath: '/etc/pgbouncer-ca', readOnly: true });
+    }
+    expect(() => environment('prod', { pgbouncer: { serverTlsSslmode: 'disable' as never } })).toThrow(/pgbouncer\.serverTlsSslmode/);
   });
 });

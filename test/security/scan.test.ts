@@ -5,10 +5,12 @@ import { formatReport } from '../../security/print-report';
 import { ensureScanners } from '../../security/scanners';
 import { allowlistPath, runSecurityScan, type ScanReport } from '../../security/security-scan';
 import { loadEnvironments } from '../../manifests-src/config';
+import { stackName } from '../../infra/lib/airflow-eks-stack';
+import { cdkOutStaleness } from '../../infra/lib/synth-inputs';
 
 /**
- * The committed dist/ (and cdk.out/ when `npm run synth:infra` produced it) has no finding the allowlist
- * does not explain, and the allowlist has no entry that explains nothing.
+ * The committed dist/ and the cdk.out/ of this run's synth have no finding the allowlist does not explain,
+ * and the allowlist has no entry that explains nothing. A missing or stale cdk.out/ fails, never skips.
  */
 jest.setTimeout(300_000);
 
@@ -33,9 +35,13 @@ test('every environment folder of dist/ was scanned and passed checks', () => {
   }
 });
 
-(templates.length > 0 ? test : test.skip)('every cdk.out template was scanned by checkov and cfn-lint', () => {
+test('cdk.out/ is this working tree\'s synth, and each committed stack template was scanned by checkov and cfn-lint', () => {
+  expect(cdkOutStaleness(ROOT)).toBeUndefined();
+  const expected = loadEnvironments().map((e) => `cdk.out/${stackName(e)}.template.json`);
+  expect(templates).toEqual(expect.arrayContaining(expected));
   for (const t of templates) {
-    expect(report.rows.find((r) => r.tool === 'checkov' && r.target === t)?.passed).toBeGreaterThan(0);
+    expect({ t, checkovPassed: report.rows.find((r) => r.tool === 'checkov' && r.target === t)?.passed }).toEqual({ t, checkovPassed: expect.any(Number) });
+    expect(report.rows.find((r) => r.tool === 'checkov' && r.target === t)!.passed).toBeGreaterThan(0);
     expect(report.rows.some((r) => r.tool === 'cfn-lint' && r.target === t)).toBe(true);
   }
 });

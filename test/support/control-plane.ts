@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:f
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cacheRoot } from '../../cluster/operators/sources';
+import { kubeBin } from '../../cluster/node/layout';
 
 /**
  * A kubelet-less control plane (Debian etcd + kube-apiserver from the cluster build) on ports of its own: enough to
@@ -16,14 +16,12 @@ export interface ControlPlane {
   stop(): void;
 }
 
-const KUBERNETES_VERSION = process.env.KUBERNETES_VERSION ?? 'v1.36.3';
-
 /** Paths the control plane needs; each missing one is named with how to get it. */
 export function controlPlaneBinaries(): { apiserver: string; etcd: string; missing: string[] } {
-  const apiserver = join(cacheRoot(), 'bin', `kubernetes-${KUBERNETES_VERSION}`, 'kube-apiserver');
+  const apiserver = kubeBin('kube-apiserver');
   const etcd = spawnSync('sh', ['-c', 'command -v etcd'], { encoding: 'utf8' }).stdout.trim() || '/usr/bin/etcd';
   const missing: string[] = [];
-  if (!existsSync(apiserver)) missing.push(`${apiserver} (built by the cluster's Kubernetes build: cluster/build)`);
+  if (!existsSync(apiserver)) missing.push(`${apiserver} (built by the cluster's Kubernetes build: bash cluster/install.sh)`);
   if (!existsSync(etcd)) missing.push('etcd (Debian package etcd-server)');
   if (spawnSync('sh', ['-c', 'command -v openssl']).status !== 0) missing.push('openssl');
   return { apiserver, etcd, missing };

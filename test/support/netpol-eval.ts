@@ -6,14 +6,24 @@ export interface Endpoint {
   readonly pod?: { namespace: string; labels: Record<string, string>; namespaceLabels: Record<string, string> };
 }
 
-function ipToInt(ip: string): number {
-  return ip.split('.').reduce((a, o) => (a << 8) + parseInt(o, 10), 0) >>> 0;
+/** An IPv4 or IPv6 address as a number, with its width in bits. */
+function ipToBig(ip: string): { value: bigint; width: number } {
+  if (!ip.includes(':')) return { value: ip.split('.').reduce((a, o) => (a << 8n) + BigInt(parseInt(o, 10)), 0n), width: 32 };
+  const [head, tail = ''] = ip.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...h, ...Array(8 - h.length - t.length).fill('0'), ...t] : h;
+  return { value: groups.reduce((a, g) => (a << 16n) + BigInt(parseInt(g, 16)), 0n), width: 128 };
 }
 
+/** True when the CIDR holds the address; an IPv4 CIDR never holds an IPv6 address and vice versa. */
 export function cidrContains(cidr: string, ip: string): boolean {
   const [base, bits] = cidr.split('/');
-  const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
-  return (ipToInt(base) & mask) === (ipToInt(ip) & mask);
+  const b = ipToBig(base);
+  const a = ipToBig(ip);
+  if (a.width !== b.width) return false;
+  const shift = BigInt(b.width - Number(bits));
+  return b.value >> shift === a.value >> shift;
 }
 
 function labelsMatch(selector: any, labels: Record<string, string>): boolean {

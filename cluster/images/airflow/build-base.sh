@@ -29,7 +29,7 @@ if [ ! -x "$uv_venv/bin/uv" ]; then
   "$uv_venv/bin/pip" install --quiet --disable-pip-version-check "uv==$uv_version"
 fi
 
-work=$(mktemp -d "$images_cache/airflow-base.XXXXXX")
+work=$(work_dir airflow-base)
 root=$work/rootfs
 cleanup() {
   for m in tmp/uv-cache tmp/uv etc/ssl/host-certs proc; do mountpoint -q "$root/$m" && umount "$root/$m"; done

@@ -9,7 +9,7 @@ repo=$(cd "$here/../../.." && pwd)
 # shellcheck source=cluster/images/lib.sh
 . "$here/../lib.sh"
 
-context=$(mktemp -d "$images_cache/airflow-context.XXXXXX")
+context=$(work_dir airflow-context)
 trap 'rm -rf "$context"' EXIT
 mkdir -p "$context/docker/airflow" "$context/requirements"
 cp "$repo/docker/airflow/Dockerfile" "$repo/docker/airflow/requirements.lock" "$context/docker/airflow/"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the PgBouncer image and the PgBouncer exporter image from one Debian bookworm root filesystem
-# (pgbouncer + prometheus-pgbouncer-exporter packages); the two images share their only layer.
+# (Debian's pgbouncer; prometheus-pgbouncer-exporter from PyPI by exporter.lock, in a venv that sees
+# Debian's psycopg2/prometheus-client/yaml/json-logger); the two images share their only layer.
+# Debian's own prometheus-pgbouncer-exporter 1.7 fails on PgBouncer 1.18 (KeyError 'total_requests').
 #   PgBouncer: dist/ runs `pgbouncer /etc/pgbouncer/pgbouncer.ini` as uid 65534 with the ini and the
 #   secret mounted read-only, so the image only needs the binary on PATH.
 #   usage: build.sh PGBOUNCER_REF PGBOUNCER_ARCHIVE EXPORTER_REF EXPORTER_ARCHIVE
@@ -10,10 +12,19 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=cluster/images/lib.sh
 . "$here/../lib.sh"
 
-work=$(mktemp -d "$images_cache/pgbouncer.XXXXXX")
+work=$(work_dir pgbouncer)
 trap 'rm -rf "$work"' EXIT
 root=$work/rootfs
-bash "$here/../rootfs.sh" "$root" pgbouncer,prometheus-pgbouncer-exporter
+bash "$here/../rootfs.sh" "$root" pgbouncer,python3-venv,python3-setuptools,python3-wheel,python3-psycopg2,python3-prometheus-client,python3-pythonjsonlogger,python3-yaml
+
+# The exporter's source archive, fetched and hash-checked on this machine, then built inside the tree
+# without network or build isolation (setuptools and wheel come from Debian).
+mkdir -p "$work/dist"
+pip download --quiet --no-deps --require-hashes --no-binary :all: -r "$here/exporter.lock" -d "$work/dist"
+cp "$work"/dist/*.tar.gz "$root/tmp/"
+chroot "$root" python3 -m venv --system-site-packages /opt/pgbouncer-exporter
+chroot "$root" sh -c '/opt/pgbouncer-exporter/bin/pip install --quiet --no-deps --no-index --no-build-isolation --no-cache-dir /tmp/*.tar.gz && rm -f /tmp/*.tar.gz'
+install -D -m 0644 "$here/exporter-config.yml" "$root/etc/pgbouncer-exporter/config.yml"
 install -m 0755 "$here/exporter-entrypoint.sh" "$root/usr/local/bin/pgbouncer-exporter-entrypoint"
 
 path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin

@@ -13,7 +13,8 @@ export interface KedaProps {
 export function kedaValues(env: EnvironmentConfig): Record<string, unknown> {
   const [keda, metricsApiServer, webhooks] = CHARTS.keda.images.map((i) => imageRepository(env, i));
   // The chart splits registry and repository; the mirror keeps the upstream path.
-  const split = (ref: string) => ({ registry: ref.split('/')[0], repository: ref.split('/').slice(1).join('/') });
+  // Tags pinned from the table, so what the mirror copies is what the pods pull.
+  const split = (ref: string) => ({ registry: ref.split('/')[0], repository: ref.split('/').slice(1).join('/'), tag: CHARTS.keda.appVersion });
   return {
     image: { keda: split(keda), metricsApiServer: split(metricsApiServer), webhooks: split(webhooks) },
     ...onSystemNodes,

@@ -9,8 +9,8 @@ import { labelsFor } from '../hardening/workload-defaults';
  * workers serve, divided by worker_concurrency (the same config value the workers run with), rounded up.
  * Deferred tasks are excluded: they wait in the triggerer, not in a worker slot.
  */
-export function kedaWorkerQuery(env: Pick<EnvironmentConfig, 'workers'>): string {
-  const queues = env.workers.queues.map((q) => `'${q}'`).join(', ');
+export function kedaWorkerQuery(env: Pick<EnvironmentConfig, 'workers'>, served: readonly string[] = env.workers.queues): string {
+  const queues = served.map((q) => `'${q}'`).join(', ');
   return (
     `SELECT ceil(COUNT(*)::decimal / ${env.workers.concurrency}) FROM task_instance ` +
     `WHERE state IN ('queued', 'running') AND queue IN (${queues})`
@@ -21,6 +21,13 @@ export interface WorkerScaledObjectProps {
   readonly env: EnvironmentConfig;
   /** Deployment KEDA scales. */
   readonly deploymentName: string;
+  /** Queues that Deployment serves. @default workers.queues */
+  readonly queues?: readonly string[];
+  /** @default workers.minReplicas / workers.maxReplicas */
+  readonly minReplicas?: number;
+  readonly maxReplicas?: number;
+  /** The TriggerAuthentication is shared: only one ScaledObject creates it. @default true */
+  readonly createTriggerAuthentication?: boolean;
 }
 
 /**
@@ -36,7 +43,7 @@ export class WorkerScaledObject extends Construct {
     const { env } = props;
     const w = env.workers;
     const labels = labelsFor(props.deploymentName, 'worker-autoscaling');
-    new ApiObject(this, 'TriggerAuthentication', {
+    if (props.createTriggerAuthentication ?? true) new ApiObject(this, 'TriggerAuthentication', {
       apiVersion: 'keda.sh/v1alpha1',
       kind: 'TriggerAuthentication',
       metadata: { name: WorkerScaledObject.TRIGGER_AUTH, namespace: env.namespace, labels },
@@ -50,8 +57,8 @@ export class WorkerScaledObject extends Construct {
       metadata: { name: props.deploymentName, namespace: env.namespace, labels },
       spec: {
         scaleTargetRef: { name: props.deploymentName },
-        minReplicaCount: w.minReplicas,
-        maxReplicaCount: w.maxReplicas,
+        minReplicaCount: props.minReplicas ?? w.minReplicas,
+        maxReplicaCount: props.maxReplicas ?? w.maxReplicas,
         pollingInterval: w.kedaPollingIntervalSeconds,
         cooldownPeriod: w.kedaCooldownPeriodSeconds,
         advanced: {
@@ -71,7 +78,7 @@ export class WorkerScaledObject extends Construct {
         triggers: [
           {
             type: 'postgresql',
-            metadata: { query: kedaWorkerQuery(env), targetQueryValue: '1' },
+            metadata: { query: kedaWorkerQuery(env, props.queues), targetQueryValue: '1' },
             authenticationRef: { name: WorkerScaledObject.TRIGGER_AUTH },
           },
         ],

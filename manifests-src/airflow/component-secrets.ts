@@ -1,0 +1,98 @@
+import { k8s } from 'cdk8s-plus-33';
+import { K8S_SECRETS } from '../config';
+
+/**
+ * Which secret each Airflow process receives, and how: as read-only FILES (a projected Secret volume
+ * holding only that process's keys), read by Airflow through its `_CMD` options, never as environment
+ * variables (those are inherited by every task process and readable in /proc).
+ *
+ * Verified against Airflow 3.3's source:
+ * - api-server: the database, the Fernet key (connections and variables it serves), `[api] secret_key`
+ *   (sessions, and the tokens it signs to fetch live logs from log servers), `[api_auth] jwt_secret`.
+ * - scheduler: the database, the Celery broker and result backend, the Fernet key (trigger kwargs it
+ *   encrypts for start-from-trigger tasks), the JWT secret (the executor signs each task's token).
+ * - dag-processor: the database and the Fernet key (variables/connections read while parsing, through
+ *   its in-process Execution API, which needs no JWT).
+ * - triggerer: the database, the Fernet key (trigger kwargs), `[api] secret_key` (its log server
+ *   validates the api-server's log-fetch tokens); its Execution API is in-process too.
+ * - worker (runs user code): only the broker, the result backend (Redis, not the database) and
+ *   `[api] secret_key` for its log server. Tasks reach Airflow through the Task Execution API with the
+ *   token each task carries: no database URL, no Fernet key, no JWT signing secret.
+ * - migrate: the database, directly rather than through PgBouncer (migrateConn), and the Fernet key
+ *   (migrations re-encrypt), plus the first admin's password.
+ */
+
+export type AirflowProcess = 'api-server' | 'scheduler' | 'dag-processor' | 'triggerer' | 'worker' | 'migrate';
+
+/** Secret settings: the Airflow option, and the Secret key that holds its value. */
+export const SECRET_SETTINGS = {
+  sqlAlchemyConn: { option: 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN', secret: K8S_SECRETS.metadata.name, key: K8S_SECRETS.metadata.keys.sqlAlchemyConn },
+  /**
+   * The same option, straight to the database as the rotated login (not through PgBouncer): `airflow db migrate`
+   * holds its advisory lock on a session idle in a transaction for the whole run, which PgBouncer's
+   * idle_transaction_timeout would cut.
+   */
+  migrateConn: { option: 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN', secret: K8S_SECRETS.metadata.name, key: K8S_SECRETS.metadata.keys.migrateConn },
+  brokerUrl: { option: 'AIRFLOW__CELERY__BROKER_URL', secret: K8S_SECRETS.broker.name, key: K8S_SECRETS.broker.keys.brokerUrl },
+  resultBackend: { option: 'AIRFLOW__CELERY__RESULT_BACKEND', secret: K8S_SECRETS.broker.name, key: K8S_SECRETS.broker.keys.resultBackend },
+  fernetKey: { option: 'AIRFLOW__CORE__FERNET_KEY', secret: K8S_SECRETS.core.name, key: K8S_SECRETS.core.keys.fernetKey },
+  apiSecretKey: { option: 'AIRFLOW__API__SECRET_KEY', secret: K8S_SECRETS.core.name, key: K8S_SECRETS.core.keys.apiSecretKey },
+  jwtSecret: { option: 'AIRFLOW__API_AUTH__JWT_SECRET', secret: K8S_SECRETS.core.name, key: K8S_SECRETS.core.keys.jwtSecret },
+  /** Not an Airflow option: the bootstrap script reads it to create the first admin. */
+  adminPassword: { option: undefined, secret: K8S_SECRETS.core.name, key: K8S_SECRETS.core.keys.adminPassword },
+} as const;
+export type SecretSettingName = keyof typeof SECRET_SETTINGS;
+
+/** The allowed table: the one place that decides which process gets which secret. */
+export const COMPONENT_SECRETS: Readonly<Record<AirflowProcess, readonly SecretSettingName[]>> = {
+  'api-server': ['sqlAlchemyConn', 'fernetKey', 'apiSecretKey', 'jwtSecret'],
+  scheduler: ['sqlAlchemyConn', 'brokerUrl', 'resultBackend', 'fernetKey', 'jwtSecret'],
+  'dag-processor': ['sqlAlchemyConn', 'fernetKey'],
+  triggerer: ['sqlAlchemyConn', 'fernetKey', 'apiSecretKey'],
+  worker: ['brokerUrl', 'resultBackend', 'apiSecretKey'],
+  migrate: ['migrateConn', 'fernetKey', 'adminPassword'],
+};
+
+/** Where a process's secret files are mounted. */
+export const AIRFLOW_SECRET_MOUNT = '/opt/airflow/secrets/airflow';
+export const AIRFLOW_SECRETS_VOLUME = 'airflow-secrets';
+
+/** `AIRFLOW__…_CMD` settings that make Airflow read each secret option from its file. */
+export function secretFileSettings(process: AirflowProcess, dir = AIRFLOW_SECRET_MOUNT): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of COMPONENT_SECRETS[process]) {
+    const s = SECRET_SETTINGS[name];
+    if (s.option) out[`${s.option}_CMD`] = `cat ${dir}/${s.key}`;
+  }
+  return out;
+}
+
+/** Path of one secret file of a process (for scripts such as the bootstrap). */
+export function secretFile(name: SecretSettingName, dir = AIRFLOW_SECRET_MOUNT): string {
+  return `${dir}/${SECRET_SETTINGS[name].key}`;
+}
+
+/** The Kubernetes Secrets a process reads (its pods roll when one of them changes). */
+export function secretsOf(process: AirflowProcess): string[] {
+  return [...new Set(COMPONENT_SECRETS[process].map((n) => SECRET_SETTINGS[n].secret))].sort();
+}
+
+/** A projected volume with exactly the process's keys, read-only to the pod's group (fsGroup) only. */
+export function secretVolume(process: AirflowProcess): k8s.Volume {
+  const bySecret = new Map<string, string[]>();
+  for (const n of COMPONENT_SECRETS[process]) {
+    const s = SECRET_SETTINGS[n];
+    bySecret.set(s.secret, [...(bySecret.get(s.secret) ?? []), s.key]);
+  }
+  return {
+    name: AIRFLOW_SECRETS_VOLUME,
+    projected: {
+      defaultMode: 0o440,
+      sources: [...bySecret].map(([name, keys]) => ({ secret: { name, items: keys.map((key) => ({ key, path: key })) } })),
+    },
+  };
+}
+
+export function secretMount(): k8s.VolumeMount {
+  return { name: AIRFLOW_SECRETS_VOLUME, mountPath: AIRFLOW_SECRET_MOUNT, readOnly: true };
+}

@@ -1,0 +1,52 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { environment, find, podSpecOf, render } from '../support/render';
+
+const env = environment('prod', { logging: { localRetentionMinutes: 60 }, workers: { scratchSize: '6Gi' } });
+const objs = render([env]);
+const bash = (script: string) => spawnSync('bash', ['-c', script], { encoding: 'utf8', timeout: 30_000 });
+
+describe('local disk of Airflow pods', () => {
+  test('every emptyDir has a size limit; logs, Airflow temp files, bundles and task scratch are separate volumes', () => {
+    for (const name of ['airflow-api-server', 'airflow-scheduler', 'airflow-dag-processor', 'airflow-triggerer', 'airflow-worker']) {
+      const spec = podSpecOf(find(objs, 'Deployment', name))!;
+      const dirs = spec.volumes.filter((v: any) => v.emptyDir);
+      expect([name, dirs.filter((v: any) => !v.emptyDir.sizeLimit).map((v: any) => v.name)]).toEqual([name, []]);
+      const mounts = Object.fromEntries(spec.containers[0].volumeMounts.map((m: any) => [m.mountPath, m.name]));
+      expect(mounts).toMatchObject({ '/opt/airflow': 'airflow-home', '/opt/airflow/logs': 'logs', '/tmp': 'tmp' });
+    }
+    const worker = podSpecOf(find(objs, 'Deployment', 'airflow-worker'))!;
+    expect(worker.volumes).toContainEqual({ name: 'scratch', emptyDir: { sizeLimit: '6Gi' } });
+    expect(worker.containers[0].env).toContainEqual({ name: 'TMPDIR', value: '/scratch' });
+  });
+
+  test('task logs are deleted locally once uploaded', () => {
+    expect(find(objs, 'ConfigMap', 'airflow-config').data!.AIRFLOW__LOGGING__DELETE_LOCAL_LOGS).toBe('True');
+  });
+
+  test('the log groomer (real bash and find) deletes files older than the retention, keeps newer ones, and its probe follows its heartbeat', () => {
+    const groomer = podSpecOf(find(objs, 'Deployment', 'airflow-dag-processor'))!.initContainers.find((c: any) => c.name === 'log-groomer');
+    expect(groomer.restartPolicy).toBe('Always');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'logs-'));
+    const old = path.join(dir, 'dag_processor', '2026-01-01', 'old.py.log');
+    const fresh = path.join(dir, 'dag_processor', 'today', 'new.py.log');
+    for (const f of [old, fresh]) {
+      fs.mkdirSync(path.dirname(f), { recursive: true });
+      fs.writeFileSync(f, 'x');
+    }
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    fs.utimesSync(old, twoHoursAgo, twoHoursAgo);
+    const probe = groomer.livenessProbe.exec.command[2].split('/opt/airflow/logs').join(dir);
+    expect(bash(probe).status).not.toBe(0); // no heartbeat yet
+    // One pass of the loop: the container's own script, pointed at the temp folder, stopping at its sleep.
+    const once = (groomer.command[2] as string).split('/opt/airflow/logs').join(dir).replace(/sleep \d+/, 'break');
+    expect(bash(once).status).toBe(0);
+    expect(fs.existsSync(old)).toBe(false);
+    expect(fs.existsSync(path.dirname(old))).toBe(false);
+    expect(fs.existsSync(fresh)).toBe(true);
+    expect(bash(probe).status).toBe(0);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
