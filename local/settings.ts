@@ -19,8 +19,14 @@ export type LocalPorts = Record<LocalPortName, number>;
 
 /** Values that Secrets Manager holds in AWS; generated once per state dir locally. */
 export interface LocalSecrets {
+  /** The master login (infra's `metadataDb` secret): creates Airflow's role, rotates its logins. */
+  readonly masterUser: string;
+  readonly masterPassword: string;
+  /** The current rotation login of `airflowDb` (AIRFLOW_DB_ROLE or its `_clone`) and its password. */
   readonly dbUser: string;
   readonly dbPassword: string;
+  /** What clients present to PgBouncer (`airflowDb.clientPassword`, never rotated). */
+  readonly clientPassword: string;
   readonly redisAuthToken: string;
   readonly fernetKey: string;
   readonly apiSecretKey: string;
@@ -65,17 +71,24 @@ export function localEndpoints(env: EnvironmentConfig, ports: LocalPorts, paths:
 }
 
 /** Values of the Kubernetes Secrets dist/ references, rendered from the same External Secrets templates. */
-export function localSecretValues(env: EnvironmentConfig, ports: LocalPorts, s: LocalSecrets): Record<string, Record<string, string>> {
-  const tpl = secretTemplates(env, LOOPBACK);
-  const db = SECRET_KEYS.metadataDb;
-  const dbValues = { [db.username]: s.dbUser, [db.password]: s.dbPassword, [db.host]: LOOPBACK, [db.port]: String(ports.postgres), [db.dbname]: DATABASES.metadata };
+export function localSecretValues(env: EnvironmentConfig, ports: LocalPorts, paths: Pick<LocalPaths, 'caCert'>, s: LocalSecrets): Record<string, Record<string, string>> {
+  // Loopback PostgreSQL has a certificate from the local CA, which stands in for the RDS CA bundle (as for PgBouncer).
+  const tpl = secretTemplates(env, LOOPBACK, { sslmode: env.pgbouncer.serverTlsSslmode, caFile: paths.caCert });
+  const db = SECRET_KEYS.airflowDb;
+  const dbValues = {
+    [db.username]: s.dbUser,
+    [db.password]: s.dbPassword,
+    [db.clientPassword]: s.clientPassword,
+    [db.host]: LOOPBACK,
+    [db.port]: String(ports.postgres),
+    [db.dbname]: DATABASES.metadata,
+  };
   const brokerValues = { [SECRET_KEYS.broker.host]: LOOPBACK, [SECRET_KEYS.broker.port]: String(ports.redis), [SECRET_KEYS.broker.authToken]: s.redisAuthToken };
   const render = (t: Record<string, string>, v: Record<string, string>) => Object.fromEntries(Object.entries(t).map(([k, x]) => [k, renderSecretTemplate(x, v)]));
   const c = K8S_SECRETS.core.keys;
   return {
     [K8S_SECRETS.metadata.name]: render(tpl.metadata, dbValues),
     [K8S_SECRETS.broker.name]: render(tpl.broker, brokerValues),
-    [K8S_SECRETS.pgbouncer.name]: render(tpl.pgbouncer, dbValues),
     [K8S_SECRETS.core.name]: { [c.fernetKey]: s.fernetKey, [c.apiSecretKey]: s.apiSecretKey, [c.jwtSecret]: s.jwtSecret, [c.adminPassword]: s.adminPassword },
   };
 }
@@ -111,7 +124,7 @@ export function processSecretDir(paths: LocalPaths, process: AirflowProcess): st
  * row in COMPONENT_SECRETS, rendered from the same templates, owner-read-only.
  */
 export function writeProcessSecretFiles(env: EnvironmentConfig, ports: LocalPorts, paths: LocalPaths, secrets: LocalSecrets): void {
-  const values = localSecretValues(withLocalPorts(env, ports), ports, secrets);
+  const values = localSecretValues(withLocalPorts(env, ports), ports, paths, secrets);
   for (const component of Object.keys(COMPONENT_SECRETS) as AirflowProcess[]) {
     const dir = processSecretDir(paths, component);
     fs.rmSync(dir, { recursive: true, force: true });

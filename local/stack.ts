@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { EnvironmentConfig } from '../manifests-src/config';
-import { DATABASES, K8S_SECRETS } from '../manifests-src/config';
+import { AIRFLOW_DB_ROLE, DATABASES, K8S_SECRETS } from '../manifests-src/config';
 import { airflowCommands } from '../manifests-src/airflow/airflow-settings';
 import { bootstrapScript } from '../manifests-src/airflow/bootstrap';
 import { secretFile, type AirflowProcess } from '../manifests-src/airflow/component-secrets';
@@ -184,8 +184,11 @@ export class LocalStack {
     // A state folder from before the DAG repository had credentials gets them added.
     if (fs.existsSync(file)) return { gitUsername: 'dags-reader', gitPassword: hex(20), ...(JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LocalSecrets>) } as LocalSecrets;
     const s: LocalSecrets = {
-      dbUser: 'airflow',
+      masterUser: 'postgres',
+      masterPassword: hex(16),
+      dbUser: AIRFLOW_DB_ROLE,
       dbPassword: hex(16),
+      clientPassword: hex(16),
       redisAuthToken: hex(24),
       fernetKey: crypto.randomBytes(32).toString('base64url') + '=',
       apiSecretKey: hex(32),
@@ -250,10 +253,10 @@ export class LocalStack {
     if (!fs.existsSync(path.join(data, 'PG_VERSION'))) {
       fs.mkdirSync(data, { recursive: true });
       const pw = path.join(this.paths.state, 'run', 'pgpass.tmp');
-      fs.writeFileSync(pw, this.secrets.dbPassword);
+      fs.writeFileSync(pw, this.secrets.masterPassword);
       this.chownToServerUser(data);
       this.chownToServerUser(pw);
-      execFileSync('runuser', ['-u', SERVER_USER, '--', path.join(PG_BIN, 'initdb'), '-D', data, '-U', this.secrets.dbUser, '--pwfile', pw, '--auth', 'scram-sha-256', '-E', 'UTF8'], { stdio: 'pipe' });
+      execFileSync('runuser', ['-u', SERVER_USER, '--', path.join(PG_BIN, 'initdb'), '-D', data, '-U', this.secrets.masterUser, '--pwfile', pw, '--auth', 'scram-sha-256', '-E', 'UTF8'], { stdio: 'pipe' });
       fs.rmSync(pw);
     }
     const sock = path.join(this.paths.state, 'run', 'pgsock');
@@ -264,8 +267,12 @@ export class LocalStack {
     this.spawn('postgres', path.join(PG_BIN, 'postgres'), ['-D', data, '-p', String(this.ports.postgres), '-k', sock, '-c', `listen_addresses=${this.host}`, '-c', 'max_connections=300', '-c', 'fsync=off', ...this.postgresTlsArgs(data)], process.env, SERVER_USER);
     await this.waitFor('postgres', () => portInUse(this.ports.postgres, this.host), 60_000);
     await this.waitFor('postgres accepting queries', async () => (await this.psqlDirect('postgres', 'SELECT 1').catch(() => '')) === '1', 60_000);
+    // What infra does at deploy time with the master login: Airflow's own role, owner of its database.
     const exists = await this.psqlDirect('postgres', `SELECT 1 FROM pg_database WHERE datname = '${DATABASES.metadata}'`);
-    if (exists !== '1') await this.psqlDirect('postgres', `CREATE DATABASE ${DATABASES.metadata}`);
+    if (exists !== '1') {
+      await this.psqlDirect('postgres', `CREATE ROLE ${AIRFLOW_DB_ROLE} LOGIN PASSWORD '${this.secrets.dbPassword}'`);
+      await this.psqlDirect('postgres', `CREATE DATABASE ${DATABASES.metadata} OWNER ${AIRFLOW_DB_ROLE}`);
+    }
   }
 
   /** TLS from the local CA, as Aurora has a certificate from the RDS CA: PgBouncer verifies it (verify-full). */
@@ -293,17 +300,57 @@ export class LocalStack {
   private async startPgBouncer(): Promise<void> {
     const dir = path.join(this.paths.state, 'pgbouncer');
     fs.mkdirSync(dir, { recursive: true });
-    const local = withLocalPorts(this.env, this.ports);
-    const values = localSecretValues(local, this.ports, this.secrets)[K8S_SECRETS.pgbouncer.name];
-    const auth = path.join(dir, 'userlist.txt');
-    const dbs = path.join(dir, 'databases.ini');
-    fs.writeFileSync(auth, values[K8S_SECRETS.pgbouncer.keys.userlist], { mode: 0o600 });
-    fs.writeFileSync(dbs, values[K8S_SECRETS.pgbouncer.keys.databases], { mode: 0o600 });
+    const { auth, dbs } = this.writePgBouncerSecretFiles();
     // The ini dist/ ships, TLS mode included (verify-full): the local CA stands in for the RDS CA bundle.
-    fs.writeFileSync(path.join(dir, 'pgbouncer.ini'), pgbouncerIni(local, { listenAddr: LOOPBACK, authFile: auth, databasesFile: dbs, serverTlsCaFile: this.paths.caCert, unixSocketDir: '' }));
+    fs.writeFileSync(path.join(dir, 'pgbouncer.ini'), pgbouncerIni(withLocalPorts(this.env, this.ports), { listenAddr: LOOPBACK, authFile: auth, databasesFile: dbs, serverTlsCaFile: this.paths.caCert, unixSocketDir: '' }));
     this.chownToServerUser(dir);
     this.spawn('pgbouncer', '/usr/sbin/pgbouncer', [path.join(dir, 'pgbouncer.ini')], process.env, SERVER_USER);
     await this.waitFor('pgbouncer', () => portInUse(this.ports.pgbouncer), 30_000);
+  }
+
+  /** PgBouncer's files of the `airflow-metadata` Secret, as the pod mounts them (rendered from the current values). */
+  private writePgBouncerSecretFiles(): { auth: string; dbs: string } {
+    const dir = path.join(this.paths.state, 'pgbouncer');
+    const values = this.secretValues()[K8S_SECRETS.metadata.name];
+    const keys = K8S_SECRETS.metadata.keys;
+    const auth = path.join(dir, keys.pgbouncerUserlist);
+    const dbs = path.join(dir, keys.pgbouncerDatabases);
+    fs.writeFileSync(auth, values[keys.pgbouncerUserlist], { mode: 0o600 });
+    fs.writeFileSync(dbs, values[keys.pgbouncerDatabases], { mode: 0o600 });
+    this.chownToServerUser(dir);
+    return { auth, dbs };
+  }
+
+  /** Every Secret dist/ references, rendered from the current local values with the same templates. */
+  secretValues(): Record<string, Record<string, string>> {
+    return localSecretValues(withLocalPorts(this.env, this.ports), this.ports, this.paths, this.secrets);
+  }
+
+  /**
+   * One password rotation as Secrets Manager's alternating-users rotation does it, with the master login:
+   * a new password on the login that is not current (created on the first rotation as a member of the owner
+   * role), which then becomes current. The previous login keeps working. Returns the new current login.
+   */
+  async rotateDatabaseLogin(): Promise<string> {
+    const next = this.secrets.dbUser === AIRFLOW_DB_ROLE ? `${AIRFLOW_DB_ROLE}_clone` : AIRFLOW_DB_ROLE;
+    const password = crypto.randomBytes(16).toString('hex');
+    const exists = (await this.psqlDirect('postgres', `SELECT 1 FROM pg_roles WHERE rolname = '${next}'`)) === '1';
+    if (exists) await this.psqlDirect('postgres', `ALTER ROLE ${next} PASSWORD '${password}'`);
+    else await this.psqlDirect('postgres', `CREATE ROLE ${next} LOGIN PASSWORD '${password}' IN ROLE ${AIRFLOW_DB_ROLE}`);
+    this.secrets = { ...this.secrets, dbUser: next, dbPassword: password };
+    fs.writeFileSync(path.join(this.paths.state, 'secrets.json'), JSON.stringify(this.secrets, null, 2), { mode: 0o600 });
+    // The refreshed Secret in the migrate Job's (and admin tools') files: the direct URL with the new login.
+    writeProcessSecretFiles(this.env, this.ports, this.paths, this.secrets);
+    return next;
+  }
+
+  /**
+   * The refreshed Secret reaching PgBouncer: new files, then a reload (in the cluster Reloader rolls the PgBouncer
+   * pods, which start with the new files). PgBouncer closes its server connections as they are released and logs in again.
+   */
+  reloadPgBouncerSecret(): void {
+    this.writePgBouncerSecretFiles();
+    this.processes.get('pgbouncer')?.signal('SIGHUP', 'leader');
   }
 
   private async startRedis(): Promise<void> {
@@ -348,6 +395,11 @@ export class LocalStack {
   }
 
   // ---------- Airflow ----------
+
+  /** The migration's environment: the migrate Job's secret files, whose database URL bypasses PgBouncer. */
+  migrationEnv(): NodeJS.ProcessEnv {
+    return this.airflowEnv('migrate');
+  }
 
   /** The environment of one Airflow process; admin tools (CLI, bootstrap) get the migration Job's secrets. */
   airflowEnv(component: AirflowProcess = 'migrate', extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -489,10 +541,10 @@ export class LocalStack {
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
-  /** psql straight to PostgreSQL (not through PgBouncer): for assertions about the server itself. */
+  /** psql straight to PostgreSQL as the master login (not through PgBouncer): for assertions about the server itself. */
   async psqlDirect(db: string, sql: string): Promise<string> {
-    const { stdout } = await run('psql', ['-h', this.host, '-p', String(this.ports.postgres), '-U', this.secrets.dbUser, '-d', db, '-XAtqc', sql], {
-      env: { ...process.env, PGPASSWORD: this.secrets.dbPassword, PGCONNECT_TIMEOUT: '5' },
+    const { stdout } = await run('psql', ['-h', this.host, '-p', String(this.ports.postgres), '-U', this.secrets.masterUser, '-d', db, '-XAtqc', sql], {
+      env: { ...process.env, PGPASSWORD: this.secrets.masterPassword, PGCONNECT_TIMEOUT: '5' },
       timeout: 60_000,
     });
     return stdout.trim();
@@ -512,8 +564,8 @@ export class LocalStack {
 
   /** psql through PgBouncer, the way every component reaches the database. */
   async psqlViaPgBouncer(db: string, sql: string): Promise<string> {
-    const { stdout } = await run('psql', ['-h', LOOPBACK, '-p', String(this.ports.pgbouncer), '-U', this.secrets.dbUser, '-d', db, '-XAtqc', sql], {
-      env: { ...process.env, PGPASSWORD: this.secrets.dbPassword, PGCONNECT_TIMEOUT: '5' },
+    const { stdout } = await run('psql', ['-h', LOOPBACK, '-p', String(this.ports.pgbouncer), '-U', AIRFLOW_DB_ROLE, '-d', db, '-XAtqc', sql], {
+      env: { ...process.env, PGPASSWORD: this.secrets.clientPassword, PGCONNECT_TIMEOUT: '5' },
       timeout: 60_000,
     });
     return stdout.trim();

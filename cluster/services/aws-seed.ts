@@ -2,7 +2,7 @@ import { SECRET_KEYS, secretsManagerNames, type EnvironmentConfig } from '../../
 import type { LocalSecrets } from '../../local/settings';
 
 /**
- * Puts into the AWS API emulator what the CDK stack puts into AWS: the four Secrets Manager secrets
+ * Puts into the AWS API emulator what the CDK stack puts into AWS: the Secrets Manager secrets
  * External Secrets reads, with the addresses of the local managed services.
  */
 
@@ -40,7 +40,9 @@ export async function seedSecrets(env: EnvironmentConfig, endpoint: string, at: 
   const names = secretsManagerNames(env);
   const k = SECRET_KEYS;
   const region = env.aws.region;
-  await putSecret(endpoint, region, names.metadataDb, { [k.metadataDb.username]: s.dbUser, [k.metadataDb.password]: s.dbPassword, [k.metadataDb.host]: at.host, [k.metadataDb.port]: String(at.postgresPort), [k.metadataDb.dbname]: at.dbname });
+  await putSecret(endpoint, region, names.metadataDb, { [k.metadataDb.username]: s.masterUser, [k.metadataDb.password]: s.masterPassword, [k.metadataDb.host]: at.host, [k.metadataDb.port]: String(at.postgresPort), [k.metadataDb.dbname]: at.dbname });
+  const db = k.airflowDb;
+  await putSecret(endpoint, region, names.airflowDb, { [db.username]: s.dbUser, [db.password]: s.dbPassword, [db.host]: at.host, [db.port]: String(at.postgresPort), [db.dbname]: at.dbname, [db.clientPassword]: s.clientPassword });
   await putSecret(endpoint, region, names.broker, { [k.broker.host]: at.host, [k.broker.port]: String(at.redisPort), [k.broker.authToken]: s.redisAuthToken });
   await putSecret(endpoint, region, names.airflow, { [k.airflow.fernetKey]: s.fernetKey, [k.airflow.apiSecretKey]: s.apiSecretKey, [k.airflow.jwtSecret]: s.jwtSecret, [k.airflow.adminPassword]: s.adminPassword });
   await putSecret(endpoint, region, names.git, { [k.git.username]: git.username, [k.git.password]: git.password });

@@ -1,6 +1,7 @@
 import type { EnvironmentConfig } from '../config';
 import { dagRepoUrl, PORTS } from '../config';
 import { dagBundleConfigList } from './dag-bundle';
+import { SCHEDULER_SUPERVISOR_PY } from './scheduler-supervisor';
 
 /**
  * The one place AIRFLOW__* settings are derived from the config. The manifests put them into a ConfigMap;
@@ -158,7 +159,8 @@ function celeryWorkerFlags(env: Pick<EnvironmentConfig, 'workers'>): string[] {
 export function airflowCommands(env: Pick<EnvironmentConfig, 'workers'>) {
   return {
     apiServer: ['airflow', 'api-server', '--port', String(PORTS.apiServer)],
-    scheduler: ['airflow', 'scheduler'],
+    // `airflow scheduler`, surviving a database failover in-process (scheduler_supervisor.py).
+    scheduler: ['python', '-c', SCHEDULER_SUPERVISOR_PY],
     dagProcessor: ['airflow', 'dag-processor'],
     triggerer: ['airflow', 'triggerer'],
     worker: ['airflow', 'celery', 'worker', '--queues', env.workers.queues.join(','), ...celeryWorkerFlags(env)],

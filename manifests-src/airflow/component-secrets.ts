@@ -18,7 +18,8 @@ import { K8S_SECRETS } from '../config';
  * - worker (runs user code): only the broker, the result backend (Redis, not the database) and
  *   `[api] secret_key` for its log server. Tasks reach Airflow through the Task Execution API with the
  *   token each task carries: no database URL, no Fernet key, no JWT signing secret.
- * - migrate: the database and the Fernet key (migrations re-encrypt), plus the first admin's password.
+ * - migrate: the database, directly rather than through PgBouncer (migrateConn), and the Fernet key
+ *   (migrations re-encrypt), plus the first admin's password.
  */
 
 export type AirflowProcess = 'api-server' | 'scheduler' | 'dag-processor' | 'triggerer' | 'worker' | 'migrate';
@@ -26,6 +27,12 @@ export type AirflowProcess = 'api-server' | 'scheduler' | 'dag-processor' | 'tri
 /** Secret settings: the Airflow option, and the Secret key that holds its value. */
 export const SECRET_SETTINGS = {
   sqlAlchemyConn: { option: 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN', secret: K8S_SECRETS.metadata.name, key: K8S_SECRETS.metadata.keys.sqlAlchemyConn },
+  /**
+   * The same option, straight to the database as the rotated login (not through PgBouncer): `airflow db migrate`
+   * holds its advisory lock on a session idle in a transaction for the whole run, which PgBouncer's
+   * idle_transaction_timeout would cut.
+   */
+  migrateConn: { option: 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN', secret: K8S_SECRETS.metadata.name, key: K8S_SECRETS.metadata.keys.migrateConn },
   brokerUrl: { option: 'AIRFLOW__CELERY__BROKER_URL', secret: K8S_SECRETS.broker.name, key: K8S_SECRETS.broker.keys.brokerUrl },
   resultBackend: { option: 'AIRFLOW__CELERY__RESULT_BACKEND', secret: K8S_SECRETS.broker.name, key: K8S_SECRETS.broker.keys.resultBackend },
   fernetKey: { option: 'AIRFLOW__CORE__FERNET_KEY', secret: K8S_SECRETS.core.name, key: K8S_SECRETS.core.keys.fernetKey },
@@ -43,7 +50,7 @@ export const COMPONENT_SECRETS: Readonly<Record<AirflowProcess, readonly SecretS
   'dag-processor': ['sqlAlchemyConn', 'fernetKey'],
   triggerer: ['sqlAlchemyConn', 'fernetKey', 'apiSecretKey'],
   worker: ['brokerUrl', 'resultBackend', 'apiSecretKey'],
-  migrate: ['sqlAlchemyConn', 'fernetKey', 'adminPassword'],
+  migrate: ['migrateConn', 'fernetKey', 'adminPassword'],
 };
 
 /** Where a process's secret files are mounted. */

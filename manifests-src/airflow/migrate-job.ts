@@ -8,6 +8,7 @@ import { AIRFLOW_UID } from './airflow-component';
 import { AIRFLOW_HOME } from './airflow-settings';
 import { bootstrapScript } from './bootstrap';
 import { secretFile, secretFileSettings, secretMount, secretVolume } from './component-secrets';
+import { fetchRdsCaContainer, rdsCaMount, rdsCaVolume } from '../platform/rds-ca';
 
 export interface MigrateJobProps {
   readonly env: EnvironmentConfig;
@@ -22,7 +23,8 @@ const PRE_SYNC = (wave: number) => ({
 });
 
 /**
- * DB migration + first admin + missing pools, as an Argo CD PreSync hook of the Airflow Application: every sync
+/**
+ * DB migration (straight to the database, see SECRET_SETTINGS.migrateConn) + first admin + missing pools, as an Argo CD PreSync hook of the Airflow Application: every sync
  * migrates before any new scheduler or api-server starts (Helm hooks, which Argo CD does not run, are not used).
  */
 export class MigrateDatabaseJob extends Construct {
@@ -49,6 +51,8 @@ export class MigrateDatabaseJob extends Construct {
             automountServiceAccountToken: false,
             securityContext: podSecurityContext(AIRFLOW_UID),
             ...placement('core'),
+            // Its direct URL verifies Aurora like PgBouncer does (sslrootcert = the RDS CA bundle).
+            initContainers: [fetchRdsCaContainer(env)],
             containers: [
               {
                 name: 'migrate',
@@ -61,6 +65,7 @@ export class MigrateDatabaseJob extends Construct {
                   { name: 'airflow-home', mountPath: AIRFLOW_HOME },
                   { name: 'tmp', mountPath: '/tmp' },
                   secretMount(),
+                  rdsCaMount(),
                 ],
               },
             ],
@@ -68,6 +73,7 @@ export class MigrateDatabaseJob extends Construct {
               { name: 'airflow-home', emptyDir: {} },
               { name: 'tmp', emptyDir: {} },
               secretVolume('migrate'),
+              rdsCaVolume(),
             ],
           },
         },

@@ -10,8 +10,17 @@ import type { EnvironmentConfig } from './schema';
 export function secretsManagerNames(env: Pick<EnvironmentConfig, 'name'>) {
   const prefix = `airflow-eks/${env.name}`;
   return {
-    /** Aurora credentials: keys username, password, host, port, dbname (the CDK-attached secret format). */
+    /** Aurora master credentials: keys username, password, host, port, dbname (the CDK-attached secret format). Never read by the cluster. */
     metadataDb: `${prefix}/metadata-db`,
+    /**
+     * Airflow's own database login (not the master): keys username, password, host, port, dbname, clientPassword.
+     * Infra creates the role AIRFLOW_DB_ROLE (LOGIN, owner of database `airflow`) at deploy time and rotates this
+     * secret with the alternating-users scheme (Secrets Manager multi-user rotation, `masterarn` = metadataDb):
+     * each rotation sets a new password on the login that is NOT current (`airflow` or `airflow_clone`, a member of
+     * `airflow`) and makes it current, so the previous login stays valid until the next rotation. Rotation copies
+     * every other key, so `clientPassword` (what Airflow and KEDA present to PgBouncer; generated once) survives it.
+     */
+    airflowDb: `${prefix}/airflow-db`,
     /** ElastiCache: keys host, port, authToken. */
     broker: `${prefix}/broker`,
     /** Airflow keys, generated at deploy time: fernetKey, apiSecretKey, jwtSecret, adminPassword. */
@@ -26,6 +35,7 @@ export function secretsManagerNames(env: Pick<EnvironmentConfig, 'name'>) {
 /** Keys inside those secrets. */
 export const SECRET_KEYS = {
   metadataDb: { username: 'username', password: 'password', host: 'host', port: 'port', dbname: 'dbname' },
+  airflowDb: { username: 'username', password: 'password', host: 'host', port: 'port', dbname: 'dbname', clientPassword: 'clientPassword' },
   broker: { host: 'host', port: 'port', authToken: 'authToken' },
   airflow: { fernetKey: 'fernetKey', apiSecretKey: 'apiSecretKey', jwtSecret: 'jwtSecret', adminPassword: 'adminPassword' },
   git: { username: 'username', password: 'password', sshKey: 'sshKey', knownHosts: 'knownHosts' },
@@ -34,17 +44,37 @@ export const SECRET_KEYS = {
 
 /** Kubernetes Secrets that ExternalSecrets materialise in the Airflow namespace, and their keys. */
 export const K8S_SECRETS = {
-  /** SQLAlchemy and KEDA URLs through PgBouncer. */
-  metadata: { name: 'airflow-metadata', keys: { sqlAlchemyConn: 'sql-alchemy-conn', kedaConn: 'keda-connection' } },
+  /**
+   * Everything that must agree about database credentials, rendered by ONE ExternalSecret from `airflowDb`:
+   * the clients' URLs through PgBouncer, PgBouncer's userlist (the same client password) and upstream logins,
+   * and the migration's direct URL. A rotation changes only the upstream login and the migration URL.
+   */
+  metadata: {
+    name: 'airflow-metadata',
+    keys: {
+      sqlAlchemyConn: 'sql-alchemy-conn',
+      kedaConn: 'keda-connection',
+      /** Direct to Aurora, for `airflow db migrate` only (its advisory-lock session must not pass PgBouncer). */
+      migrateConn: 'migrate-sql-alchemy-conn',
+      pgbouncerUserlist: 'userlist.txt',
+      pgbouncerDatabases: 'databases.ini',
+      pgbouncerExporterUrl: 'exporter-url',
+    },
+  },
   /** Celery broker and result backend URLs (rediss://, ElastiCache): workers never get a database URL. */
   broker: { name: 'airflow-broker', keys: { brokerUrl: 'broker-url', resultBackend: 'result-backend' } },
   /** Fernet key, API secret key, JWT secret and first admin password. */
   core: { name: 'airflow-core', keys: { fernetKey: 'fernet-key', apiSecretKey: 'api-secret-key', jwtSecret: 'jwt-secret', adminPassword: 'admin-password' } },
-  /** PgBouncer's own config: userlist.txt and the upstream (Aurora) address. */
-  pgbouncer: { name: 'pgbouncer-config', keys: { userlist: 'userlist.txt', databases: 'databases.ini', exporterUrl: 'exporter-url' } },
   /** DAG repository credentials as files: an Airflow connections file, plus the key and known_hosts in SSH mode. */
   git: { name: 'airflow-git', keys: { connections: 'connections.json', sshKey: 'ssh-key', knownHosts: 'known-hosts' } },
 } as const;
+
+/**
+ * The database role that owns Airflow's schema. Clients log in to PgBouncer as this name; PgBouncer and the
+ * migration log in to Aurora as the current rotation login (this role or its `_clone`) and SET ROLE to it,
+ * so every table has one owner whichever login created it.
+ */
+export const AIRFLOW_DB_ROLE = 'airflow';
 
 /** The SecretStore every ExternalSecret references (AWS Secrets Manager, Pod Identity auth). */
 export const CLUSTER_SECRET_STORE = 'aws-secrets-manager';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InfraSettingsSchema } from './infra-schema';
+import { memoryMiB, workerMemoryFloorMiB } from './worker-memory';
 
 /**
  * The typed configuration: one documented field, one default, used everywhere it matters.
@@ -164,7 +165,8 @@ export const EnvironmentSchema = z
         kedaPollingIntervalSeconds: z.number().int().min(5).default(15).describe('KEDA pollingInterval (seconds).'),
         kedaCooldownPeriodSeconds: z.number().int().min(30).default(300).describe('KEDA cooldownPeriod (seconds) before scaling to zero.'),
         scaleDownStabilizationSeconds: z.number().int().min(0).default(600).describe('HPA scale-down stabilization (seconds): how long the desired count must stay lower before pods go.'),
-        resources: ResourcesSchema.default({ cpu: '1', memory: '4Gi' }).describe('Requests and limits per worker pod.'),
+        taskMemoryMiB: z.number().int().min(0).max(65536).default(96).describe('Memory a task may allocate itself (MiB), on top of Airflow\'s measured per-slot overhead: the worker memory must cover `concurrency` times both.'),
+        resources: ResourcesSchema.default({ cpu: '1', memory: '4Gi' }).describe('Requests and limits per worker pod (16 slots need 3914Mi with the defaults, docs/reliability.md); the memory limit must cover the measured base, `concurrency` busy slots and `taskMemoryMiB` each (checked).'),
         scratchSize: z.string().regex(QUANTITY_MEM, 'a size such as "4Gi"').default('4Gi').describe('Size limit of the scratch emptyDir for task temp files (`/scratch`, also $TMPDIR of task processes), apart from Airflow\'s own files. Past it the kubelet evicts the worker pod.'),
         longTasks: z
           .object({
@@ -286,6 +288,16 @@ export const EnvironmentSchema = z
     }
     if (env.logging.remoteTaskLogs === 's3' && !env.logging.s3Bucket) {
       ctx.addIssue({ code: 'custom', path: ['logging', 's3Bucket'], message: 'required when logging.remoteTaskLogs is "s3"' });
+    }
+    const workerMemory = env.workers.resources.memoryLimit ?? env.workers.resources.memory;
+    const floor = workerMemoryFloorMiB(env.workers.concurrency, env.workers.taskMemoryMiB);
+    // A malformed quantity is reported by its own field check.
+    if (/^\d+(Ki|Mi|Gi)$/.test(workerMemory) && memoryMiB(workerMemory) < floor) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['workers', 'resources', env.workers.resources.memoryLimit ? 'memoryLimit' : 'memory'],
+        message: `${workerMemory} is too small for workers.concurrency=${env.workers.concurrency} with workers.taskMemoryMiB=${env.workers.taskMemoryMiB}: needs at least ${floor}Mi (docs/reliability.md); raise it or lower workers.concurrency`,
+      });
     }
     if (env.airflow.parallelism < env.workers.concurrency) {
       ctx.addIssue({

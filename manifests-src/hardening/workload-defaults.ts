@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { k8s } from 'cdk8s-plus-33';
 import type { Resources } from '../config';
+import { EXEC_PROBE_FAILURES, EXEC_PROBE_PERIOD_SECONDS, EXEC_PROBE_TIMEOUT_SECONDS } from './exec-probe-timing';
 
 /** Standard labels; `app.kubernetes.io/name` + `component` select a workload's pods. */
 export function labelsFor(name: string, component: string, partOf = 'airflow'): Record<string, string> {
@@ -83,15 +84,21 @@ export function httpProbes(path: string, port: number, opts: { startupSeconds?: 
   };
 }
 
+/**
+ * Exec probes for components without an HTTP health endpoint (Airflow 3.3 has one only in the scheduler and
+ * the api-server). Timings come from measurement (exec-probe-timing.ts). No readiness probe: these pods serve
+ * no Service traffic that readiness would gate, and each run of the command costs seconds of CPU.
+ */
 export function execProbes(command: string[], opts: { periodSeconds?: number; timeoutSeconds?: number; startupSeconds?: number } = {}): ProbeSet {
   const exec = { command };
-  const period = opts.periodSeconds ?? 60;
-  const timeout = opts.timeoutSeconds ?? 30;
+  const period = opts.periodSeconds ?? EXEC_PROBE_PERIOD_SECONDS;
+  const timeout = opts.timeoutSeconds ?? EXEC_PROBE_TIMEOUT_SECONDS;
   const startup = opts.startupSeconds ?? 300;
+  // Start-up polls faster than liveness (a probe is never run twice at once) but at least once per timeout.
+  const startupPeriod = Math.max(15, Math.min(timeout, 30));
   return {
-    startupProbe: { exec, periodSeconds: 15, timeoutSeconds: timeout, failureThreshold: Math.ceil(startup / 15) },
-    readinessProbe: { exec, periodSeconds: period, timeoutSeconds: timeout, failureThreshold: 3 },
-    livenessProbe: { exec, periodSeconds: period, timeoutSeconds: timeout, failureThreshold: 5 },
+    startupProbe: { exec, periodSeconds: startupPeriod, timeoutSeconds: timeout, failureThreshold: Math.ceil(startup / startupPeriod) },
+    livenessProbe: { exec, periodSeconds: period, timeoutSeconds: timeout, failureThreshold: EXEC_PROBE_FAILURES },
   };
 }
 

@@ -1,11 +1,12 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
-import { CLUSTER_SECRET_STORE, DATABASES, K8S_SECRETS, SECRET_KEYS, secretsManagerNames } from '../config';
+import { AIRFLOW_DB_ROLE, CLUSTER_SECRET_STORE, DATABASES, K8S_SECRETS, SECRET_KEYS, secretsManagerNames } from '../config';
 import { SERVICE_NAMES } from '../airflow/airflow-settings';
 import { gitSecretTemplates } from '../airflow/dag-bundle';
 import { labelsFor } from '../hardening/workload-defaults';
 import { pgbouncerDatabasesIni, pgbouncerUserlistLine } from './pgbouncer-config';
+import { RDS_CA_FILE } from './rds-ca';
 
 /** How often External Secrets re-reads Secrets Manager (rotations reach pods through Reloader). */
 const REFRESH = '1h';
@@ -33,18 +34,35 @@ export class AwsSecretsManagerStore extends Construct {
 const t = (k: string) => `{{ .${k} }}`;
 const q = (k: string) => `{{ .${k} | urlquery }}`;
 
+/** How the migration's direct connection verifies the database (the same as PgBouncer's server side). */
+export interface UpstreamTls {
+  readonly sslmode: string;
+  /** CA bundle file that signs the database's certificate. */
+  readonly caFile: string;
+}
+
 /**
  * The Secret contents External Secrets renders (Go templates over the Secrets Manager keys). Exported so
  * the local runner renders the very same templates with loopback values: connection URLs exist once.
+ * `upstream`: TLS towards the database for the migration's direct URL: PgBouncer's own sslmode and CA bundle.
  */
-export function secretTemplates(env: EnvironmentConfig, pgbouncerHost: string) {
-  const db = SECRET_KEYS.metadataDb;
-  const userInfo = `${q(db.username)}:${q(db.password)}`;
+export function secretTemplates(env: EnvironmentConfig, pgbouncerHost: string, upstream: UpstreamTls = { sslmode: env.pgbouncer.serverTlsSslmode, caFile: RDS_CA_FILE }) {
+  const db = SECRET_KEYS.airflowDb;
+  const m = K8S_SECRETS.metadata.keys;
+  // Clients present the fixed client password to PgBouncer; only PgBouncer and the migration hold the rotated one.
+  const client = `${AIRFLOW_DB_ROLE}:${q(db.clientPassword)}`;
   const pgbouncer = `${pgbouncerHost}:${env.pgbouncer.port}`;
+  const roleOption = encodeURIComponent(`-c role=${AIRFLOW_DB_ROLE}`);
   return {
     metadata: {
-      [K8S_SECRETS.metadata.keys.sqlAlchemyConn]: `postgresql+psycopg2://${userInfo}@${pgbouncer}/${DATABASES.metadata}`,
-      [K8S_SECRETS.metadata.keys.kedaConn]: `postgresql://${userInfo}@${pgbouncer}/${DATABASES.metadata}?sslmode=disable`,
+      [m.sqlAlchemyConn]: `postgresql+psycopg2://${client}@${pgbouncer}/${DATABASES.metadata}`,
+      [m.kedaConn]: `postgresql://${client}@${pgbouncer}/${DATABASES.metadata}?sslmode=disable`,
+      // The migration holds an advisory lock on a session idle in a transaction for the whole run: PgBouncer's
+      // idle_transaction_timeout would cut it, so it goes straight to the database as the owner role.
+      [m.migrateConn]: `postgresql+psycopg2://${q(db.username)}:${q(db.password)}@${t(db.host)}:${t(db.port)}/${t(db.dbname)}?sslmode=${upstream.sslmode}&sslrootcert=${encodeURIComponent(upstream.caFile)}&options=${roleOption}`,
+      [m.pgbouncerUserlist]: pgbouncerUserlistLine(AIRFLOW_DB_ROLE, t(db.clientPassword)),
+      [m.pgbouncerDatabases]: pgbouncerDatabasesIni(env, { host: t(db.host), port: t(db.port), dbname: t(db.dbname), user: t(db.username), password: t(db.password), clientUser: AIRFLOW_DB_ROLE }),
+      [m.pgbouncerExporterUrl]: `postgresql://${client}@127.0.0.1:${env.pgbouncer.port}/pgbouncer?sslmode=disable`,
     },
     broker: {
       // ElastiCache with in-transit encryption: rediss:// and verified certificates.
@@ -52,11 +70,6 @@ export function secretTemplates(env: EnvironmentConfig, pgbouncerHost: string) {
       // Celery results in Redis database 1, not in the metadata DB: the workers, which run user code,
       // need no database credentials.
       [K8S_SECRETS.broker.keys.resultBackend]: `rediss://:${q(SECRET_KEYS.broker.authToken)}@${t(SECRET_KEYS.broker.host)}:${t(SECRET_KEYS.broker.port)}/1?ssl_cert_reqs=required`,
-    },
-    pgbouncer: {
-      [K8S_SECRETS.pgbouncer.keys.userlist]: pgbouncerUserlistLine(t(db.username), t(db.password)),
-      [K8S_SECRETS.pgbouncer.keys.databases]: pgbouncerDatabasesIni(env, { host: t(db.host), port: t(db.port), dbname: t(db.dbname), user: t(db.username) }),
-      [K8S_SECRETS.pgbouncer.keys.exporterUrl]: `postgresql://${userInfo}@127.0.0.1:${env.pgbouncer.port}/pgbouncer?sslmode=disable`,
     },
   };
 }
@@ -105,7 +118,7 @@ export class AirflowExternalSecrets extends Construct {
     const specs: ExternalSecretSpec[] = [
       {
         name: K8S_SECRETS.metadata.name,
-        extract: [sm.metadataDb],
+        extract: [sm.airflowDb],
         template: tpl.metadata,
       },
       {
@@ -119,11 +132,6 @@ export class AirflowExternalSecrets extends Construct {
           secretKey: K8S_SECRETS.core.keys[k],
           remoteRef: { key: sm.airflow, property: SECRET_KEYS.airflow[k] },
         })),
-      },
-      {
-        name: K8S_SECRETS.pgbouncer.name,
-        extract: [sm.metadataDb],
-        template: tpl.pgbouncer,
       },
     ];
     const git = gitSecretTemplates(env);

@@ -96,7 +96,9 @@ export function allowedFlows(env: Pick<EnvironmentConfig, 'pgbouncer' | 'dags'>)
     { from: 'load-balancer', to: 'api-server', port: PORTS.apiServer, protocol: 'TCP', why: 'UI and REST API through the ALB' },
     { from: 'keda', to: 'pgbouncer', port: env.pgbouncer.port, protocol: 'TCP', why: 'KEDA worker-count query' },
     { from: 'pgbouncer', to: 'aurora', port: PORTS.postgres, protocol: 'TCP', why: 'server connections to Aurora' },
+    { from: 'migrate', to: 'aurora', port: PORTS.postgres, protocol: 'TCP', why: 'db migrate bypasses PgBouncer: its advisory-lock session idles in a transaction past idle_transaction_timeout' },
     { from: 'pgbouncer', to: 'aws-apis-and-git', port: 443, protocol: 'TCP', why: 'RDS CA bundle from the RDS trust store (init container)' },
+    { from: 'migrate', to: 'aws-apis-and-git', port: 443, protocol: 'TCP', why: 'RDS CA bundle for its direct, verify-full URL (init container)' },
     { from: 'metrics-scraper', to: 'pgbouncer', port: PORTS.pgbouncerExporter, protocol: 'TCP', why: 'PgBouncer metrics' },
     { from: 'metrics-scraper', to: 'statsd', port: PORTS.statsdMetrics, protocol: 'TCP', why: 'Airflow metrics' },
   );

@@ -1,5 +1,5 @@
 import type { EnvironmentConfig } from '../config';
-import { DATABASES } from '../config';
+import { AIRFLOW_DB_ROLE, DATABASES } from '../config';
 
 /**
  * PgBouncer's configuration, written once and used twice: in the PgBouncer pods (the non-secret ini in a
@@ -65,15 +65,23 @@ export interface UpstreamDatabase {
   readonly host: string;
   readonly port: string;
   readonly dbname: string;
+  /** The login PgBouncer uses towards the database (the current rotation login), and its password. */
   readonly user: string;
+  readonly password: string;
+  /** The name clients log in to PgBouncer with (stats user too). */
+  readonly clientUser: string;
 }
 
-/** `stats_users` and `[databases]`: two aliases on one database so the result backend has its own small pool. */
+/**
+ * `stats_users` and `[databases]`: two aliases on one database so the result backend has its own small pool.
+ * Every server connection logs in with the rotated login given here, whatever client asked, and takes the
+ * owner role: clients never hold the rotated password, so a rotation never leaves them disagreeing with PgBouncer.
+ */
 export function pgbouncerDatabasesIni(env: Pick<EnvironmentConfig, 'pgbouncer'>, up: UpstreamDatabase): string {
   const p = env.pgbouncer;
-  const target = `host=${up.host} port=${up.port} dbname=${up.dbname}`;
+  const target = `host=${up.host} port=${up.port} dbname=${up.dbname} user=${up.user} password='${up.password}' connect_query='SET ROLE ${AIRFLOW_DB_ROLE}'`;
   return [
-    `stats_users = ${up.user}`,
+    `stats_users = ${up.clientUser}`,
     '[databases]',
     `${DATABASES.metadata} = ${target} pool_size=${p.metadataPoolSize}`,
     `${DATABASES.resultBackend} = ${target} pool_size=${p.resultBackendPoolSize}`,

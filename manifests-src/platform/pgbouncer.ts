@@ -16,14 +16,12 @@ import {
   tcpProbes,
   topologySpread,
 } from '../hardening/workload-defaults';
-import { pgbouncerIni, rdsCaBundleUrl } from './pgbouncer-config';
+import { pgbouncerIni } from './pgbouncer-config';
+import { fetchRdsCaContainer, rdsCaMount, rdsCaVolume, RDS_CA_FILE } from './rds-ca';
 import { scheduledReplicas } from './office-hours';
 
 const CONFIG_DIR = '/etc/pgbouncer';
 const SECRET_DIR = '/etc/pgbouncer-secret';
-/** The RDS CA bundle, fetched by the init container into an emptyDir. */
-const CA_DIR = '/etc/pgbouncer-ca';
-const CA_FILE = `${CA_DIR}/rds-ca.pem`;
 /** The image's `nobody` user. */
 const PGBOUNCER_UID = 65534;
 
@@ -33,7 +31,7 @@ export interface PgBouncerProps {
 
 /**
  * PgBouncer between every Airflow pod (and KEDA) and Aurora: transaction pooling, pool sizes from the
- * config, TLS to Aurora, credentials and upstream address from the ExternalSecret `pgbouncer-config`,
+ * config, TLS to Aurora, credentials and upstream login from the ExternalSecret `airflow-metadata` (the one that also renders the clients' URLs),
  * and a Prometheus exporter sidecar.
  */
 export class PgBouncerDeployment extends Construct {
@@ -44,12 +42,12 @@ export class PgBouncerDeployment extends Construct {
     super(scope, id);
     const { env } = props;
     const p = env.pgbouncer;
-    const keys = K8S_SECRETS.pgbouncer.keys;
+    const keys = K8S_SECRETS.metadata.keys;
     const ini = pgbouncerIni(env, {
       listenAddr: '0.0.0.0',
-      authFile: `${SECRET_DIR}/${keys.userlist}`,
-      databasesFile: `${SECRET_DIR}/${keys.databases}`,
-      serverTlsCaFile: CA_FILE,
+      authFile: `${SECRET_DIR}/${keys.pgbouncerUserlist}`,
+      databasesFile: `${SECRET_DIR}/${keys.pgbouncerDatabases}`,
+      serverTlsCaFile: RDS_CA_FILE,
     });
 
     new k8s.KubeServiceAccount(this, 'ServiceAccount', {
@@ -62,7 +60,7 @@ export class PgBouncerDeployment extends Construct {
     });
 
     new k8s.KubeDeployment(this, 'Deployment', {
-      metadata: { name: SERVICE_NAMES.pgbouncer, namespace: env.namespace, labels: this.labels, annotations: reloadOnSecrets([K8S_SECRETS.pgbouncer.name]) },
+      metadata: { name: SERVICE_NAMES.pgbouncer, namespace: env.namespace, labels: this.labels, annotations: reloadOnSecrets([K8S_SECRETS.metadata.name]) },
       spec: {
         ...(scheduledReplicas(env, p.replicas) !== undefined ? { replicas: p.replicas } : {}),
         revisionHistoryLimit: 5,
@@ -80,16 +78,7 @@ export class PgBouncerDeployment extends Construct {
             ...placement('core'),
             // The RDS CA bundle is public but not in any image: fetch it (HTTPS, public CAs) before PgBouncer
             // starts, so server_tls_sslmode verify-full checks Aurora's certificate and host name.
-            initContainers: [
-              {
-                name: 'fetch-rds-ca',
-                image: imageRef(env, 'airflow'),
-                command: ['bash', '-c', `set -eu; curl -fsSL --retry 5 --retry-connrefused --max-time 60 '${rdsCaBundleUrl(env)}' -o ${CA_FILE}.tmp; grep -q 'BEGIN CERTIFICATE' ${CA_FILE}.tmp; mv ${CA_FILE}.tmp ${CA_FILE}`],
-                resources: resourceRequirements({ cpu: '50m', memory: '64Mi' }),
-                securityContext: containerSecurityContext(),
-                volumeMounts: [{ name: 'server-ca', mountPath: CA_DIR }],
-              },
-            ],
+            initContainers: [fetchRdsCaContainer(env)],
             containers: [
               {
                 name: 'pgbouncer',
@@ -101,7 +90,7 @@ export class PgBouncerDeployment extends Construct {
                 volumeMounts: [
                   { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
                   { name: 'secret', mountPath: SECRET_DIR, readOnly: true },
-                  { name: 'server-ca', mountPath: CA_DIR, readOnly: true },
+                  rdsCaMount(),
                 ],
                 ...tcpProbes(p.port),
               },
@@ -109,7 +98,7 @@ export class PgBouncerDeployment extends Construct {
                 name: 'metrics-exporter',
                 image: imageRef(env, 'pgbouncerExporter'),
                 args: [`--web.listen-address=:${PORTS.pgbouncerExporter}`, '--web.telemetry-path=/metrics'],
-                env: [{ name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: K8S_SECRETS.pgbouncer.name, key: keys.exporterUrl } } }],
+                env: [{ name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: K8S_SECRETS.metadata.name, key: keys.pgbouncerExporterUrl } } }],
                 ports: [{ name: 'metrics', containerPort: PORTS.pgbouncerExporter }],
                 resources: resourceRequirements({ cpu: '50m', memory: '64Mi' }),
                 securityContext: containerSecurityContext(),
@@ -118,8 +107,9 @@ export class PgBouncerDeployment extends Construct {
             ],
             volumes: [
               { name: 'config', configMap: { name: SERVICE_NAMES.pgbouncer } },
-              { name: 'secret', secret: { secretName: K8S_SECRETS.pgbouncer.name, defaultMode: 0o440 } },
-              { name: 'server-ca', emptyDir: { sizeLimit: k8s.Quantity.fromString('4Mi') } },
+              // Only PgBouncer's two files of the shared database Secret (the clients' URLs stay out of this pod).
+              { name: 'secret', secret: { secretName: K8S_SECRETS.metadata.name, defaultMode: 0o440, items: [keys.pgbouncerUserlist, keys.pgbouncerDatabases].map((key) => ({ key, path: key })) } },
+              rdsCaVolume(),
             ],
           },
         },

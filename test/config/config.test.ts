@@ -61,6 +61,8 @@ describe('configuration', () => {
     ['partition mismatch', { aws: { account: '123456789012', region: 'cn-north-1', partition: 'aws' } }, /aws\.partition: region cn-north-1 is in partition "aws-cn"; set partition: "aws-cn"/],
     ['bad account', { aws: { account: '1234', region: 'us-east-1', partition: 'aws' } }, /aws\.account: a 12-digit AWS account id \(got "1234"\)/],
     ['min above max', { workers: { minReplicas: 5, maxReplicas: 2 } }, /workers\.minReplicas: must be <= workers\.maxReplicas \(2\)/],
+    ['worker memory below the measured floor', { workers: { concurrency: 32, resources: { cpu: '1', memory: '2Gi' } } }, /workers\.resources\.memory: 2Gi is too small for workers\.concurrency=32 with workers\.taskMemoryMiB=96: needs at least \d+Mi/],
+    ['worker memory limit below the floor', { workers: { resources: { cpu: '1', memory: '8Gi', memoryLimit: '1Gi' } } }, /workers\.resources\.memoryLimit: 1Gi is too small for workers\.concurrency=16/],
     ['latest tag', { images: { airflow: { registry: 'docker.io', repository: 'apache/airflow', tag: 'latest' } } }, /images\.airflow\.tag: a pinned tag/],
     ['bad memory quantity', { workers: { resources: { cpu: '1', memory: '4GB' } } }, /workers\.resources\.memory: a memory quantity such as "512Mi"/],
     ['one AZ', { cluster: { name: 'x', availabilityZones: 1 } }, /cluster\.availabilityZones: .*>=2/],

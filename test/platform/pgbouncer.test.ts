@@ -4,7 +4,7 @@ describe('PgBouncer', () => {
   const env = environment('prod', { pgbouncer: { metadataPoolSize: 17, resultBackendPoolSize: 3, maxClientConn: 777, serverTlsSslmode: 'verify-full', replicas: 3 } });
   const objs = render([env]);
   const ini: string = find(objs, 'ConfigMap', 'pgbouncer').data!['pgbouncer.ini'];
-  const secret = find(objs, 'ExternalSecret', 'pgbouncer-config');
+  const secret = find(objs, 'ExternalSecret', 'airflow-metadata');
 
   test('transaction pooling with the configured limits and TLS to Aurora', () => {
     expect(ini).toMatch(/^pool_mode = transaction$/m);
@@ -17,13 +17,52 @@ describe('PgBouncer', () => {
     expect(ini).toMatch(/^listen_port = 6432$/m);
   });
 
-  test('upstream address and users come from Secrets Manager through the ExternalSecret, with separate pools per alias', () => {
+  test('upstream address and login come from Airflow\'s own database secret through the one ExternalSecret, with separate pools per alias', () => {
     expect(ini).toMatch(/^%include \/etc\/pgbouncer-secret\/databases\.ini$/m);
     const t = secret.spec.target.template.data;
-    expect(t['databases.ini']).toContain('airflow = host={{ .host }} port={{ .port }} dbname={{ .dbname }} pool_size=17');
-    expect(t['databases.ini']).toContain('airflow_result = host={{ .host }} port={{ .port }} dbname={{ .dbname }} pool_size=3');
-    expect(t['userlist.txt']).toBe('"{{ .username }}" "{{ .password }}"\n');
-    expect(secret.spec.dataFrom).toEqual([{ extract: { key: 'airflow-eks/prod/metadata-db' } }]);
+    const upstream = "host={{ .host }} port={{ .port }} dbname={{ .dbname }} user={{ .username }} password='{{ .password }}' connect_query='SET ROLE airflow'";
+    expect(t['databases.ini']).toContain(`airflow = ${upstream} pool_size=17`);
+    expect(t['databases.ini']).toContain(`airflow_result = ${upstream} pool_size=3`);
+    // Clients present the fixed client password; the rotated one is only PgBouncer's (and the migration's).
+    expect(t['userlist.txt']).toBe('"airflow" "{{ .clientPassword }}"\n');
+    expect(secret.spec.dataFrom).toEqual([{ extract: { key: 'airflow-eks/prod/airflow-db' } }]);
+    // One ExternalSecret renders every value derived from the database secret.
+    const readers = objs.filter((o) => o.env === 'prod' && o.obj.kind === 'ExternalSecret' && JSON.stringify(o.obj.spec).includes('airflow-db'));
+    expect(readers.map((o) => o.obj.metadata.name)).toEqual(['airflow-metadata']);
+  });
+
+  test('a rotation changes nothing a client holds: client URLs carry only the client password', () => {
+    const t = secret.spec.target.template.data;
+    for (const k of ['sql-alchemy-conn', 'keda-connection', 'exporter-url', 'userlist.txt']) {
+      expect(t[k]).not.toMatch(/\.password|\.username/);
+      expect(t[k]).toContain('.clientPassword');
+    }
+  });
+
+  test('the migration reaches the database directly as the owner role, with the TLS mode and CA bundle PgBouncer uses', () => {
+    const t = secret.spec.target.template.data;
+    expect(t['migrate-sql-alchemy-conn']).toBe(
+      'postgresql+psycopg2://{{ .username | urlquery }}:{{ .password | urlquery }}@{{ .host }}:{{ .port }}/{{ .dbname }}?sslmode=verify-full&sslrootcert=%2Fetc%2Fpgbouncer-ca%2Frds-ca.pem&options=-c%20role%3Dairflow',
+    );
+    const spec = find(objs, 'Job', 'airflow-migrate').spec.template.spec;
+    const [migrate] = spec.containers;
+    // Its only database URL is the direct one, read from its secret file.
+    expect(migrate.env.filter((e: any) => e.name.startsWith('AIRFLOW__DATABASE__SQL_ALCHEMY_CONN'))).toEqual([
+      { name: 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD', value: 'cat /opt/airflow/secrets/airflow/migrate-sql-alchemy-conn' },
+    ]);
+    const files = spec.volumes.find((v: any) => v.name === 'airflow-secrets').projected.sources.flatMap((s: any) => s.secret.items.map((i: any) => `${s.secret.name}/${i.key}`));
+    expect(files).toContain('airflow-metadata/migrate-sql-alchemy-conn');
+    expect(files).not.toContain('airflow-metadata/sql-alchemy-conn');
+    // The CA bundle the URL names is fetched before the migration starts, as for PgBouncer.
+    expect(spec.initContainers.map((c: any) => c.name)).toEqual(['fetch-rds-ca']);
+    expect(migrate.volumeMounts).toContainEqual({ name: 'server-ca', mountPath: '/etc/pgbouncer-ca', readOnly: true });
+  });
+
+  test('PgBouncer mounts only its two files of the shared Secret', () => {
+    const d = find(objs, 'Deployment', 'pgbouncer');
+    const vol = d.spec.template.spec.volumes.find((v: any) => v.name === 'secret');
+    expect(vol.secret.secretName).toBe('airflow-metadata');
+    expect(vol.secret.items.map((i: any) => i.key)).toEqual(['userlist.txt', 'databases.ini']);
   });
 
   test('HA: replicas from config, zone spread, PDB, exporter sidecar', () => {
@@ -39,7 +78,8 @@ describe('PgBouncer', () => {
     // The Celery result backend is Redis (airflow-broker): workers hold no database URL.
     expect(t['result-backend']).toBeUndefined();
     expect(find(objs, 'ExternalSecret', 'airflow-broker').spec.target.template.data['result-backend']).toMatch(/^rediss:\/\/:.*\/1\?ssl_cert_reqs=required$/);
-    expect(JSON.stringify(t)).not.toContain('{{ .host }}');
+    // Only PgBouncer's upstream file and the migration's direct URL name the database host.
+    for (const [k, v] of Object.entries(t as Record<string, string>)) if (!['databases.ini', 'migrate-sql-alchemy-conn'].includes(k)) expect(v).not.toContain('{{ .host }}');
   });
 
   test('verify-full by default, against the RDS CA bundle of the partition fetched before PgBouncer starts', () => {

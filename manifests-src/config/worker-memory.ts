@@ -1,0 +1,31 @@
+/**
+ * Memory a Celery worker pod needs, from measurement: `npm run measure:worker-memory` (docs/reliability.md).
+ * A busy slot is a Celery pool child plus the task process Airflow's task supervisor forks; figures are PSS
+ * (shared pages counted once, as the container's cgroup charges them), rounded up.
+ */
+export const MEASURED_WORKER_MEMORY = {
+  /** The worker's main Celery process, MiB (measured: 46 MiB PSS idle). */
+  baseMiB: 46,
+  /**
+   * Airflow's own memory per busy slot, MiB: what a task that allocates nothing costs (measured: 977 MiB PSS for
+   * the whole tree with 8 of 8 slots busy, minus the main process, over 8 slots = 116 MiB; the log-server
+   * processes are spread over the slots).
+   */
+  perBusySlotMiB: 116,
+} as const;
+
+/** Multiplier over the measured figures: allocator growth, bigger DAG modules, a second import of a provider. */
+export const WORKER_MEMORY_HEADROOM = 1.25;
+
+/** "4Gi" / "1536Mi" / "512Ki" -> MiB. */
+export function memoryMiB(quantity: string): number {
+  const m = /^(\d+)(Ki|Mi|Gi)$/.exec(quantity);
+  if (!m) throw new Error(`not a memory quantity: ${quantity}`);
+  return Number(m[1]) * { Ki: 1 / 1024, Mi: 1, Gi: 1024 }[m[2] as 'Ki' | 'Mi' | 'Gi'];
+}
+
+/** The least memory limit a worker with `concurrency` busy slots and `taskMemoryMiB` per task may have, MiB. */
+export function workerMemoryFloorMiB(concurrency: number, taskMemoryMiB: number): number {
+  const m = MEASURED_WORKER_MEMORY;
+  return Math.ceil((m.baseMiB + concurrency * m.perBusySlotMiB) * WORKER_MEMORY_HEADROOM + concurrency * taskMemoryMiB);
+}

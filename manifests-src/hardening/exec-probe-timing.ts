@@ -1,0 +1,18 @@
+/**
+ * What an exec probe costs, measured: `npm run measure:probes` runs each exec probe command of dist/ inside a
+ * cgroup whose CPU quota is the container's limit (docs/reliability.md). On a 2-core machine at load 30 to 50:
+ * `airflow jobs check --local` and `celery inspect ping` took 13.2 to 28.4 s wall and 2.7 to 3.0 CPU-seconds
+ * per run under the 500m, 1 and 2 CPU limits of dev and prod (at least 5.8 s at 500m even on an idle node).
+ */
+export const MEASURED_EXEC_PROBE = { maxWallSeconds: 28.4, cpuSecondsPerRun: 3.0 } as const;
+
+/** Timeout: twice the slowest measured run, so a busy node does not fail a healthy pod. */
+export const EXEC_PROBE_TIMEOUT_SECONDS = Math.ceil(2 * MEASURED_EXEC_PROBE.maxWallSeconds);
+
+/**
+ * Period: at 3 CPU-seconds per run, every 90 s costs about 3% of a core (7% of a 500m limit); the
+ * previous liveness + readiness pair every 60 s cost 3x that. Three failures: a hung process restarts
+ * within about 5 minutes.
+ */
+export const EXEC_PROBE_PERIOD_SECONDS = 90;
+export const EXEC_PROBE_FAILURES = 3;
