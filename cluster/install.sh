@@ -4,18 +4,12 @@
 #   Go builds (cached outside the clone): Kubernetes, CoreDNS, kube-router (NetworkPolicy enforcer), pause.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-debs=(etcd-server containerd runc containernetworking-plugins podman iptables ipset nftables conntrack openssl git gcc libc6-dev)
-missing=()
-for p in "${debs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "==> apt-get install ${missing[*]}"
-  if [ "$(id -u)" -ne 0 ]; then echo "cluster/install.sh: need root to apt-get install ${missing[*]}" >&2; exit 1; fi
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get -o DPkg::Lock::Timeout=600 update -qq
-  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  # The cluster runs its own etcd and containerd: the Debian services must not hold their ports or sockets.
-  for s in etcd containerd; do systemctl disable --now "$s" >/dev/null 2>&1 || true; done
-fi
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+fresh=0
+installed etcd-server && installed containerd || fresh=1
+bash scripts/apt-install.sh cluster/install.sh etcd-server containerd runc containernetworking-plugins podman iptables ipset nftables conntrack openssl git gcc libc6-dev
+# The cluster runs its own etcd and containerd: the Debian services, just installed, must not hold their ports or sockets.
+if [ "$fresh" = 1 ]; then for s in etcd containerd; do systemctl disable --now "$s" >/dev/null 2>&1 || true; done; fi
 bash cluster/build/kubernetes.sh
 bash cluster/build/coredns.sh
 bash cluster/build/kube-router.sh

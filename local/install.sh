@@ -6,16 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debs=(postgresql pgbouncer redis-server chromium git)
-missing=()
-for p in "${debs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "==> apt-get install ${missing[*]}"
-  if [ "$(id -u)" -ne 0 ]; then echo "local/install.sh: need root to apt-get install ${missing[*]}" >&2; exit 1; fi
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+bash scripts/apt-install.sh local/install.sh postgresql pgbouncer redis-server chromium git
 
 # uv resolves nothing here: it installs exactly the locked set, verifying every hash.
 uv_venv=.cache/uv

@@ -4,13 +4,4 @@
 #   kernel's hybrid cgroups), containerd brings ctr for the loader. Go (for the exporters) is the machine toolchain.
 set -euo pipefail
 
-debs=(debootstrap podman runc containerd)
-missing=()
-for p in "${debs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
-if [ "${#missing[@]}" -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then echo "cluster/images/install-tools.sh: need root to apt-get install ${missing[*]}" >&2; exit 1; fi
-  echo "==> apt-get install ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get -o DPkg::Lock::Timeout=600 update -qq
-  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+bash "$(dirname "$0")/../../scripts/apt-install.sh" cluster/images/install-tools.sh debootstrap podman runc containerd
