@@ -185,7 +185,8 @@ export async function down(log: Log, opts: DownOptions = {}): Promise<string[]> 
   teardownNetwork();
   destroyEnforcerIpsets();
   for (const d of daemonNames()) await stopDaemon(d);
-  if (opts.purge) for (const dir of ['etcd', 'kubelet']) fs.rmSync(path.join(STATE_DIR, dir), { recursive: true, force: true });
+  // Purge = the next `up` starts from nothing: cluster state and the managed services' data and credentials.
+  if (opts.purge) for (const dir of ['etcd', 'kubelet', 'services']) fs.rmSync(path.join(STATE_DIR, dir), { recursive: true, force: true });
   const left = [
     ...daemonNames().filter((d) => daemonPid(d)).map((d) => `process ${d}`),
     ...ourShims().map((p) => `containerd shim pid ${p}`),

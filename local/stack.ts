@@ -182,7 +182,13 @@ export class LocalStack {
     const file = path.join(this.paths.state, 'secrets.json');
     const hex = (n: number) => crypto.randomBytes(n).toString('hex');
     // A state folder from before the DAG repository had credentials gets them added.
-    if (fs.existsSync(file)) return { gitUsername: 'dags-reader', gitPassword: hex(20), ...(JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LocalSecrets>) } as LocalSecrets;
+    if (fs.existsSync(file)) {
+      const stored = { gitUsername: 'dags-reader', gitPassword: hex(20), ...(JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LocalSecrets>) };
+      // Its database was created with these logins: a folder from before the dedicated Airflow login cannot be upgraded.
+      const lacking = (['dbUser', 'dbPassword', 'clientPassword'] as const).filter((k) => !stored[k]);
+      if (lacking.length) throw new Error(`${this.paths.state} was created by an older version (secrets.json lacks ${lacking.join(', ')}): remove that folder and start again`);
+      return stored as LocalSecrets;
+    }
     const s: LocalSecrets = {
       masterUser: 'postgres',
       masterPassword: hex(16),
