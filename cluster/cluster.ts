@@ -10,7 +10,7 @@ import { apiStatus, startApiServer, startControllerManager, startEtcd, startSche
 import { daemonNames, daemonPid, sh, sleep, startDaemon, stopDaemon, waitFor } from './node/daemon';
 import { kubeProxyCleanup, startKubelet, startKubeProxy } from './node/kubelet';
 import { apply, kubectl, kubectlJson } from './node/kubectl';
-import { CONTAINERD_SOCKET, KUBECONFIG, kubeBin, NET, NODE_NAME, SANDBOX_IMAGE, STATE_DIR, vpcAddresses } from './node/layout';
+import { CONTAINERD_SOCKET, KUBECONFIG, kubeBin, NET, NODE_NAME, SANDBOX_IMAGE, SNAPSHOTTER, STATE_DIR, vpcAddresses } from './node/layout';
 import { networkLeftovers, setupVpcLink, teardownNetwork, writeCniConfig } from './node/network';
 import { destroyEnforcerIpsets, enforcerCleanup, enforcerHealthy, enforcerIpsetsLeft, startNetworkPolicyEnforcer } from './node/network-policy-enforcer';
 import { ensureCredentials } from './node/pki';
@@ -96,7 +96,7 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
   if (opts.nodeOnly) missing.push('node only: the images of dist/ and the operators were not installed');
   else {
     try {
-      const r = loadImages(CONTAINERD_SOCKET, { env: env.name, sandboxImage: SANDBOX_IMAGE, snapshotter: 'native', log });
+      const r = loadImages(CONTAINERD_SOCKET, { env: env.name, sandboxImage: SANDBOX_IMAGE, snapshotter: SNAPSHOTTER, log });
       for (const u of r.unavailable) missing.push(`image ${u.ref}: ${u.reason}`);
     } catch (e) {
       missing.push(`images of dist/: ${(e as Error).message}`);

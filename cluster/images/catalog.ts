@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { imageRef, loadEnvironments, type Images } from '../../manifests-src/config';
+import { localCaCert } from '../node/pki';
 import { distImageReferences, normalizeReference } from './references';
 
 /** The sandbox ("pause") image containerd's config names; the cluster passes its own when it differs. */
@@ -111,13 +112,13 @@ export function planImages(repo: string, envName = 'dev', sandboxImage = DEFAULT
   const projectKey = hashOf(
     repo,
     [...lib, 'cluster/images/airflow/build-project.sh', 'docker/airflow/Dockerfile', 'requirements/airflow.lock', 'docker/airflow/requirements.lock'],
-    [projectRef, baseKey, hostArch],
+    [projectRef, baseKey, hostArch, readFileSync(localCaCert(), 'utf8')],
   );
   const project: Recipe = {
     name: 'airflow',
     key: projectKey,
     outputs: [one('airflow', projectKey, projectRef)],
-    command: (a) => ['bash', 'cluster/images/airflow/build-project.sh', baseRef, projectRef, a(projectRef)],
+    command: (a) => ['bash', 'cluster/images/airflow/build-project.sh', baseRef, projectRef, a(projectRef), localCaCert()],
     needs: [base],
   };
 

@@ -4,9 +4,10 @@
  * each reference exists. The sandbox image is imported only when containerd has none under its name. An image already there from the same build (label airflow-eks.image-key)
  * is not imported again.
  *   tsx cluster/images/load.ts --socket /path/containerd.sock [--env dev] [--sandbox-image REF]
- *                              [--snapshotter native]
+ *                              [--snapshotter overlayfs]
  */
 import { spawnSync } from 'node:child_process';
+import { SNAPSHOTTER } from '../node/layout';
 import { archivePath, buildRecipe, REPO_ROOT } from './build';
 import { planImages, type Unavailable } from './catalog';
 
@@ -17,7 +18,7 @@ export interface LoadOptions {
   env?: string;
   /** The sandbox image containerd's config names (default catalog.DEFAULT_SANDBOX_IMAGE). */
   sandboxImage?: string;
-  /** Snapshotter to unpack into: the one the CRI plugin uses (default native). */
+  /** Snapshotter to unpack into: the one the CRI plugin uses. @default SNAPSHOTTER */
   snapshotter?: string;
   /** Load only these references (default: all of dist/<env> and the sandbox image). */
   only?: string[];
@@ -66,7 +67,7 @@ export function loadImages(socket: string, options: LoadOptions = {}): LoadResul
     buildRecipe(made.recipe, log);
     const fresh = current !== made.recipe.key;
     if (fresh) {
-      ctr(socket, ['images', 'import', '--snapshotter', options.snapshotter ?? 'native', archivePath(made.output)]);
+      ctr(socket, ['images', 'import', '--snapshotter', options.snapshotter ?? SNAPSHOTTER, archivePath(made.output)]);
       ctr(socket, ['images', 'label', ref, `${KEY_LABEL}=${made.recipe.key}`]);
     }
     if (importedKey(socket, ref) !== made.recipe.key) {
@@ -90,7 +91,7 @@ if (require.main === module) {
   const argv = process.argv.slice(2);
   const socket = flag(argv, '--socket');
   if (!socket) {
-    console.error('usage: tsx cluster/images/load.ts --socket <containerd.sock> [--env dev] [--sandbox-image REF] [--snapshotter native]');
+    console.error('usage: tsx cluster/images/load.ts --socket <containerd.sock> [--env dev] [--sandbox-image REF] [--snapshotter overlayfs]');
     process.exitCode = 2;
   } else {
     try {

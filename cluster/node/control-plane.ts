@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as https from 'node:https';
 import { startDaemon, waitFor } from './daemon';
 import { KUBECONFIG, kubeBin, NET, NODE_PORTS, statePath, type VpcAddresses } from './layout';
-import { CA_CERT, type ClusterCredentials } from './pki';
+import { CA_CERT, FRONT_PROXY_CLIENT, type ClusterCredentials } from './pki';
 
 /** etcd (Debian) and the control plane built from k8s.io/kubernetes, as host processes (a kubeadm node runs them as static pods). */
 
@@ -47,6 +47,15 @@ export async function startApiServer(vpc: VpcAddresses, creds: ClusterCredential
       `--kubelet-client-key=${creds.kubeletClientCert.key}`,
       // The node name resolves nowhere (no DNS outside the cluster): reach the kubelet by its address.
       '--kubelet-preferred-address-types=InternalIP',
+      // Aggregation layer: aggregated API servers (KEDA's external metrics) trust requests proxied with this
+      // client certificate and read the caller from these headers (extension-apiserver-authentication).
+      `--proxy-client-cert-file=${creds.frontProxyClientCert.cert}`,
+      `--proxy-client-key-file=${creds.frontProxyClientCert.key}`,
+      `--requestheader-client-ca-file=${CA_CERT}`,
+      `--requestheader-allowed-names=${FRONT_PROXY_CLIENT}`,
+      '--requestheader-username-headers=X-Remote-User',
+      '--requestheader-group-headers=X-Remote-Group',
+      '--requestheader-extra-headers-prefix=X-Remote-Extra-',
       `--token-auth-file=${creds.tokenFile}`,
       '--authorization-mode=Node,RBAC',
       `--service-cluster-ip-range=${NET.serviceCidr}`,

@@ -30,7 +30,9 @@ podLogsDir: ${statePath('pod-logs')}
 resolvConf: ""
 serializeImagePulls: false
 maxPods: 60
-evictionHard: {memory.available: "200Mi", nodefs.available: "5%", imagefs.available: "5%"}
+# Absolute disk thresholds: the node shares a developer's disk, where 5 % of a large volume can be gigabytes
+# the cluster never needed (eviction of every pod followed).
+evictionHard: {memory.available: "200Mi", nodefs.available: "2Gi", imagefs.available: "2Gi"}
 `;
 }
 

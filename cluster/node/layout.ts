@@ -29,6 +29,13 @@ export const KUBECONFIG = statePath('admin.kubeconfig');
 
 export const NODE_NAME = 'airflow-eks-local';
 
+/**
+ * containerd's snapshotter, for the CRI and for every image import. overlayfs: a container's root costs only
+ * what it writes (native copies the whole image per container: ~1 GB per Airflow pod, and the kubelet's
+ * disk-pressure eviction followed).
+ */
+export const SNAPSHOTTER = 'overlayfs';
+
 /** Interface and namespace names: short (15-char limit), one prefix so teardown can find every one. */
 export const NET = {
   prefix: 'aek',

@@ -2,27 +2,51 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { sh } from './daemon';
-import { KUBECONFIG, NET, NODE_NAME, NODE_PORTS, statePath } from './layout';
+import { CACHE_DIR, KUBECONFIG, NET, NODE_NAME, NODE_PORTS, statePath } from './layout';
 
 /**
- * The cluster's credentials, made once per state folder: one local CA (it signs the API server's and the
- * managed services' certificates, so pods trust a single root), the service-account signing key, and
- * bearer tokens for the admin and the node.
+ * The cluster's credentials: one local CA (it signs the API server's and the managed services' certificates,
+ * so pods trust a single root), the service-account signing key, and bearer tokens for the admin and the node.
+ * The CA is made once per machine, in the cache: the Airflow image built here trusts it as the emulated AWS's
+ * root, so a fresh clone reuses both. Everything else is made once per state folder.
  */
 
 export const PKI_DIR = statePath('pki');
 export const pki = (f: string) => path.join(PKI_DIR, f);
 export const CA_CERT = pki('ca.pem');
-export const CA_KEY = pki('ca-key.pem');
+const LOCAL_CA_DIR = path.join(CACHE_DIR, 'local-ca');
+export const CA_KEY = path.join(LOCAL_CA_DIR, 'ca-key.pem');
+const LOCAL_CA_CERT = path.join(LOCAL_CA_DIR, 'ca.pem');
 
 const openssl = (...args: string[]) => sh('openssl', args);
 
+/** Common name the aggregated API servers accept request headers from. */
+export const FRONT_PROXY_CLIENT = 'front-proxy-client';
+
+/** The machine's local CA certificate (made on first use). */
+export function localCaCert(): string {
+  if (!fs.existsSync(LOCAL_CA_CERT)) {
+    fs.mkdirSync(LOCAL_CA_DIR, { recursive: true, mode: 0o700 });
+    const tmp = path.join(LOCAL_CA_DIR, `.new-${process.pid}`);
+    fs.mkdirSync(tmp, { recursive: true });
+    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=airflow-eks local CA', '-keyout', path.join(tmp, 'ca-key.pem'), '-out', path.join(tmp, 'ca.pem'));
+    // Key first: whoever sees the certificate can rely on its key being there.
+    fs.renameSync(path.join(tmp, 'ca-key.pem'), CA_KEY);
+    fs.renameSync(path.join(tmp, 'ca.pem'), LOCAL_CA_CERT);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  return LOCAL_CA_CERT;
+}
+
+/** The state folder's copy of the CA; certificates it signed under another CA are made again. */
 function ensureCa(): void {
-  if (fs.existsSync(CA_CERT)) return;
+  const ca = fs.readFileSync(localCaCert());
+  if (fs.existsSync(CA_CERT) && fs.readFileSync(CA_CERT).equals(ca)) return;
+  fs.rmSync(PKI_DIR, { recursive: true, force: true });
   // Only pki/ is private: PostgreSQL (its own user) must still enter the state folder.
   fs.mkdirSync(PKI_DIR, { recursive: true });
   fs.chmodSync(PKI_DIR, 0o700);
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=airflow-eks local cluster CA', '-keyout', CA_KEY, '-out', CA_CERT);
+  fs.writeFileSync(CA_CERT, ca);
 }
 
 /** A server certificate signed by the local CA for these names and addresses (re-made when they change). */
@@ -56,6 +80,8 @@ export interface ClusterCredentials {
   readonly apiServerCert: { cert: string; key: string };
   /** The API server's identity towards the kubelet (logs, exec): a client certificate the kubelet trusts. */
   readonly kubeletClientCert: { cert: string; key: string };
+  /** The API server's identity towards aggregated API servers (KEDA's metrics server), with request headers. */
+  readonly frontProxyClientCert: { cert: string; key: string };
   readonly serviceAccountKey: string;
   readonly serviceAccountPub: string;
   readonly tokenFile: string;
@@ -114,5 +140,6 @@ export function ensureCredentials(nodeIp: string): ClusterCredentials {
   const nodeKubeconfig = pki('node.kubeconfig');
   writeKubeconfig(nodeKubeconfig, server, `system:node:${NODE_NAME}`, nodeToken);
   const kubeletClientCert = ensureClientCert('kubelet-client', 'kube-apiserver-kubelet-client', 'system:masters');
-  return { apiServerCert, kubeletClientCert, serviceAccountKey, serviceAccountPub, tokenFile, adminToken, nodeToken, nodeKubeconfig };
+  const frontProxyClientCert = ensureClientCert('front-proxy-client', FRONT_PROXY_CLIENT, 'system:front-proxy');
+  return { apiServerCert, kubeletClientCert, frontProxyClientCert, serviceAccountKey, serviceAccountPub, tokenFile, adminToken, nodeToken, nodeKubeconfig };
 }

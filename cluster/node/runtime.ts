@@ -2,12 +2,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { daemonPid, sh, startDaemon, stopDaemon, waitFor } from './daemon';
 import { CNI_BIN_DIR, CNI_CONF_DIR } from './network';
-import { CONTAINERD_SOCKET, SANDBOX_IMAGE, statePath } from './layout';
+import { CONTAINERD_SOCKET, SANDBOX_IMAGE, SNAPSHOTTER, statePath } from './layout';
 
 /**
  * containerd (Debian) with runc, its own root/state/socket under the state folder. Settings that this
  * machine needs: restrict_oom_score_adj (root lacks CAP_SYS_RESOURCE: without it every sandbox fails with
- * "can't get final child's PID from pipe"), cgroupfs (no systemd), the native snapshotter.
+ * "can't get final child's PID from pipe"), cgroupfs (no systemd).
  */
 
 const CONFIG = statePath('containerd', 'config.toml');
@@ -29,7 +29,7 @@ function config(): string {
   t = set(t, 'sandbox_image', JSON.stringify(SANDBOX_IMAGE));
   t = set(t, 'bin_dir', JSON.stringify(CNI_BIN_DIR));
   t = set(t, 'conf_dir', JSON.stringify(CNI_CONF_DIR));
-  t = set(t, 'snapshotter', '"native"');
+  t = set(t, 'snapshotter', JSON.stringify(SNAPSHOTTER));
   t = t.replace(/SystemdCgroup = true/g, 'SystemdCgroup = false');
   return t;
 }
@@ -54,7 +54,7 @@ export function imageRefs(): string[] {
 
 /** Imports an image archive (docker or OCI) into the CRI's namespace. */
 export function importImage(tar: string): void {
-  sh('ctr', ['-a', CONTAINERD_SOCKET, '-n', 'k8s.io', 'images', 'import', '--no-unpack=false', tar]);
+  sh('ctr', ['-a', CONTAINERD_SOCKET, '-n', 'k8s.io', 'images', 'import', '--snapshotter', SNAPSHOTTER, tar]);
 }
 
 /** Containers that still have a task, after the kubelet is gone: killed and removed so no shim survives. */

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync, appendFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { SNAPSHOTTER } from '../node/layout';
 import { operatorBinary } from './build';
 import { chartImages, cacheRoot, moduleDir, OPERATORS, operatorSource, type OperatorName } from './sources';
 
@@ -308,7 +309,7 @@ export function loadOperatorImages(ctrSocket: string, operators: readonly Operat
     const key = basename(i.archive, '.tar');
     if (importedKey(ctrSocket, i.ref) === key) continue;
     const started = Date.now();
-    execFileSync('ctr', ['-n', 'k8s.io', '-a', ctrSocket, 'images', 'import', '--snapshotter', 'native', i.archive], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('ctr', ['-n', 'k8s.io', '-a', ctrSocket, 'images', 'import', '--snapshotter', SNAPSHOTTER, i.archive], { stdio: ['ignore', 'ignore', 'inherit'] });
     execFileSync('ctr', ['-n', 'k8s.io', '-a', ctrSocket, 'images', 'label', i.ref, `${KEY_LABEL}=${key}`], { stdio: ['ignore', 'ignore', 'inherit'] });
     if (importedKey(ctrSocket, i.ref) !== key) throw new Error(`${i.ref} is not in containerd (${ctrSocket}) after importing ${i.archive}`);
     log(`imported ${i.ref} (${((Date.now() - started) / 1000).toFixed(1)} s)`);

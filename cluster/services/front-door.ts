@@ -7,7 +7,7 @@ import * as path from 'node:path';
 /**
  * The HTTPS endpoint pods reach for "AWS": one TLS listener (certificate from the local CA) that answers
  * for the CodeCommit git host, serving repositories with git's own smart-HTTP server (git http-backend),
- * and for the AWS API hosts, forwarded to the AWS API emulator. In-cluster DNS (CoreDNS `hosts`) points
+ * for the AWS API hosts, forwarded to the AWS API emulator, and for public AWS files such as the RDS CA bundle. In-cluster DNS (CoreDNS `hosts`) points
  * those names here, so the committed URLs in argocd/ and dist/ are used unchanged.
  */
 
@@ -22,6 +22,8 @@ export interface FrontDoorOptions {
   /** Repositories that require HTTP basic auth (CodeCommit git credentials), with the expected user and password. */
   readonly gitAuth: Readonly<Record<string, { username: string; password: string }>>;
   readonly awsApi: { host: string; port: number };
+  /** Public AWS files served as they are published, by URL (e.g. the RDS CA bundle: here, the local CA). */
+  readonly files: Readonly<Record<string, string>>;
   readonly log: (line: string) => void;
 }
 
@@ -30,7 +32,9 @@ const GIT_PREFIX = '/v1/repos/';
 export function startFrontDoor(o: FrontDoorOptions): Promise<https.Server> {
   const server = https.createServer({ cert: fs.readFileSync(o.cert), key: fs.readFileSync(o.key) }, (req, res) => {
     const host = (req.headers.host ?? '').split(':')[0];
-    if (o.gitHosts.includes(host) && req.url?.startsWith(GIT_PREFIX)) serveGit(o, req, res);
+    const file = o.files[`https://${host}${req.url ?? ''}`];
+    if (file !== undefined && req.method === 'GET') res.writeHead(200, { 'content-type': 'application/x-pem-file' }).end(file);
+    else if (o.gitHosts.includes(host) && req.url?.startsWith(GIT_PREFIX)) serveGit(o, req, res);
     else forward(o, req, res);
   });
   return new Promise((resolve, reject) => {

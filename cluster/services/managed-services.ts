@@ -2,6 +2,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DATABASES, dagRepoUrl, PORTS, type EnvironmentConfig } from '../../manifests-src/config';
+import { rdsCaBundleUrl } from '../../manifests-src/platform/pgbouncer-config';
 import { publishDags } from '../../local/dag-repo';
 import { LocalStack, PROJECT_ROOT } from '../../local/stack';
 import type { LocalSecrets } from '../../local/settings';
@@ -38,11 +39,11 @@ export function gitLocation(url: string): { host: string; repo: string } {
   return { host: u.hostname, repo: u.pathname.split('/').filter(Boolean).pop()! };
 }
 
-/** Names served by the front door: the git hosts and the AWS API hosts of the environment's region. */
+/** Names served by the front door: the git hosts, the AWS API hosts of the environment's region, the RDS CA bundle's host. */
 export function frontDoorNames(env: EnvironmentConfig): string[] {
   const suffix = env.aws.partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
   const aws = ['secretsmanager', 'logs', 'sts', 's3'].map((s) => `${s}.${env.aws.region}.${suffix}`);
-  return [...new Set([gitLocation(env.gitops.repoUrl).host, gitLocation(dagRepoUrl(env)).host, ...aws])];
+  return [...new Set([gitLocation(env.gitops.repoUrl).host, gitLocation(dagRepoUrl(env)).host, ...aws, new URL(rdsCaBundleUrl(env)).hostname])];
 }
 
 function gitCredentials(): { username: string; password: string } {
@@ -91,6 +92,8 @@ export async function runManagedServices(env: EnvironmentConfig, log: (l: string
     gitHosts: [gitops.host, dags.host],
     gitAuth: { [dags.repo]: git },
     awsApi: { host: vpc.services, port: SERVICE_PORTS.awsApi },
+    // The "Aurora" here presents a certificate from the local CA: that CA is its published bundle.
+    files: { [rdsCaBundleUrl(env)]: fs.readFileSync(CA_CERT, 'utf8') },
     log,
   });
   const awsEndpoint = `http://${vpc.services}:${SERVICE_PORTS.awsApi}`;

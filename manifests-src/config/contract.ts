@@ -165,9 +165,12 @@ export const DATABASES = { metadata: 'airflow', resultBackend: 'airflow_result' 
 export const APP_GROUPS = [
   { name: 'platform', wave: 0, description: 'Karpenter NodePools and EC2NodeClass, namespaces, the ClusterSecretStore' },
   { name: 'secrets', wave: 1, description: 'ExternalSecrets: every credential, by reference to AWS Secrets Manager' },
-  { name: 'logging', wave: 1, description: 'FluentBit DaemonSet to CloudWatch Logs' },
   { name: 'pgbouncer', wave: 2, description: 'PgBouncer in front of Aurora' },
   { name: 'airflow', wave: 3, description: 'Airflow 3 components, KEDA, ingress, PDBs, network policies' },
+  // Last: a log shipper that cannot start (image pull, mirror gap) must not hold back the data plane.
+  // FluentBit reads the node's container log files from the head on first start (Read_from_Head), so what
+  // ran before it started is still shipped.
+  { name: 'logging', wave: 4, description: 'FluentBit DaemonSet to CloudWatch Logs' },
 ] as const;
 export type AppGroupName = (typeof APP_GROUPS)[number]['name'];
 

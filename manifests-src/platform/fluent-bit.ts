@@ -32,6 +32,7 @@ export function fluentBitConfig(env: EnvironmentConfig): string {
     Path              /var/log/containers/*.log
     multiline.parser  docker, cri
     DB                /var/fluent-bit/state/flb_container.db
+    Read_from_Head    On
     Mem_Buf_Limit     50MB
     Skip_Long_Lines   On
     Refresh_Interval  10
