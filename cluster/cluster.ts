@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EnvironmentConfig } from '../manifests-src/config';
 import { PROJECT_ROOT } from '../local/stack';
-import { allSyncedHealthy, applyRoot, trustGitHosts } from './gitops';
+import { allSyncedHealthy, applyRoot } from './gitops';
 import { loadImages } from './images/load';
 import { installOperators } from './operators/install';
 import { addonManifests, loadAddonImages } from './node/addons';
@@ -125,7 +125,6 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
     }
   }
   if (operators) {
-    trustGitHosts(services);
     phase('operators');
     if (opts.sync !== false) {
       applyRoot(env);

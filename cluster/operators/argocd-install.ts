@@ -13,8 +13,19 @@ interface ArgoCdChartValues {
   configs?: { params?: Record<string, unknown>; cm?: Record<string, unknown> };
 }
 
-/** The components the local cluster runs (the chart's server, Dex, notifications, ApplicationSet are not needed to sync). */
+/**
+ * The components the local cluster runs: what syncs (application-controller, repo-server, Redis) and the API
+ * server, which serves the UI and API and creates the `default` project the root Application uses. Dex,
+ * notifications and ApplicationSet are not needed to sync.
+ */
 const UPSTREAM_FILES = [
+  'manifests/base/server/argocd-server-sa.yaml',
+  'manifests/base/server/argocd-server-role.yaml',
+  'manifests/base/server/argocd-server-rolebinding.yaml',
+  'manifests/cluster-rbac/server/argocd-server-clusterrole.yaml',
+  'manifests/cluster-rbac/server/argocd-server-clusterrolebinding.yaml',
+  'manifests/base/server/argocd-server-deployment.yaml',
+  'manifests/base/server/argocd-server-service.yaml',
   'manifests/base/application-controller-roles/argocd-application-controller-sa.yaml',
   'manifests/base/application-controller-roles/argocd-application-controller-role.yaml',
   'manifests/base/application-controller-roles/argocd-application-controller-rolebinding.yaml',
@@ -99,6 +110,7 @@ export function argoCdWorkloads(): { kind: string; name: string; namespace: stri
   return [
     { kind: 'deployment', name: 'argocd-redis', namespace },
     { kind: 'deployment', name: 'argocd-repo-server', namespace },
+    { kind: 'deployment', name: 'argocd-server', namespace },
     { kind: 'statefulset', name: 'argocd-application-controller', namespace },
   ];
 }
