@@ -1,6 +1,6 @@
 import type { EnvironmentConfig } from '../../manifests-src/config';
 import { argoCdValues } from '../../infra/lib/argocd';
-import { CHARTS } from '../../infra/lib/charts';
+import { CHARTS, type ChartName, type ChartSpec } from '../../infra/lib/charts';
 import { argoCdRedisTag } from './images';
 import { operatorSource } from './sources';
 import { upstreamObjects, type K8sObject } from './upstream';
@@ -52,6 +52,27 @@ const UPSTREAM_FILES = [
 
 const PART_OF = { 'app.kubernetes.io/part-of': 'argocd' };
 
+/**
+ * Kinds whose health only a controller that needs AWS reports (Karpenter's node classes and pools, the ALB
+ * controller's Ingress address). Here Argo CD is told so, in argocd-cm, instead of waiting forever; every other
+ * kind keeps Argo CD's own health check.
+ */
+const HEALTH_NOT_ASSESSED_HERE: readonly { groupKind: string; chart: ChartName }[] = [
+  { groupKind: 'karpenter.sh_NodePool', chart: 'karpenter' },
+  { groupKind: 'karpenter.k8s.aws_EC2NodeClass', chart: 'karpenter' },
+  { groupKind: 'networking.k8s.io_Ingress', chart: 'albController' },
+];
+
+export function localHealthOverrides(): Record<string, string> {
+  return Object.fromEntries(
+    HEALTH_NOT_ASSESSED_HERE.map(({ groupKind, chart }) => {
+      const spec: ChartSpec = CHARTS[chart];
+      const why = `not assessed in the local cluster: ${spec.chart} does not run here (${spec.notLocal ?? 'needs AWS'})`;
+      return [`resource.customizations.health.${groupKind}`, `hs = {}\nhs.status = "Healthy"\nhs.message = ${JSON.stringify(why)}\nreturn hs\n`];
+    }),
+  );
+}
+
 /** The local git server Argo CD syncs from (HTTPS under the committed host names, certificate from a local CA). */
 export interface LocalGit {
   /** Git host names the CA is trusted for (argocd-tls-certs-cm). */
@@ -87,7 +108,7 @@ export function argoCdObjects(env: EnvironmentConfig, local: LocalGit = {}): K8s
     }
     if (o.kind === 'ConfigMap' && o.metadata.name === 'argocd-cm') {
       const { create: _create, ...cm } = values.configs?.cm ?? {};
-      const data = { ...((o.data as Record<string, string>) ?? {}), ...Object.fromEntries(Object.entries(cm).map(([k, v]) => [k, configValue(v)])) };
+      const data = { ...((o.data as Record<string, string>) ?? {}), ...Object.fromEntries(Object.entries(cm).map(([k, v]) => [k, configValue(v)])), ...localHealthOverrides() };
       return { ...o, data };
     }
     return o;
