@@ -67,7 +67,7 @@ export async function runManagedServices(env: EnvironmentConfig, log: (l: string
     stateDir: SERVICES_STATE,
     listenAddress: vpc.services,
     fixedPorts: { postgres: PORTS.postgres, redis: PORTS.redis, awsApi: SERVICE_PORTS.awsApi },
-    clientCidrs: [NET.podCidr, `${vpc.node}/32`],
+    clientCidrs: [NET.clusterCidr, `${vpc.node}/32`],
     pgbouncer: false,
     onEvent: log,
   });
