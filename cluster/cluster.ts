@@ -55,10 +55,14 @@ function nodeReady(node: NodeSpec): boolean {
   return !!n.spec.podCIDR && n.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
-/** The core node also plays the CDK stack's managed system node group, where the operators run. */
+/**
+ * Every EKS node carries its region and zone (dist/'s zone spread constraints need them): both nodes stand in
+ * one zone. The core node also plays the CDK stack's managed system node group, where the operators run.
+ */
 function registration(env: EnvironmentConfig, node: NodeSpec) {
   const r = nodePoolRegistration(env.name, node.pool);
-  return node === NODES[0] ? { ...r, labels: { ...r.labels, ...SYSTEM_NODE_LABELS } } : r;
+  const where = { 'topology.kubernetes.io/region': env.aws.region, 'topology.kubernetes.io/zone': `${env.aws.region}a` };
+  return { ...r, labels: { ...r.labels, ...where, ...(node === NODES[0] ? SYSTEM_NODE_LABELS : {}) } };
 }
 
 function rolloutDone(kind: string, ns: string, name: string): boolean {
@@ -122,8 +126,11 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
   // One after the other: the controller-manager hands out pod CIDRs in registration order.
   for (const n of NODES) {
     ensureCgroupRoot(n);
-    startKubelet(vpc, creds, n, registration(env, n));
+    const r = registration(env, n);
+    startKubelet(vpc, creds, n, r);
     await waitFor(`node ${n.name} Ready with pod CIDR ${n.podCidr}`, () => nodeReady(n), 120_000, `kubelet${n.suffix}`);
+    // The kubelet puts its own CPU in kubernetes.io/arch over --node-labels: set the NodePool's value after it.
+    kubectl(['label', 'node', n.name, '--overwrite', ...Object.entries(r.labels).map(([k, v]) => `${k}=${v}`)]);
   }
   const hosts = frontDoorNames(env).map((name) => ({ name, address: services.host }));
   apply(addonManifests(hosts));
