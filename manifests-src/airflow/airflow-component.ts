@@ -2,18 +2,8 @@ import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig, Resources } from '../config';
 import { imageRef } from '../config';
-import {
-  containerSecurityContext,
-  labelsFor,
-  placement,
-  podSecurityContext,
-  resourceRequirements,
-  selectorFor,
-  topologySpread,
-  type NodePoolRole,
-  type ProbeSet,
-} from '../hardening/workload-defaults';
-import { WorkloadDisruptionBudget } from '../hardening/pod-disruption-budget';
+import { HardenedDeployment, type HardenedContainer } from '../hardening/hardened-deployment';
+import type { NodePoolRole, ProbeSet } from '../hardening/workload-defaults';
 import { reloadOnSecrets, type AirflowConfig } from './airflow-config';
 import { secretFileSettings, secretMount, secretsOf, secretVolume, type AirflowProcess } from './component-secrets';
 import { AIRFLOW_HOME, LOCAL_LOGS } from './airflow-settings';
@@ -63,8 +53,8 @@ export const EMPTY_DIR_LIMITS = { airflowHome: '256Mi', logs: '2Gi', tmp: '1Gi' 
 export const SCRATCH_DIR = '/scratch';
 
 /**
- * One Airflow component: ServiceAccount + Deployment (+ PDB when it has 2+ replicas), hardened,
- * spread over zones, reading the shared AirflowConfig.
+ * One Airflow component: a HardenedDeployment (ServiceAccount, Deployment, PDB when it has 2+ replicas) of the
+ * Airflow image with the shared AirflowConfig, its row of the secrets table, emptyDirs and the log groomer.
  */
 export class AirflowComponent extends Construct {
   readonly name: string;
@@ -75,15 +65,7 @@ export class AirflowComponent extends Construct {
   constructor(scope: Construct, id: string, props: AirflowComponentProps) {
     super(scope, id);
     const { env } = props;
-    this.name = `airflow-${props.component}`;
-    this.selector = selectorFor(this.name);
-    this.labels = labelsFor(this.name, props.component);
     const bundle = props.clonesDags ? new DagBundleVolumes(env) : undefined;
-
-    if (props.createServiceAccount ?? true) new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: { name: props.serviceAccountName, namespace: env.namespace, labels: this.labels },
-      automountServiceAccountToken: false,
-    });
 
     const emptyDir = (sizeLimit: string): k8s.EmptyDirVolumeSource => ({ sizeLimit: k8s.Quantity.fromString(sizeLimit) });
     const volumes: k8s.Volume[] = [
@@ -103,7 +85,7 @@ export class AirflowComponent extends Construct {
       secretMount(),
     ];
 
-    const main: k8s.Container = {
+    const main: HardenedContainer = {
       name: props.component,
       image: imageRef(env, 'airflow'),
       imagePullPolicy: 'IfNotPresent',
@@ -119,50 +101,32 @@ export class AirflowComponent extends Construct {
         }).map(([name, value]) => ({ name, value })),
       ],
       ports: props.ports,
-      resources: resourceRequirements(props.resources),
-      securityContext: containerSecurityContext(),
+      resources: props.resources,
       volumeMounts: mounts,
       ...props.probes,
     };
 
-    const effectiveReplicas = props.replicas ?? props.minReplicas ?? 1;
-    this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
-      metadata: {
-        name: this.name,
-        namespace: env.namespace,
-        labels: this.labels,
-        annotations: reloadOnSecrets([...secretsOf(props.process), ...(bundle?.secrets() ?? [])]),
-      },
-      spec: {
-        ...(props.replicas !== undefined ? { replicas: props.replicas } : {}),
-        revisionHistoryLimit: 5,
-        selector: { matchLabels: this.selector },
-        strategy: props.strategy ?? { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
-        template: {
-          metadata: { labels: this.labels, annotations: { ...props.config.rolloutAnnotations(), ...props.podAnnotations } },
-          spec: {
-            serviceAccountName: props.serviceAccountName,
-            automountServiceAccountToken: false,
-            securityContext: podSecurityContext(AIRFLOW_UID),
-            terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 60,
-            topologySpreadConstraints: topologySpread(this.selector),
-            ...placement(props.pool ?? 'core'),
-            initContainers: [logGroomer(env, 'logs')],
-            containers: [main],
-            volumes,
-          },
-        },
-      },
+    const workload = new HardenedDeployment(this, 'Workload', {
+      namespace: env.namespace,
+      name: `airflow-${props.component}`,
+      component: props.component,
+      serviceAccountName: props.serviceAccountName,
+      createServiceAccount: props.createServiceAccount,
+      replicas: props.replicas,
+      minReplicas: props.minReplicas,
+      uid: AIRFLOW_UID,
+      pool: props.pool,
+      annotations: reloadOnSecrets([...secretsOf(props.process), ...(bundle?.secrets() ?? [])]),
+      podAnnotations: { ...props.config.rolloutAnnotations(), ...props.podAnnotations },
+      terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 60,
+      strategy: props.strategy,
+      initContainers: [logGroomer(env, 'logs')],
+      containers: [main],
+      volumes,
     });
-
-    if (WorkloadDisruptionBudget.appliesTo(effectiveReplicas)) {
-      new WorkloadDisruptionBudget(this, 'Pdb', {
-        name: this.name,
-        namespace: env.namespace,
-        selector: this.selector,
-        labels: this.labels,
-        replicas: effectiveReplicas,
-      });
-    }
+    this.name = workload.name;
+    this.selector = workload.selector;
+    this.labels = workload.labels;
+    this.deployment = workload.deployment;
   }
 }
