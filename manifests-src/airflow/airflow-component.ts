@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig, Resources } from '../config';
 import { imageRef } from '../config';
-import { HardenedDeployment, type HardenedContainer } from '../hardening/hardened-deployment';
+import { HardenedDeployment, type HardenedContainer, type HardenedDeploymentProps } from '../hardening/hardened-deployment';
 import type { NodePoolRole, ProbeSet } from '../hardening/workload-defaults';
 import { reloadOnSecrets, type AirflowConfig } from './airflow-config';
 import { secretFileSettings, secretMount, secretsOf, secretVolume, type AirflowProcess } from './component-secrets';
@@ -56,77 +56,71 @@ export const SCRATCH_DIR = '/scratch';
  * One Airflow component: a HardenedDeployment (ServiceAccount, Deployment, PDB when it has 2+ replicas) of the
  * Airflow image with the shared AirflowConfig, its row of the secrets table, emptyDirs and the log groomer.
  */
-export class AirflowComponent extends Construct {
-  readonly name: string;
-  readonly selector: Record<string, string>;
-  readonly labels: Record<string, string>;
-  readonly deployment: k8s.KubeDeployment;
-
+export class AirflowComponent extends HardenedDeployment {
   constructor(scope: Construct, id: string, props: AirflowComponentProps) {
-    super(scope, id);
-    const { env } = props;
-    const bundle = props.clonesDags ? new DagBundleVolumes(env) : undefined;
-
-    const emptyDir = (sizeLimit: string): k8s.EmptyDirVolumeSource => ({ sizeLimit: k8s.Quantity.fromString(sizeLimit) });
-    const volumes: k8s.Volume[] = [
-      { name: 'airflow-home', emptyDir: emptyDir(EMPTY_DIR_LIMITS.airflowHome) },
-      { name: 'logs', emptyDir: emptyDir(EMPTY_DIR_LIMITS.logs) },
-      { name: 'tmp', emptyDir: emptyDir(EMPTY_DIR_LIMITS.tmp) },
-      ...(props.scratchSize ? [{ name: 'scratch', emptyDir: emptyDir(props.scratchSize) }] : []),
-      ...(bundle?.volumes() ?? []),
-      secretVolume(props.process),
-    ];
-    const mounts: k8s.VolumeMount[] = [
-      { name: 'airflow-home', mountPath: AIRFLOW_HOME },
-      { name: 'logs', mountPath: LOCAL_LOGS },
-      { name: 'tmp', mountPath: '/tmp' },
-      ...(props.scratchSize ? [{ name: 'scratch', mountPath: SCRATCH_DIR }] : []),
-      ...(bundle?.mounts() ?? []),
-      secretMount(),
-    ];
-
-    const main: HardenedContainer = {
-      name: props.component,
-      image: imageRef(env, 'airflow'),
-      imagePullPolicy: 'IfNotPresent',
-      args: [...props.command],
-      envFrom: props.config.envFrom(),
-      env: [
-        { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
-        ...Object.entries({
-          ...secretFileSettings(props.process),
-          ...bundle?.settings(),
-          ...(props.scratchSize ? { TMPDIR: SCRATCH_DIR } : {}),
-          ...props.extraEnv,
-        }).map(([name, value]) => ({ name, value })),
-      ],
-      ports: props.ports,
-      resources: props.resources,
-      volumeMounts: mounts,
-      ...props.probes,
-    };
-
-    const workload = new HardenedDeployment(this, 'Workload', {
-      namespace: env.namespace,
-      name: `airflow-${props.component}`,
-      component: props.component,
-      serviceAccountName: props.serviceAccountName,
-      createServiceAccount: props.createServiceAccount,
-      replicas: props.replicas,
-      minReplicas: props.minReplicas,
-      uid: AIRFLOW_UID,
-      pool: props.pool,
-      annotations: reloadOnSecrets([...secretsOf(props.process), ...(bundle?.secrets() ?? [])]),
-      podAnnotations: { ...props.config.rolloutAnnotations(), ...props.podAnnotations },
-      terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 60,
-      strategy: props.strategy,
-      initContainers: [logGroomer(env, 'logs')],
-      containers: [main],
-      volumes,
-    });
-    this.name = workload.name;
-    this.selector = workload.selector;
-    this.labels = workload.labels;
-    this.deployment = workload.deployment;
+    super(scope, id, airflowWorkload(props));
   }
+}
+
+function airflowWorkload(props: AirflowComponentProps): HardenedDeploymentProps {
+  const { env } = props;
+  const bundle = props.clonesDags ? new DagBundleVolumes(env) : undefined;
+
+  const emptyDir = (sizeLimit: string): k8s.EmptyDirVolumeSource => ({ sizeLimit: k8s.Quantity.fromString(sizeLimit) });
+  const volumes: k8s.Volume[] = [
+    { name: 'airflow-home', emptyDir: emptyDir(EMPTY_DIR_LIMITS.airflowHome) },
+    { name: 'logs', emptyDir: emptyDir(EMPTY_DIR_LIMITS.logs) },
+    { name: 'tmp', emptyDir: emptyDir(EMPTY_DIR_LIMITS.tmp) },
+    ...(props.scratchSize ? [{ name: 'scratch', emptyDir: emptyDir(props.scratchSize) }] : []),
+    ...(bundle?.volumes() ?? []),
+    secretVolume(props.process),
+  ];
+  const mounts: k8s.VolumeMount[] = [
+    { name: 'airflow-home', mountPath: AIRFLOW_HOME },
+    { name: 'logs', mountPath: LOCAL_LOGS },
+    { name: 'tmp', mountPath: '/tmp' },
+    ...(props.scratchSize ? [{ name: 'scratch', mountPath: SCRATCH_DIR }] : []),
+    ...(bundle?.mounts() ?? []),
+    secretMount(),
+  ];
+
+  const main: HardenedContainer = {
+    name: props.component,
+    image: imageRef(env, 'airflow'),
+    imagePullPolicy: 'IfNotPresent',
+    args: [...props.command],
+    envFrom: props.config.envFrom(),
+    env: [
+      { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
+      ...Object.entries({
+        ...secretFileSettings(props.process),
+        ...bundle?.settings(),
+        ...(props.scratchSize ? { TMPDIR: SCRATCH_DIR } : {}),
+        ...props.extraEnv,
+      }).map(([name, value]) => ({ name, value })),
+    ],
+    ports: props.ports,
+    resources: props.resources,
+    volumeMounts: mounts,
+    ...props.probes,
+  };
+
+  return {
+    namespace: env.namespace,
+    name: `airflow-${props.component}`,
+    component: props.component,
+    serviceAccountName: props.serviceAccountName,
+    createServiceAccount: props.createServiceAccount,
+    replicas: props.replicas,
+    minReplicas: props.minReplicas,
+    uid: AIRFLOW_UID,
+    pool: props.pool,
+    annotations: reloadOnSecrets([...secretsOf(props.process), ...(bundle?.secrets() ?? [])]),
+    podAnnotations: { ...props.config.rolloutAnnotations(), ...props.podAnnotations },
+    terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 60,
+    strategy: props.strategy,
+    initContainers: [logGroomer(env, 'logs')],
+    containers: [main],
+    volumes,
+  };
 }
