@@ -4,7 +4,7 @@
  * values (account 123456789012, *.example.com hosts, a missing certificate) before anything is created; pass
  * `-c airflow-eks:allowExamples=true` to synthesize the committed examples anyway (nothing can be deployed from them).
  */
-import { buildApp } from '../lib/app';
+import { buildApp } from '../lib/build-app';
 import { placeholderProblems } from '../deploy/placeholders';
 import { infraEnvironmentsFromArgs } from '../lib/validate-infra';
 import { ConfigError } from '../../manifests-src/config';

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../../manifests-src/config';
-import { buildApp } from '../lib/app';
+import { buildApp } from '../lib/build-app';
 import { ruleOf, unacknowledgedFindings, type NagSummary } from '../lib/nag-report';
 import { unusedAcceptedFindings } from '../lib/nag-suppressions';
 import { INPUTS_DIGEST_FILE, synthInputsDigest } from '../lib/synth-inputs';

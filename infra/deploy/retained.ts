@@ -5,7 +5,7 @@
  */
 import { ConfigError, type EnvironmentConfig } from '../../manifests-src/config';
 import { stackName } from '../lib/airflow-eks-stack';
-import { buildApp } from '../lib/app';
+import { buildApp } from '../lib/build-app';
 import { LEAVES_SOMETHING, RETAINED_TYPES } from '../lib/retention';
 import { registriesStackName } from '../lib/registries';
 import { infraEnvironmentsFromArgs } from '../lib/validate-infra';

@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { PORTS, SERVICE_ACCOUNTS, subnetCidrs } from '../../manifests-src/config';
 import { allowedFlows, ipRangesOf, POD_PEERS, POD_SERVICE_ACCOUNTS, type Flow, type Peer, type PodPeer } from '../../manifests-src/platform/network-flows';
-import { Network } from '../../infra/lib/network';
+import { Network } from '../../infra/lib/vpc';
 import { cidrContains, flowAllowed, type Endpoint } from '../support/netpol-eval';
 import { environment, render } from '../support/render';
 

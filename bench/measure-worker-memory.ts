@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { loadEnvironments } from '../manifests-src/config';
 import { descendantsOf, memoryKiB, procStat } from '../local/proc';
 import { LocalStack, PROJECT_ROOT } from '../local/stack';
-import { trigger, unpause, waitRuns } from '../local/workload';
+import { trigger, unpause, waitRuns } from '../local/dag-runs';
 import { CgroupV1, cgroupV1Available } from './cgroup-v1';
 
 /**
