@@ -6,11 +6,10 @@
  */
 import { buildApp } from '../lib/build-app';
 import { placeholderProblems } from '../deploy/placeholders';
-import { infraEnvironmentsFromArgs } from '../lib/validate-infra';
-import { ConfigError } from '../../manifests-src/config';
+import { ConfigError, environmentsFromArgs } from '../../manifests-src/config';
 
 try {
-  const envs = infraEnvironmentsFromArgs();
+  const envs = environmentsFromArgs();
   const { app } = buildApp(envs);
   if (app.node.tryGetContext('airflow-eks:allowExamples') !== 'true') {
     const problems = envs.flatMap((e, i) => placeholderProblems(e, `environments[${i}](${e.name})`));

@@ -22,7 +22,7 @@ import { KEEP_DATA } from './retention';
 import { SharedStorage } from './shared-storage';
 
 export interface AirflowEksStackProps extends Omit<StackProps, 'env'> {
-  /** The environment, as loaded and checked by `loadInfraEnvironments`. */
+  /** The environment, as loaded and checked by `loadEnvironments` (the schema holds every cross-field rule). */
   readonly config: EnvironmentConfig;
 }
 
