@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig, Resources } from '../config';
-import { imageRef } from '../config';
+import { COMPONENTS, imageRef, type ComponentName, type ComponentSpec } from '../config';
 import { HardenedDeployment, type HardenedContainer, type HardenedDeploymentProps } from '../hardening/hardened-deployment';
 import type { NodePoolRole, ProbeSet } from '../hardening/workload-defaults';
 import { reloadOnSecrets, type AirflowConfig } from './airflow-config';
@@ -10,29 +10,26 @@ import { AIRFLOW_HOME, LOCAL_LOGS } from './airflow-settings';
 import { logGroomer } from './log-groomer';
 import { DagBundleVolumes } from './dag-bundle-volumes';
 
+/** The registry's Airflow components (those with an `airflow` process). */
+export type AirflowComponentName = { [K in ComponentName]: (typeof COMPONENTS)[K] extends { airflow: object } ? K : never }[ComponentName];
+
 /** The official image's user: uid 50000, gid 0. */
 export const AIRFLOW_UID = 50000;
 
 export interface AirflowComponentProps {
   readonly env: EnvironmentConfig;
   readonly config: AirflowConfig;
-  /** Component name: the workload is `airflow-<component>`. */
-  readonly component: string;
-  /** Which row of the secrets table (component-secrets.ts) the process gets. */
-  readonly process: AirflowProcess;
+  /** The component in the registry (contract.ts): workload and service account names, ports, secrets, DAG cloning. */
+  readonly component: AirflowComponentName;
   /** Fixed replicas, or undefined when an autoscaler (KEDA) owns the count. */
   readonly replicas: number | undefined;
   /** Replicas used for PDB/spread decisions when `replicas` is autoscaled. */
   readonly minReplicas?: number;
   readonly resources: Resources;
   readonly command: readonly string[];
-  readonly serviceAccountName: string;
   /** False when another component already creates the ServiceAccount (long-task workers share the workers'). @default true */
   readonly createServiceAccount?: boolean;
   readonly probes: ProbeSet;
-  readonly ports?: k8s.ContainerPort[];
-  /** Clones the DAG bundle (dag-processor, workers): bundle storage and the repository credentials. */
-  readonly clonesDags: boolean;
   /** @default 60 */
   readonly terminationGracePeriodSeconds?: number;
   /** @default 'core' */
@@ -64,7 +61,11 @@ export class AirflowComponent extends HardenedDeployment {
 
 function airflowWorkload(props: AirflowComponentProps): HardenedDeploymentProps {
   const { env } = props;
-  const bundle = props.clonesDags ? new DagBundleVolumes(env) : undefined;
+  const spec: ComponentSpec = COMPONENTS[props.component];
+  const process = spec.airflow!.process as AirflowProcess;
+  // Cloners (dag-processor, workers) get the bundle storage and the repository credentials.
+  const bundle = spec.clonesDags ? new DagBundleVolumes(env) : undefined;
+  const ports = Object.entries(spec.ports).map(([name, containerPort]) => ({ name, containerPort }));
 
   const emptyDir = (sizeLimit: string): k8s.EmptyDirVolumeSource => ({ sizeLimit: k8s.Quantity.fromString(sizeLimit) });
   const volumes: k8s.Volume[] = [
@@ -73,7 +74,7 @@ function airflowWorkload(props: AirflowComponentProps): HardenedDeploymentProps 
     { name: 'tmp', emptyDir: emptyDir(EMPTY_DIR_LIMITS.tmp) },
     ...(props.scratchSize ? [{ name: 'scratch', emptyDir: emptyDir(props.scratchSize) }] : []),
     ...(bundle?.volumes() ?? []),
-    secretVolume(props.process),
+    secretVolume(process),
   ];
   const mounts: k8s.VolumeMount[] = [
     { name: 'airflow-home', mountPath: AIRFLOW_HOME },
@@ -93,13 +94,13 @@ function airflowWorkload(props: AirflowComponentProps): HardenedDeploymentProps 
     env: [
       { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
       ...Object.entries({
-        ...secretFileSettings(props.process),
+        ...secretFileSettings(process),
         ...bundle?.settings(),
         ...(props.scratchSize ? { TMPDIR: SCRATCH_DIR } : {}),
         ...props.extraEnv,
       }).map(([name, value]) => ({ name, value })),
     ],
-    ports: props.ports,
+    ports: ports.length ? ports : undefined,
     resources: props.resources,
     volumeMounts: mounts,
     ...props.probes,
@@ -107,15 +108,15 @@ function airflowWorkload(props: AirflowComponentProps): HardenedDeploymentProps 
 
   return {
     namespace: env.namespace,
-    name: `airflow-${props.component}`,
+    name: spec.workload,
     component: props.component,
-    serviceAccountName: props.serviceAccountName,
+    serviceAccountName: spec.serviceAccount,
     createServiceAccount: props.createServiceAccount,
     replicas: props.replicas,
     minReplicas: props.minReplicas,
     uid: AIRFLOW_UID,
     pool: props.pool,
-    annotations: reloadOnSecrets([...secretsOf(props.process), ...(bundle?.secrets() ?? [])]),
+    annotations: reloadOnSecrets([...secretsOf(process), ...(bundle?.secrets() ?? [])]),
     podAnnotations: { ...props.config.rolloutAnnotations(), ...props.podAnnotations },
     terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 60,
     strategy: props.strategy,

@@ -1,10 +1,9 @@
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
-import { imageRef, PORTS } from '../config';
+import { COMPONENTS, imageRef, PORTS } from '../config';
 import { HardenedDeployment } from '../hardening/hardened-deployment';
 import { tcpProbes } from '../hardening/workload-defaults';
-import { SERVICE_NAMES } from './airflow-settings';
 
 /** The image's `nobody` user. */
 const EXPORTER_UID = 65534;
@@ -22,9 +21,9 @@ export class StatsdExporter extends Construct {
     const { env } = props;
     this.workload = new HardenedDeployment(this, 'Workload', {
       namespace: env.namespace,
-      name: SERVICE_NAMES.statsd,
+      name: COMPONENTS.statsd.workload,
       component: 'metrics',
-      serviceAccountName: SERVICE_NAMES.statsd,
+      serviceAccountName: COMPONENTS.statsd.serviceAccount,
       replicas: 1,
       uid: EXPORTER_UID,
       gid: EXPORTER_UID,

@@ -1,8 +1,7 @@
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
-import { imageRef, K8S_SECRETS, PORTS, SERVICE_ACCOUNTS } from '../config';
-import { SERVICE_NAMES } from '../airflow/airflow-settings';
+import { COMPONENTS, imageRef, K8S_SECRETS, PORTS } from '../config';
 import { reloadOnSecrets } from '../airflow/airflow-config';
 import { HardenedDeployment } from '../hardening/hardened-deployment';
 import { tcpProbes } from '../hardening/workload-defaults';
@@ -41,9 +40,9 @@ export class PgBouncerDeployment extends Construct {
 
     this.workload = new HardenedDeployment(this, 'Workload', {
       namespace: env.namespace,
-      name: SERVICE_NAMES.pgbouncer,
+      name: COMPONENTS.pgbouncer.workload,
       component: 'pgbouncer',
-      serviceAccountName: SERVICE_ACCOUNTS.pgbouncer.name,
+      serviceAccountName: COMPONENTS.pgbouncer.serviceAccount,
       replicas: scheduledReplicas(env, p.replicas) !== undefined ? p.replicas : undefined,
       minReplicas: p.replicas,
       uid: PGBOUNCER_UID,
@@ -81,7 +80,7 @@ export class PgBouncerDeployment extends Construct {
         },
       ],
       volumes: [
-        { name: 'config', configMap: { name: SERVICE_NAMES.pgbouncer } },
+        { name: 'config', configMap: { name: COMPONENTS.pgbouncer.workload } },
         // Only PgBouncer's two files of the shared database Secret (the clients' URLs stay out of this pod).
         { name: 'secret', secret: { secretName: K8S_SECRETS.metadata.name, defaultMode: 0o440, items: [keys.pgbouncerUserlist, keys.pgbouncerDatabases].map((key) => ({ key, path: key })) } },
         rdsCaVolume(),
