@@ -12,6 +12,7 @@ import { kubeProxyCleanup, startKubelet, startKubeProxy } from './node/kubelet';
 import { apply, kubectl, kubectlJson } from './node/kubectl';
 import { CONTAINERD_SOCKET, KUBECONFIG, kubeBin, NET, NODES, SANDBOX_IMAGE, SNAPSHOTTER, STATE_DIR, vpcAddresses, type NodeSpec } from './node/layout';
 import { archPolicy, nodePoolRegistration } from './node/node-pools';
+import { podIdentityPolicy } from './services/pod-identity';
 import { SYSTEM_NODE_LABELS } from '../infra/lib/cluster';
 import { networkLeftovers, setupVpcLink, teardownNetwork, writeCniConfig } from './node/network';
 import { destroyEnforcerIpsets, enforcerCleanup, enforcerHealthy, enforcerIpsetsLeft, startNetworkPolicyEnforcer } from './node/network-policy-enforcer';
@@ -133,6 +134,7 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
   }
   const hosts = frontDoorNames(env).map((name) => ({ name, address: services.host }));
   apply(addonManifests(hosts));
+  for (const o of podIdentityPolicy(env)) apply(JSON.stringify(o));
   startNetworkPolicyEnforcer();
   await waitFor('CoreDNS ready', () => rolloutDone('deployment', 'kube-system', 'coredns'), 120_000);
   await waitFor('NetworkPolicy enforcer (kube-router firewall) healthy', enforcerHealthy, 120_000, 'kube-router');

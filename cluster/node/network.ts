@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { sh } from './daemon';
 import { NET, NODES, statePath, type NodeSpec, type VpcAddresses } from './layout';
+import { AGENT_ADDRESS } from '../services/pod-identity';
 
 /**
  * The node's network: the link to the "VPC" namespace of the managed services, the CNI config of the pod
@@ -26,6 +27,9 @@ export function setupVpcLink(vpc: VpcAddresses): void {
     ip('-n', NET.vpcNetns, 'link', 'set', 'lo', 'up');
     // Replies to pods go back through the node, as VPC routing returns them to the node's ENI.
     ip('-n', NET.vpcNetns, 'route', 'add', 'default', 'via', vpc.node);
+    // The Pod Identity agent's link-local address, served beside the AWS API emulator (services/pod-identity.ts).
+    ip('-n', NET.vpcNetns, 'addr', 'add', `${AGENT_ADDRESS}/32`, 'dev', 'lo');
+    ip('route', 'add', `${AGENT_ADDRESS}/32`, 'via', vpc.services);
   }
 }
 

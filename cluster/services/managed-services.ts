@@ -6,8 +6,9 @@ import { rdsCaBundleUrl } from '../../manifests-src/platform/pgbouncer-config';
 import { publishDags } from '../../local/dag-repo';
 import { LocalStack, PROJECT_ROOT } from '../../local/stack';
 import type { LocalSecrets } from '../../local/settings';
-import { NET, SERVICE_PORTS, statePath, vpcAddresses } from '../node/layout';
-import { CA_CERT, CA_KEY, ensureServerCert } from '../node/pki';
+import { NET, NODE_PORTS, SERVICE_PORTS, statePath, vpcAddresses } from '../node/layout';
+import { CA_CERT, CA_KEY, ensureServerCert, pki } from '../node/pki';
+import { AGENT_ADDRESS, associations, startPodIdentityAgent } from './pod-identity';
 import { seedSecrets } from './aws-seed';
 import { startFrontDoor } from './front-door';
 
@@ -94,6 +95,13 @@ export async function runManagedServices(env: EnvironmentConfig, log: (l: string
     awsApi: { host: vpc.services, port: SERVICE_PORTS.awsApi },
     // The "Aurora" here presents a certificate from the local CA: that CA is its published bundle.
     files: { [rdsCaBundleUrl(env)]: fs.readFileSync(CA_CERT, 'utf8') },
+    log,
+  });
+  await startPodIdentityAgent({
+    host: AGENT_ADDRESS,
+    apiServer: { host: vpc.node, port: NODE_PORTS.apiServer, caCert: CA_CERT, tokenFile: pki('admin.token') },
+    associations: associations(env),
+    accountId: env.aws.account,
     log,
   });
   const awsEndpoint = `http://${vpc.services}:${SERVICE_PORTS.awsApi}`;
