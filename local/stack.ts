@@ -4,12 +4,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { EnvironmentConfig } from '../manifests-src/config';
-import { AIRFLOW_DB_ROLE, DATABASES, K8S_SECRETS } from '../manifests-src/config';
+import { AIRFLOW_DB_ROLE, DATABASES, K8S_SECRETS, PGBOUNCER_STATS_USER } from '../manifests-src/config';
 import { airflowCommands } from '../manifests-src/airflow/airflow-settings';
 import { bootstrapScript } from '../manifests-src/airflow/bootstrap';
 import { secretFile, type AirflowProcess } from '../manifests-src/airflow/component-secrets';
 import { API_SERVER_HEALTH_PATH } from '../manifests-src/airflow/api-server';
-import { pgbouncerIni } from '../manifests-src/platform/pgbouncer-config';
+import { pgbouncerHba, pgbouncerIni } from '../manifests-src/platform/pgbouncer-config';
 import { ManagedProcess } from './managed-process';
 import { allocatePorts, LOOPBACK, portInUse } from './ports';
 import { publishDags } from './dag-repo';
@@ -307,8 +307,10 @@ export class LocalStack {
     const dir = path.join(this.paths.state, 'pgbouncer');
     fs.mkdirSync(dir, { recursive: true });
     const { auth, dbs } = this.writePgBouncerSecretFiles();
-    // The ini dist/ ships, TLS mode included (verify-full): the local CA stands in for the RDS CA bundle.
-    fs.writeFileSync(path.join(dir, 'pgbouncer.ini'), pgbouncerIni(withLocalPorts(this.env, this.ports), { listenAddr: LOOPBACK, authFile: auth, databasesFile: dbs, serverTlsCaFile: this.paths.caCert, unixSocketDir: '' }));
+    // The ini and HBA rules dist/ ships, TLS mode included (verify-full): the local CA stands in for the RDS CA bundle.
+    const hba = path.join(dir, 'pgbouncer_hba.conf');
+    fs.writeFileSync(hba, pgbouncerHba());
+    fs.writeFileSync(path.join(dir, 'pgbouncer.ini'), pgbouncerIni(withLocalPorts(this.env, this.ports), { listenAddr: LOOPBACK, authFile: auth, authHbaFile: hba, databasesFile: dbs, serverTlsCaFile: this.paths.caCert, unixSocketDir: '' }));
     this.chownToServerUser(dir);
     this.spawn('pgbouncer', '/usr/sbin/pgbouncer', [path.join(dir, 'pgbouncer.ini')], process.env, SERVER_USER);
     await this.waitFor('pgbouncer', () => portInUse(this.ports.pgbouncer), 30_000);
@@ -568,10 +570,15 @@ export class LocalStack {
     return stdout.split('\n').filter(Boolean);
   }
 
-  /** psql through PgBouncer, the way every component reaches the database. */
+  /**
+   * psql through PgBouncer, the way every component reaches the database; its `pgbouncer` console with the
+   * exporter's password-less stats login (the only login PgBouncer's HBA rules admit there, from loopback).
+   */
   async psqlViaPgBouncer(db: string, sql: string): Promise<string> {
-    const { stdout } = await run('psql', ['-h', LOOPBACK, '-p', String(this.ports.pgbouncer), '-U', AIRFLOW_DB_ROLE, '-d', db, '-XAtqc', sql], {
-      env: { ...process.env, PGPASSWORD: this.secrets.clientPassword, PGCONNECT_TIMEOUT: '5' },
+    const statsConsole = db === 'pgbouncer';
+    const user = statsConsole ? PGBOUNCER_STATS_USER : AIRFLOW_DB_ROLE;
+    const { stdout } = await run('psql', ['-h', LOOPBACK, '-p', String(this.ports.pgbouncer), '-U', user, '-d', db, '-w', '-XAtqc', sql], {
+      env: { ...process.env, ...(statsConsole ? {} : { PGPASSWORD: this.secrets.clientPassword }), PGCONNECT_TIMEOUT: '5' },
       timeout: 60_000,
     });
     return stdout.trim();

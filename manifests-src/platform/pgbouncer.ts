@@ -16,12 +16,13 @@ import {
   tcpProbes,
   topologySpread,
 } from '../hardening/workload-defaults';
-import { pgbouncerIni } from './pgbouncer-config';
+import { pgbouncerHba, pgbouncerIni, pgbouncerStatsUrl } from './pgbouncer-config';
 import { fetchRdsCaContainer, rdsCaMount, rdsCaVolume, RDS_CA_FILE } from './rds-ca';
 import { scheduledReplicas } from './office-hours';
 
 const CONFIG_DIR = '/etc/pgbouncer';
 const SECRET_DIR = '/etc/pgbouncer-secret';
+const HBA_FILE = 'pgbouncer_hba.conf';
 /** The image's `nobody` user. */
 const PGBOUNCER_UID = 65534;
 
@@ -46,6 +47,7 @@ export class PgBouncerDeployment extends Construct {
     const ini = pgbouncerIni(env, {
       listenAddr: '0.0.0.0',
       authFile: `${SECRET_DIR}/${keys.pgbouncerUserlist}`,
+      authHbaFile: `${CONFIG_DIR}/${HBA_FILE}`,
       databasesFile: `${SECRET_DIR}/${keys.pgbouncerDatabases}`,
       serverTlsCaFile: RDS_CA_FILE,
     });
@@ -54,9 +56,10 @@ export class PgBouncerDeployment extends Construct {
       metadata: { name: SERVICE_ACCOUNTS.pgbouncer.name, namespace: env.namespace, labels: this.labels },
       automountServiceAccountToken: false,
     });
+    const hba = pgbouncerHba();
     new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name: SERVICE_NAMES.pgbouncer, namespace: env.namespace, labels: this.labels },
-      data: { 'pgbouncer.ini': ini },
+      data: { 'pgbouncer.ini': ini, [HBA_FILE]: hba },
     });
 
     new k8s.KubeDeployment(this, 'Deployment', {
@@ -67,7 +70,7 @@ export class PgBouncerDeployment extends Construct {
         selector: { matchLabels: this.selector },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
         template: {
-          metadata: { labels: this.labels, annotations: { 'airflow-eks/config-checksum': contentChecksum(ini), 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(PORTS.pgbouncerExporter) } },
+          metadata: { labels: this.labels, annotations: { 'airflow-eks/config-checksum': contentChecksum(ini + hba), 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(PORTS.pgbouncerExporter) } },
           spec: {
             serviceAccountName: SERVICE_ACCOUNTS.pgbouncer.name,
             automountServiceAccountToken: false,
@@ -97,8 +100,9 @@ export class PgBouncerDeployment extends Construct {
               {
                 name: 'metrics-exporter',
                 image: imageRef(env, 'pgbouncerExporter'),
-                args: [`--web.listen-address=:${PORTS.pgbouncerExporter}`, '--web.telemetry-path=/metrics'],
-                env: [{ name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: K8S_SECRETS.metadata.name, key: keys.pgbouncerExporterUrl } } }],
+                // Global flags, then the image's `server` command (args replace its CMD). The URL holds no password:
+                // PgBouncer admits this login only from the pod's loopback, to its read-only console (pgbouncerHba).
+                args: [`--web.listen-address=:${PORTS.pgbouncerExporter}`, '--web.telemetry-path=/metrics', `--database-url=${pgbouncerStatsUrl(env)}`, 'server'],
                 ports: [{ name: 'metrics', containerPort: PORTS.pgbouncerExporter }],
                 resources: resourceRequirements({ cpu: '50m', memory: '64Mi' }),
                 securityContext: containerSecurityContext(),
