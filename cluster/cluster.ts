@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EnvironmentConfig } from '../manifests-src/config';
 import { PROJECT_ROOT } from '../local/stack';
-import { allSyncedHealthy, applyRoot, trustGitHosts } from './gitops';
+import { allSyncedHealthy, applyRoot } from './gitops';
 import { loadImages } from './images/load';
 import { installOperators } from './operators/install';
 import { addonManifests, loadAddonImages } from './node/addons';
@@ -10,11 +10,14 @@ import { apiStatus, startApiServer, startControllerManager, startEtcd, startSche
 import { daemonNames, daemonPid, sh, sleep, startDaemon, stopDaemon, waitFor } from './node/daemon';
 import { kubeProxyCleanup, startKubelet, startKubeProxy } from './node/kubelet';
 import { apply, kubectl, kubectlJson } from './node/kubectl';
-import { CONTAINERD_SOCKET, KUBECONFIG, kubeBin, NET, NODE_NAME, SANDBOX_IMAGE, SNAPSHOTTER, STATE_DIR, vpcAddresses } from './node/layout';
+import { CONTAINERD_SOCKET, KUBECONFIG, kubeBin, NET, NODES, SANDBOX_IMAGE, SNAPSHOTTER, STATE_DIR, vpcAddresses, type NodeSpec } from './node/layout';
+import { nodePoolRegistration } from './node/node-pools';
+import { SYSTEM_NODE_LABELS } from '../infra/lib/cluster';
 import { networkLeftovers, setupVpcLink, teardownNetwork, writeCniConfig } from './node/network';
 import { destroyEnforcerIpsets, enforcerCleanup, enforcerHealthy, enforcerIpsetsLeft, startNetworkPolicyEnforcer } from './node/network-policy-enforcer';
 import { ensureCredentials } from './node/pki';
-import { ourShims, startContainerd, stopContainerd } from './node/runtime';
+import { ourShims, startContainerd, stopAllContainerd } from './node/runtime';
+import { cgroupRootsLeft, ensureCgroupRoot, removeCgroupRoot } from './node/cgroups';
 import { frontDoorNames, GIT_ROOT, readServicesInfo, SERVICES_READY, type ServicesInfo } from './services/managed-services';
 
 /**
@@ -44,9 +47,22 @@ export function publishGitops(env: EnvironmentConfig, info: ServicesInfo, revisi
   return sh('git', ['-C', bare, 'rev-parse', env.gitops.targetRevision]);
 }
 
-function nodeReady(): boolean {
-  const n = kubectlJson<{ status: { conditions: { type: string; status: string }[] } }>(['get', 'node', NODE_NAME]);
-  return n.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True');
+function nodeReady(node: NodeSpec): boolean {
+  const n = kubectlJson<{ spec: { podCIDR?: string }; status: { conditions: { type: string; status: string }[] } }>(['get', 'node', node.name]);
+  if (n.spec.podCIDR && n.spec.podCIDR !== node.podCidr) {
+    throw new Error(`node ${node.name} was given pod CIDR ${n.spec.podCIDR}, its bridge serves ${node.podCidr}: run \`npm run cluster -- down --purge\``);
+  }
+  return !!n.spec.podCIDR && n.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+/**
+ * Every EKS node carries its region and zone (dist/'s zone spread constraints need them): both nodes stand in
+ * one zone. The core node also plays the CDK stack's managed system node group, where the operators run.
+ */
+function registration(env: EnvironmentConfig, node: NodeSpec) {
+  const r = nodePoolRegistration(env.name, node.pool);
+  const where = { 'topology.kubernetes.io/region': env.aws.region, 'topology.kubernetes.io/zone': `${env.aws.region}a` };
+  return { ...r, labels: { ...r.labels, ...where, ...(node === NODES[0] ? SYSTEM_NODE_LABELS : {}) } };
 }
 
 function rolloutDone(kind: string, ns: string, name: string): boolean {
@@ -78,7 +94,7 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
   const vpc = vpcAddresses(env);
   const creds = ensureCredentials(vpc.node);
   setupVpcLink(vpc);
-  writeCniConfig();
+  for (const n of NODES) writeCniConfig(n);
   const services = await startManagedServices(env, log);
   const rev = publishGitops(env, services);
   log(`gitops: ${services.git.gitopsRepo} ${env.gitops.targetRevision} = ${rev.slice(0, 12)}`);
@@ -90,23 +106,32 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
   startScheduler();
   phase('control plane');
 
-  await startContainerd();
+  for (const n of NODES) await startContainerd(n);
   loadAddonImages();
   const missing: string[] = [];
   if (opts.nodeOnly) missing.push('node only: the images of dist/ and the operators were not installed');
   else {
     try {
-      const r = loadImages(CONTAINERD_SOCKET, { env: env.name, sandboxImage: SANDBOX_IMAGE, snapshotter: SNAPSHOTTER, log });
-      for (const u of r.unavailable) missing.push(`image ${u.ref}: ${u.reason}`);
+      for (const n of NODES) {
+        const r = loadImages(n.containerdSocket, { env: env.name, sandboxImage: SANDBOX_IMAGE, snapshotter: SNAPSHOTTER, log });
+        if (n === NODES[0]) for (const u of r.unavailable) missing.push(`image ${u.ref}: ${u.reason}`);
+      }
     } catch (e) {
       missing.push(`images of dist/: ${(e as Error).message}`);
     }
   }
   phase('runtime and images');
 
-  startKubelet(vpc, creds);
   startKubeProxy(vpc);
-  await waitFor(`node ${NODE_NAME} Ready`, nodeReady, 120_000, 'kubelet');
+  // One after the other: the controller-manager hands out pod CIDRs in registration order.
+  for (const n of NODES) {
+    ensureCgroupRoot(n);
+    const r = registration(env, n);
+    startKubelet(vpc, creds, n, r);
+    await waitFor(`node ${n.name} Ready with pod CIDR ${n.podCidr}`, () => nodeReady(n), 120_000, `kubelet${n.suffix}`);
+    // The kubelet puts its own CPU in kubernetes.io/arch over --node-labels: set the NodePool's value after it.
+    kubectl(['label', 'node', n.name, '--overwrite', ...Object.entries(r.labels).map(([k, v]) => `${k}=${v}`)]);
+  }
   const hosts = frontDoorNames(env).map((name) => ({ name, address: services.host }));
   apply(addonManifests(hosts));
   startNetworkPolicyEnforcer();
@@ -125,7 +150,6 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
     }
   }
   if (operators) {
-    trustGitHosts(services);
     phase('operators');
     if (opts.sync !== false) {
       applyRoot(env);
@@ -172,8 +196,8 @@ export async function down(log: Log, opts: DownOptions = {}): Promise<string[]> 
     await stopDaemon('kube-scheduler');
     if (daemonPid('kubelet')) await deleteAllPods(log).catch((e: Error) => log(`pod deletion: ${e.message}`));
   }
-  await stopDaemon('kubelet');
-  await stopContainerd();
+  for (const n of NODES) await stopDaemon(`kubelet${n.suffix}`);
+  await stopAllContainerd();
   await stopDaemon('kube-router');
   enforcerCleanup();
   await stopDaemon('kube-proxy');
@@ -185,14 +209,16 @@ export async function down(log: Log, opts: DownOptions = {}): Promise<string[]> 
   teardownNetwork();
   destroyEnforcerIpsets();
   for (const d of daemonNames()) await stopDaemon(d);
+  for (const n of NODES) removeCgroupRoot(n);
   // Purge = the next `up` starts from nothing: cluster state and the managed services' data and credentials.
-  if (opts.purge) for (const dir of ['etcd', 'kubelet', 'services']) fs.rmSync(path.join(STATE_DIR, dir), { recursive: true, force: true });
+  if (opts.purge) for (const dir of ['etcd', 'services', ...NODES.map((n) => n.kubeletDir)]) fs.rmSync(path.resolve(STATE_DIR, dir), { recursive: true, force: true });
   const left = [
     ...daemonNames().filter((d) => daemonPid(d)).map((d) => `process ${d}`),
     ...ourShims().map((p) => `containerd shim pid ${p}`),
     ...networkLeftovers(),
     ...enforcerIpsetsLeft().map((s) => `ipset ${s}`),
     ...leftoverMounts().map((m) => `mount ${m}`),
+    ...cgroupRootsLeft(NODES).map((c) => `cgroup ${c}`),
   ];
   return left;
 }
@@ -204,7 +230,7 @@ export interface Status {
   readonly applications: string[];
 }
 
-export const DAEMONS = ['managed-services', 'etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'containerd', 'kubelet', 'kube-proxy', 'kube-router'] as const;
+export const DAEMONS = ['managed-services', 'etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', ...NODES.flatMap((n) => [`containerd${n.suffix}`, `kubelet${n.suffix}`]), 'kube-proxy', 'kube-router'];
 
 export async function status(env: EnvironmentConfig): Promise<Status> {
   const daemons = Object.fromEntries(DAEMONS.map((d) => [d, daemonPid(d)]));
@@ -212,7 +238,7 @@ export async function status(env: EnvironmentConfig): Promise<Status> {
   let pods: string[] = [];
   let applications: string[] = [];
   if (daemons['kube-apiserver'] && (await apiStatus(vpcAddresses(env), '/readyz', fs.readFileSync(path.join(STATE_DIR, 'pki', 'admin.token'), 'utf8').trim())) === 200) {
-    ready = nodeReady();
+    ready = NODES.every((n) => nodeReady(n));
     pods = kubectl(['get', 'pods', '-A', '--no-headers']).split('\n').filter(Boolean);
     // Before the operators are installed there is no Application kind: nothing to list.
     applications = sh(kubeBin('kubectl'), [`--kubeconfig=${KUBECONFIG}`, 'get', 'applications.argoproj.io', '-A', '--no-headers', '-o', 'custom-columns=NAME:.metadata.name,SYNC:.status.sync.status,HEALTH:.status.health.status'], { allowFail: true })

@@ -3,23 +3,16 @@ import * as path from 'node:path';
 import { APP_GROUPS, type EnvironmentConfig } from '../manifests-src/config';
 import { PROJECT_ROOT } from '../local/stack';
 import { sh } from './node/daemon';
-import { apply, kubectl } from './node/kubectl';
+import { kubectl } from './node/kubectl';
 import { KUBECONFIG, kubeBin } from './node/layout';
-import type { ServicesInfo } from './services/managed-services';
 
 /**
  * Argo CD pointed at the committed argocd/<env> (app of apps): the repository URL in it is the configured
  * CodeCommit URL, unchanged; inside the cluster that name resolves to the local git front door, whose
- * certificate Argo CD trusts through argocd-tls-certs-cm (its documented way to trust a private CA).
+ * certificate Argo CD trusts through argocd-tls-certs-cm (set by the operators' install).
  */
 
 export const ARGOCD_NS = 'argocd';
-
-export function trustGitHosts(info: ServicesInfo): void {
-  const ca = fs.readFileSync(info.caCert, 'utf8');
-  const data = Object.fromEntries(info.git.gitHosts.map((h) => [h, ca]));
-  apply(JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'argocd-tls-certs-cm', namespace: ARGOCD_NS, labels: { 'app.kubernetes.io/part-of': 'argocd' } }, data }));
-}
 
 export function applyRoot(env: EnvironmentConfig): void {
   kubectl(['apply', '-f', path.join(PROJECT_ROOT, 'argocd', env.name, 'root.yaml')]);

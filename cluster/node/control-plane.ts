@@ -81,7 +81,7 @@ export function startControllerManager(creds: ClusterCredentials): void {
       '--bind-address=127.0.0.1',
       `--service-account-private-key-file=${creds.serviceAccountKey}`,
       `--root-ca-file=${CA_CERT}`,
-      `--cluster-cidr=${NET.podCidr}`,
+      `--cluster-cidr=${NET.clusterCidr}`,
       '--allocate-node-cidrs=true',
       '--node-cidr-mask-size=24',
       `--service-cluster-ip-range=${NET.serviceCidr}`,

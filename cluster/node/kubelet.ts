@@ -1,22 +1,23 @@
 import * as fs from 'node:fs';
 import { sh, startDaemon } from './daemon';
-import { CONTAINERD_SOCKET, KUBECONFIG, kubeBin, NET, NODE_NAME, NODE_PORTS, statePath, type VpcAddresses } from './layout';
+import { KUBECONFIG, kubeBin, NET, NODE_NAME, statePath, type NodeSpec, type VpcAddresses } from './layout';
+import type { NodeRegistration } from './node-pools';
 import { CA_CERT, type ClusterCredentials } from './pki';
 
-/** The kubelet and kube-proxy (iptables mode) of the one node. */
+/** The kubelets (one per node) and the one kube-proxy (iptables mode) of the machine. */
 
-const KUBELET_DIR = statePath('kubelet');
-
-function kubeletConfig(vpc: VpcAddresses): string {
+function kubeletConfig(vpc: VpcAddresses, node: NodeSpec): string {
   return `apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 address: ${vpc.node}
-port: ${NODE_PORTS.kubelet}
+port: ${node.kubeletPort}
 healthzBindAddress: 127.0.0.1
+healthzPort: ${node.healthzPort}
 cgroupDriver: cgroupfs
+cgroupRoot: ${node.cgroupRoot}
 failCgroupV1: false
 failSwapOn: false
-containerRuntimeEndpoint: unix://${CONTAINERD_SOCKET}
+containerRuntimeEndpoint: unix://${node.containerdSocket}
 clusterDomain: ${NET.clusterDomain}
 clusterDNS: [${NET.dnsServiceIp}]
 authentication:
@@ -25,8 +26,7 @@ authentication:
   x509: {clientCAFile: ${CA_CERT}}
 authorization:
   mode: Webhook
-podCIDR: ${NET.podCidr}
-podLogsDir: ${statePath('pod-logs')}
+podLogsDir: ${statePath(`pod-logs${node.suffix}`)}
 resolvConf: ""
 serializeImagePulls: false
 maxPods: 60
@@ -36,14 +36,25 @@ evictionHard: {memory.available: "200Mi", nodefs.available: "2Gi", imagefs.avail
 `;
 }
 
-export function startKubelet(vpc: VpcAddresses, creds: ClusterCredentials): void {
-  fs.mkdirSync(KUBELET_DIR, { recursive: true });
-  const config = statePath('kubelet-config.yaml');
-  fs.writeFileSync(config, kubeletConfig(vpc));
+export function startKubelet(vpc: VpcAddresses, creds: ClusterCredentials, node: NodeSpec, registration: NodeRegistration): void {
+  fs.mkdirSync(node.kubeletDir, { recursive: true });
+  const config = statePath(`kubelet${node.suffix}-config.yaml`);
+  fs.writeFileSync(config, kubeletConfig(vpc, node));
+  const labels = Object.entries(registration.labels).map(([k, v]) => `${k}=${v}`).join(',');
   startDaemon({
-    name: 'kubelet',
+    name: `kubelet${node.suffix}`,
     command: kubeBin('kubelet'),
-    args: [`--config=${config}`, `--kubeconfig=${creds.nodeKubeconfig}`, `--root-dir=${KUBELET_DIR}`, `--hostname-override=${NODE_NAME}`, `--node-ip=${vpc.node}`, `--cert-dir=${statePath('kubelet-pki')}`, '--v=1'],
+    args: [
+      `--config=${config}`,
+      `--kubeconfig=${creds.nodeKubeconfigs[node.name]}`,
+      `--root-dir=${node.kubeletDir}`,
+      `--hostname-override=${node.name}`,
+      `--node-ip=${vpc.node}`,
+      `--cert-dir=${statePath(`kubelet${node.suffix}-pki`)}`,
+      ...(labels ? [`--node-labels=${labels}`] : []),
+      ...(registration.taints.length ? [`--register-with-taints=${registration.taints.join(',')}`] : []),
+      '--v=1',
+    ],
   });
 }
 
@@ -51,7 +62,7 @@ export function startKubeProxy(vpc: VpcAddresses): void {
   startDaemon({
     name: 'kube-proxy',
     command: kubeBin('kube-proxy'),
-    args: [`--kubeconfig=${KUBECONFIG}`, '--proxy-mode=iptables', `--cluster-cidr=${NET.podCidr}`, `--hostname-override=${NODE_NAME}`, `--bind-address=${vpc.node}`, '--metrics-bind-address=127.0.0.1:10249', '--healthz-bind-address=127.0.0.1:10256'],
+    args: [`--kubeconfig=${KUBECONFIG}`, '--proxy-mode=iptables', `--cluster-cidr=${NET.clusterCidr}`, `--hostname-override=${NODE_NAME}`, `--bind-address=${vpc.node}`, '--metrics-bind-address=127.0.0.1:10249', '--healthz-bind-address=127.0.0.1:10256'],
   });
 }
 

@@ -27,7 +27,7 @@ export const RUN_DIR = statePath('run');
 export const LOG_DIR = statePath('logs');
 export const KUBECONFIG = statePath('admin.kubeconfig');
 
-export const NODE_NAME = 'airflow-eks-local';
+export const NODE_NAME = 'airflow-eks-local'; // the core node (NODES[0])
 
 /**
  * containerd's snapshotter, for the CRI and for every image import. overlayfs: a container's root costs only
@@ -39,14 +39,12 @@ export const SNAPSHOTTER = 'overlayfs';
 /** Interface and namespace names: short (15-char limit), one prefix so teardown can find every one. */
 export const NET = {
   prefix: 'aek',
-  /** Pod bridge (CNI bridge plugin). */
-  bridge: 'aek-br0',
   /** Host side of the link to the "VPC" namespace where the managed services run. */
   vpcLink: 'aek-vpc0',
   vpcPeer: 'aek-vpc1',
   vpcNetns: 'aek-vpc',
-  podCidr: '10.244.0.0/24',
-  podGateway: '10.244.0.1',
+  /** Pod addresses of the cluster (controller-manager --cluster-cidr); each node gets a /24 of it (NodeSpec.podCidr). */
+  clusterCidr: '10.244.0.0/16',
   serviceCidr: '10.96.0.0/16',
   kubernetesServiceIp: '10.96.0.1',
   dnsServiceIp: '10.96.0.10',
@@ -88,5 +86,54 @@ export const SERVICE_PORTS = {
   gitHttps: 443,
 } as const;
 
-export const CONTAINERD_SOCKET = path.join(RUN_DIR, 'containerd', 'containerd.sock');
+/**
+ * The nodes: dist/ places Airflow's control components and its Celery workers on two Karpenter NodePools
+ * (`airflow-eks/pool` core and workers, the workers' tainted), so one node cannot run it unchanged. Two kubelets
+ * run on this machine, each with its own containerd, pod bridge and cgroup root, sharing the machine's address
+ * (so one kube-proxy and one NetworkPolicy enforcer serve both) on different kubelet ports.
+ */
+export interface NodeSpec {
+  readonly name: string;
+  /** The dist/ NodePool whose nodes this one stands in for. */
+  readonly pool: 'core' | 'workers';
+  /** Appended to the daemon names (kubelet, containerd) and state folders of this node. */
+  readonly suffix: string;
+  readonly bridge: string;
+  readonly podCidr: string;
+  readonly podGateway: string;
+  readonly kubeletPort: number;
+  readonly healthzPort: number;
+  /** cgroup parent of the node's pods: two kubelets must not share /kubepods. */
+  readonly cgroupRoot: string;
+  readonly containerdSocket: string;
+  readonly kubeletDir: string;
+  readonly cniConfDir: string;
+}
+
+function nodeSpec(name: string, pool: NodeSpec['pool'], index: number): NodeSpec {
+  const suffix = index === 0 ? '' : `-${pool}`;
+  return {
+    name,
+    pool,
+    suffix,
+    bridge: `aek-br${index}`,
+    podCidr: `10.244.${index}.0/24`,
+    podGateway: `10.244.${index}.1`,
+    kubeletPort: 10250 + index * 10,
+    healthzPort: 10248 + index * 10,
+    cgroupRoot: index === 0 ? '/' : `/airflow-eks${suffix}`,
+    containerdSocket: path.join(RUN_DIR, `containerd${suffix}`, 'containerd.sock'),
+    kubeletDir: statePath(`kubelet${suffix}`),
+    cniConfDir: statePath('cni', `net.d${suffix}`),
+  };
+}
+
+export const NODES: readonly NodeSpec[] = [nodeSpec(NODE_NAME, 'core', 0), nodeSpec('airflow-eks-workers', 'workers', 1)];
+export const CORE_NODE = NODES[0];
+export const CONTAINERD_SOCKET = CORE_NODE.containerdSocket;
+export const nodeNamed = (name: string): NodeSpec => {
+  const n = NODES.find((x) => x.name === name);
+  if (!n) throw new Error(`no local node named ${name}`);
+  return n;
+};
 export const SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { sh } from './daemon';
-import { NET, statePath, type VpcAddresses } from './layout';
+import { NET, NODES, statePath, type NodeSpec, type VpcAddresses } from './layout';
 
 /**
  * The node's network: the link to the "VPC" namespace of the managed services, the CNI config of the pod
@@ -29,29 +29,31 @@ export function setupVpcLink(vpc: VpcAddresses): void {
   }
 }
 
-export const CNI_CONF_DIR = statePath('cni', 'net.d');
 export const CNI_BIN_DIR = '/usr/lib/cni';
 const CNI_DATA_DIR = statePath('cni', 'networks');
 
-/** CNI bridge + host-local IPAM; no masquerade, so the managed services see pod addresses (as security groups do). */
-export function writeCniConfig(): void {
-  fs.mkdirSync(CNI_CONF_DIR, { recursive: true });
+/**
+ * CNI bridge + host-local IPAM, one bridge per node; no masquerade, so the managed services and the other node's
+ * pods see pod addresses (as security groups and NetworkPolicies do). The bridges meet in the machine's routing.
+ */
+export function writeCniConfig(node: NodeSpec): void {
+  fs.mkdirSync(node.cniConfDir, { recursive: true });
   const conf = {
     cniVersion: '0.4.0',
     name: 'airflow-eks',
     plugins: [
       {
         type: 'bridge',
-        bridge: NET.bridge,
+        bridge: node.bridge,
         isGateway: true,
         ipMasq: false,
         hairpinMode: true,
-        ipam: { type: 'host-local', dataDir: CNI_DATA_DIR, ranges: [[{ subnet: NET.podCidr, gateway: NET.podGateway }]], routes: [{ dst: '0.0.0.0/0' }] },
+        ipam: { type: 'host-local', dataDir: CNI_DATA_DIR, ranges: [[{ subnet: node.podCidr, gateway: node.podGateway }]], routes: [{ dst: '0.0.0.0/0' }] },
       },
       { type: 'loopback' },
     ],
   };
-  fs.writeFileSync(path.join(CNI_CONF_DIR, '10-airflow-eks.conflist'), JSON.stringify(conf, null, 2));
+  fs.writeFileSync(path.join(node.cniConfDir, '10-airflow-eks.conflist'), JSON.stringify(conf, null, 2));
 }
 
 /** Removes every KUBE-* chain (and the jumps to it) from iptables and ip6tables: what the kubelet and kube-proxy leave. */
@@ -83,22 +85,27 @@ export function kubeChainsLeft(): string[] {
   return out;
 }
 
-/** Network namespaces the CRI created for our pods: cni-* whose eth0 sits in our pod CIDR. */
+/** Network namespaces the CRI created for our pods: cni-* whose eth0 sits in one of our nodes' pod subnets. */
 export function ourPodNetns(): string[] {
-  const prefix = NET.podCidr.split('.').slice(0, 3).join('.') + '.';
+  const prefixes = NODES.map((n) => n.podCidr.split('.').slice(0, 3).join('.') + '.');
   return sh('ip', ['netns', 'list'], { allowFail: true })
     .split('\n')
     .map((l) => l.split(' ')[0])
     .filter((n) => n.startsWith('cni-'))
-    .filter((n) => sh('ip', ['-n', n, '-4', '-o', 'addr', 'show'], { allowFail: true }).includes(` ${prefix}`));
+    .filter((n) => {
+      const addrs = sh('ip', ['-n', n, '-4', '-o', 'addr', 'show'], { allowFail: true });
+      return prefixes.some((p) => addrs.includes(` ${p}`));
+    });
 }
 
-/** Veths enslaved to our pod bridge. */
+/** Veths enslaved to our pod bridges. */
 export function ourVeths(): string[] {
-  return sh('ip', ['-o', 'link', 'show', 'master', NET.bridge], { allowFail: true })
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => l.split(':')[1].trim().split('@')[0]);
+  return NODES.flatMap((n) =>
+    sh('ip', ['-o', 'link', 'show', 'master', n.bridge], { allowFail: true })
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(':')[1].trim().split('@')[0]),
+  );
 }
 
 export function ourLinks(): string[] {
@@ -115,7 +122,7 @@ export function nftTablesLeft(): string[] {
 export function teardownNetwork(): void {
   for (const n of ourPodNetns()) sh('ip', ['netns', 'delete', n], { allowFail: true });
   for (const v of ourVeths()) sh('ip', ['link', 'delete', v], { allowFail: true });
-  if (linkExists(NET.bridge)) sh('ip', ['link', 'delete', NET.bridge], { allowFail: true });
+  for (const n of NODES) if (linkExists(n.bridge)) sh('ip', ['link', 'delete', n.bridge], { allowFail: true });
   if (linkExists(NET.vpcLink)) sh('ip', ['link', 'delete', NET.vpcLink], { allowFail: true });
   sh('ip', ['netns', 'delete', NET.vpcNetns], { allowFail: true });
   for (const t of nftTablesLeft()) sh('nft', ['delete', 'table', ...t.replace(/^table /, '').split(' ')], { allowFail: true });

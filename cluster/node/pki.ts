@@ -2,7 +2,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { sh } from './daemon';
-import { CACHE_DIR, KUBECONFIG, NET, NODE_NAME, NODE_PORTS, statePath } from './layout';
+import { CACHE_DIR, KUBECONFIG, NET, NODES, NODE_PORTS, statePath } from './layout';
 
 /**
  * The cluster's credentials: one local CA (it signs the API server's and the managed services' certificates,
@@ -86,8 +86,8 @@ export interface ClusterCredentials {
   readonly serviceAccountPub: string;
   readonly tokenFile: string;
   readonly adminToken: string;
-  readonly nodeToken: string;
-  readonly nodeKubeconfig: string;
+  /** Each node's kubeconfig (its own token, user system:node:<name>), by node name. */
+  readonly nodeKubeconfigs: Readonly<Record<string, string>>;
 }
 
 function token(name: string): string {
@@ -132,14 +132,19 @@ export function ensureCredentials(nodeIp: string): ClusterCredentials {
     openssl('rsa', '-in', serviceAccountKey, '-pubout', '-out', serviceAccountPub);
   }
   const adminToken = token('admin');
-  const nodeToken = token('node');
   const tokenFile = pki('tokens.csv');
-  fs.writeFileSync(tokenFile, `${adminToken},admin,admin,"system:masters"\n${nodeToken},system:node:${NODE_NAME},node,"system:nodes"\n`, { mode: 0o600 });
   const server = `https://${nodeIp}:${NODE_PORTS.apiServer}`;
   writeKubeconfig(KUBECONFIG, server, 'admin', adminToken);
-  const nodeKubeconfig = pki('node.kubeconfig');
-  writeKubeconfig(nodeKubeconfig, server, `system:node:${NODE_NAME}`, nodeToken);
+  const lines = [`${adminToken},admin,admin,"system:masters"`];
+  const nodeKubeconfigs: Record<string, string> = {};
+  for (const n of NODES) {
+    const tok = token(`node${n.suffix}`);
+    lines.push(`${tok},system:node:${n.name},node${n.suffix},"system:nodes"`);
+    nodeKubeconfigs[n.name] = pki(`node${n.suffix}.kubeconfig`);
+    writeKubeconfig(nodeKubeconfigs[n.name], server, `system:node:${n.name}`, tok);
+  }
+  fs.writeFileSync(tokenFile, `${lines.join('\n')}\n`, { mode: 0o600 });
   const kubeletClientCert = ensureClientCert('kubelet-client', 'kube-apiserver-kubelet-client', 'system:masters');
   const frontProxyClientCert = ensureClientCert('front-proxy-client', FRONT_PROXY_CLIENT, 'system:front-proxy');
-  return { apiServerCert, kubeletClientCert, frontProxyClientCert, serviceAccountKey, serviceAccountPub, tokenFile, adminToken, nodeToken, nodeKubeconfig };
+  return { apiServerCert, kubeletClientCert, frontProxyClientCert, serviceAccountKey, serviceAccountPub, tokenFile, adminToken, nodeKubeconfigs };
 }

@@ -1,20 +1,20 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { daemonPid, sh, startDaemon, stopDaemon, waitFor } from './daemon';
-import { CNI_BIN_DIR, CNI_CONF_DIR } from './network';
-import { CONTAINERD_SOCKET, SANDBOX_IMAGE, SNAPSHOTTER, statePath } from './layout';
+import { CNI_BIN_DIR } from './network';
+import { CORE_NODE, NODES, SANDBOX_IMAGE, SNAPSHOTTER, statePath, type NodeSpec } from './layout';
 
 /**
- * containerd (Debian) with runc, its own root/state/socket under the state folder. Settings that this
- * machine needs: restrict_oom_score_adj (root lacks CAP_SYS_RESOURCE: without it every sandbox fails with
- * "can't get final child's PID from pipe"), cgroupfs (no systemd).
+ * containerd (Debian) with runc, one per node, each with its own root/state/socket under the state folder.
+ * Settings that this machine needs: restrict_oom_score_adj (root lacks CAP_SYS_RESOURCE: without it every
+ * sandbox fails with "can't get final child's PID from pipe"), cgroupfs (no systemd).
  */
 
-const CONFIG = statePath('containerd', 'config.toml');
+const daemonName = (node: NodeSpec) => `containerd${node.suffix}`;
 
-function config(): string {
-  const root = statePath('containerd', 'root');
-  const state = statePath('containerd', 'state');
+function config(node: NodeSpec): string {
+  const root = statePath(`containerd${node.suffix}`, 'root');
+  const state = statePath(`containerd${node.suffix}`, 'state');
   const set = (toml: string, key: string, value: string) => {
     const re = new RegExp(`^(\\s*${key} = ).*$`, 'm');
     if (!re.test(toml)) throw new Error(`containerd default config has no "${key}" to set`);
@@ -24,57 +24,58 @@ function config(): string {
   t = set(t, 'root', JSON.stringify(root));
   t = set(t, 'state', JSON.stringify(state));
   // The first `address = ""` is [grpc]'s; then [ttrpc], [debug], [metrics] keep theirs.
-  t = t.replace(/(\[grpc\][^[]*?address = )"[^"]*"/, `$1${JSON.stringify(CONTAINERD_SOCKET)}`);
+  t = t.replace(/(\[grpc\][^[]*?address = )"[^"]*"/, `$1${JSON.stringify(node.containerdSocket)}`);
   t = set(t, 'restrict_oom_score_adj', 'true');
   t = set(t, 'sandbox_image', JSON.stringify(SANDBOX_IMAGE));
   t = set(t, 'bin_dir', JSON.stringify(CNI_BIN_DIR));
-  t = set(t, 'conf_dir', JSON.stringify(CNI_CONF_DIR));
+  t = set(t, 'conf_dir', JSON.stringify(node.cniConfDir));
   t = set(t, 'snapshotter', JSON.stringify(SNAPSHOTTER));
   t = t.replace(/SystemdCgroup = true/g, 'SystemdCgroup = false');
   return t;
 }
 
-export async function startContainerd(): Promise<void> {
-  if (!daemonPid('containerd')) {
-    fs.mkdirSync(path.dirname(CONTAINERD_SOCKET), { recursive: true });
-    fs.mkdirSync(path.dirname(CONFIG), { recursive: true });
-    fs.writeFileSync(CONFIG, config());
+export async function startContainerd(node: NodeSpec = CORE_NODE): Promise<void> {
+  const file = statePath(`containerd${node.suffix}`, 'config.toml');
+  if (!daemonPid(daemonName(node))) {
+    fs.mkdirSync(path.dirname(node.containerdSocket), { recursive: true });
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, config(node));
   }
-  startDaemon({ name: 'containerd', command: 'containerd', args: ['--config', CONFIG] });
-  await waitFor('containerd socket', () => ctr('version', true) !== '', 60_000, 'containerd');
+  startDaemon({ name: daemonName(node), command: 'containerd', args: ['--config', file] });
+  await waitFor(`containerd of ${node.name}`, () => ctr('version', true, node) !== '', 60_000, daemonName(node));
 }
 
-export function ctr(args: string, allowFail = false): string {
-  return sh('ctr', ['-a', CONTAINERD_SOCKET, '-n', 'k8s.io', ...args.split(' ')], { allowFail });
+export function ctr(args: string, allowFail = false, node: NodeSpec = CORE_NODE): string {
+  return sh('ctr', ['-a', node.containerdSocket, '-n', 'k8s.io', ...args.split(' ')], { allowFail });
 }
 
-export function imageRefs(): string[] {
-  return ctr('images ls -q', true).split('\n').filter(Boolean);
+export function imageRefs(node: NodeSpec = CORE_NODE): string[] {
+  return ctr('images ls -q', true, node).split('\n').filter(Boolean);
 }
 
-/** Imports an image archive (docker or OCI) into the CRI's namespace. */
+/** Imports an image archive (docker or OCI) into the CRI's namespace of every node. */
 export function importImage(tar: string): void {
-  sh('ctr', ['-a', CONTAINERD_SOCKET, '-n', 'k8s.io', 'images', 'import', '--snapshotter', SNAPSHOTTER, tar]);
+  for (const n of NODES) sh('ctr', ['-a', n.containerdSocket, '-n', 'k8s.io', 'images', 'import', '--snapshotter', SNAPSHOTTER, tar]);
 }
 
 /** Containers that still have a task, after the kubelet is gone: killed and removed so no shim survives. */
-export function removeAllContainers(): void {
-  if (!daemonPid('containerd')) return;
-  for (const line of ctr('tasks ls -q', true).split('\n').filter(Boolean)) {
-    ctr(`tasks kill -s SIGKILL ${line}`, true);
+function removeAllContainers(node: NodeSpec): void {
+  if (!daemonPid(daemonName(node))) return;
+  for (const line of ctr('tasks ls -q', true, node).split('\n').filter(Boolean)) {
+    ctr(`tasks kill -s SIGKILL ${line}`, true, node);
   }
-  for (const line of ctr('tasks ls -q', true).split('\n').filter(Boolean)) ctr(`tasks delete -f ${line}`, true);
-  for (const id of ctr('containers ls -q', true).split('\n').filter(Boolean)) ctr(`containers delete ${id}`, true);
+  for (const line of ctr('tasks ls -q', true, node).split('\n').filter(Boolean)) ctr(`tasks delete -f ${line}`, true, node);
+  for (const id of ctr('containers ls -q', true, node).split('\n').filter(Boolean)) ctr(`containers delete ${id}`, true, node);
 }
 
-/** containerd-shim processes serving our socket (they outlive containerd if tasks were not removed). */
+/** containerd-shim processes serving one of our sockets (they outlive containerd if tasks were not removed). */
 export function ourShims(): number[] {
   const out: number[] = [];
   for (const d of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8');
-      if (cmd.startsWith('/usr/bin/containerd-shim') && cmd.includes(CONTAINERD_SOCKET)) out.push(Number(d));
+      if (cmd.startsWith('/usr/bin/containerd-shim') && NODES.some((n) => cmd.includes(n.containerdSocket))) out.push(Number(d));
     } catch {
       /* exited */
     }
@@ -82,9 +83,14 @@ export function ourShims(): number[] {
   return out;
 }
 
-export async function stopContainerd(): Promise<void> {
-  removeAllContainers();
-  await stopDaemon('containerd');
+export async function stopContainerd(node: NodeSpec): Promise<void> {
+  removeAllContainers(node);
+  await stopDaemon(daemonName(node));
+}
+
+/** Stops every node's containerd, then any shim left. */
+export async function stopAllContainerd(): Promise<void> {
+  for (const n of NODES) await stopContainerd(n);
   for (const pid of ourShims()) {
     try {
       process.kill(pid, 'SIGKILL');

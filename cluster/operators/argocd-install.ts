@@ -1,6 +1,6 @@
 import type { EnvironmentConfig } from '../../manifests-src/config';
 import { argoCdValues } from '../../infra/lib/argocd';
-import { CHARTS } from '../../infra/lib/charts';
+import { CHARTS, type ChartName, type ChartSpec } from '../../infra/lib/charts';
 import { argoCdRedisTag } from './images';
 import { operatorSource } from './sources';
 import { upstreamObjects, type K8sObject } from './upstream';
@@ -13,8 +13,19 @@ interface ArgoCdChartValues {
   configs?: { params?: Record<string, unknown>; cm?: Record<string, unknown> };
 }
 
-/** The components the local cluster runs (the chart's server, Dex, notifications, ApplicationSet are not needed to sync). */
+/**
+ * The components the local cluster runs: what syncs (application-controller, repo-server, Redis) and the API
+ * server, which serves the UI and API and creates the `default` project the root Application uses. Dex,
+ * notifications and ApplicationSet are not needed to sync.
+ */
 const UPSTREAM_FILES = [
+  'manifests/base/server/argocd-server-sa.yaml',
+  'manifests/base/server/argocd-server-role.yaml',
+  'manifests/base/server/argocd-server-rolebinding.yaml',
+  'manifests/cluster-rbac/server/argocd-server-clusterrole.yaml',
+  'manifests/cluster-rbac/server/argocd-server-clusterrolebinding.yaml',
+  'manifests/base/server/argocd-server-deployment.yaml',
+  'manifests/base/server/argocd-server-service.yaml',
   'manifests/base/application-controller-roles/argocd-application-controller-sa.yaml',
   'manifests/base/application-controller-roles/argocd-application-controller-role.yaml',
   'manifests/base/application-controller-roles/argocd-application-controller-rolebinding.yaml',
@@ -40,6 +51,27 @@ const UPSTREAM_FILES = [
 ];
 
 const PART_OF = { 'app.kubernetes.io/part-of': 'argocd' };
+
+/**
+ * Kinds whose health only a controller that needs AWS reports (Karpenter's node classes and pools, the ALB
+ * controller's Ingress address). Here Argo CD is told so, in argocd-cm, instead of waiting forever; every other
+ * kind keeps Argo CD's own health check.
+ */
+const HEALTH_NOT_ASSESSED_HERE: readonly { groupKind: string; chart: ChartName }[] = [
+  { groupKind: 'karpenter.sh_NodePool', chart: 'karpenter' },
+  { groupKind: 'karpenter.k8s.aws_EC2NodeClass', chart: 'karpenter' },
+  { groupKind: 'networking.k8s.io_Ingress', chart: 'albController' },
+];
+
+export function localHealthOverrides(): Record<string, string> {
+  return Object.fromEntries(
+    HEALTH_NOT_ASSESSED_HERE.map(({ groupKind, chart }) => {
+      const spec: ChartSpec = CHARTS[chart];
+      const why = `not assessed in the local cluster: ${spec.chart} does not run here (${spec.notLocal ?? 'needs AWS'})`;
+      return [`resource.customizations.health.${groupKind}`, `hs = {}\nhs.status = "Healthy"\nhs.message = ${JSON.stringify(why)}\nreturn hs\n`];
+    }),
+  );
+}
 
 /** The local git server Argo CD syncs from (HTTPS under the committed host names, certificate from a local CA). */
 export interface LocalGit {
@@ -76,7 +108,7 @@ export function argoCdObjects(env: EnvironmentConfig, local: LocalGit = {}): K8s
     }
     if (o.kind === 'ConfigMap' && o.metadata.name === 'argocd-cm') {
       const { create: _create, ...cm } = values.configs?.cm ?? {};
-      const data = { ...((o.data as Record<string, string>) ?? {}), ...Object.fromEntries(Object.entries(cm).map(([k, v]) => [k, configValue(v)])) };
+      const data = { ...((o.data as Record<string, string>) ?? {}), ...Object.fromEntries(Object.entries(cm).map(([k, v]) => [k, configValue(v)])), ...localHealthOverrides() };
       return { ...o, data };
     }
     return o;
@@ -99,6 +131,7 @@ export function argoCdWorkloads(): { kind: string; name: string; namespace: stri
   return [
     { kind: 'deployment', name: 'argocd-redis', namespace },
     { kind: 'deployment', name: 'argocd-repo-server', namespace },
+    { kind: 'deployment', name: 'argocd-server', namespace },
     { kind: 'statefulset', name: 'argocd-application-controller', namespace },
   ];
 }

@@ -5,7 +5,7 @@ import { argoCdObjects, argoCdWorkloads } from './argocd-install';
 import { externalSecretsObjects, externalSecretsWorkloads, type LocalAws } from './external-secrets-install';
 import { kedaObjects, kedaWorkloads } from './keda-install';
 import { Kubectl } from './kubectl';
-import { OPERATORS, type OperatorName } from './sources';
+import { CRD_ONLY, OPERATORS, type OperatorName } from './sources';
 import { buildOperator } from './build';
 import { loadOperatorImages } from './images';
 import { operatorCrds, type K8sObject } from './upstream';
@@ -176,7 +176,7 @@ export async function installOperators(kubeconfig: string, opts: InstallOperator
     timed('images', () => loadOperatorImages(opts.ctrSocket!, operators, log));
   }
   const objects = operators.flatMap((o) => operatorObjects(o, env, { aws: { ...(opts.awsEndpoint ? { endpoint: opts.awsEndpoint } : {}), ...opts.aws }, gitHosts: opts.gitHosts, caCertPem }));
-  const crds = operators.flatMap(operatorCrds);
+  const crds = [...operators, ...CRD_ONLY].flatMap(operatorCrds);
   timed('crds', () => {
     kubectl.apply(crds);
   });

@@ -7,6 +7,13 @@ import { CHARTS, type ChartSpec } from '../../infra/lib/charts';
 export type OperatorName = 'argocd' | 'keda' | 'externalSecrets';
 export const OPERATORS: readonly OperatorName[] = ['externalSecrets', 'keda', 'argocd'];
 
+/**
+ * Releases whose controller needs AWS and does not run here, but whose CRDs are installed from the module, so the
+ * dist/ objects of those kinds (Karpenter's NodePools and EC2NodeClass) are stored and checked against their schemas.
+ */
+export type CrdOnlyName = 'karpenter';
+export const CRD_ONLY: readonly CrdOnlyName[] = ['karpenter'];
+
 /** Where an operator's source comes from and which release it is. */
 export interface OperatorSource {
   /** Go module path (`go mod download -json <module>@<version>`). */
@@ -25,7 +32,7 @@ export interface OperatorSource {
  * Which release of an operator the local cluster builds, and from where: infra/lib/charts.ts (`appVersion` +
  * `goModule`) is the one pin table, so the CDK stack's Helm release and the local cluster run the same release.
  */
-export function operatorSource(name: OperatorName): OperatorSource {
+export function operatorSource(name: OperatorName | CrdOnlyName): OperatorSource {
   const spec: ChartSpec = CHARTS[name];
   const mod = spec.goModule;
   if (!mod?.crdDir) throw new Error(`infra/lib/charts.ts: ${name} needs goModule.path/version/crdDir for the local cluster`);

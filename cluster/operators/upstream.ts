@@ -1,13 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { moduleDir, operatorSource, type OperatorName } from './sources';
+import { moduleDir, operatorSource, type CrdOnlyName, type OperatorName } from './sources';
 
 /** A Kubernetes object as plain data. */
 export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; [k: string]: unknown }; [k: string]: unknown };
 
 /** The Kubernetes objects of one YAML file inside an operator's module source. */
-export function upstreamObjects(name: OperatorName, relPath: string): K8sObject[] {
+export function upstreamObjects(name: OperatorName | CrdOnlyName, relPath: string): K8sObject[] {
   const path = join(moduleDir(operatorSource(name)), relPath);
   return parseAllDocuments(readFileSync(path, 'utf8'))
     .map((d) => d.toJS() as K8sObject | null)
@@ -15,7 +15,7 @@ export function upstreamObjects(name: OperatorName, relPath: string): K8sObject[
 }
 
 /** The operator's CRDs, straight from its module's CRD folder (kustomization files skipped). */
-export function operatorCrds(name: OperatorName): K8sObject[] {
+export function operatorCrds(name: OperatorName | CrdOnlyName): K8sObject[] {
   const source = operatorSource(name);
   const dir = join(moduleDir(source), source.crdDir);
   const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f) && !f.startsWith('kustomization')).sort();

@@ -15,27 +15,41 @@ export interface FrontDoorOptions {
   readonly listen: { host: string; port: number };
   readonly cert: string;
   readonly key: string;
-  /** Folder holding bare repositories, one per CodeCommit repository name. */
+  /** Folder holding the bare repositories. */
   readonly gitRoot: string;
-  /** Host names served as git; every other host goes to the AWS API emulator. */
-  readonly gitHosts: readonly string[];
-  /** Repositories that require HTTP basic auth (CodeCommit git credentials), with the expected user and password. */
-  readonly gitAuth: Readonly<Record<string, { username: string; password: string }>>;
+  /** The repositories served as git, by the host and path of their committed URL; other URLs go to the AWS API emulator. */
+  readonly repos: readonly GitRepository[];
   readonly awsApi: { host: string; port: number };
   /** Public AWS files served as they are published, by URL (e.g. the RDS CA bundle: here, the local CA). */
   readonly files: Readonly<Record<string, string>>;
   readonly log: (line: string) => void;
 }
 
-const GIT_PREFIX = '/v1/repos/';
+export interface GitRepository {
+  readonly host: string;
+  /** URL path of the repository, e.g. /v1/repos/<name> (CodeCommit) or /platform/airflow-eks.git. */
+  readonly path: string;
+  /** Folder name of the bare repository under gitRoot. */
+  readonly repo: string;
+  /** HTTP basic auth the repository requires (CodeCommit git credentials). */
+  readonly auth?: { username: string; password: string };
+}
+
+function repositoryOf(o: FrontDoorOptions, host: string, pathname: string): { repo: GitRepository; rest: string } | undefined {
+  const repo = o.repos.find((r) => r.host === host && (pathname === r.path || pathname.startsWith(`${r.path}/`)));
+  return repo && { repo, rest: pathname.slice(repo.path.length) };
+}
 
 export function startFrontDoor(o: FrontDoorOptions): Promise<https.Server> {
   const server = https.createServer({ cert: fs.readFileSync(o.cert), key: fs.readFileSync(o.key) }, (req, res) => {
     const host = (req.headers.host ?? '').split(':')[0];
     const file = o.files[`https://${host}${req.url ?? ''}`];
     if (file !== undefined && req.method === 'GET') res.writeHead(200, { 'content-type': 'application/x-pem-file' }).end(file);
-    else if (o.gitHosts.includes(host) && req.url?.startsWith(GIT_PREFIX)) serveGit(o, req, res);
-    else forward(o, req, res);
+    else {
+      const target = repositoryOf(o, host, new URL(req.url ?? '/', 'https://x').pathname);
+      if (target) serveGit(o, target.repo, target.rest, req, res);
+      else forward(o, req, res);
+    }
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -54,15 +68,13 @@ function forward(o: FrontDoorOptions, req: http.IncomingMessage, res: http.Serve
   req.pipe(up);
 }
 
-function serveGit(o: FrontDoorOptions, req: http.IncomingMessage, res: http.ServerResponse): void {
+function serveGit(o: FrontDoorOptions, repository: GitRepository, rest: string, req: http.IncomingMessage, res: http.ServerResponse): void {
   const url = new URL(req.url!, 'https://x');
-  const rest = url.pathname.slice(GIT_PREFIX.length);
-  const repo = rest.split('/')[0];
-  if (!repo || !fs.existsSync(path.join(o.gitRoot, repo, 'HEAD'))) {
-    res.writeHead(404).end(`repository ${repo} not found`);
+  if (!fs.existsSync(path.join(o.gitRoot, repository.repo, 'HEAD'))) {
+    res.writeHead(404).end(`repository ${repository.repo} not found`);
     return;
   }
-  const need = o.gitAuth[repo];
+  const need = repository.auth;
   let user = '';
   if (need) {
     const m = /^Basic (.+)$/.exec(req.headers.authorization ?? '');
@@ -78,7 +90,7 @@ function serveGit(o: FrontDoorOptions, req: http.IncomingMessage, res: http.Serv
       PATH: process.env.PATH,
       GIT_PROJECT_ROOT: o.gitRoot,
       GIT_HTTP_EXPORT_ALL: '1',
-      PATH_INFO: `/${rest}`,
+      PATH_INFO: `/${repository.repo}${rest}`,
       QUERY_STRING: url.search.slice(1),
       REQUEST_METHOD: req.method ?? 'GET',
       CONTENT_TYPE: req.headers['content-type'] ?? '',

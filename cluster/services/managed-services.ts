@@ -32,11 +32,12 @@ export interface ServicesInfo {
   readonly caCert: string;
 }
 
-/** host + repository name of an https git URL such as https://git-codecommit.<region>.amazonaws.com/v1/repos/<name>. */
-export function gitLocation(url: string): { host: string; repo: string } {
+/** host, path and repository name of an https git URL such as https://git-codecommit.<region>.amazonaws.com/v1/repos/<name>. */
+export function gitLocation(url: string): { host: string; path: string; repo: string } {
   const u = new URL(url);
   if (u.protocol !== 'https:') throw new Error(`git URL ${url}: the local cluster serves https:// repositories only`);
-  return { host: u.hostname, repo: u.pathname.split('/').filter(Boolean).pop()! };
+  const p = u.pathname.replace(/\/+$/, '');
+  return { host: u.hostname, path: p, repo: p.split('/').filter(Boolean).pop()! };
 }
 
 /** Names served by the front door: the git hosts, the AWS API hosts of the environment's region, the RDS CA bundle's host. */
@@ -66,7 +67,7 @@ export async function runManagedServices(env: EnvironmentConfig, log: (l: string
     stateDir: SERVICES_STATE,
     listenAddress: vpc.services,
     fixedPorts: { postgres: PORTS.postgres, redis: PORTS.redis, awsApi: SERVICE_PORTS.awsApi },
-    clientCidrs: [NET.podCidr, `${vpc.node}/32`],
+    clientCidrs: [NET.clusterCidr, `${vpc.node}/32`],
     pgbouncer: false,
     onEvent: log,
   });
@@ -89,8 +90,7 @@ export async function runManagedServices(env: EnvironmentConfig, log: (l: string
     cert: cert.cert,
     key: cert.key,
     gitRoot: GIT_ROOT,
-    gitHosts: [gitops.host, dags.host],
-    gitAuth: { [dags.repo]: git },
+    repos: [gitops, { ...dags, auth: git }],
     awsApi: { host: vpc.services, port: SERVICE_PORTS.awsApi },
     // The "Aurora" here presents a certificate from the local CA: that CA is its published bundle.
     files: { [rdsCaBundleUrl(env)]: fs.readFileSync(CA_CERT, 'utf8') },

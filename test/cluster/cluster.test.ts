@@ -8,7 +8,7 @@ import { applications, applyRoot, ARGOCD_NS, expectedApplications, healthyButFor
 import { sh, sleep } from '../../cluster/node/daemon';
 import { apply, kubectl, kubectlJson } from '../../cluster/node/kubectl';
 import { KUBE_ROUTER, enforcerHealthy } from '../../cluster/node/network-policy-enforcer';
-import { binDir, COREDNS_VERSION, KUBE_BIN, KUBERNETES_VERSION, NET, NODE_NAME, STATE_DIR, vpcAddresses } from '../../cluster/node/layout';
+import { binDir, CORE_NODE, COREDNS_VERSION, KUBE_BIN, KUBERNETES_VERSION, NET, NODE_NAME, nodeNamed, STATE_DIR, vpcAddresses } from '../../cluster/node/layout';
 import { GIT_ROOT } from '../../cluster/services/managed-services';
 import { PROJECT_ROOT } from '../../local/stack';
 import { AirflowApi } from './airflow-client';
@@ -118,7 +118,7 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
   test('node Ready with a pod CIDR; CoreDNS runs as a pod; the NetworkPolicy enforcer is healthy', async () => {
     await phase('node check', async () => {
       const node = kubectlJson<{ spec: { podCIDR?: string }; status: { conditions: { type: string; status: string }[]; addresses: { type: string; address: string }[] } }>(['get', 'node', NODE_NAME]);
-      expect(node.spec.podCIDR).toBe(NET.podCidr);
+      expect(node.spec.podCIDR).toBe(CORE_NODE.podCidr);
       expect(node.status.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
       const internal = node.status.addresses.find((a) => a.type === 'InternalIP')?.address;
       expect(internal).toBe(vpcAddresses(env).node);
@@ -389,7 +389,7 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
           }
           for (const v of p.spec.volumes ?? []) {
             if (!v.emptyDir) continue;
-            const dir = path.join(STATE_DIR, 'kubelet', 'pods', p.metadata.uid, 'volumes', 'kubernetes.io~empty-dir', v.name);
+            const dir = path.join(nodeNamed(p.spec.nodeName).kubeletDir, 'pods', p.metadata.uid, 'volumes', 'kubernetes.io~empty-dir', v.name);
             const used = fs.existsSync(dir) ? Number(sh('du', ['-sb', dir]).split('\t')[0]) : 0;
             log(`  ${p.metadata.name} emptyDir ${v.name}: ${(used / 2 ** 20).toFixed(1)} MiB of sizeLimit ${v.emptyDir.sizeLimit ?? 'none'}`);
           }
@@ -416,6 +416,7 @@ function needCluster(): void {
 interface PodMeta {
   metadata: { name: string; uid: string; creationTimestamp: string };
   spec: {
+    nodeName: string;
     securityContext?: { runAsUser?: number };
     containers: { name: string; securityContext?: { runAsUser?: number; readOnlyRootFilesystem?: boolean }; env?: { valueFrom?: { secretKeyRef?: { name: string } } }[]; envFrom?: { secretRef?: { name: string } }[] }[];
     initContainers?: PodMeta['spec']['containers'];

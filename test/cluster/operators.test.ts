@@ -86,7 +86,7 @@ test('workloads run the chart image references at the pinned releases, IfNotPres
   const refs = operatorImageRefs();
   const workloads = ['argocd', 'keda', 'external-secrets'].flatMap((ns) => [...list('deployments', ns), ...list('statefulsets', ns)]);
   expect(workloads.map((w) => w.metadata.name).sort()).toEqual(
-    ['argocd-application-controller', 'argocd-redis', 'argocd-repo-server', 'external-secrets', 'keda-metrics-apiserver', 'keda-operator'].sort(),
+    ['argocd-application-controller', 'argocd-redis', 'argocd-repo-server', 'argocd-server', 'external-secrets', 'keda-metrics-apiserver', 'keda-operator'].sort(),
   );
   const used = new Set<string>();
   for (const w of workloads) {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import { promisify } from 'node:util';
 import { sh } from '../../cluster/node/daemon';
 import { kubectlJson } from '../../cluster/node/kubectl';
-import { CONTAINERD_SOCKET, NET } from '../../cluster/node/layout';
+import { NET, nodeNamed } from '../../cluster/node/layout';
 
 /**
  * Looks at pods from the node, the way an operator with node access would: runs a client inside a pod's
@@ -15,6 +15,7 @@ const run = promisify(execFile);
 
 interface PodJson {
   metadata: { name: string; namespace: string };
+  spec: { nodeName: string };
   status: { podIP?: string; containerStatuses?: { name: string; containerID?: string; restartCount: number }[] };
 }
 
@@ -56,10 +57,12 @@ export async function resolveInPod(ns: string, name: string, host: string): Prom
 
 /** Host pid of a container's main process (from containerd's task list). */
 export function containerPid(ns: string, name: string, container: string): number {
-  const st = pod(ns, name).status.containerStatuses?.find((c) => c.name === container);
+  const p = pod(ns, name);
+  const st = p.status.containerStatuses?.find((c) => c.name === container);
   const id = st?.containerID?.replace(/^containerd:\/\//, '');
   if (!id) throw new Error(`container ${container} of ${ns}/${name} has no id yet`);
-  const line = sh('ctr', ['-a', CONTAINERD_SOCKET, '-n', 'k8s.io', 'tasks', 'ls']).split('\n').find((l) => l.startsWith(id));
+  const socket = nodeNamed(p.spec.nodeName).containerdSocket;
+  const line = sh('ctr', ['-a', socket, '-n', 'k8s.io', 'tasks', 'ls']).split('\n').find((l) => l.startsWith(id));
   if (!line) throw new Error(`containerd has no task for ${id}`);
   return Number(line.split(/\s+/)[1]);
 }
