@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { psqlArgs, psqlEnv, type PgLogin } from '../local/clients';
 
 /**
  * One persistent psql session for every read the benchmark makes: no process forked per poll and one
@@ -11,10 +12,8 @@ export class DbSession {
   private seq = 0;
   private chain: Promise<unknown> = Promise.resolve();
 
-  constructor(opts: { host: string; port: number; user: string; password: string; database: string }) {
-    this.psql = spawn('psql', ['-h', opts.host, '-p', String(opts.port), '-U', opts.user, '-d', opts.database, '-XAtq', '-F', '\t', '-v', 'ON_ERROR_STOP=0'], {
-      env: { ...process.env, PGPASSWORD: opts.password, PGCONNECT_TIMEOUT: '10' },
-    });
+  constructor(opts: PgLogin & { database: string }) {
+    this.psql = spawn('psql', [...psqlArgs(opts, opts.database), '-F', '\t', '-v', 'ON_ERROR_STOP=0'], { env: psqlEnv(opts, 10) });
     this.psql.stdout.setEncoding('utf8');
     this.psql.stdout.on('data', (d: string) => this.onData(d));
     this.psql.stderr.setEncoding('utf8');

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { loadEnvironments, DATABASES } from '../manifests-src/config';
 import { cpuOf } from '../infra/cost/estimate';
 import { LocalStack, PROJECT_ROOT } from '../local/stack';
-import { unpause } from '../local/workload';
+import { unpause } from '../local/dag-runs';
 import { benchmarkArms, DEFAULT_ARMS, type Arm } from './arms';
 import { DbSession } from './db-session';
 import { record, summariseCollapsed } from './py-spy';

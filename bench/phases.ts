@@ -1,5 +1,5 @@
 import type { LocalStack } from '../local/stack';
-import { trigger } from '../local/workload';
+import { trigger } from '../local/dag-runs';
 import type { DbSession } from './db-session';
 import { loadavg, machineTicks, selfCpuSeconds, treeCpuSeconds, treePssMiB } from './proc-sample';
 import { percentile, utilisation } from './stats';

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { descendantsOf } from '../local/managed-process';
+import { descendantsOf, memoryKiB } from '../local/proc';
 import { parsePidStatCpuTicks, parseProcStat, type CpuTicks } from './stats';
 
 /** Reads of /proc the benchmark takes between phases: no process is started to measure. */
@@ -33,12 +33,7 @@ export function treeCpuSeconds(root: number): number {
  * prefork children sharing their parent's pages are not counted once per child as RSS would.
  */
 export function treePssMiB(root: number): number {
-  let kib = 0;
-  for (const pid of [root, ...descendantsOf(root)]) {
-    const m = /^Pss:\s+(\d+) kB/m.exec(readOr(`/proc/${pid}/smaps_rollup`, ''));
-    if (m) kib += Number(m[1]);
-  }
-  return kib / 1024;
+  return [root, ...descendantsOf(root)].reduce((kib, pid) => kib + memoryKiB(pid).pss, 0) / 1024;
 }
 
 export function machineTicks(): CpuTicks {

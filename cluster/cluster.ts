@@ -11,7 +11,7 @@ import { daemonNames, daemonPid, sh, sleep, startDaemon, stopDaemon, waitFor } f
 import { kubeProxyCleanup, startKubelet, startKubeProxy } from './node/kubelet';
 import { apply, kubectl, kubectlJson } from './node/kubectl';
 import { CONTAINERD_SOCKET, KUBECONFIG, kubeBin, NET, NODES, SANDBOX_IMAGE, SNAPSHOTTER, STATE_DIR, vpcAddresses, type NodeSpec } from './node/layout';
-import { nodePoolRegistration } from './node/node-pools';
+import { archPolicy, nodePoolRegistration } from './node/node-pools';
 import { SYSTEM_NODE_LABELS } from '../infra/lib/cluster';
 import { networkLeftovers, setupVpcLink, teardownNetwork, writeCniConfig } from './node/network';
 import { destroyEnforcerIpsets, enforcerCleanup, enforcerHealthy, enforcerIpsetsLeft, startNetworkPolicyEnforcer } from './node/network-policy-enforcer';
@@ -127,10 +127,9 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
   for (const n of NODES) {
     ensureCgroupRoot(n);
     const r = registration(env, n);
+    for (const o of archPolicy(n, r)) apply(JSON.stringify(o));
     startKubelet(vpc, creds, n, r);
     await waitFor(`node ${n.name} Ready with pod CIDR ${n.podCidr}`, () => nodeReady(n), 120_000, `kubelet${n.suffix}`);
-    // The kubelet puts its own CPU in kubernetes.io/arch over --node-labels: set the NodePool's value after it.
-    kubectl(['label', 'node', n.name, '--overwrite', ...Object.entries(r.labels).map(([k, v]) => `${k}=${v}`)]);
   }
   const hosts = frontDoorNames(env).map((name) => ({ name, address: services.host }));
   apply(addonManifests(hosts));

@@ -6,15 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 venv=.cache/lint-venv
-stamp="$venv/.requirements-sha256"
-want=$(sha256sum docker/lint-requirements.txt | cut -d' ' -f1)
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "==> installing hadolint and shellcheck from docker/lint-requirements.txt"
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r docker/lint-requirements.txt
-  echo "$want" > "$stamp"
-fi
+bash scripts/python-venv.sh "$venv" docker/lint-requirements.txt pip
 
 dockerfiles=()
 scripts=()

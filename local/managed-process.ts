@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import { descendantsOf, killQuietly } from './proc';
 
 export interface ManagedProcessOptions {
   /** Short name used in status lines and log file names. */
@@ -20,33 +21,6 @@ export interface ManagedProcessOptions {
 }
 
 export type ProcessState = 'starting' | 'running' | 'stopping' | 'exited';
-
-/** Pids of every live descendant of `root` (children, grandchildren...), read from /proc. */
-export function descendantsOf(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  const out: number[] = [];
-  const queue = [root];
-  while (queue.length) for (const c of children.get(queue.shift()!) ?? []) (out.push(c), queue.push(c));
-  return out;
-}
-
-const killQuietly = (pid: number, sig: NodeJS.Signals) => {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    /* already gone */
-  }
-};
 
 /**
  * One long-running program of the local stack, in its own process group. A stop is a pod's stop: the

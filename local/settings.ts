@@ -5,7 +5,7 @@ import { DATABASES, K8S_SECRETS, SECRET_KEYS } from '../manifests-src/config';
 import { airflowEnvironment, remoteBaseLogFolder, type AirflowEndpoints } from '../manifests-src/airflow/airflow-settings';
 import { COMPONENT_SECRETS, SECRET_SETTINGS, secretFileSettings, type AirflowProcess } from '../manifests-src/airflow/component-secrets';
 import { dagBundleCloneSettings, gitSecretTemplates } from '../manifests-src/airflow/dag-bundle';
-import { renderSecretTemplate, secretTemplates } from '../manifests-src/platform/external-secrets';
+import { renderSecretTemplate, secretTemplates } from '../manifests-src/platform/external-secret-objects';
 import { LOOPBACK } from './ports';
 
 /**

@@ -33,6 +33,10 @@ maxPods: 60
 # Absolute disk thresholds: the node shares a developer's disk, where 5 % of a large volume can be gigabytes
 # the cluster never needed (eviction of every pod followed).
 evictionHard: {memory.available: "200Mi", nodefs.available: "2Gi", imagefs.available: "2Gi"}
+# No image garbage collection: nothing can be pulled here, so an image removed is an image lost (the GC
+# counts a shared disk's usage and removed the sandbox image of a node).
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
 `;
 }
 

@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { EnvironmentConfig } from '../../manifests-src/config';
+import { subnetCidrs, type EnvironmentConfig } from '../../manifests-src/config';
 
 /**
  * Where everything of the local cluster lives: folders, addresses, ports, interface names. Defined once;
@@ -66,10 +66,10 @@ export interface VpcAddresses {
   readonly linkPrefix: number;
 }
 
-export function vpcAddresses(env: Pick<EnvironmentConfig, 'infra'>): VpcAddresses {
-  const cidr = env.infra?.vpc?.cidr ?? '10.40.0.0/16';
-  const [a, b] = cidr.split('/')[0].split('.');
-  return { node: `${a}.${b}.0.1`, services: `${a}.${b}.0.10`, linkPrefix: 24 };
+/** In the first private subnet of the VPC the CDK stack creates: where EKS nodes, Aurora and ElastiCache live. */
+export function vpcAddresses(env: Pick<EnvironmentConfig, 'infra' | 'cluster'>): VpcAddresses {
+  const [a, b, c] = subnetCidrs(env, 'private')[0].split('/')[0].split('.');
+  return { node: `${a}.${b}.${c}.1`, services: `${a}.${b}.${c}.10`, linkPrefix: 24 };
 }
 
 /** Ports on the node address. */

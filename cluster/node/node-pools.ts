@@ -42,3 +42,35 @@ export function nodePoolRegistration(envName: string, pool: NodeSpec['pool']): N
   const taints = (t.spec?.taints ?? []).map((x) => `${x.key}=${x.value ?? ''}:${x.effect}`);
   return { labels, taints };
 }
+
+/**
+ * The kubelet rewrites kubernetes.io/arch to its own CPU on every status update, so the NodePool's arch label
+ * cannot come from --node-labels when this machine's CPU differs: an admission policy of the local cluster's
+ * API server keeps the NodePool's value on this node. dist/'s arch selectors then match; the images the node
+ * runs are built for its real CPU (see the header).
+ */
+export function archPolicy(node: Pick<NodeSpec, 'name'>, registration: NodeRegistration): object[] {
+  const arch = registration.labels['kubernetes.io/arch'];
+  if (!arch) return [];
+  const name = `airflow-eks-local-arch-${node.name}`;
+  return [
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'MutatingAdmissionPolicy',
+      metadata: { name },
+      spec: {
+        matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['nodes', 'nodes/status'] }] },
+        matchConditions: [{ name: 'this-node', expression: `object.metadata.name == ${JSON.stringify(node.name)}` }],
+        failurePolicy: 'Fail',
+        reinvocationPolicy: 'IfNeeded',
+        mutations: [
+          {
+            patchType: 'ApplyConfiguration',
+            applyConfiguration: { expression: `Object{metadata: Object.metadata{labels: {"kubernetes.io/arch": ${JSON.stringify(arch)}}}}` },
+          },
+        ],
+      },
+    },
+    { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingAdmissionPolicyBinding', metadata: { name }, spec: { policyName: name } },
+  ];
+}

@@ -4,13 +4,12 @@
  * values (account 123456789012, *.example.com hosts, a missing certificate) before anything is created; pass
  * `-c airflow-eks:allowExamples=true` to synthesize the committed examples anyway (nothing can be deployed from them).
  */
-import { buildApp } from '../lib/app';
+import { buildApp } from '../lib/build-app';
 import { placeholderProblems } from '../deploy/placeholders';
-import { infraEnvironmentsFromArgs } from '../lib/validate-infra';
-import { ConfigError } from '../../manifests-src/config';
+import { ConfigError, environmentsFromArgs } from '../../manifests-src/config';
 
 try {
-  const envs = infraEnvironmentsFromArgs();
+  const envs = environmentsFromArgs();
   const { app } = buildApp(envs);
   if (app.node.tryGetContext('airflow-eks:allowExamples') !== 'true') {
     const problems = envs.flatMap((e, i) => placeholderProblems(e, `environments[${i}](${e.name})`));

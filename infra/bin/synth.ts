@@ -6,19 +6,18 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError } from '../../manifests-src/config';
-import { buildApp } from '../lib/app';
+import { ConfigError, environmentsFromArgs } from '../../manifests-src/config';
+import { buildApp } from '../lib/build-app';
 import { ruleOf, unacknowledgedFindings, type NagSummary } from '../lib/nag-report';
 import { unusedAcceptedFindings } from '../lib/nag-suppressions';
 import { INPUTS_DIGEST_FILE, synthInputsDigest } from '../lib/synth-inputs';
-import { infraEnvironmentsFromArgs } from '../lib/validate-infra';
 
 function main(): number {
   const started = process.hrtime.bigint();
   const root = path.resolve(__dirname, '..', '..');
   const committed = !process.argv.includes('--config') && !process.env.AIRFLOW_EKS_CONFIG;
   const digest = synthInputsDigest(root);
-  const envs = infraEnvironmentsFromArgs();
+  const envs = environmentsFromArgs();
   const outdir = path.resolve('cdk.out');
   for (const f of ['validation-report.json', 'nag-summary.json', path.basename(INPUTS_DIGEST_FILE)]) fs.rmSync(path.join(outdir, f), { force: true });
   const { app, stacks, registries, nag } = buildApp(envs, { outdir });

@@ -1,12 +1,11 @@
 /** `npm run cost [-- --markdown] [env...]`: monthly cost per component of each environment, beside Amazon MWAA at equal slots. */
-import { ConfigError } from '../../manifests-src/config';
-import { infraEnvironmentsFromArgs } from '../lib/validate-infra';
+import { ConfigError, environmentsFromArgs } from '../../manifests-src/config';
 import { renderMarkdown } from './markdown';
 import { renderText, reportFor } from './report';
 
 try {
   const markdown = process.argv.includes('--markdown');
-  const envs = infraEnvironmentsFromArgs(process.argv.slice(2).filter((a) => a !== '--markdown'));
+  const envs = environmentsFromArgs(process.argv.slice(2).filter((a) => a !== '--markdown'));
   const reports = envs.map(reportFor);
   console.log(markdown ? renderMarkdown(envs, reports) : renderText(reports));
 } catch (e) {

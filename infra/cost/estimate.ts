@@ -1,7 +1,7 @@
 import type { EnvironmentConfig, Resources } from '../../manifests-src/config';
-import { NAT_INSTANCE_DISK_GIB } from '../lib/network';
+import { NAT_INSTANCE_DISK_GIB } from '../lib/vpc';
 import { estimateMwaa, type MwaaEstimate } from './mwaa';
-import { awakeShare } from './office-hours';
+import { awakeShare } from './cron-hours';
 import { PRICE_TABLE, type Price, type RegionPrices } from './prices';
 
 /** Usage the price pages cannot know; stated once so every figure is reproducible. Calibrate with CloudWatch. */
@@ -85,7 +85,7 @@ export function cheapestFit(families: readonly string[], prices: Readonly<Record
 export const KMS_KEYS = 3;
 /** Secrets Manager secrets: metadata DB, broker, Airflow, DAG repository credentials. */
 export const SECRETS = 4;
-/** Interface endpoints of infra/lib/network.ts when enabled. */
+/** Interface endpoints of infra/lib/vpc.ts when enabled. */
 export const INTERFACE_ENDPOINT_COUNT = 5;
 
 export type Pool = 'fixed' | 'on-demand' | 'spot';

@@ -6,11 +6,10 @@
  * would create and every check it made.
  */
 import { spawnSync } from 'node:child_process';
-import { ConfigError } from '../../manifests-src/config';
+import { ConfigError, environmentsFromArgs } from '../../manifests-src/config';
 import { stackName } from '../lib/airflow-eks-stack';
 import { FIRST_CREATE_CONTEXT } from '../lib/first-create';
 import { registriesStackName } from '../lib/registries';
-import { infraEnvironmentsFromArgs } from '../lib/validate-infra';
 import { AwsCli } from './aws-cli';
 import { mirrorMissing, run } from './mirror';
 import { mirrorPlan } from './mirror-plan';
@@ -41,7 +40,7 @@ function main(argv: string[]): number {
     console.error(USAGE);
     return 2;
   }
-  const all = infraEnvironmentsFromArgs(ours);
+  const all = environmentsFromArgs(ours);
   const env = all.find((e) => e.name === name);
   if (!env) {
     console.error(`unknown environment "${name}": one of ${all.map((e) => e.name).join(', ')}`);

@@ -3,12 +3,11 @@
  * delete (DeletionPolicy Retain / RetainExceptOnCreate / Snapshot), why, and the command that removes it. Read from
  * the synthesized template, so the list is what CloudFormation will actually keep.
  */
-import { ConfigError, type EnvironmentConfig } from '../../manifests-src/config';
+import { ConfigError, environmentsFromArgs, type EnvironmentConfig } from '../../manifests-src/config';
 import { stackName } from '../lib/airflow-eks-stack';
-import { buildApp } from '../lib/app';
+import { buildApp } from '../lib/build-app';
 import { LEAVES_SOMETHING, RETAINED_TYPES } from '../lib/retention';
 import { registriesStackName } from '../lib/registries';
-import { infraEnvironmentsFromArgs } from '../lib/validate-infra';
 
 export interface KeptResource {
   readonly logicalId: string;
@@ -29,7 +28,7 @@ export function keptResources(env: EnvironmentConfig): KeptResource[] {
 
 function main(argv: string[]): number {
   const name = argv.find((a, i) => !a.startsWith('--') && argv[i - 1] !== '--config');
-  const env = infraEnvironmentsFromArgs(argv).find((e) => e.name === name);
+  const env = environmentsFromArgs(argv).find((e) => e.name === name);
   if (!env) {
     console.error('usage: npm run destroy -- <environment> [--config FILE]');
     return 2;

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EnvironmentConfig } from '../../manifests-src/config';
 import { stackName } from '../lib/airflow-eks-stack';
-import { buildApp } from '../lib/app';
+import { buildApp } from '../lib/build-app';
 import { registriesKey, registriesStackName } from '../lib/registries';
 
 /** What one stack would create: resource counts per CloudFormation type, from an in-process synth. */

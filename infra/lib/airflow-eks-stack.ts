@@ -8,13 +8,13 @@ import { AlbController } from './alb-controller';
 import { ArgoCd } from './argocd';
 import { Broker } from './broker';
 import { AirflowCluster } from './cluster';
-import { DagRepo, wantsDagRepo } from './dag-repo';
+import { DagRepo, wantsDagRepo } from './codecommit-dag-repo';
 import { ExternalSecrets } from './external-secrets';
-import { Karpenter } from './karpenter';
+import { Karpenter } from './karpenter-addon';
 import { Keda } from './keda-addon';
 import { MetadataDb } from './metadata-db';
 import { ACCEPTED_TEMPLATE_WARNINGS } from './nag-suppressions';
-import { Network } from './network';
+import { Network } from './vpc';
 import { Observability } from './observability';
 import { partitionServiceNames, SecretsManagerViaServiceNames } from './partition-services';
 import { Reloader } from './reloader';
@@ -22,7 +22,7 @@ import { KEEP_DATA } from './retention';
 import { SharedStorage } from './shared-storage';
 
 export interface AirflowEksStackProps extends Omit<StackProps, 'env'> {
-  /** The environment, as loaded and checked by `loadInfraEnvironments`. */
+  /** The environment, as loaded and checked by `loadEnvironments` (the schema holds every cross-field rule). */
   readonly config: EnvironmentConfig;
 }
 

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadEnvironments } from '../../manifests-src/config';
 import { stackName } from '../lib/airflow-eks-stack';
-import { buildApp } from '../lib/app';
+import { buildApp } from '../lib/build-app';
 import { rehearseHelmPull } from './handler-pull';
 
 async function main(name = 'prod-cn'): Promise<number> {

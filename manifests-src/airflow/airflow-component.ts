@@ -1,24 +1,17 @@
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig, Resources } from '../config';
-import { imageRef } from '../config';
-import {
-  containerSecurityContext,
-  labelsFor,
-  placement,
-  podSecurityContext,
-  resourceRequirements,
-  selectorFor,
-  topologySpread,
-  type NodePoolRole,
-  type ProbeSet,
-} from '../hardening/workload-defaults';
-import { WorkloadDisruptionBudget } from '../hardening/pod-disruption-budget';
+import { COMPONENTS, imageRef, type ComponentName, type ComponentSpec } from '../config';
+import { HardenedDeployment, type HardenedContainer, type HardenedDeploymentProps } from '../hardening/hardened-deployment';
+import type { NodePoolRole, ProbeSet } from '../hardening/workload-defaults';
 import { reloadOnSecrets, type AirflowConfig } from './airflow-config';
 import { secretFileSettings, secretMount, secretsOf, secretVolume, type AirflowProcess } from './component-secrets';
 import { AIRFLOW_HOME, LOCAL_LOGS } from './airflow-settings';
 import { logGroomer } from './log-groomer';
 import { DagBundleVolumes } from './dag-bundle-volumes';
+
+/** The registry's Airflow components (those with an `airflow` process). */
+export type AirflowComponentName = { [K in ComponentName]: (typeof COMPONENTS)[K] extends { airflow: object } ? K : never }[ComponentName];
 
 /** The official image's user: uid 50000, gid 0. */
 export const AIRFLOW_UID = 50000;
@@ -26,23 +19,17 @@ export const AIRFLOW_UID = 50000;
 export interface AirflowComponentProps {
   readonly env: EnvironmentConfig;
   readonly config: AirflowConfig;
-  /** Component name: the workload is `airflow-<component>`. */
-  readonly component: string;
-  /** Which row of the secrets table (component-secrets.ts) the process gets. */
-  readonly process: AirflowProcess;
+  /** The component in the registry (contract.ts): workload and service account names, ports, secrets, DAG cloning. */
+  readonly component: AirflowComponentName;
   /** Fixed replicas, or undefined when an autoscaler (KEDA) owns the count. */
   readonly replicas: number | undefined;
   /** Replicas used for PDB/spread decisions when `replicas` is autoscaled. */
   readonly minReplicas?: number;
   readonly resources: Resources;
   readonly command: readonly string[];
-  readonly serviceAccountName: string;
   /** False when another component already creates the ServiceAccount (long-task workers share the workers'). @default true */
   readonly createServiceAccount?: boolean;
   readonly probes: ProbeSet;
-  readonly ports?: k8s.ContainerPort[];
-  /** Clones the DAG bundle (dag-processor, workers): bundle storage and the repository credentials. */
-  readonly clonesDags: boolean;
   /** @default 60 */
   readonly terminationGracePeriodSeconds?: number;
   /** @default 'core' */
@@ -63,106 +50,78 @@ export const EMPTY_DIR_LIMITS = { airflowHome: '256Mi', logs: '2Gi', tmp: '1Gi' 
 export const SCRATCH_DIR = '/scratch';
 
 /**
- * One Airflow component: ServiceAccount + Deployment (+ PDB when it has 2+ replicas), hardened,
- * spread over zones, reading the shared AirflowConfig.
+ * One Airflow component: a HardenedDeployment (ServiceAccount, Deployment, PDB when it has 2+ replicas) of the
+ * Airflow image with the shared AirflowConfig, its row of the secrets table, emptyDirs and the log groomer.
  */
-export class AirflowComponent extends Construct {
-  readonly name: string;
-  readonly selector: Record<string, string>;
-  readonly labels: Record<string, string>;
-  readonly deployment: k8s.KubeDeployment;
-
+export class AirflowComponent extends HardenedDeployment {
   constructor(scope: Construct, id: string, props: AirflowComponentProps) {
-    super(scope, id);
-    const { env } = props;
-    this.name = `airflow-${props.component}`;
-    this.selector = selectorFor(this.name);
-    this.labels = labelsFor(this.name, props.component);
-    const bundle = props.clonesDags ? new DagBundleVolumes(env) : undefined;
-
-    if (props.createServiceAccount ?? true) new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: { name: props.serviceAccountName, namespace: env.namespace, labels: this.labels },
-      automountServiceAccountToken: false,
-    });
-
-    const emptyDir = (sizeLimit: string): k8s.EmptyDirVolumeSource => ({ sizeLimit: k8s.Quantity.fromString(sizeLimit) });
-    const volumes: k8s.Volume[] = [
-      { name: 'airflow-home', emptyDir: emptyDir(EMPTY_DIR_LIMITS.airflowHome) },
-      { name: 'logs', emptyDir: emptyDir(EMPTY_DIR_LIMITS.logs) },
-      { name: 'tmp', emptyDir: emptyDir(EMPTY_DIR_LIMITS.tmp) },
-      ...(props.scratchSize ? [{ name: 'scratch', emptyDir: emptyDir(props.scratchSize) }] : []),
-      ...(bundle?.volumes() ?? []),
-      secretVolume(props.process),
-    ];
-    const mounts: k8s.VolumeMount[] = [
-      { name: 'airflow-home', mountPath: AIRFLOW_HOME },
-      { name: 'logs', mountPath: LOCAL_LOGS },
-      { name: 'tmp', mountPath: '/tmp' },
-      ...(props.scratchSize ? [{ name: 'scratch', mountPath: SCRATCH_DIR }] : []),
-      ...(bundle?.mounts() ?? []),
-      secretMount(),
-    ];
-
-    const main: k8s.Container = {
-      name: props.component,
-      image: imageRef(env, 'airflow'),
-      imagePullPolicy: 'IfNotPresent',
-      args: [...props.command],
-      envFrom: props.config.envFrom(),
-      env: [
-        { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
-        ...Object.entries({
-          ...secretFileSettings(props.process),
-          ...bundle?.settings(),
-          ...(props.scratchSize ? { TMPDIR: SCRATCH_DIR } : {}),
-          ...props.extraEnv,
-        }).map(([name, value]) => ({ name, value })),
-      ],
-      ports: props.ports,
-      resources: resourceRequirements(props.resources),
-      securityContext: containerSecurityContext(),
-      volumeMounts: mounts,
-      ...props.probes,
-    };
-
-    const effectiveReplicas = props.replicas ?? props.minReplicas ?? 1;
-    this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
-      metadata: {
-        name: this.name,
-        namespace: env.namespace,
-        labels: this.labels,
-        annotations: reloadOnSecrets([...secretsOf(props.process), ...(bundle?.secrets() ?? [])]),
-      },
-      spec: {
-        ...(props.replicas !== undefined ? { replicas: props.replicas } : {}),
-        revisionHistoryLimit: 5,
-        selector: { matchLabels: this.selector },
-        strategy: props.strategy ?? { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
-        template: {
-          metadata: { labels: this.labels, annotations: { ...props.config.rolloutAnnotations(), ...props.podAnnotations } },
-          spec: {
-            serviceAccountName: props.serviceAccountName,
-            automountServiceAccountToken: false,
-            securityContext: podSecurityContext(AIRFLOW_UID),
-            terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 60,
-            topologySpreadConstraints: topologySpread(this.selector),
-            ...placement(props.pool ?? 'core'),
-            initContainers: [logGroomer(env, 'logs')],
-            containers: [main],
-            volumes,
-          },
-        },
-      },
-    });
-
-    if (WorkloadDisruptionBudget.appliesTo(effectiveReplicas)) {
-      new WorkloadDisruptionBudget(this, 'Pdb', {
-        name: this.name,
-        namespace: env.namespace,
-        selector: this.selector,
-        labels: this.labels,
-        replicas: effectiveReplicas,
-      });
-    }
+    super(scope, id, airflowWorkload(props));
   }
+}
+
+function airflowWorkload(props: AirflowComponentProps): HardenedDeploymentProps {
+  const { env } = props;
+  const spec: ComponentSpec = COMPONENTS[props.component];
+  const process = spec.airflow!.process as AirflowProcess;
+  // Cloners (dag-processor, workers) get the bundle storage and the repository credentials.
+  const bundle = spec.clonesDags ? new DagBundleVolumes(env) : undefined;
+  const ports = Object.entries(spec.ports).map(([name, containerPort]) => ({ name, containerPort }));
+
+  const emptyDir = (sizeLimit: string): k8s.EmptyDirVolumeSource => ({ sizeLimit: k8s.Quantity.fromString(sizeLimit) });
+  const volumes: k8s.Volume[] = [
+    { name: 'airflow-home', emptyDir: emptyDir(EMPTY_DIR_LIMITS.airflowHome) },
+    { name: 'logs', emptyDir: emptyDir(EMPTY_DIR_LIMITS.logs) },
+    { name: 'tmp', emptyDir: emptyDir(EMPTY_DIR_LIMITS.tmp) },
+    ...(props.scratchSize ? [{ name: 'scratch', emptyDir: emptyDir(props.scratchSize) }] : []),
+    ...(bundle?.volumes() ?? []),
+    secretVolume(process),
+  ];
+  const mounts: k8s.VolumeMount[] = [
+    { name: 'airflow-home', mountPath: AIRFLOW_HOME },
+    { name: 'logs', mountPath: LOCAL_LOGS },
+    { name: 'tmp', mountPath: '/tmp' },
+    ...(props.scratchSize ? [{ name: 'scratch', mountPath: SCRATCH_DIR }] : []),
+    ...(bundle?.mounts() ?? []),
+    secretMount(),
+  ];
+
+  const main: HardenedContainer = {
+    name: props.component,
+    image: imageRef(env, 'airflow'),
+    imagePullPolicy: 'IfNotPresent',
+    args: [...props.command],
+    envFrom: props.config.envFrom(),
+    env: [
+      { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
+      ...Object.entries({
+        ...secretFileSettings(process),
+        ...bundle?.settings(),
+        ...(props.scratchSize ? { TMPDIR: SCRATCH_DIR } : {}),
+        ...props.extraEnv,
+      }).map(([name, value]) => ({ name, value })),
+    ],
+    ports: ports.length ? ports : undefined,
+    resources: props.resources,
+    volumeMounts: mounts,
+    ...props.probes,
+  };
+
+  return {
+    namespace: env.namespace,
+    name: spec.workload,
+    component: props.component,
+    serviceAccountName: spec.serviceAccount,
+    createServiceAccount: props.createServiceAccount,
+    replicas: props.replicas,
+    minReplicas: props.minReplicas,
+    uid: AIRFLOW_UID,
+    pool: props.pool,
+    annotations: reloadOnSecrets([...secretsOf(process), ...(bundle?.secrets() ?? [])]),
+    podAnnotations: { ...props.config.rolloutAnnotations(), ...props.podAnnotations },
+    terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 60,
+    strategy: props.strategy,
+    initContainers: [logGroomer(env, 'logs')],
+    containers: [main],
+    volumes,
+  };
 }

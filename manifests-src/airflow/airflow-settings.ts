@@ -1,5 +1,5 @@
 import type { EnvironmentConfig } from '../config';
-import { dagRepoUrl, PORTS } from '../config';
+import { COMPONENTS, dagRepoUrl, PORTS } from '../config';
 import { dagBundleConfigList } from './dag-bundle';
 import { SCHEDULER_SUPERVISOR_PY } from './scheduler-supervisor';
 
@@ -140,14 +140,11 @@ export function kubernetesEndpoints(env: EnvironmentConfig): AirflowEndpoints {
   };
 }
 
-/** Kubernetes Service names (also the host names other pods use). */
+/** Kubernetes Service names (also the host names other pods use), from the component registry. */
 export const SERVICE_NAMES = {
-  apiServer: 'airflow-api-server',
-  pgbouncer: 'pgbouncer',
-  statsd: 'airflow-statsd',
-  /** Headless: the api-server reaches each worker's log server by pod host name. */
-  worker: 'airflow-worker',
-  triggerer: 'airflow-triggerer',
+  apiServer: COMPONENTS['api-server'].service,
+  pgbouncer: COMPONENTS.pgbouncer.service,
+  statsd: COMPONENTS.statsd.service,
 } as const;
 
 /** Gossip and mingle off unless configured: KEDA, not Celery, manages the worker pool. */

@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
-import { PORTS, SERVICE_ACCOUNTS } from '../config';
+import { PORTS } from '../config';
 import { httpProbes } from '../hardening/workload-defaults';
 import type { AirflowConfig } from './airflow-config';
 import { AirflowComponent } from './airflow-component';
@@ -28,15 +28,11 @@ export class ApiServerDeployment extends Construct {
       env,
       config: props.config,
       component: 'api-server',
-      process: 'api-server',
       replicas: scheduledReplicas(props.env, c.replicas),
       minReplicas: c.replicas,
       resources: c.resources,
       command: airflowCommands(env).apiServer,
-      serviceAccountName: SERVICE_ACCOUNTS.apiServer.name,
       probes: httpProbes(API_SERVER_HEALTH_PATH, PORTS.apiServer),
-      ports: [{ name: 'http', containerPort: PORTS.apiServer }],
-      clonesDags: false,
     });
     new k8s.KubeService(this, 'Service', {
       metadata: { name: SERVICE_NAMES.apiServer, namespace: env.namespace, labels: this.component.labels },

@@ -1,8 +1,8 @@
 import { k8s } from 'cdk8s-plus-33';
-import { K8S_SECRETS } from '../config';
+import { COMPONENTS, SECRET_SETTINGS, type ComponentName, type ComponentSpec, type SecretSettingName } from '../config';
 
 /**
- * Which secret each Airflow process receives, and how: as read-only FILES (a projected Secret volume
+ * Which secret each Airflow process receives (the `airflow.secrets` of the component registry in contract.ts), and how: as read-only FILES (a projected Secret volume
  * holding only that process's keys), read by Airflow through its `_CMD` options, never as environment
  * variables (those are inherited by every task process and readable in /proc).
  *
@@ -22,36 +22,14 @@ import { K8S_SECRETS } from '../config';
  *   (migrations re-encrypt), plus the first admin's password.
  */
 
-export type AirflowProcess = 'api-server' | 'scheduler' | 'dag-processor' | 'triggerer' | 'worker' | 'migrate';
+/** The Airflow processes: the registry's `airflow.process` values. */
+export type AirflowProcess = { [K in ComponentName]: (typeof COMPONENTS)[K] extends { airflow: { process: infer P } } ? P : never }[ComponentName];
+export { SECRET_SETTINGS, type SecretSettingName };
 
-/** Secret settings: the Airflow option, and the Secret key that holds its value. */
-export const SECRET_SETTINGS = {
-  sqlAlchemyConn: { option: 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN', secret: K8S_SECRETS.metadata.name, key: K8S_SECRETS.metadata.keys.sqlAlchemyConn },
-  /**
-   * The same option, straight to the database as the rotated login (not through PgBouncer): `airflow db migrate`
-   * holds its advisory lock on a session idle in a transaction for the whole run, which PgBouncer's
-   * idle_transaction_timeout would cut.
-   */
-  migrateConn: { option: 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN', secret: K8S_SECRETS.metadata.name, key: K8S_SECRETS.metadata.keys.migrateConn },
-  brokerUrl: { option: 'AIRFLOW__CELERY__BROKER_URL', secret: K8S_SECRETS.broker.name, key: K8S_SECRETS.broker.keys.brokerUrl },
-  resultBackend: { option: 'AIRFLOW__CELERY__RESULT_BACKEND', secret: K8S_SECRETS.broker.name, key: K8S_SECRETS.broker.keys.resultBackend },
-  fernetKey: { option: 'AIRFLOW__CORE__FERNET_KEY', secret: K8S_SECRETS.core.name, key: K8S_SECRETS.core.keys.fernetKey },
-  apiSecretKey: { option: 'AIRFLOW__API__SECRET_KEY', secret: K8S_SECRETS.core.name, key: K8S_SECRETS.core.keys.apiSecretKey },
-  jwtSecret: { option: 'AIRFLOW__API_AUTH__JWT_SECRET', secret: K8S_SECRETS.core.name, key: K8S_SECRETS.core.keys.jwtSecret },
-  /** Not an Airflow option: the bootstrap script reads it to create the first admin. */
-  adminPassword: { option: undefined, secret: K8S_SECRETS.core.name, key: K8S_SECRETS.core.keys.adminPassword },
-} as const;
-export type SecretSettingName = keyof typeof SECRET_SETTINGS;
-
-/** The allowed table: the one place that decides which process gets which secret. */
-export const COMPONENT_SECRETS: Readonly<Record<AirflowProcess, readonly SecretSettingName[]>> = {
-  'api-server': ['sqlAlchemyConn', 'fernetKey', 'apiSecretKey', 'jwtSecret'],
-  scheduler: ['sqlAlchemyConn', 'brokerUrl', 'resultBackend', 'fernetKey', 'jwtSecret'],
-  'dag-processor': ['sqlAlchemyConn', 'fernetKey'],
-  triggerer: ['sqlAlchemyConn', 'fernetKey', 'apiSecretKey'],
-  worker: ['brokerUrl', 'resultBackend', 'apiSecretKey'],
-  migrate: ['migrateConn', 'fernetKey', 'adminPassword'],
-};
+/** The allowed table, read from the component registry: the one place that decides which process gets which secret. */
+export const COMPONENT_SECRETS: Readonly<Record<AirflowProcess, readonly SecretSettingName[]>> = Object.fromEntries(
+  Object.values(COMPONENTS as Record<ComponentName, ComponentSpec>).flatMap((c) => (c.airflow ? [[c.airflow.process, c.airflow.secrets]] : [])),
+) as Record<AirflowProcess, readonly SecretSettingName[]>;
 
 /** Where a process's secret files are mounted. */
 export const AIRFLOW_SECRET_MOUNT = '/opt/airflow/secrets/airflow';

@@ -1,6 +1,5 @@
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
-import { SERVICE_ACCOUNTS } from '../config';
 import { execProbes } from '../hardening/workload-defaults';
 import type { AirflowConfig } from './airflow-config';
 import { AirflowComponent } from './airflow-component';
@@ -23,14 +22,11 @@ export class DagProcessorDeployment extends Construct {
       env: props.env,
       config: props.config,
       component: 'dag-processor',
-      process: 'dag-processor',
       replicas: scheduledReplicas(props.env, c.replicas),
       minReplicas: c.replicas,
       resources: c.resources,
       command: airflowCommands(props.env).dagProcessor,
-      serviceAccountName: SERVICE_ACCOUNTS.dagProcessor.name,
       probes: execProbes(['airflow', 'jobs', 'check', '--job-type', 'DagProcessorJob', '--local']),
-      clonesDags: true,
     });
   }
 }

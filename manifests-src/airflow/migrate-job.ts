@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
-import { imageRef, SERVICE_ACCOUNTS } from '../config';
+import { COMPONENTS, imageRef } from '../config';
 import { containerSecurityContext, labelsFor, placement, podSecurityContext, resourceRequirements } from '../hardening/workload-defaults';
 import type { AirflowConfig } from './airflow-config';
 import { AIRFLOW_UID } from './airflow-component';
@@ -28,14 +28,14 @@ const PRE_SYNC = (wave: number) => ({
  * migrates before any new scheduler or api-server starts (Helm hooks, which Argo CD does not run, are not used).
  */
 export class MigrateDatabaseJob extends Construct {
-  static readonly NAME = 'airflow-migrate';
+  static readonly NAME = COMPONENTS.migrate.workload;
 
   constructor(scope: Construct, id: string, props: MigrateJobProps) {
     super(scope, id);
     const { env } = props;
     const labels = labelsFor(MigrateDatabaseJob.NAME, 'migrate');
     new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: { name: SERVICE_ACCOUNTS.migrate.name, namespace: env.namespace, labels, annotations: PRE_SYNC(-2) },
+      metadata: { name: COMPONENTS.migrate.serviceAccount, namespace: env.namespace, labels, annotations: PRE_SYNC(-2) },
       automountServiceAccountToken: false,
     });
     new k8s.KubeJob(this, 'Job', {
@@ -47,7 +47,7 @@ export class MigrateDatabaseJob extends Construct {
           metadata: { labels },
           spec: {
             restartPolicy: 'OnFailure',
-            serviceAccountName: SERVICE_ACCOUNTS.migrate.name,
+            serviceAccountName: COMPONENTS.migrate.serviceAccount,
             automountServiceAccountToken: false,
             securityContext: podSecurityContext(AIRFLOW_UID),
             ...placement('core'),

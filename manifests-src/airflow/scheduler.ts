@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
-import { PORTS, SERVICE_ACCOUNTS } from '../config';
+import { PORTS } from '../config';
 import { httpProbes } from '../hardening/workload-defaults';
 import type { AirflowConfig } from './airflow-config';
 import { AirflowComponent } from './airflow-component';
@@ -26,15 +26,11 @@ export class SchedulerDeployment extends Construct {
       env: props.env,
       config: props.config,
       component: 'scheduler',
-      process: 'scheduler',
       replicas: scheduledReplicas(props.env, c.replicas),
       minReplicas: c.replicas,
       resources: c.resources,
       command: airflowCommands(props.env).scheduler,
-      serviceAccountName: SERVICE_ACCOUNTS.scheduler.name,
       probes: httpProbes('/health', PORTS.schedulerHealth),
-      ports: [{ name: 'health', containerPort: PORTS.schedulerHealth }],
-      clonesDags: false,
     });
   }
 }

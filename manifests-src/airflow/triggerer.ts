@@ -1,6 +1,5 @@
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
-import { PORTS, SERVICE_ACCOUNTS } from '../config';
 import { execProbes } from '../hardening/workload-defaults';
 import type { AirflowConfig } from './airflow-config';
 import { AirflowComponent } from './airflow-component';
@@ -23,15 +22,11 @@ export class TriggererDeployment extends Construct {
       env: props.env,
       config: props.config,
       component: 'triggerer',
-      process: 'triggerer',
       replicas: scheduledReplicas(props.env, c.replicas),
       minReplicas: c.replicas,
       resources: c.resources,
       command: airflowCommands(props.env).triggerer,
-      serviceAccountName: SERVICE_ACCOUNTS.triggerer.name,
       probes: execProbes(['airflow', 'jobs', 'check', '--job-type', 'TriggererJob', '--local']),
-      ports: [{ name: 'logs', containerPort: PORTS.triggererLogServer }],
-      clonesDags: false,
     });
   }
 }

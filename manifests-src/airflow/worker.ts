@@ -1,7 +1,6 @@
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
-import { PORTS, SERVICE_ACCOUNTS } from '../config';
 import { execProbes } from '../hardening/workload-defaults';
 import type { AirflowConfig } from './airflow-config';
 import { AirflowComponent } from './airflow-component';
@@ -38,16 +37,12 @@ export class CeleryWorkerDeployment extends Construct {
       env: props.env,
       config: props.config,
       component: long ? 'worker-long' : 'worker',
-      process: 'worker',
       replicas: undefined,
       minReplicas: long ? w.longTasks.minReplicas : w.minReplicas,
       resources: w.resources,
       command: long ? airflowCommands(props.env).longTaskWorker : airflowCommands(props.env).worker,
-      serviceAccountName: SERVICE_ACCOUNTS.worker.name,
       createServiceAccount: !long,
       probes: execProbes(['sh', '-c', `celery --app ${CELERY_APP} inspect ping -d "celery@$(hostname)" --timeout 20`], { periodSeconds: 120, timeoutSeconds: 60 }),
-      ports: [{ name: 'logs', containerPort: PORTS.workerLogServer }],
-      clonesDags: true,
       terminationGracePeriodSeconds: w.terminationGracePeriodSeconds,
       pool: long ? 'long-workers' : 'workers',
       scratchSize: w.scratchSize,

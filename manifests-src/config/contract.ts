@@ -84,19 +84,6 @@ export const PGBOUNCER_STATS_USER = 'pgbouncer_exporter';
 /** The SecretStore every ExternalSecret references (AWS Secrets Manager, Pod Identity auth). */
 export const CLUSTER_SECRET_STORE = 'aws-secrets-manager';
 
-/** Kubernetes service accounts; those marked `aws` get a Pod Identity association from infra/. */
-export const SERVICE_ACCOUNTS = {
-  apiServer: { name: 'airflow-api-server', aws: true },
-  scheduler: { name: 'airflow-scheduler', aws: true },
-  dagProcessor: { name: 'airflow-dag-processor', aws: false },
-  triggerer: { name: 'airflow-triggerer', aws: true },
-  worker: { name: 'airflow-worker', aws: true },
-  migrate: { name: 'airflow-migrate', aws: false },
-  pgbouncer: { name: 'pgbouncer', aws: false },
-  fluentBit: { name: 'fluent-bit', aws: true, namespace: 'airflow-logging' },
-  externalSecrets: { name: 'external-secrets', aws: true, namespace: 'external-secrets' },
-} as const;
-
 /** Tags Karpenter uses to discover subnets and security groups; infra/ puts them on the VPC resources. */
 export function discoveryTags(env: Pick<EnvironmentConfig, 'cluster'>): Record<string, string> {
   return { 'karpenter.sh/discovery': env.cluster.name };
@@ -178,6 +165,200 @@ export const APP_GROUPS = [
   { name: 'logging', wave: 4, description: 'FluentBit DaemonSet to CloudWatch Logs' },
 ] as const;
 export type AppGroupName = (typeof APP_GROUPS)[number]['name'];
+
+/** Secret settings: the Airflow option, and the Kubernetes Secret key that holds its value. */
+export const SECRET_SETTINGS = {
+  sqlAlchemyConn: { option: 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN', secret: K8S_SECRETS.metadata.name, key: K8S_SECRETS.metadata.keys.sqlAlchemyConn },
+  /**
+   * The same option, straight to the database as the rotated login (not through PgBouncer): `airflow db migrate`
+   * holds its advisory lock on a session idle in a transaction for the whole run, which PgBouncer's
+   * idle_transaction_timeout would cut.
+   */
+  migrateConn: { option: 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN', secret: K8S_SECRETS.metadata.name, key: K8S_SECRETS.metadata.keys.migrateConn },
+  brokerUrl: { option: 'AIRFLOW__CELERY__BROKER_URL', secret: K8S_SECRETS.broker.name, key: K8S_SECRETS.broker.keys.brokerUrl },
+  resultBackend: { option: 'AIRFLOW__CELERY__RESULT_BACKEND', secret: K8S_SECRETS.broker.name, key: K8S_SECRETS.broker.keys.resultBackend },
+  fernetKey: { option: 'AIRFLOW__CORE__FERNET_KEY', secret: K8S_SECRETS.core.name, key: K8S_SECRETS.core.keys.fernetKey },
+  apiSecretKey: { option: 'AIRFLOW__API__SECRET_KEY', secret: K8S_SECRETS.core.name, key: K8S_SECRETS.core.keys.apiSecretKey },
+  jwtSecret: { option: 'AIRFLOW__API_AUTH__JWT_SECRET', secret: K8S_SECRETS.core.name, key: K8S_SECRETS.core.keys.jwtSecret },
+  /** Not an Airflow option: the bootstrap script reads it to create the first admin. */
+  adminPassword: { option: undefined, secret: K8S_SECRETS.core.name, key: K8S_SECRETS.core.keys.adminPassword },
+} as const;
+export type SecretSettingName = keyof typeof SECRET_SETTINGS;
+
+/** Peers outside the Airflow namespace, named in the components' flows. */
+export type ExternalPeer =
+  | 'load-balancer' // ALB targets pods by IP from inside the VPC
+  | 'aurora'
+  | 'elasticache'
+  | 'aws-apis-and-git' // HTTPS: Secrets/STS/CloudWatch/S3 endpoints and the DAG repository
+  | 'git-ssh'
+  | 'kube-dns'
+  | 'pod-identity-agent' // EKS Pod Identity agent on the node: AWS credentials for the pod's service account
+  | 'keda' // keda-operator runs the scaler query through PgBouncer
+  | 'metrics-scraper'; // CloudWatch agent (Container Insights) scraping Prometheus endpoints
+
+/** A port of a flow: a fixed number, or PgBouncer's listening port, which is configured (`pgbouncer.port`). */
+export type FlowPort = number | 'pgbouncer.port';
+
+/** One connection a component opens (`to`) or accepts from a peer outside the namespace (`from`). */
+export interface ComponentFlow<P extends string = string> {
+  readonly peer: P | ExternalPeer;
+  readonly port: FlowPort;
+  readonly protocol?: 'TCP' | 'UDP';
+  /** Why the flow exists. */
+  readonly why: string;
+}
+
+export interface ComponentSpec<P extends string = string> {
+  /** The workload's name (Deployment or Job) and the `app.kubernetes.io/name` of its pods. */
+  readonly workload: string;
+  readonly serviceAccount: string;
+  /** The service account gets a Pod Identity association from infra/ (the pod calls AWS APIs). */
+  readonly aws: boolean;
+  /** The dist/<env>/<group>/ folder (Argo CD Application) it ships in. */
+  readonly group: AppGroupName;
+  /** Container ports by name (PgBouncer's own port is configured: `pgbouncer.port`). */
+  readonly ports: Readonly<Record<string, number>>;
+  /** Service in front of it: the host name other pods use. */
+  readonly service?: string;
+  /** An Airflow process: the secrets table row it gets as files (worker-long shares the worker's). */
+  readonly airflow?: { readonly process: P; readonly secrets: readonly SecretSettingName[] };
+  /** Clones the DAG bundle (the others read serialized DAGs from the database). */
+  readonly clonesDags?: boolean;
+  /** Connections it opens, besides DNS, Pod Identity (when `aws`) and git over SSH (when it clones with SSH). */
+  readonly connectsTo: readonly ComponentFlow<P>[];
+  /** Connections it accepts from outside the namespace. */
+  readonly acceptsFrom?: readonly ComponentFlow<P>[];
+}
+
+/** What every Airflow process opens: the database only through PgBouncer, the broker, metrics, AWS APIs. */
+const AIRFLOW_FLOWS: readonly ComponentFlow<'pgbouncer' | 'statsd'>[] = [
+  { peer: 'pgbouncer', port: 'pgbouncer.port', why: 'metadata DB and result backend, only through PgBouncer' },
+  { peer: 'elasticache', port: PORTS.redis, why: 'Celery broker' },
+  { peer: 'statsd', port: PORTS.statsd, protocol: 'UDP', why: 'StatsD metrics' },
+  { peer: 'aws-apis-and-git', port: 443, why: 'remote task logs, Secrets Manager connections, STS' },
+];
+const CELERY_WORKER = {
+  workload: 'airflow-worker',
+  serviceAccount: 'airflow-worker',
+  aws: true,
+  group: 'airflow',
+  ports: { logs: PORTS.workerLogServer },
+  airflow: { process: 'worker', secrets: ['brokerUrl', 'resultBackend', 'apiSecretKey'] },
+  clonesDags: true,
+  connectsTo: [...AIRFLOW_FLOWS, { peer: 'api-server', port: PORTS.apiServer, why: 'Task Execution API' }],
+} as const;
+
+/**
+ * The component registry: every workload of the Airflow namespace, defined once. The constructs, the flow table
+ * (NetworkPolicies), the Service names, the secrets each process gets and the local runner derive from it.
+ * Secrets per process are verified against Airflow 3.3's source (manifests-src/airflow/component-secrets.ts says why).
+ */
+export const COMPONENTS = {
+  'api-server': {
+    workload: 'airflow-api-server',
+    serviceAccount: 'airflow-api-server',
+    aws: true,
+    group: 'airflow',
+    ports: { http: PORTS.apiServer },
+    service: 'airflow-api-server',
+    airflow: { process: 'api-server', secrets: ['sqlAlchemyConn', 'fernetKey', 'apiSecretKey', 'jwtSecret'] },
+    connectsTo: [
+      ...AIRFLOW_FLOWS,
+      { peer: 'worker', port: PORTS.workerLogServer, why: 'live task logs from the worker log server' },
+      { peer: 'worker-long', port: PORTS.workerLogServer, why: 'live task logs from the worker log server' },
+      { peer: 'triggerer', port: PORTS.triggererLogServer, why: 'live trigger logs' },
+    ],
+    acceptsFrom: [{ peer: 'load-balancer', port: PORTS.apiServer, why: 'UI and REST API through the ALB' }],
+  },
+  scheduler: {
+    workload: 'airflow-scheduler',
+    serviceAccount: 'airflow-scheduler',
+    aws: true,
+    group: 'airflow',
+    ports: { health: PORTS.schedulerHealth },
+    airflow: { process: 'scheduler', secrets: ['sqlAlchemyConn', 'brokerUrl', 'resultBackend', 'fernetKey', 'jwtSecret'] },
+    connectsTo: AIRFLOW_FLOWS,
+  },
+  'dag-processor': {
+    workload: 'airflow-dag-processor',
+    serviceAccount: 'airflow-dag-processor',
+    aws: false,
+    group: 'airflow',
+    ports: {},
+    airflow: { process: 'dag-processor', secrets: ['sqlAlchemyConn', 'fernetKey'] },
+    clonesDags: true,
+    connectsTo: [...AIRFLOW_FLOWS, { peer: 'api-server', port: PORTS.apiServer, why: 'Task Execution API (callbacks)' }],
+  },
+  triggerer: {
+    workload: 'airflow-triggerer',
+    serviceAccount: 'airflow-triggerer',
+    aws: true,
+    group: 'airflow',
+    ports: { logs: PORTS.triggererLogServer },
+    airflow: { process: 'triggerer', secrets: ['sqlAlchemyConn', 'fernetKey', 'apiSecretKey'] },
+    connectsTo: [...AIRFLOW_FLOWS, { peer: 'api-server', port: PORTS.apiServer, why: 'Task Execution API' }],
+  },
+  worker: CELERY_WORKER,
+  /** Long-task workers on on-demand nodes: the workers' process, service account and flows under another name. */
+  'worker-long': { ...CELERY_WORKER, workload: 'airflow-worker-long' },
+  migrate: {
+    workload: 'airflow-migrate',
+    serviceAccount: 'airflow-migrate',
+    aws: false,
+    group: 'airflow',
+    ports: {},
+    airflow: { process: 'migrate', secrets: ['migrateConn', 'fernetKey', 'adminPassword'] },
+    connectsTo: [
+      ...AIRFLOW_FLOWS,
+      { peer: 'aurora', port: PORTS.postgres, why: 'db migrate bypasses PgBouncer: its advisory-lock session idles in a transaction past idle_transaction_timeout' },
+      { peer: 'aws-apis-and-git', port: 443, why: 'RDS CA bundle for its direct, verify-full URL (init container)' },
+    ],
+  },
+  pgbouncer: {
+    workload: 'pgbouncer',
+    serviceAccount: 'pgbouncer',
+    aws: false,
+    group: 'pgbouncer',
+    ports: { metrics: PORTS.pgbouncerExporter },
+    service: 'pgbouncer',
+    connectsTo: [
+      { peer: 'aurora', port: PORTS.postgres, why: 'server connections to Aurora' },
+      { peer: 'aws-apis-and-git', port: 443, why: 'RDS CA bundle from the RDS trust store (init container)' },
+    ],
+    acceptsFrom: [
+      { peer: 'keda', port: 'pgbouncer.port', why: 'KEDA worker-count query' },
+      { peer: 'metrics-scraper', port: PORTS.pgbouncerExporter, why: 'PgBouncer metrics' },
+    ],
+  },
+  statsd: {
+    workload: 'airflow-statsd',
+    serviceAccount: 'airflow-statsd',
+    aws: false,
+    group: 'airflow',
+    ports: { statsd: PORTS.statsd, metrics: PORTS.statsdMetrics },
+    service: 'airflow-statsd',
+    connectsTo: [],
+    acceptsFrom: [{ peer: 'metrics-scraper', port: PORTS.statsdMetrics, why: 'Airflow metrics' }],
+  },
+} as const satisfies Record<string, ComponentSpec<'api-server' | 'scheduler' | 'dag-processor' | 'triggerer' | 'worker' | 'worker-long' | 'migrate' | 'pgbouncer' | 'statsd'>>;
+export type ComponentName = keyof typeof COMPONENTS;
+
+/** Kubernetes service accounts; those marked `aws` get a Pod Identity association from infra/. */
+const sa = (c: ComponentName) => ({ name: COMPONENTS[c].serviceAccount, aws: COMPONENTS[c].aws });
+export const SERVICE_ACCOUNTS = {
+  apiServer: sa('api-server'),
+  scheduler: sa('scheduler'),
+  dagProcessor: sa('dag-processor'),
+  triggerer: sa('triggerer'),
+  worker: sa('worker'),
+  migrate: sa('migrate'),
+  pgbouncer: sa('pgbouncer'),
+  statsd: sa('statsd'),
+  // Outside the Airflow namespace: the log shipper and the operator that reads Secrets Manager.
+  fluentBit: { name: 'fluent-bit', aws: true, namespace: 'airflow-logging' },
+  externalSecrets: { name: 'external-secrets', aws: true, namespace: 'external-secrets' },
+} as const;
 
 /** Name of the CodeCommit DAG repository infra/ creates. */
 export function codeCommitRepoName(env: Pick<EnvironmentConfig, 'cluster'>): string {

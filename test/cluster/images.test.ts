@@ -11,7 +11,7 @@ import { parseAllDocuments } from 'yaml';
 import { archivePath, buildImages, ensureInPodman, REPO_ROOT } from '../../cluster/images/build';
 import { dockerfileBaseImage, planImages, type ImagePlan } from '../../cluster/images/catalog';
 import { distImageReferences } from '../../cluster/images/references';
-import { renderSecretTemplate } from '../../manifests-src/platform/external-secrets';
+import { renderSecretTemplate } from '../../manifests-src/platform/external-secret-objects';
 import { loadEnvironments } from '../../manifests-src/config';
 
 const BUILD_TIMEOUT_MS = 45 * 60_000;

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { loadEnvironments } from '../../manifests-src/config';
 import { CHARTS, chartImages, type ChartSpec } from '../../infra/lib/charts';
 import { chartNameOf, droppedSubcharts, helmBinary, helmReleases, imagesOf, moduleChartDir, renderChart, type HelmRelease } from '../../infra/rehearsal/releases';
-import { committedSynth } from './cdk-out';
+import { committedSynth } from './committed-synth';
 
 /**
  * The real charts rendered with the values the prod-cn stack ships (read from its synthesized template): every image

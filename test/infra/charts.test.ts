@@ -2,7 +2,7 @@ import { loadEnvironments } from '../../manifests-src/config';
 import { CHARTS, chartSource, imageRepository, mirroredRepositoryNames } from '../../infra/lib/charts';
 import { repositoryNames } from '../../infra/lib/registries';
 import { kedaValues } from '../../infra/lib/keda-addon';
-import { karpenterValues } from '../../infra/lib/karpenter';
+import { karpenterValues } from '../../infra/lib/karpenter-addon';
 
 const [dev, , cn] = loadEnvironments();
 

@@ -2,16 +2,15 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigError } from '../../manifests-src/config';
+import { ConfigError, loadEnvironments } from '../../manifests-src/config';
 import { environments as committed } from '../../manifests-src/config/environments';
-import { loadInfraEnvironments } from '../../infra/lib/validate-infra';
 
 const prod = committed.find((e) => e.name === 'prod')!;
 const cn = committed.find((e) => e.name === 'prod-cn')!;
 
 function problems(input: unknown): string {
   try {
-    loadInfraEnvironments([input]);
+    loadEnvironments([input]);
   } catch (e) {
     if (e instanceof ConfigError) return e.problems.join('\n');
     throw e;
@@ -20,7 +19,7 @@ function problems(input: unknown): string {
 }
 
 test('the committed environments pass the infra checks', () => {
-  expect(loadInfraEnvironments().map((e) => e.name)).toEqual(['dev', 'prod', 'prod-cn']);
+  expect(loadEnvironments().map((e) => e.name)).toEqual(['dev', 'prod', 'prod-cn']);
 });
 
 test.each([

@@ -4,12 +4,12 @@ import { execFileSync } from 'node:child_process';
 import { loadEnvironments, type EnvironmentConfig } from '../../manifests-src/config';
 import { DEFAULT_ASSUMPTIONS, KMS_KEYS, SECRETS, cpuOf, crossover, estimate, gibOf, ratioAt } from '../../infra/cost/estimate';
 import { mwaaClassFor } from '../../infra/cost/mwaa';
-import { awakeShare, weeklyHours } from '../../infra/cost/office-hours';
+import { awakeShare, weeklyHours } from '../../infra/cost/cron-hours';
 import { MWAA_CLASSES, PRICE_TABLE, allPrices } from '../../infra/cost/prices';
 import { renderMarkdown } from '../../infra/cost/markdown';
 import { reportFor } from '../../infra/cost/report';
 import { withOfficeHours } from '../../infra/cost/goals';
-import { NAT_INSTANCE_DISK_GIB } from '../../infra/lib/network';
+import { NAT_INSTANCE_DISK_GIB } from '../../infra/lib/vpc';
 
 const envs = loadEnvironments();
 const [dev, prod, cn] = envs;

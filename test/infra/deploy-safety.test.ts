@@ -4,7 +4,7 @@ import { albControllerValues } from '../../infra/lib/alb-controller';
 import { VPC_CNI_CONFIGURATION } from '../../infra/lib/cluster';
 import { GITOPS_REPOSITORY_SECRET, gitOpsCredentialManifests } from '../../infra/lib/gitops-credentials';
 import { partitionServiceNames } from '../../infra/lib/partition-services';
-import { committedSynth, type CommittedSynth } from './cdk-out';
+import { committedSynth, type CommittedSynth } from './committed-synth';
 
 const envs = loadEnvironments();
 let s: CommittedSynth;

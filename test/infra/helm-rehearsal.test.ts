@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { loadEnvironments } from '../../manifests-src/config';
 import { CHARTS, chartImages } from '../../infra/lib/charts';
 import { rehearseHelmPull, type PullResult } from '../../infra/rehearsal/handler-pull';
-import { committedSynth } from './cdk-out';
+import { committedSynth } from './committed-synth';
 
 /**
  * aws-cdk-lib's own Helm handler pulls every release of the synthesized prod-cn stack from a loopback OCI registry

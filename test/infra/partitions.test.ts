@@ -1,7 +1,7 @@
 import { loadEnvironments, type EnvironmentInput } from '../../manifests-src/config';
 import { environments as committed } from '../../manifests-src/config/environments';
 import { CHARTS } from '../../infra/lib/charts';
-import { committedSynth } from './cdk-out';
+import { committedSynth } from './committed-synth';
 import { synthOnce } from './synth-once';
 
 const prod = committed.find((e) => e.name === 'prod')!;

@@ -1,10 +1,10 @@
 import { loadEnvironments } from '../../manifests-src/config';
 import { keptResources } from '../../infra/deploy/retained';
-import { buildApp } from '../../infra/lib/app';
+import { buildApp } from '../../infra/lib/build-app';
 import { FIRST_CREATE_CONTEXT } from '../../infra/lib/first-create';
 import { LEAVES_SOMETHING, RETAINED_TYPES } from '../../infra/lib/retention';
 import { registriesStackName, repositoryNames } from '../../infra/lib/registries';
-import { committedSynth, type CommittedSynth } from './cdk-out';
+import { committedSynth, type CommittedSynth } from './committed-synth';
 import { resourcesOf } from './synth-once';
 
 const envs = loadEnvironments();

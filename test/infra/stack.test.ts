@@ -2,11 +2,11 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { PORTS, SECRET_KEYS, SERVICE_ACCOUNTS, discoveryTags, karpenterNodeRoleName, loadEnvironments, secretsManagerNames, codeCommitRepoName } from '../../manifests-src/config';
 import { logGroupNames } from '../../infra/lib/observability';
 import { ALB_SERVICE_ACCOUNT } from '../../infra/lib/alb-controller';
-import { KARPENTER_SERVICE_ACCOUNT } from '../../infra/lib/karpenter';
-import { committedSynth, type CommittedSynth } from './cdk-out';
+import { KARPENTER_SERVICE_ACCOUNT } from '../../infra/lib/karpenter-addon';
+import { committedSynth, type CommittedSynth } from './committed-synth';
 import { resourcesOf } from './synth-once';
 import { INTERFACE_ENDPOINT_COUNT, KMS_KEYS } from '../../infra/cost/estimate';
-import { NAT_INSTANCE_DISK_GIB } from '../../infra/lib/network';
+import { NAT_INSTANCE_DISK_GIB } from '../../infra/lib/vpc';
 
 const envs = loadEnvironments();
 let s: CommittedSynth;

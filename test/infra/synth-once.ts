@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { EnvironmentConfig } from '../../manifests-src/config';
-import { buildApp } from '../../infra/lib/app';
+import { buildApp } from '../../infra/lib/build-app';
 import type { AirflowEksStack } from '../../infra/lib/airflow-eks-stack';
 
 export interface Synthesized {

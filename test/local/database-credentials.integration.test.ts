@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { AIRFLOW_DB_ROLE, DATABASES, K8S_SECRETS } from '../../manifests-src/config';
 import type { LocalStack } from '../../local/stack';
 import { PROJECT_ROOT, VENV_BIN } from '../../local/stack';
+import { psql } from '../../local/clients';
 import { LOOPBACK } from '../../local/ports';
 import { startTestStack, taskInstances, trigger, unpause, waitRuns } from '../support/local-stack';
 
@@ -68,10 +69,7 @@ test('the migration path keeps its advisory-lock session past PgBouncer idle_tra
 
 /** Logs in to the database directly with a login; resolves with the session user. */
 async function sessionUser(user: string, password: string): Promise<string> {
-  const { stdout } = await run('psql', ['-h', LOOPBACK, '-p', String(stack.ports.postgres), '-U', user, '-d', DATABASES.metadata, '-XAtqc', 'SELECT session_user'], {
-    env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: '5' },
-  });
-  return stdout.trim();
+  return psql({ host: LOOPBACK, port: stack.ports.postgres, user, password }, DATABASES.metadata, 'SELECT session_user');
 }
 
 test('password rotation while tasks run: alternating logins, one rendered Secret, 0 failed tasks', async () => {

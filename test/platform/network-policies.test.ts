@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { PORTS, SERVICE_ACCOUNTS, subnetCidrs } from '../../manifests-src/config';
 import { allowedFlows, ipRangesOf, POD_PEERS, POD_SERVICE_ACCOUNTS, type Flow, type Peer, type PodPeer } from '../../manifests-src/platform/network-flows';
-import { Network } from '../../infra/lib/network';
+import { Network } from '../../infra/lib/vpc';
 import { cidrContains, flowAllowed, type Endpoint } from '../support/netpol-eval';
 import { environment, render } from '../support/render';
 
@@ -107,10 +107,8 @@ describe('flows every pod needs, whatever the table says', () => {
     expect(flowAllowed(policies, endpoints[pod], endpoints['kube-dns'], 53, 'TCP')).toBe(true);
   });
 
-  const awsPods = pods.filter((p) => {
-    const sa = POD_SERVICE_ACCOUNTS[p];
-    return sa !== undefined && SERVICE_ACCOUNTS[sa].aws;
-  });
+  // The service accounts infra/ gives a Pod Identity association (SERVICE_ACCOUNTS), matched by name.
+  const awsPods = pods.filter((p) => Object.values(SERVICE_ACCOUNTS).some((sa) => sa.aws && sa.name === POD_SERVICE_ACCOUNTS[p]));
 
   test('the pods with a Pod Identity association are the api-server, schedulers, triggerers and workers', () => {
     expect(awsPods.sort()).toEqual(['api-server', 'scheduler', 'triggerer', 'worker', 'worker-long'].sort());

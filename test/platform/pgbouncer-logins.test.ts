@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { renderSecretTemplate } from '../../manifests-src/platform/external-secrets';
+import { renderSecretTemplate } from '../../manifests-src/platform/external-secret-objects';
 import { REPO_ROOT } from '../../cluster/images/build';
 
 const DIST = join(REPO_ROOT, 'dist/dev');

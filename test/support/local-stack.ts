@@ -4,7 +4,7 @@ import { parseManifestFiles } from '../../manifests-src/gitops/manifest-objects'
 import { readTree } from '../../manifests-src/validate/drift';
 import { loadEnvironments, type EnvironmentConfig } from '../../manifests-src/config';
 import { LocalStack, PROJECT_ROOT, type LocalStackOptions } from '../../local/stack';
-export * from '../../local/workload';
+export * from '../../local/dag-runs';
 
 /** The environment the local tests run: `dev` from the committed config, as dist/dev ships it. */
 export function devEnvironment(): EnvironmentConfig {

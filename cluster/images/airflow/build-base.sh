@@ -37,7 +37,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-bash "$here/../rootfs.sh" "$root" python3.11,python3.11-venv,dumb-init,git,ca-certificates,tzdata,netbase
+bash "$here/../rootfs.sh" "$root" python3.11,python3.11-venv,dumb-init,git,curl,ca-certificates,tzdata,netbase
 
 chroot "$root" useradd --uid 50000 --gid 0 --home-dir /home/airflow --create-home --shell /bin/bash airflow
 chroot "$root" python3.11 -m venv /home/airflow/.local

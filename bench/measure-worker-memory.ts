@@ -2,9 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadEnvironments } from '../manifests-src/config';
-import { descendantsOf } from '../local/managed-process';
+import { descendantsOf, memoryKiB, procStat } from '../local/proc';
 import { LocalStack, PROJECT_ROOT } from '../local/stack';
-import { trigger, unpause, waitRuns } from '../local/workload';
+import { trigger, unpause, waitRuns } from '../local/dag-runs';
 import { CgroupV1, cgroupV1Available } from './cgroup-v1';
 
 /**
@@ -18,17 +18,6 @@ function arg(name: string, dflt: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : dflt;
 }
 
-/** kB fields of /proc/<pid>/smaps_rollup. */
-function rollup(pid: number): { pss: number; rss: number } {
-  try {
-    const t = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-    const kb = (f: string) => Number(new RegExp(`^${f}:\\s+(\\d+) kB`, 'm').exec(t)?.[1] ?? 0);
-    return { pss: kb('Pss'), rss: kb('Rss') };
-  } catch {
-    return { pss: 0, rss: 0 };
-  }
-}
-
 interface Sample {
   pss: number;
   rss: number;
@@ -39,21 +28,14 @@ interface Sample {
 
 function sampleTree(root: number): Sample {
   const kids = descendantsOf(root);
-  const all = [root, ...kids].map(rollup);
+  const all = [root, ...kids].map(memoryKiB);
   // Busy slot: a pool child (direct child of the main process) that has started a task process.
   const poolChildren = kids.filter((k) => ppid(k) === root);
   const busySlots = poolChildren.filter((c) => kids.some((k) => ppid(k) === c)).length;
   return { pss: sum(all.map((a) => a.pss)), rss: sum(all.map((a) => a.rss)), mainPss: all[0].pss, busySlots, processes: all.length };
 }
 
-function ppid(pid: number): number {
-  try {
-    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return -1;
-  }
-}
+const ppid = (pid: number): number => procStat(pid)?.ppid ?? -1;
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const mib = (kb: number) => kb / 1024;

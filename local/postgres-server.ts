@@ -1,0 +1,89 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AIRFLOW_DB_ROLE, DATABASES } from '../manifests-src/config';
+import { psql, type PgLogin } from './clients';
+import { LOOPBACK, portInUse } from './ports';
+import { PG_BIN } from './prerequisites';
+import type { StackContext } from './stack-options';
+import { serverCertificate } from './tls-material';
+
+/** PostgreSQL as Aurora's stand-in: TLS from the local CA, password auth, Airflow's own role and database. */
+
+/** PostgreSQL and PgBouncer refuse to run as root. */
+export const SERVER_USER = 'postgres';
+
+export function chownToServerUser(p: string): void {
+  execFileSync('chown', ['-R', `${SERVER_USER}:${SERVER_USER}`, p]);
+}
+
+const pgDataDir = (ctx: Pick<StackContext, 'paths'>) => path.join(ctx.paths.state, 'postgres');
+
+/** The master login, straight to PostgreSQL (not through PgBouncer). */
+export function masterLogin(ctx: Pick<StackContext, 'host' | 'ports' | 'secrets'>): PgLogin {
+  return { host: ctx.host, port: ctx.ports.postgres, user: ctx.secrets.masterUser, password: ctx.secrets.masterPassword };
+}
+
+export async function startPostgres(ctx: StackContext): Promise<void> {
+  const data = pgDataDir(ctx);
+  const run = path.join(ctx.paths.state, 'run');
+  if (!fs.existsSync(path.join(data, 'PG_VERSION'))) {
+    fs.mkdirSync(data, { recursive: true });
+    const pw = path.join(run, 'pgpass.tmp');
+    fs.writeFileSync(pw, ctx.secrets.masterPassword);
+    chownToServerUser(data);
+    chownToServerUser(pw);
+    execFileSync('runuser', ['-u', SERVER_USER, '--', path.join(PG_BIN, 'initdb'), '-D', data, '-U', ctx.secrets.masterUser, '--pwfile', pw, '--auth', 'scram-sha-256', '-E', 'UTF8'], { stdio: 'pipe' });
+    fs.rmSync(pw);
+  }
+  const sock = path.join(run, 'pgsock');
+  fs.mkdirSync(sock, { recursive: true });
+  chownToServerUser(sock);
+  chownToServerUser(run);
+  allowClientNetworks(ctx, data);
+  const args = ['-D', data, '-p', String(ctx.ports.postgres), '-k', sock, '-c', `listen_addresses=${ctx.host}`, '-c', 'max_connections=300', '-c', 'fsync=off', ...tlsArgs(ctx, data)];
+  ctx.supervisor.spawn('postgres', { command: path.join(PG_BIN, 'postgres'), args, env: process.env, runAsUser: SERVER_USER });
+  await ctx.supervisor.waitFor('postgres', () => portInUse(ctx.ports.postgres, ctx.host), 60_000);
+  const master = masterLogin(ctx);
+  await ctx.supervisor.waitFor('postgres accepting queries', async () => (await psql(master, 'postgres', 'SELECT 1').catch(() => '')) === '1', 60_000);
+  // What infra does at deploy time with the master login: Airflow's own role, owner of its database.
+  const exists = await psql(master, 'postgres', `SELECT 1 FROM pg_database WHERE datname = '${DATABASES.metadata}'`);
+  if (exists !== '1') {
+    await psql(master, 'postgres', `CREATE ROLE ${AIRFLOW_DB_ROLE} LOGIN PASSWORD '${ctx.secrets.dbPassword}'`);
+    await psql(master, 'postgres', `CREATE DATABASE ${DATABASES.metadata} OWNER ${AIRFLOW_DB_ROLE}`);
+  }
+}
+
+/** TLS from the local CA, as Aurora has a certificate from the RDS CA: PgBouncer verifies it (verify-full). */
+function tlsArgs(ctx: StackContext, data: string): string[] {
+  const from = serverCertificate(ctx.paths.caCert);
+  const cert = path.join(data, 'server.crt');
+  const key = path.join(data, 'server.key');
+  fs.copyFileSync(from.cert, cert);
+  fs.copyFileSync(from.key, key);
+  fs.chmodSync(key, 0o600);
+  chownToServerUser(cert);
+  chownToServerUser(key);
+  return ['-c', 'ssl=on', '-c', `ssl_cert_file=${cert}`, '-c', `ssl_key_file=${key}`];
+}
+
+/** pg_hba entries for the client networks (password auth, as Aurora's security group plus credentials). */
+function allowClientNetworks(ctx: StackContext, data: string): void {
+  const hba = path.join(data, 'pg_hba.conf');
+  const text = fs.readFileSync(hba, 'utf8');
+  const own = ctx.host === LOOPBACK ? [] : [`${ctx.host}/32`];
+  const missing = [...own, ...(ctx.opts.clientCidrs ?? [])].map((c) => `host all all ${c} scram-sha-256`).filter((l) => !text.includes(l));
+  if (missing.length) fs.appendFileSync(hba, `${missing.join('\n')}\n`);
+}
+
+/**
+ * One password rotation as Secrets Manager's alternating-users rotation does it, with the master login: a new
+ * password on the login that is not current (created on the first rotation as a member of the owner role).
+ */
+export async function rotateLogin(master: PgLogin, current: string, password: string): Promise<string> {
+  const next = current === AIRFLOW_DB_ROLE ? `${AIRFLOW_DB_ROLE}_clone` : AIRFLOW_DB_ROLE;
+  const exists = (await psql(master, 'postgres', `SELECT 1 FROM pg_roles WHERE rolname = '${next}'`)) === '1';
+  if (exists) await psql(master, 'postgres', `ALTER ROLE ${next} PASSWORD '${password}'`);
+  else await psql(master, 'postgres', `CREATE ROLE ${next} LOGIN PASSWORD '${password}' IN ROLE ${AIRFLOW_DB_ROLE}`);
+  return next;
+}

@@ -1,0 +1,45 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AIRFLOW_DB_ROLE } from '../manifests-src/config';
+import type { LocalSecrets } from './settings';
+
+/** secrets.json of a state folder: the values Secrets Manager holds in AWS, generated once per folder. */
+
+const file = (stateDir: string) => path.join(stateDir, 'secrets.json');
+const hex = (n: number) => crypto.randomBytes(n).toString('hex');
+
+export function randomPassword(): string {
+  return hex(16);
+}
+
+export function saveSecrets(stateDir: string, s: LocalSecrets): void {
+  fs.writeFileSync(file(stateDir), JSON.stringify(s, null, 2), { mode: 0o600 });
+}
+
+export function loadOrCreateSecrets(stateDir: string): LocalSecrets {
+  // A state folder from before the DAG repository had credentials gets them added.
+  if (fs.existsSync(file(stateDir))) {
+    const stored = { gitUsername: 'dags-reader', gitPassword: hex(20), ...(JSON.parse(fs.readFileSync(file(stateDir), 'utf8')) as Partial<LocalSecrets>) };
+    // Its database was created with these logins: a folder from before the dedicated Airflow login cannot be upgraded.
+    const lacking = (['dbUser', 'dbPassword', 'clientPassword'] as const).filter((k) => !stored[k]);
+    if (lacking.length) throw new Error(`${stateDir} was created by an older version (secrets.json lacks ${lacking.join(', ')}): remove that folder and start again`);
+    return stored as LocalSecrets;
+  }
+  const s: LocalSecrets = {
+    masterUser: 'postgres',
+    masterPassword: randomPassword(),
+    dbUser: AIRFLOW_DB_ROLE,
+    dbPassword: randomPassword(),
+    clientPassword: randomPassword(),
+    redisAuthToken: hex(24),
+    fernetKey: crypto.randomBytes(32).toString('base64url') + '=',
+    apiSecretKey: hex(32),
+    jwtSecret: hex(32),
+    adminPassword: hex(12),
+    gitUsername: 'dags-reader',
+    gitPassword: hex(20),
+  };
+  saveSecrets(stateDir, s);
+  return s;
+}
