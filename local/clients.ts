@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { API_SERVER_HEALTH_PATH } from '../manifests-src/airflow/api-server';
+import { AIRFLOW_DB_ROLE, PGBOUNCER_STATS_USER } from '../manifests-src/config';
 
 /** The clients the runner, its tests and the benchmark use: psql, Airflow's REST API, redis-cli. */
 
@@ -10,17 +11,27 @@ export interface PgLogin {
   readonly host: string;
   readonly port: number;
   readonly user: string;
-  readonly password: string;
+  /** None for a login the server admits without one (PgBouncer's loopback stats login). */
+  readonly password?: string;
 }
 
-/** psql's arguments for one login: no psqlrc, unaligned tuples only, quiet. */
+/** psql's arguments for one login: no psqlrc, unaligned tuples only, quiet, never a password prompt. */
 export function psqlArgs(login: PgLogin, db: string): string[] {
-  return ['-h', login.host, '-p', String(login.port), '-U', login.user, '-d', db, '-XAtq'];
+  return ['-h', login.host, '-p', String(login.port), '-U', login.user, '-d', db, '-w', '-XAtq'];
 }
 
-/** The password goes in the environment, never on the command line. */
+/** The password goes in the environment, never on the command line; a password-less login sends none. */
 export function psqlEnv(login: PgLogin, connectTimeoutS = 5): NodeJS.ProcessEnv {
-  return { ...process.env, PGPASSWORD: login.password, PGCONNECT_TIMEOUT: String(connectTimeoutS) };
+  const { PGPASSWORD: _inherited, ...env } = process.env;
+  return { ...env, ...(login.password === undefined ? {} : { PGPASSWORD: login.password }), PGCONNECT_TIMEOUT: String(connectTimeoutS) };
+}
+
+/**
+ * The login a client uses with PgBouncer for database `db`: Airflow's client login (SCRAM), or for PgBouncer's
+ * `pgbouncer` console the exporter's password-less stats login (the only login its HBA rules admit there, from loopback).
+ */
+export function pgbouncerLogin(host: string, port: number, clientPassword: string, db: string): PgLogin {
+  return db === 'pgbouncer' ? { host, port, user: PGBOUNCER_STATS_USER } : { host, port, user: AIRFLOW_DB_ROLE, password: clientPassword };
 }
 
 /** One statement through psql; resolves with its output, trimmed. */

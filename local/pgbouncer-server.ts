@@ -1,13 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { K8S_SECRETS } from '../manifests-src/config';
-import { pgbouncerIni } from '../manifests-src/platform/pgbouncer-config';
+import { pgbouncerHba, pgbouncerIni } from '../manifests-src/platform/pgbouncer-config';
 import { chownToServerUser, SERVER_USER } from './postgres-server';
 import { LOOPBACK, portInUse } from './ports';
 import { localSecretValues, withLocalPorts } from './settings';
 import type { StackContext } from './stack-options';
 
-/** PgBouncer with the ini dist/ ships, TLS mode included (verify-full): the local CA stands in for the RDS CA bundle. */
+/**
+ * PgBouncer with the ini and HBA rules dist/ ships, TLS mode included (verify-full): the local CA stands in for
+ * the RDS CA bundle.
+ */
 
 const dirOf = (ctx: StackContext) => path.join(ctx.paths.state, 'pgbouncer');
 
@@ -20,7 +23,9 @@ export async function startPgBouncer(ctx: StackContext): Promise<void> {
   const dir = dirOf(ctx);
   fs.mkdirSync(dir, { recursive: true });
   const { auth, dbs } = writePgBouncerSecretFiles(ctx);
-  const ini = pgbouncerIni(withLocalPorts(ctx.env, ctx.ports), { listenAddr: LOOPBACK, authFile: auth, databasesFile: dbs, serverTlsCaFile: ctx.paths.caCert, unixSocketDir: '' });
+  const hba = path.join(dir, 'pgbouncer_hba.conf');
+  fs.writeFileSync(hba, pgbouncerHba());
+  const ini = pgbouncerIni(withLocalPorts(ctx.env, ctx.ports), { listenAddr: LOOPBACK, authFile: auth, authHbaFile: hba, databasesFile: dbs, serverTlsCaFile: ctx.paths.caCert, unixSocketDir: '' });
   fs.writeFileSync(path.join(dir, 'pgbouncer.ini'), ini);
   chownToServerUser(dir);
   ctx.supervisor.spawn('pgbouncer', { command: '/usr/sbin/pgbouncer', args: [path.join(dir, 'pgbouncer.ini')], env: process.env, runAsUser: SERVER_USER });

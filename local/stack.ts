@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EnvironmentConfig } from '../manifests-src/config';
-import { AIRFLOW_DB_ROLE, DATABASES } from '../manifests-src/config';
+import { DATABASES } from '../manifests-src/config';
 import { type AirflowProcess } from '../manifests-src/airflow/component-secrets';
 import { AirflowProcesses } from './airflow-processes';
-import { AirflowApiClient, psql, redisScan, type AirflowHealth } from './clients';
+import { AirflowApiClient, pgbouncerLogin, psql, redisScan, type AirflowHealth } from './clients';
 import { publishDags } from './dag-repo';
 import type { ManagedProcess } from './managed-process';
 import { killLeftovers } from './pid-file';
@@ -218,9 +218,9 @@ export class LocalStack implements StackContext {
     return psql(masterLogin(this), db, sql);
   }
 
-  /** psql through PgBouncer, the way every component reaches the database. */
+  /** psql through PgBouncer, the way every component reaches the database; `pgbouncer` is its stats console. */
   psqlViaPgBouncer(db: string, sql: string): Promise<string> {
-    return psql({ host: LOOPBACK, port: this.ports.pgbouncer, user: AIRFLOW_DB_ROLE, password: this.secrets.clientPassword }, db, sql);
+    return psql(pgbouncerLogin(LOOPBACK, this.ports.pgbouncer, this.secrets.clientPassword, db), db, sql);
   }
 
   /** Client ports of the PostgreSQL backends serving the metadata database (our psql session uses another database). */

@@ -12,7 +12,7 @@ export function componentSummary(envs: readonly EnvironmentConfig[]): string {
       ['dag-processor', String(c.dagProcessor.replicas), res(c.dagProcessor.resources)],
       ['triggerer', String(c.triggerer.replicas), res(c.triggerer.resources)],
       ['celery worker', `${w.minReplicas}..${w.maxReplicas} (KEDA, ${w.concurrency} slots each)`, res(w.resources)],
-      ['pgbouncer', String(env.pgbouncer.replicas), `${res(env.pgbouncer.resources)}; pool ${env.pgbouncer.metadataPoolSize}+${env.pgbouncer.resultBackendPoolSize}`],
+      ['pgbouncer', String(env.pgbouncer.replicas), `${res(env.pgbouncer.resources)}; pool ${env.pgbouncer.metadataPoolSize}`],
     ];
     lines.push(`${env.name}  (${env.aws.partition} ${env.aws.region}, cluster ${env.cluster.name}, Airflow ${env.airflow.version})`);
     const width = Math.max(...rows.map((r) => r[1].length));

@@ -34,7 +34,7 @@ export function logGroupNames(env: EnvironmentConfig): { containers: string; tas
 /** PgBouncer's server connections at most; more on Aurora means something bypasses PgBouncer. */
 export function expectedMaxDbConnections(env: EnvironmentConfig): number {
   const pb = env.pgbouncer;
-  return pb.replicas * (pb.metadataPoolSize + pb.resultBackendPoolSize);
+  return pb.replicas * pb.metadataPoolSize;
 }
 
 /** Log groups with the configured retention, a dashboard, alarms and the SNS topic they notify. */

@@ -58,7 +58,6 @@ export const K8S_SECRETS = {
       migrateConn: 'migrate-sql-alchemy-conn',
       pgbouncerUserlist: 'userlist.txt',
       pgbouncerDatabases: 'databases.ini',
-      pgbouncerExporterUrl: 'exporter-url',
     },
   },
   /** Celery broker and result backend URLs (rediss://, ElastiCache): workers never get a database URL. */
@@ -75,6 +74,12 @@ export const K8S_SECRETS = {
  * so every table has one owner whichever login created it.
  */
 export const AIRFLOW_DB_ROLE = 'airflow';
+
+/**
+ * PgBouncer's read-only console login (`stats_users`) for its metrics exporter. It has no password: PgBouncer's
+ * HBA file admits it only from the pod's own loopback and only to the `pgbouncer` console database.
+ */
+export const PGBOUNCER_STATS_USER = 'pgbouncer_exporter';
 
 /** The SecretStore every ExternalSecret references (AWS Secrets Manager, Pod Identity auth). */
 export const CLUSTER_SECRET_STORE = 'aws-secrets-manager';
@@ -145,8 +150,8 @@ export const PORTS = {
 /** The EKS Pod Identity agent's link-local addresses (IPv4 and IPv6). */
 export const POD_IDENTITY_AGENT_CIDRS = ['169.254.170.23/32', 'fd00:ec2::23/128'] as const;
 
-/** Database names: PgBouncer exposes two aliases on the one Aurora database so pools are separate. */
-export const DATABASES = { metadata: 'airflow', resultBackend: 'airflow_result' } as const;
+/** The database name clients ask PgBouncer for (its one alias of the Aurora database). */
+export const DATABASES = { metadata: 'airflow' } as const;
 
 /** Folders under dist/<env>/: each one is an Argo CD Application, synced in this order (wave). */
 export const APP_GROUPS = [

@@ -196,7 +196,6 @@ export const EnvironmentSchema = z
         port: z.number().int().min(1024).max(65535).default(6432).describe('Listen port; clients (Airflow, KEDA) reach PgBouncer here.'),
         maxClientConn: z.number().int().min(10).default(1000).describe('max_client_conn per PgBouncer pod.'),
         metadataPoolSize: z.number().int().min(1).default(20).describe('Server connections per PgBouncer pod to the metadata database (default_pool_size).'),
-        resultBackendPoolSize: z.number().int().min(1).default(5).describe('Server connections per PgBouncer pod for the Celery result backend database alias.'),
         idleTransactionTimeoutSeconds: z.number().int().min(0).max(3600).default(60).describe('idle_transaction_timeout: close a server connection left idle inside a transaction this long, so a stuck client cannot pin the pool (0 disables).'),
         queryWaitTimeoutSeconds: z.number().int().min(5).max(3600).default(120).describe('query_wait_timeout: a client waiting this long for a server connection gets an error instead of hanging.'),
         serverTlsSslmode: z.enum(['require', 'verify-ca', 'verify-full']).default('verify-full').describe('TLS towards Aurora (server_tls_sslmode): `verify-full` checks the certificate against the RDS CA bundle and the host name.'),

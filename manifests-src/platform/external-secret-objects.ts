@@ -5,7 +5,7 @@ import { AIRFLOW_DB_ROLE, CLUSTER_SECRET_STORE, DATABASES, K8S_SECRETS, SECRET_K
 import { SERVICE_NAMES } from '../airflow/airflow-settings';
 import { gitSecretTemplates } from '../airflow/dag-bundle';
 import { labelsFor } from '../hardening/workload-defaults';
-import { pgbouncerDatabasesIni, pgbouncerUserlistLine } from './pgbouncer-config';
+import { pgbouncerDatabasesIni, pgbouncerUserlist } from './pgbouncer-config';
 import { RDS_CA_FILE } from './rds-ca';
 
 /** How often External Secrets re-reads Secrets Manager (rotations reach pods through Reloader). */
@@ -60,9 +60,8 @@ export function secretTemplates(env: EnvironmentConfig, pgbouncerHost: string, u
       // The migration holds an advisory lock on a session idle in a transaction for the whole run: PgBouncer's
       // idle_transaction_timeout would cut it, so it goes straight to the database as the owner role.
       [m.migrateConn]: `postgresql+psycopg2://${q(db.username)}:${q(db.password)}@${t(db.host)}:${t(db.port)}/${t(db.dbname)}?sslmode=${upstream.sslmode}&sslrootcert=${encodeURIComponent(upstream.caFile)}&options=${roleOption}`,
-      [m.pgbouncerUserlist]: pgbouncerUserlistLine(AIRFLOW_DB_ROLE, t(db.clientPassword)),
-      [m.pgbouncerDatabases]: pgbouncerDatabasesIni(env, { host: t(db.host), port: t(db.port), dbname: t(db.dbname), user: t(db.username), password: t(db.password), clientUser: AIRFLOW_DB_ROLE }),
-      [m.pgbouncerExporterUrl]: `postgresql://${client}@127.0.0.1:${env.pgbouncer.port}/pgbouncer?sslmode=disable`,
+      [m.pgbouncerUserlist]: pgbouncerUserlist(t(db.clientPassword)),
+      [m.pgbouncerDatabases]: pgbouncerDatabasesIni(env, { host: t(db.host), port: t(db.port), dbname: t(db.dbname), user: t(db.username), password: t(db.password) }),
     },
     broker: {
       // ElastiCache with in-transit encryption: rediss:// and verified certificates.

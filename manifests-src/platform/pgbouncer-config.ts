@@ -1,5 +1,5 @@
 import type { EnvironmentConfig } from '../config';
-import { AIRFLOW_DB_ROLE, DATABASES } from '../config';
+import { AIRFLOW_DB_ROLE, DATABASES, PGBOUNCER_STATS_USER } from '../config';
 
 /**
  * PgBouncer's configuration, written once and used twice: in the PgBouncer pods (the non-secret ini in a
@@ -12,6 +12,8 @@ export interface PgBouncerIniOptions {
   readonly listenAddr: string;
   /** userlist.txt path. */
   readonly authFile: string;
+  /** Path of the HBA file (pgbouncerHba()): who may log in to which database from where, and how. */
+  readonly authHbaFile: string;
   /** File with `stats_users` and the `[databases]` section (it holds the upstream host, so it is secret). */
   readonly databasesFile: string;
   /** TLS mode towards the server; `verify-full` in the cluster and locally. */
@@ -31,7 +33,9 @@ export function pgbouncerIni(env: Pick<EnvironmentConfig, 'pgbouncer'>, o: PgBou
     `listen_addr = ${o.listenAddr}`,
     `listen_port = ${p.port}`,
     `unix_socket_dir = ${o.unixSocketDir ?? ''}`,
-    'auth_type = scram-sha-256',
+    // Per-login rules (pgbouncerHba): SCRAM for Airflow and KEDA, a password-less loopback login for the exporter.
+    'auth_type = hba',
+    `auth_hba_file = ${o.authHbaFile}`,
     `auth_file = ${o.authFile}`,
     // Transaction pooling: Airflow's short transactions share few server connections.
     'pool_mode = transaction',
@@ -39,7 +43,7 @@ export function pgbouncerIni(env: Pick<EnvironmentConfig, 'pgbouncer'>, o: PgBou
     `default_pool_size = ${p.metadataPoolSize}`,
     'min_pool_size = 0',
     'reserve_pool_size = 0',
-    `max_db_connections = ${p.metadataPoolSize + p.resultBackendPoolSize}`,
+    `max_db_connections = ${p.metadataPoolSize}`,
     'server_idle_timeout = 60',
     'server_lifetime = 3600',
     'server_connect_timeout = 10',
@@ -61,6 +65,28 @@ export function pgbouncerIni(env: Pick<EnvironmentConfig, 'pgbouncer'>, o: PgBou
   return lines.join('\n');
 }
 
+/**
+ * PgBouncer's HBA file (first matching line wins; no match = refused). Airflow and KEDA log in with the client
+ * password (SCRAM) to the metadata database only. The metrics exporter logs in without a password, which
+ * PgBouncer accepts only from 127.0.0.1 (the pod's own network namespace: PgBouncer and its exporter) and only
+ * to the read-only `pgbouncer` console (it is in stats_users, not admin_users), so its connection URL is no
+ * secret. PgBouncer 1.18 skips a line it cannot parse with only a warning (e.g. the address `all`): keep the
+ * explicit CIDRs.
+ */
+export function pgbouncerHba(): string {
+  return [
+    `host pgbouncer ${PGBOUNCER_STATS_USER} 127.0.0.1/32 trust`,
+    `host ${DATABASES.metadata} ${AIRFLOW_DB_ROLE} 0.0.0.0/0 scram-sha-256`,
+    `host ${DATABASES.metadata} ${AIRFLOW_DB_ROLE} ::/0 scram-sha-256`,
+    '',
+  ].join('\n');
+}
+
+/** The exporter's connection URL: the stats login on the pod's loopback (no password, see pgbouncerHba). */
+export function pgbouncerStatsUrl(env: Pick<EnvironmentConfig, 'pgbouncer'>): string {
+  return `postgresql://${PGBOUNCER_STATS_USER}@127.0.0.1:${env.pgbouncer.port}/pgbouncer?sslmode=disable`;
+}
+
 export interface UpstreamDatabase {
   readonly host: string;
   readonly port: string;
@@ -68,23 +94,20 @@ export interface UpstreamDatabase {
   /** The login PgBouncer uses towards the database (the current rotation login), and its password. */
   readonly user: string;
   readonly password: string;
-  /** The name clients log in to PgBouncer with (stats user too). */
-  readonly clientUser: string;
 }
 
 /**
- * `stats_users` and `[databases]`: two aliases on one database so the result backend has its own small pool.
- * Every server connection logs in with the rotated login given here, whatever client asked, and takes the
- * owner role: clients never hold the rotated password, so a rotation never leaves them disagreeing with PgBouncer.
+ * `stats_users` and `[databases]`: the metadata database. Every server connection logs in with the rotated
+ * login given here, whatever client asked, and takes the owner role: clients never hold the rotated password,
+ * so a rotation never leaves them disagreeing with PgBouncer.
  */
 export function pgbouncerDatabasesIni(env: Pick<EnvironmentConfig, 'pgbouncer'>, up: UpstreamDatabase): string {
   const p = env.pgbouncer;
   const target = `host=${up.host} port=${up.port} dbname=${up.dbname} user=${up.user} password='${up.password}' connect_query='SET ROLE ${AIRFLOW_DB_ROLE}'`;
   return [
-    `stats_users = ${up.clientUser}`,
+    `stats_users = ${PGBOUNCER_STATS_USER}`,
     '[databases]',
     `${DATABASES.metadata} = ${target} pool_size=${p.metadataPoolSize}`,
-    `${DATABASES.resultBackend} = ${target} pool_size=${p.resultBackendPoolSize}`,
     '',
   ].join('\n');
 }
@@ -92,6 +115,16 @@ export function pgbouncerDatabasesIni(env: Pick<EnvironmentConfig, 'pgbouncer'>,
 /** One userlist.txt line (PgBouncer hashes plain passwords for SCRAM itself). */
 export function pgbouncerUserlistLine(user: string, password: string): string {
   return `"${user}" "${password}"\n`;
+}
+
+/**
+ * userlist.txt: the client login, and the stats login with an empty password. PgBouncer's `trust` HBA method
+ * still requires the user to be listed (measured on 1.18: "trust" authentication failed otherwise). The HBA file
+ * gives this user no password method, and PgBouncer also refuses an empty stored password, so the entry is
+ * usable only through the loopback trust line.
+ */
+export function pgbouncerUserlist(clientPassword: string): string {
+  return pgbouncerUserlistLine(AIRFLOW_DB_ROLE, clientPassword) + pgbouncerUserlistLine(PGBOUNCER_STATS_USER, '');
 }
 
 /** The RDS CA bundle of the environment's region, from the RDS trust store of its partition (public, no credentials). */

@@ -5,12 +5,13 @@ import { COMPONENTS, imageRef, K8S_SECRETS, PORTS } from '../config';
 import { reloadOnSecrets } from '../airflow/airflow-config';
 import { HardenedDeployment } from '../hardening/hardened-deployment';
 import { tcpProbes } from '../hardening/workload-defaults';
-import { pgbouncerIni } from './pgbouncer-config';
+import { pgbouncerHba, pgbouncerIni, pgbouncerStatsUrl } from './pgbouncer-config';
 import { fetchRdsCaContainer, rdsCaMount, rdsCaVolume, RDS_CA_FILE } from './rds-ca';
 import { scheduledReplicas } from './office-hours';
 
 const CONFIG_DIR = '/etc/pgbouncer';
 const SECRET_DIR = '/etc/pgbouncer-secret';
+const HBA_FILE = 'pgbouncer_hba.conf';
 /** The image's `nobody` user. */
 const PGBOUNCER_UID = 65534;
 
@@ -34,6 +35,7 @@ export class PgBouncerDeployment extends Construct {
     const ini = pgbouncerIni(env, {
       listenAddr: '0.0.0.0',
       authFile: `${SECRET_DIR}/${keys.pgbouncerUserlist}`,
+      authHbaFile: `${CONFIG_DIR}/${HBA_FILE}`,
       databasesFile: `${SECRET_DIR}/${keys.pgbouncerDatabases}`,
       serverTlsCaFile: RDS_CA_FILE,
     });
@@ -47,7 +49,7 @@ export class PgBouncerDeployment extends Construct {
       minReplicas: p.replicas,
       uid: PGBOUNCER_UID,
       gid: PGBOUNCER_UID,
-      configFiles: { 'pgbouncer.ini': ini },
+      configFiles: { 'pgbouncer.ini': ini, [HBA_FILE]: pgbouncerHba() },
       annotations: reloadOnSecrets([K8S_SECRETS.metadata.name]),
       podAnnotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(PORTS.pgbouncerExporter) },
       // SIGTERM makes PgBouncer stop accepting and wait for its clients; give them time.
@@ -72,8 +74,9 @@ export class PgBouncerDeployment extends Construct {
         {
           name: 'metrics-exporter',
           image: imageRef(env, 'pgbouncerExporter'),
-          args: [`--web.listen-address=:${PORTS.pgbouncerExporter}`, '--web.telemetry-path=/metrics'],
-          env: [{ name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: K8S_SECRETS.metadata.name, key: keys.pgbouncerExporterUrl } } }],
+          // Global flags, then the image's `server` command (args replace its CMD). The URL holds no password:
+          // PgBouncer admits this login only from the pod's loopback, to its read-only console (pgbouncerHba).
+          args: [`--web.listen-address=:${PORTS.pgbouncerExporter}`, '--web.telemetry-path=/metrics', `--database-url=${pgbouncerStatsUrl(env)}`, 'server'],
           ports: [{ name: 'metrics', containerPort: PORTS.pgbouncerExporter }],
           resources: { cpu: '50m', memory: '64Mi' },
           ...tcpProbes(PORTS.pgbouncerExporter),

@@ -213,7 +213,7 @@ test('6. kill the dag-processor and the triggerer: deferred tasks resume after r
 });
 
 test('7. load: a burst of 500 task instances at once; connections stay within the PgBouncer pool', async () => {
-  const limit = stack.env.pgbouncer.metadataPoolSize + stack.env.pgbouncer.resultBackendPoolSize;
+  const limit = stack.env.pgbouncer.metadataPoolSize;
   const sampler = samplePeakConnections(stack, 250);
   const at = now();
   const runs = await workload(10, 50, 0);

@@ -4,7 +4,7 @@
  * The first run builds every image (cold: about 15 min on 2 cores); later runs reuse the cache.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -189,28 +189,31 @@ describe('project image (docker/airflow/Dockerfile on the local base)', () => {
 describe('PgBouncer and its exporter, configured like dist/dev', () => {
   test('PgBouncer starts with the ConfigMap ini and the rendered Secret files; the exporter serves /metrics from it', async () => {
     const deployment = find('pgbouncer/pgbouncer.yaml', 'Deployment', 'pgbouncer');
-    const ini = find('pgbouncer/pgbouncer.yaml', 'ConfigMap', 'pgbouncer').data['pgbouncer.ini'];
+    const config: Record<string, string> = find('pgbouncer/pgbouncer.yaml', 'ConfigMap', 'pgbouncer').data;
     const template = find('secrets/external-secrets.yaml', 'ExternalSecret', 'airflow-metadata').spec.target.template.data;
     const values = { username: 'airflow', password: 'p@ss:word', clientPassword: 'client:p@ss', host: '127.0.0.1', port: '5432', dbname: 'airflow' };
     const dir = mkdtempSync(join(tmpdir(), 'images-pgbouncer-'));
     const name = `images-test-pgbouncer-${process.pid}`;
     try {
-      writeFileSync(join(dir, 'pgbouncer.ini'), ini);
+      // The ConfigMap (pgbouncer.ini and the HBA rules) as the pod mounts it.
+      mkdirSync(join(dir, 'config'));
+      for (const [key, text] of Object.entries(config)) writeFileSync(join(dir, 'config', key), text);
       for (const key of ['databases.ini', 'userlist.txt']) writeFileSync(join(dir, key), renderSecretTemplate(template[key], values));
       for (const o of refOf('pgbouncer')) ensureInPodman(o);
       const pgb = deployment.spec.template.spec.containers.find((c: Obj) => c.name === 'pgbouncer');
       const exporter = deployment.spec.template.spec.containers.find((c: Obj) => c.name === 'metrics-exporter');
       podmanOk(['run', '-d', '--name', name, ...runFlags(deployment, 'pgbouncer'),
-        '-v', `${dir}/pgbouncer.ini:/etc/pgbouncer/pgbouncer.ini:ro`,
+        '-v', `${dir}/config:/etc/pgbouncer:ro`,
         '-v', `${dir}/databases.ini:/etc/pgbouncer-secret/databases.ini:ro`,
         '-v', `${dir}/userlist.txt:/etc/pgbouncer-secret/userlist.txt:ro`,
         '--entrypoint', pgb.command[0], pgb.image, ...pgb.command.slice(1)]);
       await until('PgBouncer to listen', () => (podman(['logs', name]).stderr.match(/listening on 0\.0\.0\.0:6432/) ? true : undefined));
-      // The exporter shares PgBouncer's network namespace, as the two containers of the pod do.
+      // The exporter shares PgBouncer's network namespace, as the two containers of the pod do; dist/ gives it
+      // no environment and no secret: its args carry the password-less loopback stats login.
+      expect(exporter.env).toBeUndefined();
       const exp = `${name}-exporter`;
       podmanOk(['run', '-d', '--name', exp, ...runFlags(deployment, 'metrics-exporter').filter((f) => f !== 'none' && f !== '--network'),
-        '--network', `container:${name}`, '-e', `DATABASE_URL=${renderSecretTemplate(template['exporter-url'], values)}`,
-        exporter.image, ...exporter.args]);
+        '--network', `container:${name}`, exporter.image, ...exporter.args]);
       const fetch = "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:9127/metrics', timeout=5).read().decode())";
       const metrics = await until('the exporter to answer /metrics', () => {
         if (podmanOk(['inspect', exp, '--format', '{{.State.Running}}']).trim() !== 'true') {

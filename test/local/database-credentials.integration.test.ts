@@ -74,7 +74,7 @@ async function sessionUser(user: string, password: string): Promise<string> {
 
 test('password rotation while tasks run: alternating logins, one rendered Secret, 0 failed tasks', async () => {
   const keys = K8S_SECRETS.metadata.keys;
-  const clientKeys = [keys.sqlAlchemyConn, keys.kedaConn, keys.pgbouncerUserlist, keys.pgbouncerExporterUrl];
+  const clientKeys = [keys.sqlAlchemyConn, keys.kedaConn, keys.pgbouncerUserlist];
   const clientView = () => clientKeys.map((k) => stack.secretValues()[K8S_SECRETS.metadata.name][k]);
   const before = clientView();
   const serverLogins = async () => (await stack.psqlDirect('postgres', `SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = '${DATABASES.metadata}' AND application_name <> 'psql'`)).split('\n').filter(Boolean);

@@ -89,7 +89,7 @@ test('KEDA query from dist/ returns the expected worker count on the live metada
 
 test('under a burst of parallel task runs PostgreSQL connections stay within the PgBouncer pool', async () => {
   const p = stack.env.pgbouncer;
-  const limit = p.metadataPoolSize + p.resultBackendPoolSize;
+  const limit = p.metadataPoolSize;
   const runs = await Promise.all(Array.from({ length: 4 }, () => trigger(stack, 'platform_workload', { tasks: 40, seconds: 1 })));
   const sampler = samplePeakConnections(stack, 100);
   const states = await waitRuns(stack, 'platform_workload', runs, 420_000);

@@ -1,7 +1,7 @@
 import { environment, find, render } from '../support/render';
 
 describe('PgBouncer', () => {
-  const env = environment('prod', { pgbouncer: { metadataPoolSize: 17, resultBackendPoolSize: 3, maxClientConn: 777, serverTlsSslmode: 'verify-full', replicas: 3 } });
+  const env = environment('prod', { pgbouncer: { metadataPoolSize: 17, maxClientConn: 777, serverTlsSslmode: 'verify-full', replicas: 3 } });
   const objs = render([env]);
   const ini: string = find(objs, 'ConfigMap', 'pgbouncer').data!['pgbouncer.ini'];
   const secret = find(objs, 'ExternalSecret', 'airflow-metadata');
@@ -10,21 +10,21 @@ describe('PgBouncer', () => {
     expect(ini).toMatch(/^pool_mode = transaction$/m);
     expect(ini).toMatch(/^max_client_conn = 777$/m);
     expect(ini).toMatch(/^default_pool_size = 17$/m);
-    expect(ini).toMatch(/^max_db_connections = 20$/m);
+    expect(ini).toMatch(/^max_db_connections = 17$/m);
     expect(ini).toMatch(/^server_tls_sslmode = verify-full$/m);
     expect(ini).toMatch(/^server_tls_ca_file = \/etc\/pgbouncer-ca\/rds-ca\.pem$/m);
-    expect(ini).toMatch(/^auth_type = scram-sha-256$/m);
+    expect(ini).toMatch(/^auth_type = hba$/m);
+    expect(ini).toMatch(/^auth_hba_file = \/etc\/pgbouncer\/pgbouncer_hba\.conf$/m);
     expect(ini).toMatch(/^listen_port = 6432$/m);
   });
 
-  test('upstream address and login come from Airflow\'s own database secret through the one ExternalSecret, with separate pools per alias', () => {
+  test('upstream address and login come from Airflow\'s own database secret through the one ExternalSecret', () => {
     expect(ini).toMatch(/^%include \/etc\/pgbouncer-secret\/databases\.ini$/m);
     const t = secret.spec.target.template.data;
     const upstream = "host={{ .host }} port={{ .port }} dbname={{ .dbname }} user={{ .username }} password='{{ .password }}' connect_query='SET ROLE airflow'";
-    expect(t['databases.ini']).toContain(`airflow = ${upstream} pool_size=17`);
-    expect(t['databases.ini']).toContain(`airflow_result = ${upstream} pool_size=3`);
+    expect(t['databases.ini']).toBe(`stats_users = pgbouncer_exporter\n[databases]\nairflow = ${upstream} pool_size=17\n`);
     // Clients present the fixed client password; the rotated one is only PgBouncer's (and the migration's).
-    expect(t['userlist.txt']).toBe('"airflow" "{{ .clientPassword }}"\n');
+    expect(t['userlist.txt']).toBe('"airflow" "{{ .clientPassword }}"\n"pgbouncer_exporter" ""\n');
     expect(secret.spec.dataFrom).toEqual([{ extract: { key: 'airflow-eks/prod/airflow-db' } }]);
     // One ExternalSecret renders every value derived from the database secret.
     const readers = objs.filter((o) => o.env === 'prod' && o.obj.kind === 'ExternalSecret' && JSON.stringify(o.obj.spec).includes('airflow-db'));
@@ -33,7 +33,7 @@ describe('PgBouncer', () => {
 
   test('a rotation changes nothing a client holds: client URLs carry only the client password', () => {
     const t = secret.spec.target.template.data;
-    for (const k of ['sql-alchemy-conn', 'keda-connection', 'exporter-url', 'userlist.txt']) {
+    for (const k of ['sql-alchemy-conn', 'keda-connection', 'userlist.txt']) {
       expect(t[k]).not.toMatch(/\.password|\.username/);
       expect(t[k]).toContain('.clientPassword');
     }
@@ -63,6 +63,20 @@ describe('PgBouncer', () => {
     const vol = d.spec.template.spec.volumes.find((v: any) => v.name === 'secret');
     expect(vol.secret.secretName).toBe('airflow-metadata');
     expect(vol.secret.items.map((i: any) => i.key)).toEqual(['userlist.txt', 'databases.ini']);
+  });
+
+  test('HBA rules: Airflow and KEDA by SCRAM to the metadata database; the exporter without a password, from loopback, to the console only', () => {
+    const hba: string = find(objs, 'ConfigMap', 'pgbouncer').data!['pgbouncer_hba.conf'];
+    expect(hba.trim().split('\n')).toEqual([
+      'host pgbouncer pgbouncer_exporter 127.0.0.1/32 trust',
+      'host airflow airflow 0.0.0.0/0 scram-sha-256',
+      'host airflow airflow ::/0 scram-sha-256',
+    ]);
+    // The exporter gets no secret and no environment: its args carry the password-less loopback URL.
+    const exporter = find(objs, 'Deployment', 'pgbouncer').spec.template.spec.containers.find((c: any) => c.name === 'metrics-exporter');
+    expect(exporter.env).toBeUndefined();
+    expect(exporter.args).toEqual(['--web.listen-address=:9127', '--web.telemetry-path=/metrics', '--database-url=postgresql://pgbouncer_exporter@127.0.0.1:6432/pgbouncer?sslmode=disable', 'server']);
+    expect(secret.spec.target.template.data['exporter-url']).toBeUndefined();
   });
 
   test('HA: replicas from config, zone spread, PDB, exporter sidecar', () => {
