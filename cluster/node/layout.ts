@@ -88,9 +88,11 @@ export const SERVICE_PORTS = {
 
 /**
  * The nodes: dist/ places Airflow's control components and its Celery workers on two Karpenter NodePools
- * (`airflow-eks/pool` core and workers, the workers' tainted), so one node cannot run it unchanged. Two kubelets
- * run on this machine, each with its own containerd, pod bridge and cgroup root, sharing the machine's address
- * (so one kube-proxy and one NetworkPolicy enforcer serve both) on different kubelet ports.
+ * (`airflow-eks/pool` core and workers, the workers' tainted), so one node cannot run it unchanged. Karpenter
+ * would launch as many nodes as the requests need; here a fixed set stands in: two core nodes (dev's core pods
+ * and the operators request more CPU than one 2-vCPU node has) and one worker node. Each kubelet has its own
+ * containerd, pod bridge and cgroup root; they share the machine's address (so one kube-proxy and one
+ * NetworkPolicy enforcer serve all) on different kubelet ports.
  */
 export interface NodeSpec {
   readonly name: string;
@@ -111,7 +113,7 @@ export interface NodeSpec {
 }
 
 function nodeSpec(name: string, pool: NodeSpec['pool'], index: number): NodeSpec {
-  const suffix = index === 0 ? '' : `-${pool}`;
+  const suffix = index === 0 ? '' : `-${name.replace(/^airflow-eks-/, '')}`;
   return {
     name,
     pool,
@@ -128,7 +130,7 @@ function nodeSpec(name: string, pool: NodeSpec['pool'], index: number): NodeSpec
   };
 }
 
-export const NODES: readonly NodeSpec[] = [nodeSpec(NODE_NAME, 'core', 0), nodeSpec('airflow-eks-workers', 'workers', 1)];
+export const NODES: readonly NodeSpec[] = [nodeSpec(NODE_NAME, 'core', 0), nodeSpec('airflow-eks-core-2', 'core', 1), nodeSpec('airflow-eks-workers', 'workers', 2)];
 export const CORE_NODE = NODES[0];
 export const CONTAINERD_SOCKET = CORE_NODE.containerdSocket;
 export const nodeNamed = (name: string): NodeSpec => {

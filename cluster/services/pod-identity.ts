@@ -37,10 +37,12 @@ export function podIdentityPolicy(env: Pick<EnvironmentConfig, 'namespace' | 'aw
     env_('AWS_DEFAULT_REGION', env.aws.region),
     env_('AWS_STS_REGIONAL_ENDPOINTS', 'regional'),
   ];
-  const mutation = `Object{spec: Object.spec{
-    volumes: [Object.spec.volumes{name: "${TOKEN_FILE}", projected: Object.spec.volumes.projected{sources: [Object.spec.volumes.projected.sources{serviceAccountToken: Object.spec.volumes.projected.sources.serviceAccountToken{audience: "${TOKEN_AUDIENCE}", expirationSeconds: 86400, path: "${TOKEN_FILE}"}}]}}],
+  const containers = `Object{spec: Object.spec{
     containers: object.spec.containers.map(c, Object.spec.containers{name: c.name, env: [${vars.join(', ')}], volumeMounts: [Object.spec.containers.volumeMounts{name: "${TOKEN_FILE}", mountPath: "${TOKEN_DIR}", readOnly: true}]})
   }}`;
+  // A projected volume's sources are an atomic list, which an apply configuration may not set: a JSON patch adds it.
+  const volume = `Object.spec.volumes{name: "${TOKEN_FILE}", projected: Object.spec.volumes.projected{sources: [Object.spec.volumes.projected.sources{serviceAccountToken: Object.spec.volumes.projected.sources.serviceAccountToken{audience: "${TOKEN_AUDIENCE}", expirationSeconds: 86400, path: "${TOKEN_FILE}"}}]}}`;
+  const volumes = `has(object.spec.volumes) ? [JSONPatch{op: "add", path: "/spec/volumes/-", value: ${volume}}] : [JSONPatch{op: "add", path: "/spec/volumes", value: [${volume}]}]`;
   return [
     {
       apiVersion: 'admissionregistration.k8s.io/v1',
@@ -51,7 +53,10 @@ export function podIdentityPolicy(env: Pick<EnvironmentConfig, 'namespace' | 'aw
         matchConditions: [{ name: 'associated-service-account', expression: `${JSON.stringify(associations(env))}.exists(a, a == request.namespace + "/" + object.spec.serviceAccountName)` }],
         failurePolicy: 'Fail',
         reinvocationPolicy: 'Never',
-        mutations: [{ patchType: 'ApplyConfiguration', applyConfiguration: { expression: mutation } }],
+        mutations: [
+          { patchType: 'JSONPatch', jsonPatch: { expression: volumes } },
+          { patchType: 'ApplyConfiguration', applyConfiguration: { expression: containers } },
+        ],
       },
     },
     { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingAdmissionPolicyBinding', metadata: { name }, spec: { policyName: name } },

@@ -283,7 +283,8 @@ export const COMPONENTS = {
   'dag-processor': {
     workload: 'airflow-dag-processor',
     serviceAccount: 'airflow-dag-processor',
-    aws: false,
+    // Its file-processing logs go through the remote log handler: without credentials it exits at start.
+    aws: true,
     group: 'airflow',
     ports: {},
     airflow: { process: 'dag-processor', secrets: ['sqlAlchemyConn', 'fernetKey'] },
