@@ -107,7 +107,7 @@ export const ACCEPTED_FINDINGS: readonly AcceptedFinding[] = [
   {
     rule: 'AwsSolutions-IAM5',
     finding: /^Resource::<Observability(Tasks|Containers)[0-9A-F]+\.Arn>:log-stream:\*$/,
-    path: /^Access\/(apiServer|scheduler|triggerer|worker|fluentBit)\/Role\//,
+    path: /^Access\/(apiServer|scheduler|dagProcessor|triggerer|worker|fluentBit)\/Role\//,
     reason: 'Log streams are created per pod and per task try at run time; access is limited to the one log group of the component.',
   },
   {
