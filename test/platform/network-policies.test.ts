@@ -110,8 +110,9 @@ describe('flows every pod needs, whatever the table says', () => {
   // The service accounts infra/ gives a Pod Identity association (SERVICE_ACCOUNTS), matched by name.
   const awsPods = pods.filter((p) => Object.values(SERVICE_ACCOUNTS).some((sa) => sa.aws && sa.name === POD_SERVICE_ACCOUNTS[p]));
 
-  test('the pods with a Pod Identity association are the api-server, schedulers, triggerers and workers', () => {
-    expect(awsPods.sort()).toEqual(['api-server', 'scheduler', 'triggerer', 'worker', 'worker-long'].sort());
+  // Every Airflow process writes through the remote log handler (the dag-processor its file-processing logs).
+  test('the pods with a Pod Identity association are the api-server, schedulers, dag-processor, triggerers and workers', () => {
+    expect(awsPods.sort()).toEqual(['api-server', 'scheduler', 'dag-processor', 'triggerer', 'worker', 'worker-long'].sort());
   });
 
   test.each(awsPods)('%s reaches the EKS Pod Identity agent on IPv4 and IPv6 (port 80), and nothing else on the link-local range', (pod) => {
