@@ -14,13 +14,16 @@ const PERIOD_SECONDS = 300;
  */
 export function logGroomer(env: EnvironmentConfig, volumeName: string): k8s.Container {
   const minutes = env.logging.localRetentionMinutes;
+  // bash is PID 1 here (command replaces the image's init): it ignores SIGTERM unless trapped, and the pod's
+  // deletion would wait out the whole grace period (an hour on workers) after Celery has drained.
   const loop = [
     'set -u',
+    "trap 'exit 0' TERM",
     'while true; do',
     `  find ${LOCAL_LOGS} -type f ! -name .groomer-heartbeat -mmin +${minutes} -delete`,
     `  find ${LOCAL_LOGS} -mindepth 1 -type d -empty -delete`,
     `  touch ${HEARTBEAT}`,
-    `  sleep ${PERIOD_SECONDS}`,
+    `  sleep ${PERIOD_SECONDS} & wait $!`,
     'done',
   ].join('\n');
   // Alive while the loop keeps touching its heartbeat.

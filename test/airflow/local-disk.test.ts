@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -41,12 +41,33 @@ describe('local disk of Airflow pods', () => {
     const probe = groomer.livenessProbe.exec.command[2].split('/opt/airflow/logs').join(dir);
     expect(bash(probe).status).not.toBe(0); // no heartbeat yet
     // One pass of the loop: the container's own script, pointed at the temp folder, stopping at its sleep.
-    const once = (groomer.command[2] as string).split('/opt/airflow/logs').join(dir).replace(/sleep \d+/, 'break');
+    const once = (groomer.command[2] as string).split('/opt/airflow/logs').join(dir).replace(/sleep \d+ & wait \$!/, 'break');
     expect(bash(once).status).toBe(0);
     expect(fs.existsSync(old)).toBe(false);
     expect(fs.existsSync(path.dirname(old))).toBe(false);
     expect(fs.existsSync(fresh)).toBe(true);
     expect(bash(probe).status).toBe(0);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  // The sidecar's bash is PID 1: without its own handler a SIGTERM is ignored and the pod's deletion waits out
+  // the grace period. As a child here, an untrapped SIGTERM kills bash instead: exit code 0 proves the handler.
+  test('the log groomer exits 0 on SIGTERM within seconds, in the middle of its sleep', async () => {
+    const groomer = podSpecOf(find(objs, 'Deployment', 'airflow-worker'))!.initContainers.find((c: any) => c.name === 'log-groomer');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'groomer-term-'));
+    const child = spawn('bash', ['-c', (groomer.command[2] as string).split('/opt/airflow/logs').join(dir)], { stdio: 'ignore' });
+    const deadline = Date.now() + 10_000;
+    while (!fs.existsSync(path.join(dir, '.groomer-heartbeat')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const exited = new Promise<{ code: number | null; signal: string | null; ms: number }>((resolve) => {
+      const t0 = Date.now();
+      child.on('exit', (code, signal) => resolve({ code, signal, ms: Date.now() - t0 }));
+    });
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    const r = await exited;
+    clearTimeout(timer);
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect({ code: r.code, signal: r.signal }).toEqual({ code: 0, signal: null });
+    expect(r.ms).toBeLessThan(3000);
   });
 });
