@@ -28,7 +28,8 @@ async function main(argv: string[]): Promise<number> {
       const started = Date.now();
       const r = await up(env, log, { nodeOnly: argv.includes('--node-only') });
       log(`cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      return r.missing.length ? 3 : 0;
+      // An image that cannot be built here is reported, not fatal: its Application is checked to wait only for it.
+      return r.missing.some((m) => !m.startsWith('image ')) ? 3 : 0;
     }
     case 'down': {
       const left = await down(log, { purge: argv.includes('--purge') });

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EnvironmentConfig } from '../manifests-src/config';
 import { PROJECT_ROOT } from '../local/stack';
-import { allSyncedHealthy, applyRoot } from './gitops';
+import { allSettled, applyRoot } from './gitops';
 import { loadImages } from './images/load';
 import { installOperators } from './operators/install';
 import { addonManifests, loadAddonImages } from './node/addons';
@@ -154,7 +154,8 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
     phase('operators');
     if (opts.sync !== false) {
       applyRoot(env);
-      await waitFor(`argocd/${env.name}: every Application Synced + Healthy`, () => allSyncedHealthy(env), 30 * 60_000);
+      const unbuildable = missing.flatMap((m) => /^image (\S+): /.exec(m)?.[1] ?? []);
+      await waitFor(`argocd/${env.name}: every Application Synced + Healthy (or waiting only for an image that cannot be built here)`, () => allSettled(env, unbuildable), 30 * 60_000);
       phase(`first sync of argocd/${env.name}`);
     }
   }

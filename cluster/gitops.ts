@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { APP_GROUPS, type EnvironmentConfig } from '../manifests-src/config';
 import { PROJECT_ROOT } from '../local/stack';
 import { sh } from './node/daemon';
-import { kubectl } from './node/kubectl';
+import { normalizeReference } from './images/references';
+import { kubectl, kubectlJson } from './node/kubectl';
 import { KUBECONFIG, kubeBin } from './node/layout';
 
 /**
@@ -25,16 +26,6 @@ export interface AppState {
   readonly operation: string;
   readonly message: string;
   readonly revision: string;
-  /** Resources whose health is not Healthy, as kind/name=status. */
-  readonly unhealthy: string[];
-}
-
-/**
- * Healthy, or Progressing only because of Ingresses: Argo CD calls an Ingress Healthy once a load
- * balancer controller publishes its address, and the AWS Load Balancer Controller cannot run here.
- */
-export function healthyButForLoadBalancer(a: AppState): boolean {
-  return a.health === 'Healthy' || (a.health === 'Progressing' && a.unhealthy.length > 0 && a.unhealthy.every((r) => r.startsWith('Ingress/') && r.endsWith('=Progressing')));
 }
 
 export function applications(): AppState[] {
@@ -49,7 +40,6 @@ export function applications(): AppState[] {
     operation: a.status?.operationState?.phase ?? '',
     message: a.status?.operationState?.message ?? '',
     revision: a.status?.sync?.revision ?? '',
-    unhealthy: (a.status?.resources ?? []).filter((r) => r.health?.status && r.health.status !== 'Healthy').map((r) => `${r.kind}/${r.name}=${r.health!.status}`),
   }));
 }
 
@@ -68,10 +58,30 @@ export function expectedApplications(env: EnvironmentConfig): { name: string; wa
   return out;
 }
 
-export function allSyncedHealthy(env: EnvironmentConfig): boolean {
+/**
+ * The Application is Progressing only because its pods wait for one of these images (which cannot be built
+ * here): every pod of its namespace is Ready or waiting to pull one of them, and at least one waits. Argo CD 3
+ * keeps per-resource health out of the Application's status, so the pods are asked.
+ */
+export function onlyWaitingForImages(app: AppState, images: readonly string[]): boolean {
+  if (app.health !== 'Progressing' || images.length === 0) return false;
+  const ns = kubectlJson<{ spec: { destination: { namespace?: string } } }>(['-n', ARGOCD_NS, 'get', 'applications.argoproj.io', app.name]).spec.destination.namespace;
+  type P = { status: { conditions?: { type: string; status: string }[]; containerStatuses?: { image: string; state?: { waiting?: { reason?: string } } }[] } };
+  const pods = kubectlJson<{ items: P[] }>(['-n', ns ?? 'default', 'get', 'pods']).items;
+  const waiting = (p: P) => (p.status.containerStatuses ?? []).some((c) => images.includes(normalizeReference(c.image)) && /ErrImageNeverPull|ImagePullBackOff|ErrImagePull/.test(c.state?.waiting?.reason ?? ''));
+  const ready = (p: P) => !!p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+  return pods.some(waiting) && pods.every((p) => ready(p) || waiting(p));
+}
+
+/** Synced and Healthy, or Synced and only waiting for an image that cannot be built here (`missingImages`). */
+export function settled(a: AppState, missingImages: readonly string[] = []): boolean {
+  return a.sync === 'Synced' && (a.health === 'Healthy' || onlyWaitingForImages(a, missingImages));
+}
+
+export function allSettled(env: EnvironmentConfig, missingImages: readonly string[] = []): boolean {
   const apps = applications();
-  const want = [...expectedApplications(env).map((a) => a.name)];
-  return want.length > 0 && want.every((n) => apps.some((a) => a.name === n && a.sync === 'Synced' && healthyButForLoadBalancer(a)));
+  const want = expectedApplications(env).map((a) => a.name);
+  return want.length > 0 && want.every((n) => apps.some((a) => a.name === n && settled(a, missingImages)));
 }
 
 /** Asks Argo CD to re-read git now instead of at its next poll. */

@@ -4,8 +4,8 @@ import { parseAllDocuments } from 'yaml';
 import { loadEnvironments, PORTS } from '../../manifests-src/config';
 import { allowedFlows, POD_PEERS, type Flow } from '../../manifests-src/platform/network-flows';
 import { down, publishGitops, up, type UpResult } from '../../cluster/cluster';
-import { applications, applyRoot, ARGOCD_NS, expectedApplications, healthyButForLoadBalancer, refresh, type AppState } from '../../cluster/gitops';
-import { distImageReferences, normalizeReference } from '../../cluster/images/references';
+import { applications, applyRoot, ARGOCD_NS, expectedApplications, refresh, settled } from '../../cluster/gitops';
+import { distImageReferences } from '../../cluster/images/references';
 import { sh, sleep } from '../../cluster/node/daemon';
 import { apply, kubectl, kubectlJson } from '../../cluster/node/kubectl';
 import { KUBE_ROUTER, enforcerHealthy } from '../../cluster/node/network-policy-enforcer';
@@ -73,7 +73,7 @@ async function needAirflowSynced(): Promise<void> {
     rootApplied = true;
   }
   const names = expectedApplications(env).filter((a) => AIRFLOW_GROUPS.includes(a.group)).map((a) => a.name);
-  await until(`${names.join(', ')} Synced + Healthy`, () => names.every((n) => applications().some((a) => a.name === n && a.sync === 'Synced' && healthyButForLoadBalancer(a))), 20 * MIN, 3000).catch((e: Error) => {
+  await until(`${names.join(', ')} Synced + Healthy`, () => names.every((n) => applications().some((a) => a.name === n && settled(a))), 20 * MIN, 3000).catch((e: Error) => {
     throw new Error(`${e.message}; applications: ${JSON.stringify(applications())}`);
   });
 }
@@ -188,7 +188,7 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
         'every Application Synced + Healthy (or only waiting for an image that cannot be built here)',
         () => {
           for (const a of applications()) {
-            const done = a.sync === 'Synced' && (healthyButForLoadBalancer(a) || (blocked.has(a.name) && onlyWaitingForImages(a, missingImages)));
+            const done = settled(a, blocked.has(a.name) ? missingImages : []);
             if (done && !syncedAt.has(a.name)) syncedAt.set(a.name, Date.now());
           }
           return expected.every((e) => syncedAt.has(e.name));
@@ -321,7 +321,7 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
         kubectl(['-n', ARGOCD_NS, 'patch', 'applications.argoproj.io', app, '--type=merge', '-p', '{"operation":null}']);
         refresh(app);
       }
-      await until('airflow Application Synced + Healthy again', () => applications().some((x) => x.name === app && x.sync === 'Synced' && healthyButForLoadBalancer(x)), 10 * MIN, 3000);
+      await until('airflow Application Synced + Healthy again', () => applications().some((x) => x.name === app && settled(x)), 10 * MIN, 3000);
     });
   }, 40 * MIN);
 
@@ -410,16 +410,6 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
     expect(left).toEqual([]);
   }, 10 * MIN);
 });
-
-/** Every unhealthy resource of the Application is a workload whose pods wait for one of these images. */
-function onlyWaitingForImages(app: AppState, images: string[]): boolean {
-  if (app.unhealthy.length === 0 || !app.unhealthy.every((r) => /^(DaemonSet|Deployment|StatefulSet)\//.test(r))) return false;
-  const ns = kubectlJson<{ spec: { destination: { namespace?: string } } }>(['-n', ARGOCD_NS, 'get', 'applications.argoproj.io', app.name]).spec.destination.namespace;
-  type P = { spec: { containers: { image: string }[] }; status: { containerStatuses?: { image: string; state?: { waiting?: { reason?: string } } }[] } };
-  const pods = kubectlJson<{ items: P[] }>(['-n', ns ?? 'default', 'get', 'pods']).items;
-  const waiting = (p: P) => (p.status.containerStatuses ?? []).some((c) => images.includes(normalizeReference(c.image)) && /ErrImageNeverPull|ImagePullBackOff|ErrImagePull/.test(c.state?.waiting?.reason ?? ''));
-  return pods.length > 0 && pods.every(waiting);
-}
 
 function needCluster(): void {
   if (!upResult) throw new Error('prerequisite missing: the cluster did not come up (see the first failure)');
