@@ -131,6 +131,8 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
     for (const o of archPolicy(n, r)) apply(JSON.stringify(o));
     startKubelet(vpc, creds, n, r);
     await waitFor(`node ${n.name} Ready with pod CIDR ${n.podCidr}`, () => nodeReady(n), 120_000, `kubelet${n.suffix}`);
+    // The admission policy may start to apply after the node registered: set the labels once more, it keeps them.
+    kubectl(['label', 'node', n.name, '--overwrite', ...Object.entries(r.labels).map(([k, v]) => `${k}=${v}`)]);
   }
   const hosts = frontDoorNames(env).map((name) => ({ name, address: services.host }));
   apply(addonManifests(hosts));
