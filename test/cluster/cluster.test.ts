@@ -305,15 +305,21 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
         pushHead(repo);
         refresh(app);
         await until(`Ingress ${removed} restored by the revert`, () => ingress() !== '', 5 * MIN, 2000);
-        // A commit that breaks the migration -> sync fails visibly, running Airflow keeps serving.
+        // A commit that breaks the migration -> sync fails visibly, running Airflow keeps serving. Argo CD leaves
+        // hooks out of the diff, so the commit also changes a tracked object, as an upgrade would (the config);
+        // the failed PreSync hook keeps that change from being applied.
         const jobFile = path.join(repo, 'dist', env.name, 'airflow', 'migrate-job.yaml');
         breakMigration(jobFile);
-        commitAndPush(repo, 'break the migration');
+        const configFile = path.join(repo, 'dist', env.name, 'airflow', 'airflow-config.yaml');
+        fs.writeFileSync(configFile, fs.readFileSync(configFile, 'utf8').replace(new RegExp(`(${key}: )"?\\d+"?`), `$1"${Number(original) + 1}"`));
+        commitAndPush(repo, 'upgrade whose migration fails');
         refresh(app);
         await until('the airflow Application reports the failed sync', () => applications().some((x) => x.name === app && ['Failed', 'Error'].includes(x.operation)), 10 * MIN, 3000);
         const h = await api().health();
         expect(h?.metadatabase?.status).toBe('healthy');
         expect(h?.scheduler?.status).toBe('healthy');
+        // Nothing of the failed sync was applied past its PreSync hook.
+        expect(kubectlJson<{ data: Record<string, string> }>(['-n', NS, 'get', 'configmap', cm]).data[key]).toBe(original);
       } finally {
         git(repo, 'reset', '--hard', base);
         pushHead(repo, true);
