@@ -14,7 +14,7 @@ import { kedaValues } from '../../infra/lib/keda-addon';
 import { operatorImageRefs } from '../../cluster/operators/images';
 import { devEnvironment, installOperators, operatorObjects, type InstallReport } from '../../cluster/operators/install';
 import { Kubectl, kubectlPath } from '../../cluster/operators/kubectl';
-import { OPERATORS } from '../../cluster/operators/sources';
+import { CRD_ONLY, OPERATORS } from '../../cluster/operators/sources';
 import { operatorCrds, type K8sObject } from '../../cluster/operators/upstream';
 import { startControlPlane, type ControlPlane } from '../support/control-plane';
 
@@ -57,8 +57,8 @@ function list(kind: string, namespace: string): K8sObject[] {
 
 test('the CRDs from the modules are Established', () => {
   ready();
-  const names = OPERATORS.flatMap(operatorCrds).map((c) => c.metadata.name);
-  expect(names).toEqual(expect.arrayContaining(['applications.argoproj.io', 'scaledobjects.keda.sh', 'clustersecretstores.external-secrets.io', 'externalsecrets.external-secrets.io']));
+  const names = [...OPERATORS, ...CRD_ONLY].flatMap(operatorCrds).map((c) => c.metadata.name);
+  expect(names).toEqual(expect.arrayContaining(['applications.argoproj.io', 'scaledobjects.keda.sh', 'clustersecretstores.external-secrets.io', 'externalsecrets.external-secrets.io', 'nodepools.karpenter.sh', 'ec2nodeclasses.karpenter.k8s.aws']));
   expect(report.crds).toBe(names.length);
   for (const name of names) {
     const crd = kubectl.get<{ status: { conditions: { type: string; status: string }[] } }>('crd', name);
