@@ -41,8 +41,9 @@ export function groupApplication({ env, group, objects }: GroupApplicationProps)
       source: {
         repoURL: env.gitops.repoUrl,
         targetRevision: env.gitops.targetRevision,
+        // No `directory: {recurse: false}`: it is the default, and Argo CD stores the Application without it, so
+        // the root Application would report every child OutOfSync forever (seen on the local cluster).
         path: `${DIST_DIR}/${env.name}/${group.name}`,
-        directory: { recurse: false },
       },
       destination: { server: ARGOCD.inClusterServer, namespace: destinationNamespace(env, objects) },
       syncPolicy: syncPolicyFor({ objects }),

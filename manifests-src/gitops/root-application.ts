@@ -24,8 +24,8 @@ export function rootApplication(env: EnvironmentConfig): Application {
       source: {
         repoURL: env.gitops.repoUrl,
         targetRevision: env.gitops.targetRevision,
+        // Only the folder's own files (the default: `directory.recurse` is left out, see group-application.ts).
         path: `${ARGOCD_DIR}/${argocdPaths(env).appsDir}`,
-        directory: { recurse: false },
       },
       destination: { server: ARGOCD.inClusterServer, namespace: ARGOCD.namespace },
       syncPolicy: syncPolicyFor({ objects: [] }),
