@@ -4,7 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import { loadEnvironments, PORTS } from '../../manifests-src/config';
 import { allowedFlows, POD_PEERS, type Flow } from '../../manifests-src/platform/network-flows';
 import { down, publishGitops, up, type UpResult } from '../../cluster/cluster';
-import { applications, applyRoot, ARGOCD_NS, expectedApplications, refresh, settled } from '../../cluster/gitops';
+import { applications, applyRoot, ARGOCD_NS, expectedApplications, refresh, settled, type AppState } from '../../cluster/gitops';
 import { distImageReferences } from '../../cluster/images/references';
 import { sh, sleep } from '../../cluster/node/daemon';
 import { apply, kubectl, kubectlJson } from '../../cluster/node/kubectl';
@@ -314,7 +314,10 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
         fs.writeFileSync(configFile, fs.readFileSync(configFile, 'utf8').replace(new RegExp(`(${key}: )"?\\d+"?`), `$1"${Number(original) + 1}"`));
         commitAndPush(repo, 'upgrade whose migration fails');
         refresh(app);
-        await until('the airflow Application reports the failed sync', () => applications().some((x) => x.name === app && ['Failed', 'Error'].includes(x.operation)), 10 * MIN, 3000);
+        // Visible at once: with retries configured, the operation stays Running and says a task failed until the
+        // retry limit turns it Failed.
+        const failedVisibly = (x: AppState) => ['Failed', 'Error'].includes(x.operation) || (x.operation === 'Running' && /completed unsuccessfully/.test(x.message));
+        await until('the airflow Application reports the failed sync', () => applications().some((x) => x.name === app && failedVisibly(x)), 10 * MIN, 3000);
         const h = await api().health();
         expect(h?.metadatabase?.status).toBe('healthy');
         expect(h?.scheduler?.status).toBe('healthy');
