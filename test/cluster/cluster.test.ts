@@ -394,9 +394,11 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
         for (const p of kubectlJson<{ items: PodMeta[] }>(['-n', ns, 'get', 'pods']).items) {
           if (p.metadata.name === 'outsider') continue;
           if (p.status?.reason === 'Evicted') problems.push(`${p.metadata.name} evicted`);
+          // A pod KEDA is scaling in is on its way out: its restarts still count, its process may be gone.
+          const leaving = !!p.metadata.deletionTimestamp;
           for (const c of p.status?.containerStatuses ?? []) {
             if (c.restartCount > 0) problems.push(`${p.metadata.name}/${c.name} restarted ${c.restartCount}x`);
-            if (!c.containerID || !c.state?.running) continue;
+            if (!c.containerID || !c.state?.running || leaving) continue;
             const facts = containerFacts(containerPid(ns, p.metadata.name, c.name));
             const spec = p.spec.containers.find((x) => x.name === c.name)!;
             const uid = spec.securityContext?.runAsUser ?? p.spec.securityContext?.runAsUser;
@@ -437,7 +439,7 @@ function needCluster(): void {
 }
 
 interface PodMeta {
-  metadata: { name: string; uid: string; creationTimestamp: string };
+  metadata: { name: string; uid: string; creationTimestamp: string; deletionTimestamp?: string };
   spec: {
     nodeName: string;
     securityContext?: { runAsUser?: number };
