@@ -74,6 +74,8 @@ function rolloutDone(kind: string, ns: string, name: string): boolean {
 export interface UpResult {
   readonly services: ServicesInfo;
   readonly missing: string[];
+  /** References of dist/'s images that cannot be built here (each also in `missing`, with the reason). */
+  readonly unbuildable: string[];
   readonly seconds: Record<string, number>;
 }
 
@@ -110,12 +112,17 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
   for (const n of NODES) await startContainerd(n);
   loadAddonImages();
   const missing: string[] = [];
+  const unbuildable: string[] = [];
   if (opts.nodeOnly) missing.push('node only: the images of dist/ and the operators were not installed');
   else {
     try {
       for (const n of NODES) {
         const r = loadImages(n.containerdSocket, { env: env.name, sandboxImage: SANDBOX_IMAGE, snapshotter: SNAPSHOTTER, log });
-        if (n === NODES[0]) for (const u of r.unavailable) missing.push(`image ${u.ref}: ${u.reason}`);
+        if (n !== NODES[0]) continue;
+        for (const u of r.unavailable) {
+          unbuildable.push(u.ref);
+          missing.push(`image ${u.ref}: ${u.reason}`);
+        }
       }
     } catch (e) {
       missing.push(`images of dist/: ${(e as Error).message}`);
@@ -156,13 +163,12 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
     phase('operators');
     if (opts.sync !== false) {
       applyRoot(env);
-      const unbuildable = missing.flatMap((m) => /^image (\S+): /.exec(m)?.[1] ?? []);
       await waitFor(`argocd/${env.name}: every Application Synced + Healthy (or waiting only for an image that cannot be built here)`, () => allSettled(env, unbuildable), 30 * 60_000);
       phase(`first sync of argocd/${env.name}`);
     }
   }
   for (const m of missing) log(`NOT INSTALLED: ${m}`);
-  return { services, missing, seconds };
+  return { services, missing, unbuildable, seconds };
 }
 
 /** Every pod gone (the controllers stopped first so nothing is re-created), waiting for their grace periods. */

@@ -49,10 +49,6 @@ export function ctr(args: string, allowFail = false, node: NodeSpec = CORE_NODE)
   return sh('ctr', ['-a', node.containerdSocket, '-n', 'k8s.io', ...args.split(' ')], { allowFail });
 }
 
-export function imageRefs(node: NodeSpec = CORE_NODE): string[] {
-  return ctr('images ls -q', true, node).split('\n').filter(Boolean);
-}
-
 /** Imports an image archive (docker or OCI) into the CRI's namespace of every node. */
 export function importImage(tar: string): void {
   for (const n of NODES) sh('ctr', ['-a', n.containerdSocket, '-n', 'k8s.io', 'images', 'import', '--snapshotter', SNAPSHOTTER, tar]);
@@ -83,7 +79,7 @@ export function ourShims(): number[] {
   return out;
 }
 
-export async function stopContainerd(node: NodeSpec): Promise<void> {
+async function stopContainerd(node: NodeSpec): Promise<void> {
   removeAllContainers(node);
   await stopDaemon(daemonName(node));
 }

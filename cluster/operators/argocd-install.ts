@@ -63,7 +63,7 @@ const HEALTH_NOT_ASSESSED_HERE: readonly { groupKind: string; chart: ChartName }
   { groupKind: 'networking.k8s.io_Ingress', chart: 'albController' },
 ];
 
-export function localHealthOverrides(): Record<string, string> {
+function localHealthOverrides(): Record<string, string> {
   return Object.fromEntries(
     HEALTH_NOT_ASSESSED_HERE.map(({ groupKind, chart }) => {
       const spec: ChartSpec = CHARTS[chart];

@@ -29,13 +29,13 @@ export function associations(env: Pick<EnvironmentConfig, 'namespace'>): string[
 /** What the EKS webhook adds to a pod of an associated service account, as an admission policy. */
 export function podIdentityPolicy(env: Pick<EnvironmentConfig, 'namespace' | 'aws'>): object[] {
   const name = 'airflow-eks-local-pod-identity';
-  const env_ = (n: string, v: string) => `Object.spec.containers.env{name: ${JSON.stringify(n)}, value: ${JSON.stringify(v)}}`;
+  const envVar = (n: string, v: string) => `Object.spec.containers.env{name: ${JSON.stringify(n)}, value: ${JSON.stringify(v)}}`;
   const vars = [
-    env_('AWS_CONTAINER_CREDENTIALS_FULL_URI', `http://${AGENT_ADDRESS}${CREDENTIALS_PATH}`),
-    env_('AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE', `${TOKEN_DIR}/${TOKEN_FILE}`),
-    env_('AWS_REGION', env.aws.region),
-    env_('AWS_DEFAULT_REGION', env.aws.region),
-    env_('AWS_STS_REGIONAL_ENDPOINTS', 'regional'),
+    envVar('AWS_CONTAINER_CREDENTIALS_FULL_URI', `http://${AGENT_ADDRESS}${CREDENTIALS_PATH}`),
+    envVar('AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE', `${TOKEN_DIR}/${TOKEN_FILE}`),
+    envVar('AWS_REGION', env.aws.region),
+    envVar('AWS_DEFAULT_REGION', env.aws.region),
+    envVar('AWS_STS_REGIONAL_ENDPOINTS', 'regional'),
   ];
   const containers = `Object{spec: Object.spec{
     containers: object.spec.containers.map(c, Object.spec.containers{name: c.name, env: [${vars.join(', ')}], volumeMounts: [Object.spec.containers.volumeMounts{name: "${TOKEN_FILE}", mountPath: "${TOKEN_DIR}", readOnly: true}]})

@@ -179,7 +179,7 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
       const expected = expectedApplications(env);
       // An image that cannot be built here (named with the reason by `up`) keeps its workload from starting:
       // its Application must still be Synced, with nothing unhealthy but the pods waiting for that image.
-      const missingImages = upResult!.missing.flatMap((m) => /^image (\S+): /.exec(m)?.[1] ?? []);
+      const missingImages = upResult!.unbuildable;
       const blocked = new Set(expected.filter((e) => distImageReferences(path.join(PROJECT_ROOT, 'dist', env.name, e.group)).some((r) => missingImages.includes(r))).map((e) => e.name));
       log(`  Applications that cannot become Healthy here (image not buildable): ${[...blocked].join(', ') || 'none'}`);
       applyRoot(env);
