@@ -48,12 +48,20 @@ export function publishGitops(env: EnvironmentConfig, info: ServicesInfo, revisi
   return sh('git', ['-C', bare, 'rev-parse', env.gitops.targetRevision]);
 }
 
+/**
+ * Ready with its pod CIDR. The CIDR is set once the kubelet has registered the node (spec.podCIDR may change only
+ * from empty), so it always matches the bridge made for the node.
+ */
 function nodeReady(node: NodeSpec): boolean {
-  const n = kubectlJson<{ spec: { podCIDR?: string }; status: { conditions: { type: string; status: string }[] } }>(['get', 'node', node.name]);
-  if (n.spec.podCIDR && n.spec.podCIDR !== node.podCidr) {
-    throw new Error(`node ${node.name} was given pod CIDR ${n.spec.podCIDR}, its bridge serves ${node.podCidr}: run \`npm run cluster -- down --purge\``);
+  const n = kubectlJson<{ spec: { podCIDR?: string }; status: { conditions?: { type: string; status: string }[] } }>(['get', 'node', node.name]);
+  if (!n.spec.podCIDR) {
+    kubectl(['patch', 'node', node.name, '--type=merge', '-p', JSON.stringify({ spec: { podCIDR: node.podCidr, podCIDRs: [node.podCidr] } })]);
+    return false;
   }
-  return !!n.spec.podCIDR && n.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True');
+  if (n.spec.podCIDR !== node.podCidr) {
+    throw new Error(`node ${node.name} has pod CIDR ${n.spec.podCIDR}, its bridge serves ${node.podCidr}: run \`npm run cluster -- down --purge\``);
+  }
+  return (n.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
 /**
@@ -131,12 +139,13 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
   phase('runtime and images');
 
   startKubeProxy(vpc);
-  // One after the other: the controller-manager hands out pod CIDRs in registration order.
-  for (const n of NODES) {
+  const registrations = NODES.map((n) => ({ n, r: registration(env, n) }));
+  for (const { n, r } of registrations) {
     ensureCgroupRoot(n);
-    const r = registration(env, n);
     for (const o of archPolicy(n, r)) apply(JSON.stringify(o));
     startKubelet(vpc, creds, n, r);
+  }
+  for (const { n, r } of registrations) {
     await waitFor(`node ${n.name} Ready with pod CIDR ${n.podCidr}`, () => nodeReady(n), 120_000, `kubelet${n.suffix}`);
     // The admission policy may start to apply after the node registered: set the labels once more, it keeps them.
     kubectl(['label', 'node', n.name, '--overwrite', ...Object.entries(r.labels).map(([k, v]) => `${k}=${v}`)]);

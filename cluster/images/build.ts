@@ -6,7 +6,8 @@
  *   tsx cluster/images/build.ts [--env dev] [--sandbox-image REF]
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { useArchive } from './archive-cache';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { planImages, type ImagePlan, type Output, type Recipe } from './catalog';
@@ -41,21 +42,9 @@ export function ensureInPodman(output: Output): void {
 
 const built = (recipe: Recipe) => recipe.outputs.every((o) => existsSync(archivePath(o)));
 
-/** Archives of other builds unused this long are deleted when a recipe is built or reused. */
-const STALE_MS = 3 * 24 * 3600_000;
-
-/** Marks the recipe's archives as used now, and deletes same-named archives of other keys unused for STALE_MS. */
+/** Marks the recipe's archives as used now; older builds of the same images are deleted when stale. */
 function touchAndPrune(recipe: Recipe): void {
-  const now = new Date();
-  const mine = new Set(recipe.outputs.map((o) => o.file));
-  for (const o of recipe.outputs) utimesSync(archivePath(o), now, now);
-  const names = new Set(recipe.outputs.map((o) => o.file.slice(0, -`-${recipe.key}.tar`.length)));
-  for (const file of readdirSync(imagesCacheDir())) {
-    const m = file.match(/^(.*)-[0-9a-f]{16}\.tar$/);
-    if (!m || !names.has(m[1]) || mine.has(file)) continue;
-    const path = join(imagesCacheDir(), file);
-    if (now.getTime() - statSync(path).mtimeMs > STALE_MS) rmSync(path, { force: true });
-  }
+  for (const o of recipe.outputs) useArchive(archivePath(o));
 }
 
 export interface BuildTiming {

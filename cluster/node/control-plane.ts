@@ -81,9 +81,9 @@ export function startControllerManager(creds: ClusterCredentials): void {
       '--bind-address=127.0.0.1',
       `--service-account-private-key-file=${creds.serviceAccountKey}`,
       `--root-ca-file=${CA_CERT}`,
-      `--cluster-cidr=${NET.clusterCidr}`,
-      '--allocate-node-cidrs=true',
-      '--node-cidr-mask-size=24',
+      // Pod CIDRs are assigned by the cluster itself (each node's bridge is made for one): the range allocator
+      // can hand out two to a node whose add and update events race, and its order is not ours.
+      '--allocate-node-cidrs=false',
       `--service-cluster-ip-range=${NET.serviceCidr}`,
       '--use-service-account-credentials=true',
       '--leader-elect=false',

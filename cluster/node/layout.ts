@@ -18,7 +18,7 @@ export const KUBE_BIN = binDir('kubernetes', KUBERNETES_VERSION);
 export const kubeBin = (name: 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kubelet' | 'kube-proxy' | 'kubectl') => path.join(KUBE_BIN, name);
 
 /**
- * State of the running cluster (certificates, etcd data, containerd root, logs), in the clone beside the
+ * State of the running cluster (certificates, etcd data, containerd state, logs; image stores are in the cache), in the clone beside the
  * local runner's (.state/ is ignored by git): PostgreSQL runs as its own user, which cannot enter $HOME.
  */
 export const STATE_DIR = path.join(path.resolve(__dirname, '..', '..'), '.state', 'cluster');

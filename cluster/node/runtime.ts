@@ -2,10 +2,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { daemonPid, sh, startDaemon, stopDaemon, waitFor } from './daemon';
 import { CNI_BIN_DIR } from './network';
-import { CORE_NODE, NODES, SANDBOX_IMAGE, SNAPSHOTTER, statePath, type NodeSpec } from './layout';
+import { CACHE_DIR, CORE_NODE, NODES, SANDBOX_IMAGE, SNAPSHOTTER, statePath, type NodeSpec } from './layout';
 
 /**
- * containerd (Debian) with runc, one per node, each with its own root/state/socket under the state folder.
+ * containerd (Debian) with runc, one per node, each with its own state and socket under the state folder and
+ * its own image store (root) in the cache.
  * Settings that this machine needs: restrict_oom_score_adj (root lacks CAP_SYS_RESOURCE: without it every
  * sandbox fails with "can't get final child's PID from pipe"), cgroupfs (no systemd).
  */
@@ -13,7 +14,9 @@ import { CORE_NODE, NODES, SANDBOX_IMAGE, SNAPSHOTTER, statePath, type NodeSpec 
 const daemonName = (node: NodeSpec) => `containerd${node.suffix}`;
 
 function config(node: NodeSpec): string {
-  const root = statePath(`containerd${node.suffix}`, 'root');
+  // The image store lives in the cache, not the clone: a fresh clone (CI) reuses the imported images instead of
+  // unpacking ~5 GB per node again beside the previous clone's copy.
+  const root = path.join(CACHE_DIR, 'containerd', node.name);
   const state = statePath(`containerd${node.suffix}`, 'state');
   const set = (toml: string, key: string, value: string) => {
     const re = new RegExp(`^(\\s*${key} = ).*$`, 'm');

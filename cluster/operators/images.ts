@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync, appendFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { useArchive } from '../images/archive-cache';
 import { SNAPSHOTTER } from '../node/layout';
 import { operatorBinary } from './build';
 import { chartImages, cacheRoot, moduleDir, OPERATORS, operatorSource, type OperatorName } from './sources';
@@ -251,7 +252,10 @@ function buildImage(recipe: ImageRecipe): ImageArchive {
   const base = recipe.base === 'static' ? undefined : debianRootfs(recipe.base.debian);
   const dir = join(cacheRoot(), 'images');
   const archive = join(dir, `${recipe.name}-${imageKey(recipe, base)}.tar`);
-  if (existsSync(archive) && statSync(archive).size > 0) return { ref: recipe.ref, archive };
+  if (existsSync(archive) && statSync(archive).size > 0) {
+    useArchive(archive);
+    return { ref: recipe.ref, archive };
+  }
   mkdirSync(dir, { recursive: true });
   return withLock(`${archive}.lock`, () => {
     if (!existsSync(archive)) {
@@ -263,6 +267,7 @@ function buildImage(recipe: ImageRecipe): ImageArchive {
         rmSync(work, { recursive: true, force: true });
       }
     }
+    useArchive(archive);
     return { ref: recipe.ref, archive };
   });
 }

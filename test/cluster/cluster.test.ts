@@ -139,8 +139,10 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
       }
       const svcIp = kubectlJson<{ spec: { clusterIP: string } }>(['-n', TEST_NS, 'get', 'svc', 'web']).spec.clusterIP;
       expect(await resolveInPod(TEST_NS, 'client', `web.${TEST_NS}.svc.${NET.clusterDomain}`)).toEqual([svcIp]);
-      // kube-proxy (iptables) load-balances the ClusterIP to the pods.
-      expect(await canConnect(TEST_NS, 'client', svcIp, 80)).toBe(true);
+      // kube-proxy (iptables) load-balances the ClusterIP to the pods, once it has synced the new endpoints.
+      const t0 = Date.now();
+      await until(`ClusterIP ${svcIp}:80 reachable from the client pod`, () => canConnect(TEST_NS, 'client', svcIp, 80), 30_000);
+      log(`ClusterIP reachable ${((Date.now() - t0) / 1000).toFixed(1)} s after the pods were Ready and resolved`);
     });
   }, 10 * MIN);
 
