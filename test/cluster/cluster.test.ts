@@ -339,14 +339,14 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
   distTest('6. NetworkPolicies of dist/: every flow of the flow table works; a pod outside the table reaches neither PgBouncer, Redis nor the api-server', async () => {
     await needAirflowSynced();
     await phase('6 NetworkPolicies of dist/', async () => {
-      // dev's workers scale to zero when idle (KEDA): start one pod of each worker Deployment for the flows
-      // (replicas are KEDA's, which Argo CD ignores; KEDA scales them back after its cooldown).
-      for (const w of [POD_PEERS.worker, POD_PEERS['worker-long']]) {
-        if (!anyPod(w)) kubectl(['-n', NS, 'scale', 'deployment', w, '--replicas=1']);
-        await until(`a ${w} pod Ready`, ready(NS, `app.kubernetes.io/name=${w}`, 1), 5 * MIN, 2000);
-      }
+      // dev's workers scale to zero when idle (KEDA undoes a manual scale): tasks that run while the flows are
+      // tried make KEDA start the worker pods, as in production.
+      const a = api();
+      const runId = await a.trigger('platform_workload', { tasks: 2, seconds: 120 });
+      await until('a platform_workload task running on a worker pod', async () => (await a.taskInstances('platform_workload', runId)).some((t) => t.task_id === 'work' && t.state === 'running'), 5 * MIN, 2000);
+      const deployed = deployedPeers();
       const results: string[] = [];
-      for (const f of allowedFlows(env).filter(tcpBetweenPods)) {
+      for (const f of allowedFlows(env).filter((x) => tcpBetweenPods(x) && deployed.has(x.from) && deployed.has(x.to))) {
         const src = anyPod(POD_PEERS[f.from as keyof typeof POD_PEERS]);
         const dst = anyPod(POD_PEERS[f.to as keyof typeof POD_PEERS]);
         if (!src || !dst) {
@@ -401,7 +401,8 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
           for (const c of p.status?.containerStatuses ?? []) {
             if (c.restartCount > 0) problems.push(`${p.metadata.name}/${c.name} restarted ${c.restartCount}x`);
             if (!c.containerID || !c.state?.running || leaving) continue;
-            const facts = containerFacts(containerPid(ns, p.metadata.name, c.name));
+            const facts = factsUnlessGone(ns, p.metadata.name, c.name);
+            if (!facts) continue;
             const spec = p.spec.containers.find((x) => x.name === c.name)!;
             const uid = spec.securityContext?.runAsUser ?? p.spec.securityContext?.runAsUser;
             if (uid !== undefined && facts.uid !== uid) problems.push(`${p.metadata.name}/${c.name} runs as ${facts.uid}, declared ${uid}`);
@@ -467,6 +468,33 @@ function secretsOf(p: PodMeta): string[] {
 
 function tcpBetweenPods(f: Flow): boolean {
   return f.protocol === 'TCP' && f.from in POD_PEERS && f.to in POD_PEERS && f.from !== 'migrate';
+}
+
+/** The container's facts, or undefined when its pod was deleted since it was listed (KEDA scale-in). */
+function factsUnlessGone(ns: string, pod: string, container: string): ReturnType<typeof containerFacts> | undefined {
+  try {
+    return containerFacts(containerPid(ns, pod, container));
+  } catch (e) {
+    if (kubectl(['-n', ns, 'get', 'pod', pod, '--ignore-not-found', '-o', 'name']) === '') return undefined;
+    throw e;
+  }
+}
+
+/** The pod peers dist/<env> runs (a Deployment, StatefulSet or Job template labelled with the peer's name). */
+function deployedPeers(): Set<string> {
+  const names = new Set<string>();
+  for (const group of fs.readdirSync(path.join(PROJECT_ROOT, 'dist', env.name))) {
+    const dir = path.join(PROJECT_ROOT, 'dist', env.name, group);
+    if (!fs.statSync(dir).isDirectory()) continue;
+    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
+      for (const doc of parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8'))) {
+        const o = doc.toJS() as { kind?: string; spec?: { template?: { metadata?: { labels?: Record<string, string> } } } } | null;
+        const name = o?.spec?.template?.metadata?.labels?.['app.kubernetes.io/name'];
+        if (name && ['Deployment', 'StatefulSet', 'Job'].includes(o!.kind!)) names.add(name);
+      }
+    }
+  }
+  return new Set(Object.entries(POD_PEERS).filter(([, workload]) => names.has(workload)).map(([peer]) => peer));
 }
 
 function anyPod(appName: string): { name: string; ip: string } | undefined {
