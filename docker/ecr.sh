@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Shared by build.sh and mirror.sh: dry-run aware command runner, ECR login and repository creation.
+# Shared by build.sh and mirror.sh: command line, dry-run aware command runner, ECR login and repository creation.
 # Sourced, not executed.
 
 DRY_RUN=${DRY_RUN:-0}
@@ -31,6 +31,25 @@ ecr_ensure_repository() {
   aws ecr describe-repositories --repository-names "$repository" --region "$region" >/dev/null 2>&1 ||
     aws ecr create-repository --repository-name "$repository" --region "$region" \
       --image-scanning-configuration scanOnPush=true >/dev/null
+}
+
+# parse_env_args USAGE ARGS...: sets env_name, config_args (--config FILE) and DRY_RUN (--dry-run) for the
+# scripts' common command line `<env> [--config FILE] [--dry-run]`, then reads the build settings into `settings`.
+parse_env_args() {
+  local usage=$1
+  shift
+  env_name=${1:?usage: $usage}
+  shift
+  config_args=()
+  while [ "$#" -gt 0 ]; do
+    case "$1" in
+      --config) config_args=(--config "${2:?--config needs a file}"); shift 2 ;;
+      --dry-run) DRY_RUN=1; shift ;;
+      *) echo "unknown option: $1" >&2; exit 2 ;;
+    esac
+  done
+  # shellcheck disable=SC2034 # read by the sourcing script
+  settings=$(image_config build "$env_name" "${config_args[@]}")
 }
 
 # Reads settings for an environment from the typed config (docker/image-config.ts).

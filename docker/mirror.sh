@@ -11,18 +11,7 @@ cd "$(dirname "$0")/.."
 # shellcheck source=docker/ecr.sh
 . docker/ecr.sh
 
-env_name=${1:?usage: docker/mirror.sh <env> [--config FILE] [--dry-run]}
-shift
-config_args=()
-while [ "$#" -gt 0 ]; do
-  case "$1" in
-    --config) config_args=(--config "${2:?--config needs a file}"); shift 2 ;;
-    --dry-run) DRY_RUN=1; shift ;;
-    *) echo "unknown option: $1" >&2; exit 2 ;;
-  esac
-done
-
-settings=$(image_config build "$env_name" "${config_args[@]}")
+parse_env_args "docker/mirror.sh <env> [--config FILE] [--dry-run]" "$@"
 registry=$(setting REGISTRY "$settings")
 region=$(setting AWS_REGION "$settings")
 pairs=$(image_config mirror "$env_name" "${config_args[@]}")
