@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { imageRef, loadEnvironments, type Images } from '../../manifests-src/config';
 import { localCaCert } from '../node/pki';
+import { KUBERNETES_VERSION } from '../node/layout';
 import { distImageReferences, normalizeReference } from './references';
 
 /** The sandbox ("pause") image containerd's config names; the cluster passes its own when it differs. */
@@ -149,12 +150,13 @@ export function planImages(repo: string, envName = 'dev', sandboxImage = DEFAULT
   };
 
   const sandboxRef = normalizeReference(sandboxImage);
-  const pauseKey = hashOf(repo, [...lib, 'cluster/images/go-image.sh', 'cluster/images/pause/main.go', 'cluster/images/pause/go.mod'], [sandboxRef, hostArch]);
+  // The same pause binary (from the Kubernetes module's source) the cluster's nodes run as their sandbox.
+  const pauseKey = hashOf(repo, ['cluster/images/pause-image.sh', 'cluster/build/pause.sh', 'cluster/node/static-image.sh'], [sandboxRef, hostArch, KUBERNETES_VERSION]);
   const pause: Recipe = {
     name: 'pause',
     key: pauseKey,
     outputs: [one('pause', pauseKey, sandboxRef)],
-    command: (a) => ['bash', 'cluster/images/go-image.sh', sandboxRef, a(sandboxRef), 'pause', '65535', 'cluster/images/pause'],
+    command: (a) => ['env', `KUBERNETES_VERSION=${KUBERNETES_VERSION}`, 'bash', 'cluster/images/pause-image.sh', sandboxRef, a(sandboxRef)],
     needs: [],
   };
 

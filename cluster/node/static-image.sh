@@ -19,7 +19,7 @@ tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$work/rootfs"
 layer=$(sha256sum "$work/layer.tar" | cut -d' ' -f1)
 mkdir -p "$work/img/$layer"; mv "$work/layer.tar" "$work/img/$layer/layer.tar"
 cat > "$work/img/config.json" <<JSON
-{"architecture":"amd64","os":"linux","config":{"Entrypoint":$entrypoint,"Env":["PATH=/usr/local/bin"]},"rootfs":{"type":"layers","diff_ids":["sha256:$layer"]}}
+{"architecture":"$(dpkg --print-architecture)","os":"linux","config":{"Entrypoint":$entrypoint,"Env":["PATH=/usr/local/bin"]},"rootfs":{"type":"layers","diff_ids":["sha256:$layer"]}}
 JSON
 cfg=$(sha256sum "$work/img/config.json" | cut -d' ' -f1)
 mv "$work/img/config.json" "$work/img/$cfg.json"

@@ -46,8 +46,8 @@ interface ImageRecipe {
 const DEBIAN_SUITE = 'bookworm';
 /** What Argo CD's repo-server runs (git, gpg, ssh, tini: the upstream image's packages) and the Redis server for its cache. */
 const DEBIAN_PACKAGES = ['ca-certificates', 'git', 'gpg', 'gpg-agent', 'openssh-client', 'tini', 'redis-server'];
-/** Bump when debian-rootfs.sh changes what it produces (the key is otherwise suite + packages: a lint fix rebuilds nothing). */
-const ROOTFS_REVISION = 1;
+/** Bump when debian-rootfs.sh or rootfs.sh change what they produce (the key is otherwise suite + packages: a lint fix rebuilds nothing). */
+const ROOTFS_REVISION = 2;
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
@@ -145,11 +145,11 @@ function sha256File(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
-/** Cached Debian root filesystem tarball for a package list (built once by debian-rootfs.sh). */
+/** Cached Debian (bookworm, rootfs.sh's suite) root filesystem tarball for a package list (built once by debian-rootfs.sh). */
 function debianRootfs(packages: readonly string[]): string {
   const key = createHash('sha256').update(`${ROOTFS_REVISION}\n${DEBIAN_SUITE}\n${[...packages].sort().join('\n')}`).digest('hex').slice(0, 16);
   const out = join(cacheRoot(), 'rootfs', `debian-${DEBIAN_SUITE}-${key}.tar`);
-  execFileSync('bash', [join(__dirname, 'debian-rootfs.sh'), out, DEBIAN_SUITE, ...packages], { stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync('bash', [join(__dirname, 'debian-rootfs.sh'), out, ...packages], { stdio: ['ignore', 'inherit', 'inherit'] });
   return out;
 }
 

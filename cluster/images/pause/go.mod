@@ -1,3 +1,0 @@
-module airflow-eks/pause
-
-go 1.22
