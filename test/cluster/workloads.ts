@@ -72,7 +72,7 @@ metadata:
 spec:
   automountServiceAccountToken: false
   terminationGracePeriodSeconds: 1
-  securityContext: {runAsUser: 65534, runAsNonRoot: true}
+  securityContext: {runAsUser: 65534, runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
   containers:
   - name: pause
     image: ${ADDON_IMAGES.pause}
