@@ -12,6 +12,7 @@ import { KUBE_ROUTER, enforcerHealthy } from '../../cluster/node/network-policy-
 import { binDir, CORE_NODE, COREDNS_VERSION, KUBE_BIN, KUBERNETES_VERSION, NET, NODE_NAME, nodeNamed, STATE_DIR, vpcAddresses } from '../../cluster/node/layout';
 import { GIT_ROOT } from '../../cluster/services/managed-services';
 import { PROJECT_ROOT } from '../../local/stack';
+import { clusterRun, recordClusterRun } from '../../scripts/cluster-phase-table';
 import { AirflowApi } from './airflow-client';
 import { canConnect, containerFacts, containerPid, resolveInPod } from './pod-probe';
 import { contractDeployment, probePod, TEST_NS, webPolicy } from './workloads';
@@ -28,10 +29,16 @@ const MIN = 60_000;
 const phases: [string, number][] = [];
 const log = (line: string) => console.log(`[cluster] ${line}`);
 
+/** Phases that threw (their test failed); recorded with the times in test-artifacts/cluster-phases.json. */
+const failedPhases: string[] = [];
+
 async function phase<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
   const started = Date.now();
   try {
     return await fn();
+  } catch (e) {
+    failedPhases.push(name);
+    throw e;
   } finally {
     const s = (Date.now() - started) / 1000;
     phases.push([name, s]);
@@ -79,12 +86,11 @@ async function needAirflowSynced(): Promise<void> {
 }
 
 /**
- * `npm test` runs the node checks (node, CoreDNS, kernel-enforced pod contract, Services, DNS, managed services,
- * a NetworkPolicy, clean teardown). Tests 1-7 (dist/dev synced by Argo CD with every operator and image) have not
- * passed yet on this machine, so they run only with `npm run test:cluster:dist` (CLUSTER_SUITE=dist) and show as
- * skipped in `npm test` — see docs/local-cluster.md, "Status".
+ * The node checks (node, CoreDNS, kernel-enforced pod contract, Services, DNS, managed services, a NetworkPolicy,
+ * clean teardown), then tests 1-7: dist/dev synced by Argo CD with every operator and image. CLUSTER_SUITE=node
+ * (`npm run test:cluster:node`) runs the node checks alone, a quick check of the cluster itself.
  */
-const DIST_SUITE = process.env.CLUSTER_SUITE === 'dist';
+const DIST_SUITE = process.env.CLUSTER_SUITE !== 'node';
 const distTest = DIST_SUITE ? test : test.skip;
 
 describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
@@ -107,6 +113,8 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
   afterAll(async () => {
     if (!downRan) await down(log).then((left) => left.length && log(`left after down: ${left.join(', ')}`));
     log(`phase times:\n${phases.map(([n, s]) => `  ${s.toFixed(1).padStart(7)} s  ${n}`).join('\n')}`);
+    // Whole-suite runs only: `npm run docs` renders them into docs/local-cluster.md.
+    if (DIST_SUITE) recordClusterRun(PROJECT_ROOT, clusterRun(phases, failedPhases));
   });
 
   // ---------- the node itself ----------
