@@ -190,7 +190,7 @@ async function deleteAllPods(log: Log): Promise<void> {
   try {
     await waitFor('every pod deleted', () => count() === 0, 180_000, 'kubelet');
   } catch {
-    log('pods still terminating after 180 s: forcing');
+    log(`pods still terminating after 180 s, forcing: ${kubectl(['get', 'pods', '-A', '--no-headers', '-o', 'custom-columns=NS:.metadata.namespace,NAME:.metadata.name,GRACE:.spec.terminationGracePeriodSeconds,FINALIZERS:.metadata.finalizers']).trim().split('\n').join('; ')}`);
     kubectl(['delete', 'pods', '--all', '-A', '--force', '--grace-period=0', '--wait=false']);
     await sleep(5000);
   }
