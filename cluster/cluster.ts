@@ -181,16 +181,20 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
 }
 
 /** Every pod gone (the controllers stopped first so nothing is re-created), waiting for their grace periods. */
+const DOWN_GRACE_SECONDS = 30;
+
 async function deleteAllPods(log: Log): Promise<void> {
   const count = () => kubectl(['get', 'pods', '-A', '--no-headers', '--ignore-not-found']).split('\n').filter(Boolean).length;
   const n = count();
   if (n === 0) return;
-  log(`deleting ${n} pods (each gets its grace period)`);
-  kubectl(['delete', 'pods', '--all', '-A', '--wait=false']);
+  // Everything stops at once, the api-server too: a worker finishing a task cannot report it and would wait out
+  // its hour of grace. SIGTERM, then SIGKILL after DOWN_GRACE_SECONDS.
+  log(`deleting ${n} pods (SIGTERM, SIGKILL after ${DOWN_GRACE_SECONDS} s)`);
+  kubectl(['delete', 'pods', '--all', '-A', `--grace-period=${DOWN_GRACE_SECONDS}`, '--wait=false']);
   try {
-    await waitFor('every pod deleted', () => count() === 0, 180_000, 'kubelet');
+    await waitFor('every pod deleted', () => count() === 0, (DOWN_GRACE_SECONDS + 60) * 1000, 'kubelet');
   } catch {
-    log(`pods still terminating after 180 s, forcing: ${kubectl(['get', 'pods', '-A', '--no-headers', '-o', 'custom-columns=NS:.metadata.namespace,NAME:.metadata.name,GRACE:.spec.terminationGracePeriodSeconds,FINALIZERS:.metadata.finalizers']).trim().split('\n').join('; ')}`);
+    log(`pods still terminating ${DOWN_GRACE_SECONDS + 60} s after deletion, forcing: ${kubectl(['get', 'pods', '-A', '--no-headers', '-o', 'custom-columns=NS:.metadata.namespace,NAME:.metadata.name,GRACE:.spec.terminationGracePeriodSeconds,FINALIZERS:.metadata.finalizers']).trim().split('\n').join('; ')}`);
     kubectl(['delete', 'pods', '--all', '-A', '--force', '--grace-period=0', '--wait=false']);
     await sleep(5000);
   }
