@@ -24,5 +24,6 @@ JSON
 cfg=$(sha256sum "$work/img/config.json" | cut -d' ' -f1)
 mv "$work/img/config.json" "$work/img/$cfg.json"
 echo "[{\"Config\":\"$cfg.json\",\"RepoTags\":[\"$ref\"],\"Layers\":[\"$layer/layer.tar\"]}]" > "$work/img/manifest.json"
-tar -C "$work/img" -cf "$out.tmp" . && mv "$out.tmp" "$out"
+# Entries named as docker save names them (manifest.json, not ./manifest.json): readers look them up by name.
+tar -C "$work/img" -cf "$out.tmp" manifest.json "$cfg.json" "$layer" && mv "$out.tmp" "$out"
 echo "$out"
