@@ -40,6 +40,9 @@ export function suiteTimeTable(before: SuiteTimes, after: SuiteTimes): string {
   const shared = before.suites.filter((s) => now.has(s.file) && !failed.includes(s.file)).sort((a, b) => b.seconds - a.seconds);
   const sum = (xs: SuiteTime[]) => xs.reduce((a, s) => a + s.seconds, 0);
   const sharedAfter = shared.map((s) => now.get(s.file)!);
+  const unitBefore = shared.filter((s) => now.get(s.file)!.project === 'unit');
+  const unitWall = wall(after, 'unit');
+  const concurrency = unitWall > 0 ? sum(after.suites.filter((s) => s.project === 'unit')) / unitWall : 1;
   const about = (t: SuiteTimes, name: string) => (t.about ? `- ${name}: commit ${t.about.commit}, \`${t.about.command}\`, ${t.about.machine}, ${t.about.date}` : `- ${name}: run ${t.run}`);
   const rows = shared.map((b) => {
     const a = now.get(b.file)!;
@@ -55,7 +58,8 @@ export function suiteTimeTable(before: SuiteTimes, after: SuiteTimes): string {
     ...rows,
     `| **sum of the ${shared.length} files** | | **${s1(sum(shared))}** | **${s1(sum(sharedAfter))}** |`,
     `| jest wall time, all files of the run (before: one --runInBand; after: unit in parallel, then live) | | ${s1(wall(before))} | ${s1(wall(after))} |`,
-    `| suites without Airflow or a cluster (after: project \`unit\`, all its files; before: the same files one after the other) | | ${s1(sum(before.suites.filter((s) => now.get(s.file)?.project === 'unit')))} | ${s1(wall(after, 'unit'))} |`,
+    `| the unit files above, wall-clock (before: one after the other; after: their sum ÷ the unit project's concurrency, ${concurrency.toFixed(2)} = its files' sum ÷ its wall) | | ${s1(sum(unitBefore))} | ${s1(sum(unitBefore.map((s) => now.get(s.file)!)) / concurrency)} |`,
+    `| unit project wall time, all its files (after; ${after.suites.filter((s) => s.project === 'unit').length} files) | | | ${s1(wall(after, 'unit'))} |`,
   ].join('\n');
 }
 

@@ -15,8 +15,10 @@ describe('suite time table (docs/testing.md)', () => {
     expect(rows).toEqual(['| test/faults.test.ts | live | 900.0 | 800.0 |', '| test/a.test.ts | unit | 10.0 | 4.0 |']);
     expect(lines).toContain('| **sum of the 2 files** | | **910.0** | **804.0** |');
     expect(lines.find((l) => l.startsWith('| jest wall time'))).toMatch(/\| 1000\.0 \| 809\.0 \|$/);
-    // The unit share: before, the files that are unit now (summed, one at a time); after, the unit project's wall.
-    expect(lines.find((l) => l.startsWith('| suites without'))).toMatch(/\| 10\.0 \| 8\.0 \|$/);
+    // The unit files' wall-clock: before, summed (one at a time); after, their sum over the unit project's
+    // concurrency (its files' sum 7 s in 8 s of wall: 0.875).
+    expect(lines.find((l) => l.startsWith('| the unit files above'))).toMatch(/concurrency, 0\.88 .*\| 10\.0 \| 4\.6 \|$/);
+    expect(lines.find((l) => l.startsWith('| unit project wall'))).toMatch(/2 files\) \| \| \| 8\.0 \|$/);
   });
 
   test('a file that failed in either run is named and left out of the rows and sums', () => {
