@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { descendantsOf, memoryKiB } from '../local/proc';
 import { parsePidStatCpuTicks, parseProcStat, type CpuTicks } from './stats';
 
@@ -43,6 +44,12 @@ export function machineTicks(): CpuTicks {
 /** The three load averages and runnable/total tasks, as /proc/loadavg prints them. */
 export function loadavg(): string {
   return readOr('/proc/loadavg', '').trim();
+}
+
+/** The machine a figure was measured on: CPUs and model, memory, architecture, load average now. */
+export function machineSummary(): string {
+  const cpus = os.cpus();
+  return `${cpus.length} vCPU ${cpus[0]?.model.trim() ?? ''}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.arch()}, load ${os.loadavg()[0].toFixed(1)}`;
 }
 
 /** CPU-seconds of the benchmark itself (this Node process), so its own cost is visible beside the stack's. */

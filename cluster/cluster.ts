@@ -180,9 +180,9 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
   return { services, missing, unbuildable, seconds };
 }
 
-/** Every pod gone (the controllers stopped first so nothing is re-created), waiting for their grace periods. */
 const DOWN_GRACE_SECONDS = 30;
 
+/** Every pod gone (the controllers stopped first so nothing is re-created); forced when one outlives its stop. */
 async function deleteAllPods(log: Log): Promise<void> {
   const count = () => kubectl(['get', 'pods', '-A', '--no-headers', '--ignore-not-found']).split('\n').filter(Boolean).length;
   const n = count();

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { renderSection } from './config-reference';
+import { machineSummary } from '../bench/proc-sample';
+import { spread } from '../bench/stats';
+import { rewriteSection } from './config-reference';
 
 /**
  * The phase table of docs/local-cluster.md, generated from what the cluster suite measured:
@@ -18,14 +19,13 @@ export interface ClusterRun {
   /** ISO time the run finished. */
   readonly finishedAt: string;
   readonly machine: string;
-  /** The suite's tests that failed (their phases still count as measured). */
+  /** The suite's phases that failed (their times still count as measured). */
   readonly failed: readonly string[];
   readonly phases: readonly (readonly [name: string, seconds: number])[];
 }
 
 export function clusterRun(phases: readonly (readonly [string, number])[], failed: readonly string[]): ClusterRun {
-  const load = os.loadavg()[0].toFixed(1);
-  return { finishedAt: new Date().toISOString(), machine: `${os.cpus().length} vCPU, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.arch()}, load ${load} at the end`, failed, phases };
+  return { finishedAt: new Date().toISOString(), machine: `${machineSummary()} at the end`, failed, phases };
 }
 
 /** Adds a run to the artifact, keeping the last RUNS_KEPT. */
@@ -36,24 +36,19 @@ export function recordClusterRun(root: string, run: ClusterRun): void {
   fs.writeFileSync(file, `${JSON.stringify([...runs, run].slice(-RUNS_KEPT), null, 2)}\n`);
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+/** `| name | v1 | v2 | ... | median | min-max |`; an empty cell where a run lacks the value. */
+function row(name: string, values: readonly (number | undefined)[], bold = false): string {
+  const s = spread(values.filter((v): v is number => v !== undefined));
+  const cell = (v: number | undefined) => (v === undefined ? '' : bold ? `**${v.toFixed(1)}**` : v.toFixed(1));
+  return `| ${name} | ${values.map(cell).join(' | ')} | ${s.median.toFixed(1)} | ${s.n > 1 ? `${s.min.toFixed(1)}-${s.max.toFixed(1)}` : ''} |`;
+}
 
-/** One row per phase (in the order of the latest run), one column per run, then median and min-max. */
+/** One row per phase (first-seen order), one column per run, then median and min-max; the whole suite last. */
 export function clusterPhaseMarkdown(runs: readonly ClusterRun[]): string {
   const names = [...new Set(runs.flatMap((r) => r.phases.map(([n]) => n)))];
   const head = runs.map((_, i) => `run ${i + 1}`);
-  const rows = names.map((n) => {
-    const vals = runs.map((r) => r.phases.find(([p]) => p === n)?.[1]);
-    const got = vals.filter((v): v is number => v !== undefined);
-    const spread = got.length > 1 ? `${Math.min(...got).toFixed(1)}-${Math.max(...got).toFixed(1)}` : '';
-    return `| ${n} | ${vals.map((v) => (v === undefined ? '' : v.toFixed(1))).join(' | ')} | ${median(got).toFixed(1)} | ${spread} |`;
-  });
-  const totals = runs.map((r) => r.phases.reduce((a, [, v]) => a + v, 0));
-  const totalSpread = totals.length > 1 ? `${Math.min(...totals).toFixed(1)}-${Math.max(...totals).toFixed(1)}` : '';
-  rows.push(`| **whole suite** | ${totals.map((t) => `**${t.toFixed(1)}**`).join(' | ')} | ${median(totals).toFixed(1)} | ${totalSpread} |`);
+  const rows = names.map((n) => row(n, runs.map((r) => r.phases.find(([p]) => p === n)?.[1])));
+  rows.push(row('**whole suite**', runs.map((r) => r.phases.reduce((a, [, v]) => a + v, 0)), true));
   const about = runs.map((r, i) => `- run ${i + 1}: ${r.finishedAt.slice(0, 16).replace('T', ' ')} UTC, ${r.machine}${r.failed.length ? `; failed: ${r.failed.join('; ')}` : '; every test passed'}`);
   return [...about, '', `| phase (s) | ${head.join(' | ')} | median | min-max |`, `|---|${head.map(() => '---:').join('|')}|---:|---:|`, ...rows].join('\n');
 }
@@ -61,29 +56,7 @@ export function clusterPhaseMarkdown(runs: readonly ClusterRun[]): string {
 export function regenerateClusterPhaseTable(root: string): string {
   const json = path.join(root, PHASES_JSON);
   if (!fs.existsSync(json)) return `${CLUSTER_DOC}: phase table unchanged (no ${PHASES_JSON}: run the cluster suite first)`;
-  const file = path.join(root, CLUSTER_DOC);
   const runs = JSON.parse(fs.readFileSync(json, 'utf8')) as ClusterRun[];
-  fs.writeFileSync(file, renderSection(fs.readFileSync(file, 'utf8'), clusterPhaseMarkdown(runs), PHASES_BEGIN, PHASES_END, CLUSTER_DOC));
+  rewriteSection(path.join(root, CLUSTER_DOC), clusterPhaseMarkdown(runs), PHASES_BEGIN, PHASES_END, CLUSTER_DOC);
   return `${CLUSTER_DOC}: phase table regenerated from ${PHASES_JSON} (${runs.length} runs)`;
-}
-
-/** A run read back from the suite's printed output (`[cluster] phase "NAME": S s` lines and jest's ✕ lines). */
-export function clusterRunFromLog(text: string, finishedAt: string, machine: string): ClusterRun {
-  const phases = [...text.matchAll(/\[cluster\] phase "([^"]+)": ([\d.]+) s/g)].map((m) => [m[1], Number(m[2])] as const);
-  const failed = [...text.matchAll(/✕ (.+?) \(\d+ ms\)/g)].map((m) => m[1].split(':')[0]);
-  if (phases.length === 0) throw new Error('no `[cluster] phase "..."` lines: not the output of the cluster suite');
-  return { finishedAt, machine, failed, phases };
-}
-
-/** `tsx scripts/cluster-phase-table.ts import LOG...`: adds runs saved from the suite's output to the artifact. */
-if (require.main === module) {
-  const [verb, ...logs] = process.argv.slice(2);
-  if (verb !== 'import' || logs.length === 0) {
-    console.error('usage: tsx scripts/cluster-phase-table.ts import <jest output of the cluster suite>...');
-    process.exit(2);
-  }
-  const root = path.resolve(__dirname, '..');
-  const machine = `${os.cpus().length} vCPU, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.arch()}`;
-  for (const log of logs) recordClusterRun(root, clusterRunFromLog(fs.readFileSync(log, 'utf8'), fs.statSync(log).mtime.toISOString(), machine));
-  console.log(`${PHASES_JSON}: ${logs.length} run(s) added`);
 }

@@ -40,9 +40,14 @@ export function renderSection(doc: string, body: string, begin = BEGIN, end = EN
   return `${doc.slice(0, a + begin.length)}\n${body}\n${doc.slice(b)}`;
 }
 
+/** Replaces the marked section of a doc file in place. */
+export function rewriteSection(file: string, body: string, begin: string, end: string, name: string): void {
+  fs.writeFileSync(file, renderSection(fs.readFileSync(file, 'utf8'), body, begin, end, name));
+}
+
 /** Rewrites the reference in docs/configuration.md from the schema. */
 export function regenerateConfigReference(root: string): string {
   const file = path.join(root, CONFIG_DOC);
-  fs.writeFileSync(file, renderSection(fs.readFileSync(file, 'utf8'), configReference()));
+  rewriteSection(file, configReference(), BEGIN, END, CONFIG_DOC);
   return `${CONFIG_DOC}: configuration reference regenerated`;
 }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { renderSection } from './config-reference';
+import { machineSummary } from '../bench/proc-sample';
+import { rewriteSection } from './config-reference';
 
 /**
  * The before/after table of docs/testing.md, generated from two runs' `suite-times.json` (written by
@@ -67,8 +68,7 @@ export function regenerateSuiteTimeTable(root: string): string {
   const [b, a] = [BEFORE_JSON, AFTER_JSON].map((f) => path.join(root, f));
   if (!fs.existsSync(b) || !fs.existsSync(a)) return `${TESTING_DOC}: suite time table unchanged (no ${BEFORE_JSON} and ${AFTER_JSON})`;
   const read = (f: string) => JSON.parse(fs.readFileSync(f, 'utf8')) as SuiteTimes;
-  const file = path.join(root, TESTING_DOC);
-  fs.writeFileSync(file, renderSection(fs.readFileSync(file, 'utf8'), suiteTimeTable(read(b), read(a)), TIMES_BEGIN, TIMES_END, TESTING_DOC));
+  rewriteSection(path.join(root, TESTING_DOC), suiteTimeTable(read(b), read(a)), TIMES_BEGIN, TIMES_END, TESTING_DOC);
   return `${TESTING_DOC}: suite time table regenerated from ${BEFORE_JSON} and ${AFTER_JSON}`;
 }
 
@@ -82,10 +82,8 @@ if (require.main === module) {
     console.error('usage: tsx scripts/suite-time-table.ts keep before|after <suite-times.json> <commit> <command...>');
     process.exit(2);
   }
-  const os = require('node:os') as typeof import('node:os');
   const times = JSON.parse(fs.readFileSync(source, 'utf8')) as SuiteTimes;
-  const machine = `${os.cpus().length} vCPU ${os.cpus()[0]?.model.trim() ?? ''}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load ${os.loadavg()[0].toFixed(1)} at the end`;
-  times.about = { commit, command: command.join(' '), machine, date: fs.statSync(source).mtime.toISOString().slice(0, 16).replace('T', ' ') + ' UTC' };
+  times.about = { commit, command: command.join(' '), machine: `${machineSummary()} when kept`, date: fs.statSync(source).mtime.toISOString().slice(0, 16).replace('T', ' ') + ' UTC' };
   const root = path.resolve(__dirname, '..');
   const out = path.join(root, which === 'before' ? BEFORE_JSON : AFTER_JSON);
   fs.mkdirSync(path.dirname(out), { recursive: true });

@@ -5,7 +5,7 @@
 set -euo pipefail
 ref=$1 archive=$2
 here=$(cd "$(dirname "$0")" && pwd)
-version=${KUBERNETES_VERSION:-v1.36.3}
+version=${KUBERNETES_VERSION:?set by cluster/images/catalog.ts}
 bash "$here/../build/pause.sh" >&2
 binary="${XDG_CACHE_HOME:-$HOME/.cache}/airflow-eks/bin/pause-$version/pause"
 image=$(bash "$here/../node/static-image.sh" "$ref" '["/usr/local/bin/pause"]' "$binary" | tail -1)

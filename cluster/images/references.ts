@@ -43,14 +43,19 @@ export function normalizeReference(ref: string): string {
   return ref.includes('/') ? `docker.io/${ref}` : `docker.io/library/${ref}`;
 }
 
+/** Every object of every YAML file under `envDir` (e.g. dist/dev), files in name order. */
+export function distObjects(envDir: string): unknown[] {
+  return yamlFiles(envDir).flatMap((file) =>
+    parseAllDocuments(readFileSync(file, 'utf8')).map((doc) => {
+      if (doc.errors.length > 0) throw new Error(`${file}: not valid YAML: ${doc.errors[0].message}`);
+      return doc.toJS() as unknown;
+    }),
+  );
+}
+
 /** Every image used by a container of any object under `envDir` (e.g. dist/dev), normalized, sorted. */
 export function distImageReferences(envDir: string): string[] {
   const refs = new Set<string>();
-  for (const file of yamlFiles(envDir)) {
-    for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
-      if (doc.errors.length > 0) throw new Error(`${file}: not valid YAML: ${doc.errors[0].message}`);
-      collect(doc.toJS(), refs);
-    }
-  }
+  for (const o of distObjects(envDir)) collect(o, refs);
   return [...refs].map(normalizeReference).sort();
 }

@@ -5,7 +5,7 @@ import { loadEnvironments, PORTS } from '../../manifests-src/config';
 import { allowedFlows, POD_PEERS, type Flow } from '../../manifests-src/platform/network-flows';
 import { down, publishGitops, up, type UpResult } from '../../cluster/cluster';
 import { applications, applyRoot, ARGOCD_NS, expectedApplications, refresh, settled, type AppState } from '../../cluster/gitops';
-import { distImageReferences } from '../../cluster/images/references';
+import { distImageReferences, distObjects } from '../../cluster/images/references';
 import { sh, sleep } from '../../cluster/node/daemon';
 import { apply, kubectl, kubectlJson } from '../../cluster/node/kubectl';
 import { KUBE_ROUTER, enforcerHealthy } from '../../cluster/node/network-policy-enforcer';
@@ -490,18 +490,12 @@ function factsUnlessGone(ns: string, pod: string, container: string): ReturnType
 
 /** The pod peers dist/<env> runs (a Deployment, StatefulSet or Job template labelled with the peer's name). */
 function deployedPeers(): Set<string> {
-  const names = new Set<string>();
-  for (const group of fs.readdirSync(path.join(PROJECT_ROOT, 'dist', env.name))) {
-    const dir = path.join(PROJECT_ROOT, 'dist', env.name, group);
-    if (!fs.statSync(dir).isDirectory()) continue;
-    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
-      for (const doc of parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8'))) {
-        const o = doc.toJS() as { kind?: string; spec?: { template?: { metadata?: { labels?: Record<string, string> } } } } | null;
-        const name = o?.spec?.template?.metadata?.labels?.['app.kubernetes.io/name'];
-        if (name && ['Deployment', 'StatefulSet', 'Job'].includes(o!.kind!)) names.add(name);
-      }
-    }
-  }
+  type Workload = { kind?: string; spec?: { template?: { metadata?: { labels?: Record<string, string> } } } } | null;
+  const names = new Set(
+    (distObjects(path.join(PROJECT_ROOT, 'dist', env.name)) as Workload[])
+      .filter((o) => ['Deployment', 'StatefulSet', 'Job'].includes(o?.kind ?? ''))
+      .map((o) => o!.spec?.template?.metadata?.labels?.['app.kubernetes.io/name']),
+  );
   return new Set(Object.entries(POD_PEERS).filter(([, workload]) => names.has(workload)).map(([peer]) => peer));
 }
 

@@ -27,16 +27,3 @@ describe('cluster phase table (docs/local-cluster.md)', () => {
     }
   });
 });
-
-describe('a run read back from the suite output', () => {
-  const { clusterRunFromLog } = require('../../scripts/cluster-phase-table') as typeof import('../../scripts/cluster-phase-table');
-  test('phases in order and the failed tests by number', () => {
-    const log = ['    [cluster] phase "cluster up": 111.3 s', '    [cluster] phase "6 NetworkPolicies of dist/": 34.8 s', '    ✓ 1. first sync: x (90916 ms)', '    ✕ 6. NetworkPolicies of dist/: every flow (35202 ms)'].join('\n');
-    const r = clusterRunFromLog(log, 't', 'm');
-    expect(r.phases).toEqual([['cluster up', 111.3], ['6 NetworkPolicies of dist/', 34.8]]);
-    expect(r.failed).toEqual(['6. NetworkPolicies of dist/']);
-  });
-  test('refuses output without phases', () => {
-    expect(() => clusterRunFromLog('PASS', 't', 'm')).toThrow(/not the output of the cluster suite/);
-  });
-});
