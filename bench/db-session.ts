@@ -12,8 +12,11 @@ export class DbSession {
   private seq = 0;
   private chain: Promise<unknown> = Promise.resolve();
 
-  constructor(opts: PgLogin & { database: string }) {
-    this.psql = spawn('psql', [...psqlArgs(opts, opts.database), '-F', '\t', '-v', 'ON_ERROR_STOP=0'], { env: psqlEnv(opts, 10) });
+  /** `netns`: the network namespace the database is reached from (the local cluster's VPC), if not this one. */
+  constructor(opts: PgLogin & { database: string; netns?: string }) {
+    const psql = ['psql', ...psqlArgs(opts, opts.database), '-F', '\t', '-v', 'ON_ERROR_STOP=0'];
+    const [command, ...args] = opts.netns ? ['ip', 'netns', 'exec', opts.netns, ...psql] : psql;
+    this.psql = spawn(command, args, { env: psqlEnv(opts, 10) });
     this.psql.stdout.setEncoding('utf8');
     this.psql.stdout.on('data', (d: string) => this.onData(d));
     this.psql.stderr.setEncoding('utf8');

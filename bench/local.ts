@@ -8,7 +8,7 @@ import { unpause } from '../local/dag-runs';
 import { benchmarkArms, DEFAULT_ARMS, type Arm } from './arms';
 import { DbSession } from './db-session';
 import { record, summariseCollapsed } from './py-spy';
-import { burstPhase, idlePhase, openLoopPhase, singleTaskLatency, SINGLE_TASK_DAG, WORKLOAD_DAG } from './phases';
+import { burstPhase, idlePhase, localTarget, openLoopPhase, singleTaskLatency, SINGLE_TASK_DAG, WORKLOAD_DAG } from './phases';
 import { renderTable, type ArmResult, type BenchmarkReport } from './report';
 
 /**
@@ -47,13 +47,12 @@ function positiveInt(name: string, dflt: number): number {
 }
 
 
-/** DAG folder of the bench stacks: the product's workload DAG plus the one-task probe. */
+/** DAG folder of the bench stacks: the workload DAG and the one-task probe from dags/ (the cluster's DAG repository has both). */
 function benchDags(stateDir: string): string {
   const dir = path.join(stateDir, 'bench-dags');
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  fs.copyFileSync(path.join(PROJECT_ROOT, 'dags', `${WORKLOAD_DAG}.py`), path.join(dir, `${WORKLOAD_DAG}.py`));
-  fs.copyFileSync(path.join(__dirname, 'dags', `${SINGLE_TASK_DAG}.py`), path.join(dir, `${SINGLE_TASK_DAG}.py`));
+  for (const dag of [WORKLOAD_DAG, SINGLE_TASK_DAG]) fs.copyFileSync(path.join(PROJECT_ROOT, 'dags', `${dag}.py`), path.join(dir, `${dag}.py`));
   return dir;
 }
 
@@ -76,18 +75,19 @@ async function runArm(arm: Arm, round: number, plan: Plan, workers: number, prof
     await unpause(stack, WORKLOAD_DAG);
     await unpause(stack, SINGLE_TASK_DAG);
     log(`started in ${startSeconds.toFixed(0)} s; idle ${plan.idleSeconds} s`);
-    const idle = await idlePhase(stack, plan.idleSeconds);
+    const target = localTarget(stack);
+    const idle = await idlePhase(target, plan.idleSeconds);
     // The first run of a fresh stack pays one-off costs (bundle clone on the worker, first imports): warm up, not measured.
-    await singleTaskLatency(stack, db);
+    await singleTaskLatency(target, db);
     const singleTaskSeconds: number[] = [];
-    for (let i = 0; i < plan.singles; i++) singleTaskSeconds.push(await singleTaskLatency(stack, db));
+    for (let i = 0; i < plan.singles; i++) singleTaskSeconds.push(await singleTaskLatency(target, db));
     log(`single task ${singleTaskSeconds.map((s) => s.toFixed(1)).join(', ')} s; burst ${plan.burstRuns} x ${plan.tasksPerRun}`);
     const recordings = profile ? PROFILED.map((c) => ({ c, r: record(stack.processes.get(c)!.pid!, path.join(stateDir, 'profiles', `${c}-round${round}.txt`)) })) : [];
-    const burst = await burstPhase(stack, db, plan.burstRuns, plan.tasksPerRun);
+    const burst = await burstPhase(target, db, plan.burstRuns, plan.tasksPerRun);
     const profiles: Record<string, ReturnType<typeof summariseCollapsed>> = {};
     for (const { c, r } of recordings) profiles[c] = summariseCollapsed(fs.readFileSync(await r.stop(), 'utf8'));
     log(`burst ${burst.tasksPerMinute.toFixed(0)} tasks/min; open loop at ${(plan.openLoopFraction * 100).toFixed(0)} %`);
-    const openLoop = await openLoopPhase(stack, db, burst.tasksPerMinute * plan.openLoopFraction, plan.tasksPerRun, plan.openLoopSeconds);
+    const openLoop = await openLoopPhase(target, db, burst.tasksPerMinute * plan.openLoopFraction, plan.tasksPerRun, plan.openLoopSeconds);
     log(`open loop p95 scheduled->start ${openLoop.scheduledToStart.p95.toFixed(2)} s`);
     return { arm: arm.id, round, startSeconds, idle, singleTaskSeconds, burst, openLoop, ...(profile ? { profiles } : {}) };
   } finally {

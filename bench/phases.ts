@@ -4,7 +4,29 @@ import type { DbSession } from './db-session';
 import { loadavg, machineTicks, selfCpuSeconds, treeCpuSeconds, treePssMiB } from './proc-sample';
 import { percentile, utilisation } from './stats';
 
-/** The benchmark's measured phases on one running stack. Reads go through one DB session; the API only triggers. */
+/**
+ * The benchmark's measured phases on one running Airflow, local processes or the local cluster's pods. Reads go
+ * through one DB session; the API only triggers.
+ */
+
+/** What the phases need of a running Airflow. */
+export interface BenchTarget {
+  /** Starts a run of `dagId` through the REST API; its run id. */
+  trigger(dagId: string, conf?: Record<string, unknown>): Promise<string>;
+  /** CPU-seconds used so far, per component (a component's processes or pods come and go: counted while seen). */
+  cpuByComponent(): Record<string, number>;
+  /** Memory now, MiB per component. */
+  memoryByComponent(): Record<string, number>;
+}
+
+/** The local runner's processes as a benchmark target. */
+export function localTarget(stack: LocalStack): BenchTarget {
+  return {
+    trigger: (dagId, conf = {}) => trigger(stack, dagId, conf),
+    cpuByComponent: () => cpuByComponent(stack),
+    memoryByComponent: () => pssByComponent(stack),
+  };
+}
 
 export const WORKLOAD_DAG = 'platform_workload';
 export const SINGLE_TASK_DAG = 'bench_single_task';
@@ -56,12 +78,12 @@ export interface IdlePhase {
 }
 
 /** CPU per component with nothing to do: each component's floor. */
-export async function idlePhase(stack: LocalStack, seconds: number): Promise<IdlePhase> {
-  const before = cpuByComponent(stack);
+export async function idlePhase(target: BenchTarget, seconds: number): Promise<IdlePhase> {
+  const before = target.cpuByComponent();
   const t0 = Date.now();
   await sleep(seconds * 1000);
   const elapsed = (Date.now() - t0) / 1000;
-  const d = diff(before, cpuByComponent(stack));
+  const d = diff(before, target.cpuByComponent());
   return { seconds: elapsed, idleCores: Object.fromEntries(Object.entries(d).map(([k, v]) => [k, v / elapsed])) };
 }
 
@@ -69,9 +91,9 @@ export async function idlePhase(stack: LocalStack, seconds: number): Promise<Idl
  * Trigger -> success of a one-task DAG on an idle stack, in seconds (local clock for both ends); NaN when
  * the run fails or takes longer than `timeoutMs` (reported as such, not hidden).
  */
-export async function singleTaskLatency(stack: LocalStack, db: DbSession, timeoutMs = 120_000): Promise<number> {
+export async function singleTaskLatency(target: BenchTarget, db: DbSession, timeoutMs = 120_000): Promise<number> {
   const t0 = Date.now();
-  const runId = await trigger(stack, SINGLE_TASK_DAG);
+  const runId = await target.trigger(SINGLE_TASK_DAG);
   const finished = await waitFinished(db, SINGLE_TASK_DAG, [runId], timeoutMs, 100).then(() => true, () => false);
   if (!finished) return NaN;
   const [[state, end]] = await db.query(`SELECT state, extract(epoch FROM end_date) * 1000 FROM dag_run WHERE dag_id = '${SINGLE_TASK_DAG}' AND run_id = '${runId}'`);
@@ -95,18 +117,18 @@ export interface BurstPhase {
 }
 
 /** Closed-loop burst: every run triggered at once, timed from the first trigger to the last task's end. */
-export async function burstPhase(stack: LocalStack, db: DbSession, runs: number, tasksPerRun: number): Promise<BurstPhase> {
+export async function burstPhase(target: BenchTarget, db: DbSession, runs: number, tasksPerRun: number): Promise<BurstPhase> {
   const loadavgBefore = loadavg();
-  const cpu0 = cpuByComponent(stack);
+  const cpu0 = target.cpuByComponent();
   const m0 = machineTicks();
   const self0 = selfCpuSeconds();
   const t0 = Date.now();
-  const ids = await Promise.all(Array.from({ length: runs }, () => trigger(stack, WORKLOAD_DAG, { tasks: tasksPerRun, seconds: 0 })));
+  const ids = await Promise.all(Array.from({ length: runs }, () => target.trigger(WORKLOAD_DAG, { tasks: tasksPerRun, seconds: 0 })));
   let pssMiB: Record<string, number> = {};
-  const pssProbe = setTimeout(() => (pssMiB = pssByComponent(stack)), 5000);
+  const pssProbe = setTimeout(() => (pssMiB = target.memoryByComponent()), 5000);
   const peakPgConnections = await waitFinished(db, WORKLOAD_DAG, ids, 3_600_000, 500);
   clearTimeout(pssProbe);
-  const cpu = diff(cpu0, cpuByComponent(stack));
+  const cpu = diff(cpu0, target.cpuByComponent());
   const machine = utilisation(m0, machineTicks());
   const harnessCpuSeconds = selfCpuSeconds() - self0;
   const [[tasks, lastEnd, failedRuns]] = await db.query(
@@ -116,7 +138,7 @@ export async function burstPhase(stack: LocalStack, db: DbSession, runs: number,
   );
   const n = Number(tasks);
   const seconds = (Number(lastEnd) - t0) / 1000;
-  if (!Object.keys(pssMiB).length) pssMiB = pssByComponent(stack);
+  if (!Object.keys(pssMiB).length) pssMiB = target.memoryByComponent();
   return {
     runs,
     tasks: n,
@@ -153,7 +175,7 @@ export interface OpenLoopPhase {
 const percentiles = (xs: number[]): Percentiles => ({ p50: percentile(xs, 50), p95: percentile(xs, 95), p99: percentile(xs, 99) });
 
 /** Open loop: runs triggered on a fixed clock at `tasksPerMinute`, whatever the stack does; latency from task_instance. */
-export async function openLoopPhase(stack: LocalStack, db: DbSession, tasksPerMinute: number, tasksPerRun: number, seconds: number): Promise<OpenLoopPhase> {
+export async function openLoopPhase(target: BenchTarget, db: DbSession, tasksPerMinute: number, tasksPerRun: number, seconds: number): Promise<OpenLoopPhase> {
   // Each run is its `plan` task plus the mapped ones.
   const intervalMs = ((tasksPerRun + 1) / tasksPerMinute) * 60_000;
   const count = Math.max(1, Math.floor((seconds * 1000) / intervalMs));
@@ -163,7 +185,7 @@ export async function openLoopPhase(stack: LocalStack, db: DbSession, tasksPerMi
   for (let i = 0; i < count; i++) {
     const due = t0 + i * intervalMs;
     await sleep(Math.max(0, due - Date.now()));
-    triggers.push(trigger(stack, WORKLOAD_DAG, { tasks: tasksPerRun, seconds: 0 }));
+    triggers.push(target.trigger(WORKLOAD_DAG, { tasks: tasksPerRun, seconds: 0 }));
   }
   const ids = await Promise.all(triggers);
   await waitFinished(db, WORKLOAD_DAG, ids, 3_600_000, 1000);

@@ -194,10 +194,27 @@ async function deleteAllPods(log: Log): Promise<void> {
   try {
     await waitFor('every pod deleted', () => count() === 0, (DOWN_GRACE_SECONDS + 60) * 1000, 'kubelet');
   } catch {
-    log(`pods still terminating ${DOWN_GRACE_SECONDS + 60} s after deletion, forcing: ${kubectl(['get', 'pods', '-A', '--no-headers', '-o', 'custom-columns=NS:.metadata.namespace,NAME:.metadata.name,GRACE:.spec.terminationGracePeriodSeconds,FINALIZERS:.metadata.finalizers']).trim().split('\n').join('; ')}`);
+    log(`pods still terminating ${DOWN_GRACE_SECONDS + 60} s after deletion, forcing: ${stuckPods().join('; ')}`);
     kubectl(['delete', 'pods', '--all', '-A', '--force', '--grace-period=0', '--wait=false']);
     await sleep(5000);
   }
+}
+
+/** What a pod that outlived its stop was doing: its node, phase, deletion grace and each container's state. */
+function stuckPods(): string[] {
+  type Pod = {
+    metadata: { namespace: string; name: string; deletionGracePeriodSeconds?: number; finalizers?: string[] };
+    spec: { nodeName?: string };
+    status: { phase?: string; containerStatuses?: { name: string; state?: Record<string, { reason?: string; exitCode?: number }> }[] };
+  };
+  return kubectlJson<{ items: Pod[] }>(['get', 'pods', '-A']).items.map((p) => {
+    const containers = (p.status.containerStatuses ?? []).map((c) => {
+      const [state, detail] = Object.entries(c.state ?? {})[0] ?? ['unknown', {}];
+      return `${c.name}=${state}${detail.reason ? `(${detail.reason}${detail.exitCode !== undefined ? ` ${detail.exitCode}` : ''})` : ''}`;
+    });
+    const finalizers = p.metadata.finalizers?.length ? ` finalizers ${p.metadata.finalizers.join(',')}` : '';
+    return `${p.metadata.namespace}/${p.metadata.name} on ${p.spec.nodeName ?? '(unscheduled)'} ${p.status.phase ?? ''} grace ${p.metadata.deletionGracePeriodSeconds ?? '-'}${finalizers} [${containers.join(' ')}]`;
+  });
 }
 
 function leftoverMounts(): string[] {

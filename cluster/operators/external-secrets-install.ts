@@ -18,8 +18,9 @@ interface ExternalSecretsChartValues {
 /**
  * Where the controller finds AWS locally. The dist/ ClusterSecretStore names only a region and the service (Pod
  * Identity in EKS = the AWS SDK's default credential chain), so nothing in it changes:
- * - credentials: the default chain reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY from the environment (the emulator
- *   accepts any);
+ * - credentials: EKS Pod Identity, as in EKS: the controller's service account has the CDK stack's association, so the
+ *   local admission policy adds the agent's credentials endpoint and token (services/pod-identity.ts) and the
+ *   default chain reads them; no static key is set;
  * - endpoint: either the real host name (secretsmanager.<region>.amazonaws.com), which the local cluster's DNS points
  *   at its HTTPS front door to the emulator, trusted through `caCertPem` (Go reads SSL_CERT_FILE); or, when `endpoint`
  *   is set, AWS_SECRETSMANAGER_ENDPOINT, which ESO 0.20.x's Secrets Manager client uses instead of the default
@@ -30,9 +31,6 @@ export interface LocalAws {
   readonly endpoint?: string;
   /** PEM of the CA that signed the local endpoint's certificate. @default the image's CA bundle only */
   readonly caCertPem?: string;
-  /** Credentials the emulator accepts. @default test/test */
-  readonly accessKeyId?: string;
-  readonly secretAccessKey?: string;
 }
 
 /** ConfigMap holding the local CA the controller trusts (mounted, named by SSL_CERT_FILE). */
@@ -108,8 +106,6 @@ export function externalSecretsObjects(env: EnvironmentConfig, aws: LocalAws): K
               env: [
                 ...(aws.endpoint ? [{ name: 'AWS_SECRETSMANAGER_ENDPOINT', value: aws.endpoint }] : []),
                 ...(aws.caCertPem ? [{ name: 'SSL_CERT_FILE', value: `${LOCAL_CA.mountPath}/${LOCAL_CA.key}` }] : []),
-                { name: 'AWS_ACCESS_KEY_ID', value: aws.accessKeyId ?? 'test' },
-                { name: 'AWS_SECRET_ACCESS_KEY', value: aws.secretAccessKey ?? 'test' },
                 { name: 'AWS_EC2_METADATA_DISABLED', value: 'true' },
               ],
               volumeMounts: aws.caCertPem ? [{ name: 'local-ca', mountPath: LOCAL_CA.mountPath, readOnly: true }] : [],

@@ -31,10 +31,12 @@ export const environments: EnvironmentInput[] = [
       dagProcessor: { replicas: 1, resources: { cpu: '250m', memory: '1Gi' } },
       triggerer: { replicas: 1, resources: { cpu: '250m', memory: '512Mi' } },
     },
-    workers: { minReplicas: 0, maxReplicas: 3, concurrency: 8, resources: { cpu: '500m', memory: '2Gi' } },
+    // Dev releases idle workers after a minute (the Airflow Helm chart's KEDA default is 30 s); prod keeps 300 s
+    // so a bursty schedule does not pay a worker start each time. The query counts running tasks: no task is cut.
+    workers: { minReplicas: 0, maxReplicas: 3, concurrency: 8, kedaCooldownPeriodSeconds: 60, resources: { cpu: '500m', memory: '2Gi' } },
     pgbouncer: { replicas: 1, metadataPoolSize: 20 },
     // Dev recovers faster from a lost worker; prod keeps Airflow's conservative defaults.
-    airflow: { parallelism: 32, taskHeartbeatTimeoutSeconds: 60, taskQueuedTimeoutSeconds: 180, orphanedTasksCheckIntervalSeconds: 60 },
+    airflow: { taskHeartbeatTimeoutSeconds: 60, taskQueuedTimeoutSeconds: 180, orphanedTasksCheckIntervalSeconds: 60 },
     // Dev follows every AMI release, so a new one is met in dev before prod's pinned alias is bumped.
     karpenter: { workerCapacityTypes: ['spot'], instanceFamilies: ['t4g', 'm7g', 'c7g'], amiAlias: 'al2023@latest' },
     // The cheap profile: every choice here trades availability for cost (docs/cost.md lists which).

@@ -126,7 +126,15 @@ export const EnvironmentSchema = z
     airflow: z
       .object({
         version: z.string().regex(/^3\.\d+\.\d+$/, 'an Airflow 3 version such as "3.3.2"').default('3.3.2').describe('Airflow version the image runs; the local runner installs the same from the lock.'),
-        parallelism: z.number().int().min(1).max(10000).default(64).describe('[core] parallelism: task instances running at once across the installation.'),
+        parallelism: z
+          .number()
+          .int()
+          .min(1)
+          .max(10000)
+          .optional()
+          .describe(
+            '[core] parallelism, per scheduler: task instances one scheduler keeps queued or running. Unset: every worker slot at KEDA\'s maximum shared among the schedulers, ceil((workers.maxReplicas [+ workers.longTasks.maxReplicas]) x workers.concurrency / scheduler replicas), so KEDA sees demand up to its maximum and no task waits in the broker for a slot that cannot exist.',
+          ),
         maxActiveTasksPerDag: z.number().int().min(1).default(32).describe('[core] max_active_tasks_per_dag.'),
         maxActiveRunsPerDag: z.number().int().min(1).default(16).describe('[core] max_active_runs_per_dag.'),
         defaultPoolSlots: z.number().int().min(1).default(128).describe('Slots of `default_pool` when the database is created ([core] default_pool_task_slot_count); later edits in the UI/API are kept.'),
@@ -314,14 +322,38 @@ export const EnvironmentSchema = z
     if (env.logging.remoteTaskLogs === 's3' && env.aws.partition === 'aws-cn' && env.logging.s3Bucket?.includes('.')) {
       ctx.addIssue({ code: 'custom', path: ['logging', 's3Bucket'], message: 'dotted bucket names break virtual-host TLS in aws-cn' });
     }
-    if (env.airflow.parallelism < env.workers.concurrency) {
+    const p = env.airflow.parallelism;
+    if (p !== undefined && p < env.workers.concurrency) {
       ctx.addIssue({
         code: 'custom',
         path: ['airflow', 'parallelism'],
         message: `must be >= workers.concurrency (${env.workers.concurrency}), or no worker can fill its slots`,
       });
+    } else if (p !== undefined && p * schedulersOf(env) < maxWorkerSlots(env)) {
+      const need = derivedParallelism(env);
+      ctx.addIssue({
+        code: 'custom',
+        path: ['airflow', 'parallelism'],
+        message: `must be >= ${need}: ${schedulersOf(env)} scheduler(s) x ${p} queue fewer tasks than the ${maxWorkerSlots(env)} worker slots at KEDA's maximum, so workers.maxReplicas is never reached; raise it, lower workers.maxReplicas, or leave parallelism unset (derived)`,
+      });
     }
-  });
+  })
+  .transform((env) => ({ ...env, airflow: { ...env.airflow, parallelism: env.airflow.parallelism ?? derivedParallelism(env) } }));
+
+type ParsedEnvironment = { workers: { maxReplicas: number; concurrency: number; longTasks: { enabled: boolean; maxReplicas: number } }; components: { scheduler: { replicas: number } } };
+
+/** Task slots when KEDA has every worker Deployment at its maximum. */
+export function maxWorkerSlots(env: ParsedEnvironment): number {
+  const w = env.workers;
+  return (w.maxReplicas + (w.longTasks.enabled ? w.longTasks.maxReplicas : 0)) * w.concurrency;
+}
+
+const schedulersOf = (env: ParsedEnvironment) => Math.max(1, env.components.scheduler.replicas);
+
+/** [core] parallelism per scheduler that lets the schedulers together fill every slot at KEDA's maximum. */
+export function derivedParallelism(env: ParsedEnvironment): number {
+  return Math.ceil(maxWorkerSlots(env) / schedulersOf(env));
+}
 
 export type EnvironmentInput = z.input<typeof EnvironmentSchema>;
 export type EnvironmentConfig = z.output<typeof EnvironmentSchema>;

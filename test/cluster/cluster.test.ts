@@ -7,13 +7,13 @@ import { down, publishGitops, up, type UpResult } from '../../cluster/cluster';
 import { applications, applyRoot, ARGOCD_NS, expectedApplications, refresh, settled, type AppState } from '../../cluster/gitops';
 import { distImageReferences, distObjects } from '../../cluster/images/references';
 import { sh, sleep } from '../../cluster/node/daemon';
-import { apply, kubectl, kubectlJson } from '../../cluster/node/kubectl';
+import { apply, kubectl, kubectlAsync, kubectlJson } from '../../cluster/node/kubectl';
 import { KUBE_ROUTER, enforcerHealthy } from '../../cluster/node/network-policy-enforcer';
-import { binDir, CORE_NODE, COREDNS_VERSION, KUBE_BIN, KUBERNETES_VERSION, NET, NODE_NAME, nodeNamed, STATE_DIR, vpcAddresses } from '../../cluster/node/layout';
+import { binDir, CORE_NODE, COREDNS_VERSION, KUBE_BIN, KUBERNETES_VERSION, NET, NODE_NAME, NODES, nodeNamed, STATE_DIR, vpcAddresses } from '../../cluster/node/layout';
 import { GIT_ROOT } from '../../cluster/services/managed-services';
 import { PROJECT_ROOT } from '../../local/stack';
 import { clusterRun, recordClusterRun } from '../../scripts/cluster-phase-table';
-import { AirflowApi } from './airflow-client';
+import { AirflowApi } from '../../cluster/airflow-api';
 import { canConnect, containerFacts, containerPid, resolveInPod } from './pod-probe';
 import { contractDeployment, probePod, TEST_NS, webPolicy } from './workloads';
 
@@ -46,12 +46,18 @@ async function phase<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
   }
 }
 
+/** Polls until `check` holds; a wait of 5 s or more is logged with its time, so a slow phase shows which step. */
 async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 1000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const started = Date.now();
+  const deadline = started + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
-      if (await check()) return;
+      if (await check()) {
+        const s = (Date.now() - started) / 1000;
+        if (s >= 5) log(`  ${what}: ${s.toFixed(1)} s`);
+        return;
+      }
     } catch (e) {
       last = e;
     }
@@ -262,23 +268,37 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
     });
   }, 30 * MIN);
 
-  distTest('3. KEDA: 40 tasks scale the workers to ceil(40 / concurrency) within bounds, back to minimum after the cooldown; Argo CD stays Synced', async () => {
+  distTest('3. KEDA: 40 tasks scale the workers to ceil(40 / concurrency) within bounds, back to minimum after the cooldown; a drain of the workers\' node mid-run loses no task; Argo CD stays Synced', async () => {
     await needAirflowSynced();
     await phase('3 KEDA scaling', async () => {
       const so = scaledObject();
       const want = Math.min(so.max, Math.max(so.min, Math.ceil(40 / env.workers.concurrency)));
       const replicas = () => kubectlJson<{ spec: { replicas?: number } }>(['-n', NS, 'get', 'deployment', POD_PEERS.worker]).spec.replicas ?? 0;
+      const workersNode = NODES.find((n) => n.pool === 'workers')!.name;
       const outOfSync: string[] = [];
       const watch = setInterval(() => {
         for (const a of applications()) if (a.sync !== 'Synced') outOfSync.push(`${a.name}=${a.sync}`);
       }, 5000);
       try {
         const a = api();
-        const runId = await a.trigger('platform_workload', { tasks: 40, seconds: 60 });
+        const runId = await a.trigger('platform_workload', { tasks: 40, seconds: 20 });
         let peak = 0;
         await until(`worker Deployment at ${want} replicas`, () => (peak = Math.max(peak, replicas())) >= want, 5 * MIN, 2000);
+        // The node fault: the workers' node is drained while its workers run tasks, as Karpenter does for a spot
+        // interruption or consolidation. Eviction honours the pod's grace period: each worker finishes its tasks warm.
+        const running = async () => (await a.taskInstances('platform_workload', runId)).filter((t) => t.state === 'running').length;
+        await until(`${env.workers.concurrency} tasks running before the drain`, async () => (await running()) >= env.workers.concurrency, 5 * MIN, 2000);
+        const drained = Date.now();
+        try {
+          await kubectlAsync(['drain', workersNode, '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=10m'], 11 * MIN);
+        } finally {
+          kubectl(['uncordon', workersNode]);
+        }
+        log(`  drain of ${workersNode} (every worker evicted, warm): ${((Date.now() - drained) / 1000).toFixed(1)} s`);
         await until('the 40 tasks finish', async () => ['success', 'failed'].includes(await a.runState('platform_workload', runId)), 20 * MIN, 5000);
         expect(await a.runState('platform_workload', runId)).toBe('success');
+        const tries = (await a.taskInstances('platform_workload', runId)).filter((t) => t.task_id === 'work');
+        expect({ tasks: tries.length, retried: tries.filter((t) => t.try_number !== 1).map((t) => `work[${t.map_index}] try ${t.try_number}`) }).toEqual({ tasks: 40, retried: [] });
         expect(peak).toBeLessThanOrEqual(so.max);
         await until(`workers back to ${so.min} after the ${so.cooldown} s cooldown`, () => replicas() === so.min, (so.cooldown + 180) * 1000, 5000);
       } finally {
@@ -350,7 +370,7 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
       // dev's workers scale to zero when idle (KEDA undoes a manual scale): tasks that run while the flows are
       // tried make KEDA start the worker pods, as in production.
       const a = api();
-      const runId = await a.trigger('platform_workload', { tasks: 2, seconds: 120 });
+      const runId = await a.trigger('platform_workload', { tasks: 2, seconds: 60 });
       await until('a platform_workload task running on a worker pod', async () => (await a.taskInstances('platform_workload', runId)).some((t) => t.task_id === 'work' && t.state === 'running'), 5 * MIN, 2000);
       const deployed = deployedPeers();
       const results: string[] = [];
@@ -379,7 +399,7 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
     await needAirflowSynced();
     await phase('7 warm shutdown', async () => {
       const a = api();
-      await runDag('platform_workload', { tasks: 1, seconds: 90 }, 15 * MIN, async (runId) => {
+      await runDag('platform_workload', { tasks: 1, seconds: 30 }, 15 * MIN, async (runId) => {
         let host = '';
         await until('the task is running', async () => {
           const t = (await a.taskInstances('platform_workload', runId)).find((x) => x.task_id === 'work' && x.state === 'running');

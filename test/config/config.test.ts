@@ -79,6 +79,22 @@ describe('configuration', () => {
     expect(problemsOf([withoutMirror]).join('\n')).toMatch(/images\.mirrorRegistry: required in aws-cn/);
   });
 
+  test('[core] parallelism: unset, the schedulers together queue exactly the worker slots at KEDA\'s maximum; set lower, refused naming the fix', () => {
+    const base = { ...minimal, dags: { repoUrl: 'https://example.org/d.git' } };
+    const at = (over: object) => loadEnvironments([{ ...base, ...over }])[0];
+    const slots = (e: ReturnType<typeof at>) => (e.workers.maxReplicas + (e.workers.longTasks.enabled ? e.workers.longTasks.maxReplicas : 0)) * e.workers.concurrency;
+    for (const over of [{}, { workers: { maxReplicas: 7, concurrency: 12 }, components: { scheduler: { replicas: 3 } } }, { workers: { maxReplicas: 4, longTasks: { enabled: true, maxReplicas: 2 } } }]) {
+      const e = at(over);
+      const schedulers = e.components.scheduler.replicas;
+      // Enough for every slot, and not one scheduler's share more.
+      expect(e.airflow.parallelism * schedulers).toBeGreaterThanOrEqual(slots(e));
+      expect((e.airflow.parallelism - 1) * schedulers).toBeLessThan(slots(e));
+    }
+    expect(at({ airflow: { parallelism: 500 } }).airflow.parallelism).toBe(500);
+    const problems = problemsOf([{ ...base, workers: { maxReplicas: 10, concurrency: 16 }, components: { scheduler: { replicas: 2 } }, airflow: { parallelism: 64 } }]);
+    expect(problems).toEqual([expect.stringMatching(/airflow\.parallelism: must be >= 80: 2 scheduler\(s\) x 64 queue fewer tasks than the 160 worker slots .*leave parallelism unset/)]);
+  });
+
   test('every problem is reported at once, not only the first', () => {
     const problems = problemsOf([{ ...prodInput, name: 'Prod', workers: { concurrency: 0, queues: [] } }]);
     expect(problems.length).toBeGreaterThanOrEqual(3);

@@ -26,7 +26,7 @@ test('every DAG in dags/ imports cleanly, within the time budget, and follows th
   const { code, report } = await integrity(path.join(PROJECT_ROOT, 'dags'));
   expect(report.problems).toEqual([]);
   expect(code).toBe(0);
-  expect(report.files.flatMap((f) => f.dags).sort()).toEqual(['deferred_workload', 'example_platform', 'platform_workload']);
+  expect(report.files.flatMap((f) => f.dags).sort()).toEqual(['bench_single_task', 'deferred_workload', 'example_platform', 'platform_workload']);
   for (const f of report.files) expect(f.seconds).toBeLessThan(2);
 }, 120_000);
 

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { PORTS } from '../../manifests-src/config';
-import { kubectlJson } from '../../cluster/node/kubectl';
-import { NET } from '../../cluster/node/layout';
+import { PORTS } from '../manifests-src/config';
+import { kubectlJson } from './node/kubectl';
+import { NET } from './node/layout';
 
 /**
  * The Airflow REST API as a client behind the load balancer reaches it: from an address in the VPC
