@@ -115,23 +115,35 @@ export function goals(s: ArmSummary[], poolSize: number): string[] {
   return out;
 }
 
-/** vCPU and memory for a task rate, from the project arm's CPU-s/task, idle floor and memory. */
-export function sizingTable(report: BenchmarkReport, rates: number[]): string {
-  const rs = report.results.filter((r) => r.arm === 'project');
-  if (!rs.length) return '(no project arm measured)';
-  const names = COMPONENTS.filter((c) => c !== 'log-sink');
-  const components: Record<string, ComponentCost> = Object.fromEntries(
-    names.map((c) => [
+/** The arm the sizing is measured on: the committed config's settings. */
+export const SIZING_ARM = 'project';
+
+/**
+ * Per-component costs for sizing, medians over the sizing arm's rounds: CPU-s per task, idle floor, memory of
+ * one replica (workers: the burst ran plan.workers of them, scaled out by CPU need at plan.workerRequestVcpu).
+ * Undefined when the result has no sizing arm.
+ */
+export function componentCosts(report: BenchmarkReport): Record<string, ComponentCost> | undefined {
+  const rs = report.results.filter((r) => r.arm === SIZING_ARM);
+  if (!rs.length) return undefined;
+  return Object.fromEntries(
+    COMPONENTS.filter((c) => c !== 'log-sink').map((c) => [
       c,
       {
         cpuSecondsPerTask: median(rs.map((r) => r.burst.cpuSecondsPerTask[c] ?? 0)),
         idleCores: median(rs.map((r) => r.idle.idleCores[c] ?? 0)),
-        // Workers: memory of one worker (the burst ran plan.workers of them), scaled out by CPU need.
         memoryMiB: median(rs.map((r) => r.burst.pssMiB[c] ?? 0)) / (c === 'workers' ? report.plan.workers : 1),
         ...(c === 'workers' ? { replicaVcpu: report.plan.workerRequestVcpu } : {}),
       },
     ]),
   );
+}
+
+/** vCPU and memory for a task rate, from the project arm's CPU-s/task, idle floor and memory. */
+export function sizingTable(report: BenchmarkReport, rates: number[]): string {
+  const components = componentCosts(report);
+  if (!components) return `(no ${SIZING_ARM} arm measured)`;
+  const names = Object.keys(components);
   const rows = rates.map((rate) => {
     const z = sizeFor({ components, tasksPerMinute: rate, targetUtilisation: 0.7 });
     const cell = (c: string) => `${z.components[c].vcpu.toFixed(2)} / ${z.components[c].memoryMiB}${z.components[c].replicas > 1 ? ` (${z.components[c].replicas} pods)` : ''}`;

@@ -17,6 +17,24 @@ export interface ComponentCost {
   readonly replicaVcpu?: number;
 }
 
+/**
+ * The measured costs the config sizes its default requests from (bench/sizing-baseline.json): written by
+ * bench/baseline.ts from one benchmark result's `project` arm, never by hand.
+ */
+export interface SizingBaseline {
+  readonly source: {
+    /** The result file, relative to the repository root. */
+    readonly file: string;
+    readonly date: string;
+    readonly mode: string;
+    readonly rounds: number;
+    readonly arm: string;
+    readonly machine: { readonly cores: number; readonly memoryGiB: number };
+  };
+  /** Medians over the arm's rounds, by benchmark component name (`api-server`, `pgbouncer`...). */
+  readonly components: Readonly<Record<string, ComponentCost>>;
+}
+
 export interface SizingInput {
   readonly components: Readonly<Record<string, ComponentCost>>;
   readonly tasksPerMinute: number;

@@ -1,11 +1,17 @@
-/** `npm run docs`: regenerates every generated part of docs/ (configuration reference, fault table, test suite times, cluster phases). */
+/**
+ * `npm run docs`: regenerates every generated part of docs/ (configuration reference, fault table, test suite
+ * times, cluster phases) and the sizing baseline the configuration reference's default requests come from.
+ */
 import * as path from 'node:path';
+import { regenerateSizingBaseline } from '../bench/baseline';
 import { regenerateConfigReference } from './config-reference';
 import { regenerateClusterPhaseTable } from './cluster-phase-table';
 import { regenerateFaultTable } from './fault-table';
 import { regenerateSuiteTimeTable } from './suite-time-table';
 
 const root = path.resolve(__dirname, '..');
+// First: the configuration reference prints the requests sized from it.
+console.log(regenerateSizingBaseline(root));
 console.log(regenerateConfigReference(root));
 console.log(regenerateFaultTable(root));
 console.log(regenerateSuiteTimeTable(root));

@@ -1,15 +1,16 @@
-/** `npm run cost [-- --markdown] [env...]`: monthly cost per component of each environment, beside Amazon MWAA at equal slots. */
+/** `npm run cost [-- --markdown] [--tasks-per-minute N] [--config FILE]`: monthly cost per component of each environment, beside Amazon MWAA at equal slots. */
 import { ConfigError, environmentsFromArgs } from '../../manifests-src/config';
+import { UsageError, parseCostArgs } from './args';
 import { renderMarkdown } from './markdown';
 import { renderText, reportFor } from './report';
 
 try {
-  const markdown = process.argv.includes('--markdown');
-  const envs = environmentsFromArgs(process.argv.slice(2).filter((a) => a !== '--markdown'));
-  const reports = envs.map(reportFor);
-  console.log(markdown ? renderMarkdown(envs, reports) : renderText(reports));
+  const args = parseCostArgs(process.argv.slice(2));
+  const envs = environmentsFromArgs(args.rest);
+  const reports = envs.map((env) => reportFor(env, { tasksPerMinute: args.tasksPerMinute }));
+  console.log(args.markdown ? renderMarkdown(envs, reports) : renderText(reports));
 } catch (e) {
-  if (e instanceof ConfigError) {
+  if (e instanceof ConfigError || e instanceof UsageError) {
     console.error(e.message);
     process.exit(2);
   }

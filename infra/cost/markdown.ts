@@ -1,8 +1,8 @@
-import type { EnvironmentConfig } from '../../manifests-src/config';
+import { SIZING_BASELINE, type EnvironmentConfig } from '../../manifests-src/config';
 import { DEFAULT_ASSUMPTIONS } from './estimate';
 import { CROSSOVER_TARGET } from './goals';
 import { PRICE_TABLE } from './prices';
-import type { EnvironmentReport } from './report';
+import { sizingHeadline, type EnvironmentReport } from './report';
 
 /** Profile choices that trade availability for cost: the field, what it costs you, and whether prod may use it. */
 export const AVAILABILITY_TRADEOFFS: ReadonlyArray<{ readonly field: string; readonly cheap: (e: EnvironmentConfig) => boolean; readonly tradeoff: string; readonly prod: 'never' | 'ok' }> = [
@@ -48,9 +48,30 @@ export function renderMarkdown(envs: EnvironmentConfig[], reports: EnvironmentRe
   out.push('', '## Goals', '', `Reference load: ${DEFAULT_ASSUMPTIONS.busyShareOfPeak * 100}% of the peak slots busy on average while awake (the ratio at other loads is under each environment).`, '', '| Goal | Ratio | Met |', '|---|---:|---|');
   for (const r of reports) for (const g of r.goals) out.push(`| ${g.name} (${r.estimate.env}) | ${g.ratio === null ? 'n/a' : `${g.ratio.toFixed(3)}x`} | ${g.met === null ? 'n/a' : g.met ? 'yes' : 'no'} |`);
   for (const r of reports) out.push(`| idle workers cost 0 (${r.estimate.env}) | ${r.estimate.currency} ${n0(r.idleWorkersMonthly)} | ${r.idleWorkersMonthly === 0 ? 'yes' : 'no'} |`);
+  const src = SIZING_BASELINE.source;
+  out.push(
+    '',
+    '## Requests sized from the benchmark',
+    '',
+    'Unless an environment sets them, the requests of the scheduler, API server, dag-processor, triggerer and PgBouncer',
+    `are sized from its \`capacity\` (task rate, target utilisation) with the CPU-seconds per task, idle CPU and memory the`,
+    `benchmark measured: \`bench/sizing-baseline.json\`, generated from \`${src.file}\` (${src.mode}, ${src.rounds} rounds, ${src.machine.cores} cores),`,
+    'per pod never below a floor (`manifests-src/config/capacity.ts`; docs/benchmark.md, "Sizing"). After a new benchmark run:',
+    '`npx tsx bench/render-doc.ts bench/results/<new>.json [older.json...]` (the first file becomes the baseline), then',
+    '`npm run synth`, `npm run docs` and this page; review the requests that change in dist/. `npm run cost -- --tasks-per-minute N`',
+    'prices every environment with the requests sized for N tasks/min instead of the configured ones.',
+    '',
+    '| Environment | Sizing | Component | Pods | Sized request per pod | Configured |',
+    '|---|---|---|---:|---|---|',
+  );
+  for (const r of reports) {
+    for (const row of r.sizing.rows) out.push(`| ${r.estimate.env} | ${r.sizing.capacity.tasksPerMinute} tasks/min at ${(r.sizing.capacity.targetUtilisation * 100).toFixed(0)}% | ${row.component} | ${row.replicas} | ${row.sized.cpu} / ${row.sized.memory} | ${row.configured.cpu} / ${row.configured.memory} |`);
+  }
   for (const r of reports) {
     const e = r.estimate;
-    out.push('', `## ${e.env} (${e.region}, ${e.currency})`, '', '| Component | Monthly | Detail |', '|---|---:|---|');
+    out.push('', `## ${e.env} (${e.region}, ${e.currency})`, '');
+    if (r.sizing.priced) out.push(`Priced with the ${sizingHeadline(r.sizing)}.`, '');
+    out.push('| Component | Monthly | Detail |', '|---|---:|---|');
     for (const l of e.lines) out.push(`| ${l.component} | ${n0(l.monthly)} | ${l.detail} |`);
     out.push(`| **Total** | **${n0(e.total)}** | ${n0(e.total / e.peakSlots)} per task slot |`);
     for (const o of e.options) out.push(`| Option: ${o.component} | ${n0(o.monthly)} | ${o.detail} |`);

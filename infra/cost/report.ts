@@ -1,4 +1,4 @@
-import type { EnvironmentConfig } from '../../manifests-src/config';
+import { MEASURED_AS, SIZING_BASELINE, sizedRequests, type Capacity, type EnvironmentConfig, type Resources, type SizedComponent } from '../../manifests-src/config';
 import { DEFAULT_ASSUMPTIONS, crossover, estimate, ratioAt, type Estimate } from './estimate';
 import { CROSSOVER_TARGET, goalsFor } from './goals';
 import { PRICE_TABLE } from './prices';
@@ -20,9 +20,40 @@ export interface EnvironmentReport {
   readonly idleWorkersMonthly: number;
   /** The ratio with spot capacity priced at on-demand (what the goals would be without the spot assumption). */
   readonly ratioSpotAtOnDemand: number | null;
+  readonly sizing: SizingReport;
 }
 
-export function reportFor(env: EnvironmentConfig): EnvironmentReport {
+/** Requests sized from the benchmark next to the configured ones, per pod of each sized component. */
+export interface SizingReport {
+  readonly capacity: Capacity;
+  /** True when the estimate prices the sized requests (`--tasks-per-minute`), not the configured ones. */
+  readonly priced: boolean;
+  readonly rows: ReadonlyArray<{ readonly component: SizedComponent; readonly replicas: number; readonly sized: { readonly cpu: string; readonly memory: string }; readonly configured: Resources }>;
+}
+
+/** The sized stack: the environment with the requests sized for `tasksPerMinute` in place of the configured ones. */
+export function atTaskRate(env: EnvironmentConfig, tasksPerMinute: number): EnvironmentConfig {
+  const capacity = { ...env.capacity, tasksPerMinute };
+  const s = sizedRequests(env, capacity);
+  const c = env.components;
+  return {
+    ...env,
+    capacity,
+    components: { apiServer: { ...c.apiServer, resources: s.apiServer }, scheduler: { ...c.scheduler, resources: s.scheduler }, dagProcessor: { ...c.dagProcessor, resources: s.dagProcessor }, triggerer: { ...c.triggerer, resources: s.triggerer } },
+    pgbouncer: { ...env.pgbouncer, resources: s.pgbouncer },
+  };
+}
+
+function sizingOf(env: EnvironmentConfig, capacity: Capacity, priced: boolean): SizingReport {
+  const sized = sizedRequests(env, capacity);
+  const pod = (c: SizedComponent) => (c === 'pgbouncer' ? env.pgbouncer : env.components[c]);
+  return { capacity, priced, rows: (Object.keys(MEASURED_AS) as SizedComponent[]).map((c) => ({ component: c, replicas: pod(c).replicas, sized: sized[c], configured: pod(c).resources })) };
+}
+
+/** The report of an environment as configured, or (`tasksPerMinute`) of its stack sized for that rate. */
+export function reportFor(configured: EnvironmentConfig, opts: { readonly tasksPerMinute?: number } = {}): EnvironmentReport {
+  const env = opts.tasksPerMinute === undefined ? configured : atTaskRate(configured, opts.tasksPerMinute);
+  const sizing = sizingOf(configured, env.capacity, opts.tasksPerMinute !== undefined);
   const e = estimate(env);
   const goals = goalsFor(env).map((g): GoalResult => {
     const v = estimate(g.variant(env));
@@ -32,7 +63,13 @@ export function reportFor(env: EnvironmentConfig): EnvironmentReport {
   const loads = [0, 0.25, 0.5, 1].map((share) => ({ share, busySlots: share * e.peakSlots, ratio: ratioAt(env, share * e.peakSlots) }));
   const idle = estimate(env, { busySlots: 0 }).lines.filter((l) => /^Workers \(/.test(l.component)).reduce((s, l) => s + l.monthly, 0);
   const noSpot = estimate(env, { assumptions: { ...DEFAULT_ASSUMPTIONS, spotDiscount: 0 } });
-  return { ratioSpotAtOnDemand: noSpot.mwaa ? noSpot.total / noSpot.mwaa.monthly : null, idleWorkersMonthly: idle, estimate: e, ratio: e.mwaa ? e.total / e.mwaa.monthly : null, crossover: crossover(env, CROSSOVER_TARGET), loads, goals };
+  return { ratioSpotAtOnDemand: noSpot.mwaa ? noSpot.total / noSpot.mwaa.monthly : null, idleWorkersMonthly: idle, estimate: e, ratio: e.mwaa ? e.total / e.mwaa.monthly : null, crossover: crossover(env, CROSSOVER_TARGET), loads, goals, sizing };
+}
+
+/** One line on what the sized requests come from, and what the estimate prices. */
+export function sizingHeadline(s: SizingReport): string {
+  const src = SIZING_BASELINE.source;
+  return `requests sized for ${s.capacity.tasksPerMinute} tasks/min at ${(s.capacity.targetUtilisation * 100).toFixed(0)}% target utilisation (benchmark ${src.file}, ${src.machine.cores} cores); ${s.priced ? 'priced: the sized requests, in place of the configured ones' : 'priced: the configured requests'}; workers by busy slots`;
 }
 
 const n0 = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -42,10 +79,12 @@ const x3 = (r: number | null) => (r === null ? 'n/a' : `${r.toFixed(3)}x`);
 /** Plain-text table for the terminal. */
 export function renderText(reports: EnvironmentReport[]): string {
   const out: string[] = [];
-  for (const { estimate: e, ratio, crossover: c, loads, goals, idleWorkersMonthly, ratioSpotAtOnDemand } of reports) {
+  for (const { estimate: e, ratio, crossover: c, loads, goals, idleWorkersMonthly, ratioSpotAtOnDemand, sizing } of reports) {
     const cur = e.currency;
     const money = (n: number) => `${cur} ${n0(n).padStart(7)}`;
     out.push('', `${e.env} (${e.region}) - monthly, list prices as of ${PRICE_TABLE.asOf}; ${e.peakSlots} task slots at peak, reference load ${e.busySlots.toFixed(1)} busy slots; awake ${(e.awake * 100).toFixed(0)}% of the month`);
+    out.push(`  ${sizingHeadline(sizing)}, per pod:`);
+    for (const r of sizing.rows) out.push(`    ${r.component.padEnd(14)} ${String(r.replicas).padStart(2)} x  sized ${`${r.sized.cpu} / ${r.sized.memory}`.padEnd(14)} configured ${r.configured.cpu} / ${r.configured.memory}`);
     for (const l of e.lines) out.push(`  ${l.component.padEnd(36)} ${money(l.monthly)}   ${l.detail}`);
     out.push(`  ${'TOTAL'.padEnd(36)} ${money(e.total)}   ${money(e.total / e.peakSlots).trim()} per task slot`);
     for (const o of e.options) out.push(`  option: ${o.component.padEnd(28)} ${money(o.monthly)}   ${o.detail}`);

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-/** What a synth of cdk.out/ reads from the repository: the CDK app, the config it imports, the pins. */
-const INPUTS = ['infra', 'manifests-src', 'cdk.context.json', 'package-lock.json', 'tsconfig.json'];
+/** What a synth of cdk.out/ reads from the repository: the CDK app, the config it imports (with the sizing its defaults come from), the pins. */
+const INPUTS = ['infra', 'manifests-src', 'bench/sizing.ts', 'bench/sizing-baseline.json', 'cdk.context.json', 'package-lock.json', 'tsconfig.json'];
 
 /** Where synth records the digest of its inputs, beside the templates. */
 export const INPUTS_DIGEST_FILE = path.join('cdk.out', 'inputs.sha256');

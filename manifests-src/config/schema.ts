@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CapacitySchema, sizedRequest, type SizedComponent } from './capacity';
 import { InfraSettingsSchema } from './infra-schema';
 import { memoryMiB, workerMemoryFloorMiB } from './worker-memory';
 
@@ -40,11 +41,19 @@ export const ResourcesSchema = z
   .strict();
 export type Resources = z.infer<typeof ResourcesSchema>;
 
-const component = (replicas: number, cpu: string, memory: string) =>
+/** `resources` of a component whose default requests are sized from `capacity` (filled in after parsing). */
+const sizedResources = (c: SizedComponent, replicas: number, what = 'Requests and limits') => {
+  const d = sizedRequest(c, replicas, CapacitySchema.parse({}));
+  return ResourcesSchema.optional().describe(`${what}. Unset: sized from \`capacity\` per replica, never below a floor (docs/benchmark.md, "Sizing"); at the default capacity and replicas \`${JSON.stringify(d)}\`.`);
+};
+
+const PGBOUNCER_REPLICAS = 2;
+
+const component = (c: Exclude<SizedComponent, 'pgbouncer'>, replicas: number) =>
   z
     .object({
       replicas: z.number().int().min(0).max(50).default(replicas).describe('Pod replicas (fixed; workers scale with KEDA instead).'),
-      resources: ResourcesSchema.default({ cpu, memory }).describe('Requests and limits.'),
+      resources: sizedResources(c, replicas),
     })
     .strict()
     .prefault({});
@@ -96,7 +105,7 @@ export const ImagesSchema = z
   .strict();
 export type Images = z.infer<typeof ImagesSchema>;
 
-export const EnvironmentSchema = z
+const EnvironmentFields = z
   .object({
     name: z.string().regex(DNS_LABEL, 'a DNS label such as "prod" or "dev-eu"').describe('Environment name: folder under dist/, suffix of AWS names.'),
     aws: z
@@ -189,18 +198,19 @@ export const EnvironmentSchema = z
       })
       .strict()
       .prefault({}),
+    capacity: CapacitySchema.prefault({}).describe('The load the default requests of the always-on components are sized for (docs/benchmark.md, "Sizing").'),
     components: z
       .object({
-        apiServer: component(2, '500m', '2Gi'),
-        scheduler: component(2, '1', '2Gi'),
-        dagProcessor: component(1, '500m', '2Gi'),
-        triggerer: component(2, '250m', '1Gi'),
+        apiServer: component('apiServer', 2),
+        scheduler: component('scheduler', 2),
+        dagProcessor: component('dagProcessor', 1),
+        triggerer: component('triggerer', 2),
       })
       .strict()
       .prefault({}),
     pgbouncer: z
       .object({
-        replicas: z.number().int().min(1).default(2).describe('PgBouncer pods; >= 2 in prod so a restart never cuts the DB off.'),
+        replicas: z.number().int().min(1).default(PGBOUNCER_REPLICAS).describe('PgBouncer pods; >= 2 in prod so a restart never cuts the DB off.'),
         port: z.number().int().min(1024).max(65535).default(6432).describe('Listen port; clients (Airflow, KEDA) reach PgBouncer here.'),
         maxClientConn: z.number().int().min(10).default(1000).describe('max_client_conn per PgBouncer pod.'),
         metadataPoolSize: z.number().int().min(1).default(20).describe('Server connections per PgBouncer pod to the metadata database (default_pool_size).'),
@@ -212,7 +222,7 @@ export const EnvironmentSchema = z
           .regex(/^https:\/\/\S+\.pem$/, 'an https:// URL of a PEM bundle')
           .optional()
           .describe('Where PgBouncer pods fetch the RDS CA bundle at start (server_tls_ca_file). Default: the region bundle of the environment\'s partition from the RDS trust store; set it to a copy (e.g. an S3 URL reachable through a VPC endpoint) when pods have no internet egress.'),
-        resources: ResourcesSchema.default({ cpu: '250m', memory: '256Mi' }).describe('Requests and limits per PgBouncer pod.'),
+        resources: sizedResources('pgbouncer', PGBOUNCER_REPLICAS, 'Requests and limits per PgBouncer pod'),
       })
       .strict()
       .prefault({}),
@@ -354,6 +364,22 @@ const schedulersOf = (env: ParsedEnvironment) => Math.max(1, env.components.sche
 export function derivedParallelism(env: ParsedEnvironment): number {
   return Math.ceil(maxWorkerSlots(env) / schedulersOf(env));
 }
+
+type Parsed = z.output<typeof EnvironmentFields>;
+type WithResources<T extends { resources?: Resources }> = Omit<T, 'resources'> & { resources: Resources };
+
+/** The parsed environment with the requests it leaves unset sized from its `capacity` (a configured one wins). */
+function withSizedRequests(env: Parsed) {
+  const fill = <T extends { replicas: number; resources?: Resources }>(c: SizedComponent, x: T): WithResources<T> => ({ ...x, resources: x.resources ?? sizedRequest(c, x.replicas, env.capacity) });
+  const c = env.components;
+  return {
+    ...env,
+    components: { apiServer: fill('apiServer', c.apiServer), scheduler: fill('scheduler', c.scheduler), dagProcessor: fill('dagProcessor', c.dagProcessor), triggerer: fill('triggerer', c.triggerer) },
+    pgbouncer: fill('pgbouncer', env.pgbouncer),
+  };
+}
+
+export const EnvironmentSchema = EnvironmentFields.transform(withSizedRequests);
 
 export type EnvironmentInput = z.input<typeof EnvironmentSchema>;
 export type EnvironmentConfig = z.output<typeof EnvironmentSchema>;

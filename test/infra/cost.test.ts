@@ -1,13 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { loadEnvironments, type EnvironmentConfig } from '../../manifests-src/config';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { loadEnvironments, sizedRequest, type EnvironmentConfig } from '../../manifests-src/config';
 import { DEFAULT_ASSUMPTIONS, KMS_KEYS, SECRETS, cpuOf, crossover, estimate, gibOf, ratioAt } from '../../infra/cost/estimate';
 import { mwaaClassFor } from '../../infra/cost/mwaa';
 import { awakeShare, weeklyHours } from '../../infra/cost/cron-hours';
 import { MWAA_CLASSES, PRICE_TABLE, allPrices } from '../../infra/cost/prices';
 import { renderMarkdown } from '../../infra/cost/markdown';
-import { reportFor } from '../../infra/cost/report';
+import { atTaskRate, reportFor } from '../../infra/cost/report';
+import { UsageError, parseCostArgs } from '../../infra/cost/args';
 import { withOfficeHours } from '../../infra/cost/goals';
 import { NAT_INSTANCE_DISK_GIB } from '../../infra/lib/vpc';
 
@@ -17,6 +18,7 @@ const H = PRICE_TABLE.hoursPerMonth;
 const us = PRICE_TABLE.regions['us-east-1'];
 const a = DEFAULT_ASSUMPTIONS;
 const line = (e: ReturnType<typeof estimate>, name: string) => e.lines.find((l) => l.component === name)?.monthly;
+const core = (e: ReturnType<typeof estimate>) => e.lines.find((l) => l.component === 'Airflow core nodes')!.detail;
 type Infra = EnvironmentConfig['infra'];
 const withInfra = (env: EnvironmentConfig, f: (i: Infra) => Partial<Infra>): EnvironmentConfig => ({ ...env, infra: { ...env.infra, ...f(env.infra) } });
 
@@ -166,13 +168,62 @@ test('China is priced in CNY from its own table; missing prices are reported, no
 
 test('docs/cost.md is the current estimator output', () => {
   const committed = fs.readFileSync(path.join(__dirname, '../../docs/cost.md'), 'utf8');
-  expect(committed).toBe(`${renderMarkdown(envs, envs.map(reportFor))}\n`);
+  expect(committed).toBe(`${renderMarkdown(envs, envs.map((e) => reportFor(e)))}\n`);
 });
 
-test('npm run cost prints the table, ratios, crossover and goals', () => {
+describe('requests sized from the benchmark', () => {
+  test('each environment reports the sized requests at its task rate next to the configured ones', () => {
+    const p = reportFor(prod).sizing;
+    expect(p).toMatchObject({ capacity: prod.capacity, priced: false });
+    expect(p.rows.map((r) => r.component)).toEqual(['apiServer', 'scheduler', 'dagProcessor', 'triggerer', 'pgbouncer']);
+    // prod configures none: what it runs is what is sized. dev configures its Airflow components.
+    for (const r of p.rows) expect(r.configured).toEqual(r.sized);
+    const d = reportFor(dev).sizing.rows.find((r) => r.component === 'apiServer')!;
+    expect(d.configured).toEqual(dev.components.apiServer.resources);
+    expect(d.sized).toEqual(sizedRequest('apiServer', dev.components.apiServer.replicas, dev.capacity));
+  });
+
+  test('a task rate prices the stack sized for it; the configured requests are still shown', () => {
+    expect(estimate(atTaskRate(prod, prod.capacity.tasksPerMinute)).total).toBeCloseTo(estimate(prod).total);
+    const busy = reportFor(prod, { tasksPerMinute: 5000 });
+    expect(busy.sizing.priced).toBe(true);
+    expect(busy.sizing.rows.map((r) => r.configured)).toEqual(reportFor(prod).sizing.rows.map((r) => r.configured));
+    expect(busy.estimate.total).toBeGreaterThan(reportFor(prod).estimate.total);
+    expect(core(busy.estimate)).not.toBe(core(estimate(prod)));
+    // dev's configured requests give way to the sized ones too.
+    expect(core(reportFor(dev, { tasksPerMinute: dev.capacity.tasksPerMinute }).estimate)).not.toBe(core(estimate(dev)));
+  });
+
+  test('--tasks-per-minute takes a whole rate the config would accept', () => {
+    expect(parseCostArgs(['--markdown', '--tasks-per-minute', '1200', '--config', 'x.yaml'])).toEqual({ markdown: true, tasksPerMinute: 1200, rest: ['--config', 'x.yaml'] });
+    expect(parseCostArgs(['--config', 'x.yaml'])).toEqual({ markdown: false, rest: ['--config', 'x.yaml'] });
+    for (const bad of ['-5', 'fast', '2.5', '20000']) expect(() => parseCostArgs(['--tasks-per-minute', bad])).toThrow(new RegExp(`--tasks-per-minute: a whole number of tasks per minute from 0 to 10000.*\\(got "${bad.replace('.', '\\.')}"\\)`));
+    for (const argv of [['--tasks-per-minute'], ['--tasks-per-minute', '--markdown']]) expect(() => parseCostArgs(argv)).toThrow(UsageError);
+  });
+});
+
+test('npm run cost prints the table, ratios, crossover, goals and the sized requests', () => {
   const out = execFileSync('npx', ['tsx', 'infra/cost/cli.ts'], { cwd: path.join(__dirname, '../..'), encoding: 'utf8' });
   expect(out).toMatch(/RATIO us \/ MWAA: 0\.\d\dx/);
   expect(out).toMatch(/crossover to 0\.6x MWAA: \d+ busy slots/);
   expect(out).toMatch(/goal dev with office hours <= 0\.5x MWAA: 0\.\d{3}x MET/);
   expect(out).toMatch(/prod-cn \(cn-north-1\)[\s\S]*CNY/);
+  expect(out).toContain(`requests sized for ${prod.capacity.tasksPerMinute} tasks/min`);
+  const s = prod.components.scheduler;
+  expect(out).toMatch(new RegExp(`prod \\(us-east-1\\)[^]*?scheduler +${s.replicas} x  sized ${s.resources.cpu} / ${s.resources.memory} +configured ${s.resources.cpu} / ${s.resources.memory}`));
+});
+
+test('npm run cost -- --tasks-per-minute N prints and prices the requests sized for N; a bad N is refused', () => {
+  const run = (...args: string[]) => spawnSync('npx', ['tsx', 'infra/cost/cli.ts', ...args], { cwd: path.join(__dirname, '../..'), encoding: 'utf8' });
+  const out = run('--tasks-per-minute', '5000');
+  expect(out.status).toBe(0);
+  const s = prod.components.scheduler;
+  const at5000 = sizedRequest('scheduler', s.replicas, { ...prod.capacity, tasksPerMinute: 5000 });
+  expect(at5000.cpu).not.toBe(s.resources.cpu);
+  expect(out.stdout).toMatch(new RegExp(`prod \\(us-east-1\\)[^]*?requests sized for 5000 tasks/min.*priced: the sized requests[^]*?scheduler +${s.replicas} x  sized ${at5000.cpu} / ${at5000.memory} +configured ${s.resources.cpu} / ${s.resources.memory}`));
+  expect(out.stdout).toContain(core(reportFor(prod, { tasksPerMinute: 5000 }).estimate));
+  const bad = run('--tasks-per-minute', 'lots');
+  expect(bad.status).toBe(2);
+  expect(bad.stderr).toMatch(/npm run cost: --tasks-per-minute: a whole number of tasks per minute from 0 to 10000, such as 300 \(got "lots"\)/);
+  expect(bad.stdout).toBe('');
 });

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { sizeFor, type SizingBaseline } from '../../bench/sizing';
+import measured from '../../bench/sizing-baseline.json';
+import { memoryMiB } from './worker-memory';
+
+/**
+ * Default requests of the always-on components, sized from the benchmark: per replica, the busy cores its share
+ * of `capacity.tasksPerMinute` costs (measured CPU-seconds per task) plus its idle floor, at
+ * `capacity.targetUtilisation`, in 50m steps (bench/sizing.ts); memory is the measured PSS times a headroom.
+ * Neither goes below REQUEST_FLOORS. The measurements are bench/sizing-baseline.json, generated from a named
+ * benchmark result (docs/benchmark.md, "Sizing"). Requests an environment configures always win.
+ */
+export const SIZING_BASELINE: SizingBaseline = measured;
+
+/** Config component -> the benchmark's name for it. Workers are sized by `workers.*` (KEDA scales them). */
+export const MEASURED_AS = { apiServer: 'api-server', scheduler: 'scheduler', dagProcessor: 'dag-processor', triggerer: 'triggerer', pgbouncer: 'pgbouncer' } as const;
+export type SizedComponent = keyof typeof MEASURED_AS;
+
+/**
+ * The least a sized request may be.
+ * - CPU, Airflow processes: 250m, whose 2x limit (500m) is the smallest limit the exec probes were measured
+ *   to pass under (hardening/exec-probe-timing.ts) and what dev runs in the cluster suite; it also covers the
+ *   probes' own CPU (3 CPU-s every 90 s) and the start-up imports. PgBouncer (one C event loop, TCP probes):
+ *   100m, so its 200m limit leaves room for bursts of queries it must not delay.
+ * - Memory: the requests before sizing existed. The benchmark parses two small DAGs; a real DAG folder and
+ *   its imports grow the scheduler, dag-processor and triggerer well past the measured PSS, so memory is
+ *   never sized below what these pods ran with.
+ */
+export const REQUEST_FLOORS: Readonly<Record<SizedComponent, { readonly cpu: string; readonly memory: string }>> = {
+  apiServer: { cpu: '250m', memory: '2Gi' },
+  scheduler: { cpu: '250m', memory: '2Gi' },
+  dagProcessor: { cpu: '250m', memory: '2Gi' },
+  triggerer: { cpu: '250m', memory: '1Gi' },
+  pgbouncer: { cpu: '100m', memory: '256Mi' },
+};
+
+/** Multiplier over the measured memory (PSS of one replica): allocator growth and more DAGs than the benchmark's. */
+export const MEMORY_HEADROOM = 1.5;
+
+const RATE = 'a whole number of tasks per minute from 0 to 10000, such as 300';
+const SHARE = 'a share of a core from 0.2 to 1, such as 0.7';
+
+export const CapacitySchema = z
+  .object({
+    tasksPerMinute: z
+      .number({ error: RATE })
+      .int(RATE)
+      .min(0, RATE)
+      .max(10000, `${RATE}; beyond, set components.*.resources and pgbouncer.resources from a benchmark at that rate`)
+      .default(300)
+      .describe(
+        'Task instances per minute (all DAGs) the scheduler, API server, dag-processor, triggerer and PgBouncer requests are sized for when their `resources` are unset (docs/benchmark.md, "Sizing"). 300 is the rate the benchmark measured, so the default extrapolates nothing. Workers are sized by `workers.*`.',
+      ),
+    targetUtilisation: z
+      .number({ error: SHARE })
+      .min(0.2, SHARE)
+      .max(1, SHARE)
+      .default(0.7)
+      .describe('Share of each sized CPU request the measured load may use; the rest is headroom for bursts (0.7: 30 %).'),
+  })
+  .strict();
+export type Capacity = z.output<typeof CapacitySchema>;
+
+const cpuQuantity = (cores: number) => (Math.round(cores * 1000) % 1000 === 0 ? String(Math.round(cores)) : `${Math.round(cores * 1000)}m`);
+const memQuantity = (mib: number) => (mib % 1024 === 0 ? `${mib / 1024}Gi` : `${mib}Mi`);
+const coresOf = (q: string) => (q.endsWith('m') ? Number(q.slice(0, -1)) / 1000 : Number(q));
+
+/** The request of one replica of `component` when `replicas` of them share `capacity`'s task rate. */
+export function sizedRequest(component: SizedComponent, replicas: number, capacity: Capacity): { cpu: string; memory: string } {
+  const cost = SIZING_BASELINE.components[MEASURED_AS[component]];
+  if (!cost) throw new Error(`bench/sizing-baseline.json has no "${MEASURED_AS[component]}": regenerate it with npm run docs`);
+  const size = sizeFor({
+    components: { [component]: { ...cost, memoryMiB: cost.memoryMiB * MEMORY_HEADROOM } },
+    // Each replica carries its share of the rate, and its own idle floor.
+    tasksPerMinute: capacity.tasksPerMinute / Math.max(1, replicas),
+    targetUtilisation: capacity.targetUtilisation,
+  }).components[component];
+  const floor = REQUEST_FLOORS[component];
+  return {
+    cpu: cpuQuantity(Math.max(coresOf(floor.cpu), size.vcpu)),
+    memory: memQuantity(Math.max(memoryMiB(floor.memory), size.memoryMiB)),
+  };
+}
+
+/** Sized requests of every sized component, from an environment's capacity and replicas. */
+export function sizedRequests(env: { capacity: Capacity; components: Record<Exclude<SizedComponent, 'pgbouncer'>, { replicas: number }>; pgbouncer: { replicas: number } }, capacity: Capacity = env.capacity): Record<SizedComponent, { cpu: string; memory: string }> {
+  const replicas = (c: SizedComponent) => (c === 'pgbouncer' ? env.pgbouncer : env.components[c]).replicas;
+  return Object.fromEntries((Object.keys(MEASURED_AS) as SizedComponent[]).map((c) => [c, sizedRequest(c, replicas(c), capacity)])) as Record<SizedComponent, { cpu: string; memory: string }>;
+}
