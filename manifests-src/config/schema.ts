@@ -347,8 +347,7 @@ const EnvironmentFields = z
         message: `must be >= ${need}: ${schedulersOf(env)} scheduler(s) x ${p} queue fewer tasks than the ${maxWorkerSlots(env)} worker slots at KEDA's maximum, so workers.maxReplicas is never reached; raise it, lower workers.maxReplicas, or leave parallelism unset (derived)`,
       });
     }
-  })
-  .transform((env) => ({ ...env, airflow: { ...env.airflow, parallelism: env.airflow.parallelism ?? derivedParallelism(env) } }));
+  });
 
 type ParsedEnvironment = { workers: { maxReplicas: number; concurrency: number; longTasks: { enabled: boolean; maxReplicas: number } }; components: { scheduler: { replicas: number } } };
 
@@ -368,18 +367,22 @@ export function derivedParallelism(env: ParsedEnvironment): number {
 type Parsed = z.output<typeof EnvironmentFields>;
 type WithResources<T extends { resources?: Resources }> = Omit<T, 'resources'> & { resources: Resources };
 
-/** The parsed environment with the requests it leaves unset sized from its `capacity` (a configured one wins). */
-function withSizedRequests(env: Parsed) {
+/**
+ * The parsed environment with what it leaves unset derived from the rest (a configured value wins): the requests
+ * sized from its `capacity`, and [core] parallelism from the worker slots.
+ */
+function withDerivedDefaults(env: Parsed) {
   const fill = <T extends { replicas: number; resources?: Resources }>(c: SizedComponent, x: T): WithResources<T> => ({ ...x, resources: x.resources ?? sizedRequest(c, x.replicas, env.capacity) });
   const c = env.components;
   return {
     ...env,
+    airflow: { ...env.airflow, parallelism: env.airflow.parallelism ?? derivedParallelism(env) },
     components: { apiServer: fill('apiServer', c.apiServer), scheduler: fill('scheduler', c.scheduler), dagProcessor: fill('dagProcessor', c.dagProcessor), triggerer: fill('triggerer', c.triggerer) },
     pgbouncer: fill('pgbouncer', env.pgbouncer),
   };
 }
 
-export const EnvironmentSchema = EnvironmentFields.transform(withSizedRequests);
+export const EnvironmentSchema = EnvironmentFields.transform(withDerivedDefaults);
 
 export type EnvironmentInput = z.input<typeof EnvironmentSchema>;
 export type EnvironmentConfig = z.output<typeof EnvironmentSchema>;
