@@ -5,6 +5,7 @@ import { containerSecurityContext, resourceRequirements } from '../hardening/wor
 import { LOCAL_LOGS } from './airflow-settings';
 const HEARTBEAT = `${LOCAL_LOGS}/.groomer-heartbeat`;
 const PERIOD_SECONDS = 300;
+export const LOG_GROOMER = 'log-groomer';
 
 /**
  * Deletes local log files older than `logging.localRetentionMinutes`, like the official chart's log
@@ -26,17 +27,18 @@ export function logGroomer(env: EnvironmentConfig, volumeName: string): k8s.Cont
     `  sleep ${PERIOD_SECONDS} & wait $!`,
     'done',
   ].join('\n');
-  // Alive while the loop keeps touching its heartbeat.
-  const check = { exec: { command: ['bash', '-c', `test -n "$(find ${HEARTBEAT} -mmin -${Math.ceil((PERIOD_SECONDS * 3) / 60)})"`] } };
+  // No probes: an exec probe runs `runc exec` inside this container's cgroup, and under its 100m CPU limit that
+  // never finished within the probe's timeout on the local cluster (every worker pod logged the startup and
+  // liveness probes cancelled; a native sidecar's startup probe holds back the main container, and the hung
+  // execs outlived the pod's stop). The loop is the container's only process: if it dies, restartPolicy Always
+  // restarts it; the heartbeat file stays for a human to read.
   return {
-    name: 'log-groomer',
+    name: LOG_GROOMER,
     image: imageRef(env, 'airflow'),
     command: ['bash', '-c', loop],
     restartPolicy: 'Always',
     resources: resourceRequirements({ cpu: '50m', memory: '64Mi' }),
     securityContext: containerSecurityContext(),
     volumeMounts: [{ name: volumeName, mountPath: LOCAL_LOGS }],
-    startupProbe: { ...check, periodSeconds: 10, failureThreshold: 12 },
-    livenessProbe: { ...check, periodSeconds: 60, failureThreshold: 3 },
   };
 }

@@ -26,9 +26,11 @@ describe('local disk of Airflow pods', () => {
     expect(find(objs, 'ConfigMap', 'airflow-config').data!.AIRFLOW__LOGGING__DELETE_LOCAL_LOGS).toBe('True');
   });
 
-  test('the log groomer (real bash and find) deletes files older than the retention, keeps newer ones, and its probe follows its heartbeat', () => {
+  test('the log groomer (real bash and find) deletes files older than the retention, keeps newer ones and touches its heartbeat; it has no exec probe', () => {
     const groomer = podSpecOf(find(objs, 'Deployment', 'airflow-dag-processor'))!.initContainers.find((c: any) => c.name === 'log-groomer');
     expect(groomer.restartPolicy).toBe('Always');
+    // runc exec under the sidecar's 100m CPU limit did not finish within a probe's timeout on the local cluster.
+    expect([groomer.startupProbe, groomer.livenessProbe, groomer.readinessProbe]).toEqual([undefined, undefined, undefined]);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'logs-'));
     const old = path.join(dir, 'dag_processor', '2026-01-01', 'old.py.log');
     const fresh = path.join(dir, 'dag_processor', 'today', 'new.py.log');
@@ -38,15 +40,14 @@ describe('local disk of Airflow pods', () => {
     }
     const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
     fs.utimesSync(old, twoHoursAgo, twoHoursAgo);
-    const probe = groomer.livenessProbe.exec.command[2].split('/opt/airflow/logs').join(dir);
-    expect(bash(probe).status).not.toBe(0); // no heartbeat yet
+    const heartbeat = path.join(dir, '.groomer-heartbeat');
     // One pass of the loop: the container's own script, pointed at the temp folder, stopping at its sleep.
     const once = (groomer.command[2] as string).split('/opt/airflow/logs').join(dir).replace(/sleep \d+ & wait \$!/, 'break');
     expect(bash(once).status).toBe(0);
     expect(fs.existsSync(old)).toBe(false);
     expect(fs.existsSync(path.dirname(old))).toBe(false);
     expect(fs.existsSync(fresh)).toBe(true);
-    expect(bash(probe).status).toBe(0);
+    expect(Date.now() - fs.statSync(heartbeat).mtimeMs).toBeLessThan(60_000);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
