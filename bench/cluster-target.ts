@@ -5,6 +5,7 @@ import { daemonPid } from '../cluster/node/daemon';
 import { kubectlJson } from '../cluster/node/kubectl';
 import { nodeNamed } from '../cluster/node/layout';
 import { descendantsOf } from '../local/proc';
+import { POD_PEERS } from '../manifests-src/platform/network-flows';
 import type { BenchTarget } from './phases';
 import { treeCpuSeconds, treePssMiB } from './proc-sample';
 
@@ -15,16 +16,21 @@ import { treeCpuSeconds, treePssMiB } from './proc-sample';
  * emulator (the log sink) from their process trees beside the cluster, as the managed services they stand in for.
  */
 
-/** dist/'s pod name label -> the benchmark's component. Pods of other names (the StatsD exporter) are not counted. */
-export const POD_COMPONENTS: Readonly<Record<string, string>> = {
-  'airflow-scheduler': 'scheduler',
-  'airflow-api-server': 'api-server',
-  'airflow-dag-processor': 'dag-processor',
-  'airflow-triggerer': 'triggerer',
-  'airflow-worker': 'workers',
-  'airflow-worker-long': 'workers',
+/** The benchmark's component of each pod peer it measures; the StatsD exporter and the migration Job are not counted. */
+const MEASURED_PEERS: Partial<Record<keyof typeof POD_PEERS, string>> = {
+  scheduler: 'scheduler',
+  'api-server': 'api-server',
+  'dag-processor': 'dag-processor',
+  triggerer: 'triggerer',
+  worker: 'workers',
+  'worker-long': 'workers',
   pgbouncer: 'pgbouncer',
 };
+
+/** dist/'s pod name label (app.kubernetes.io/name) -> the benchmark's component. */
+export const POD_COMPONENTS: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(MEASURED_PEERS).map(([peer, component]) => [POD_PEERS[peer as keyof typeof POD_PEERS], component]),
+);
 
 interface PodJson {
   metadata: { uid: string; labels?: Record<string, string> };
@@ -83,8 +89,9 @@ export class ClusterTarget implements BenchTarget {
     private readonly namespace: string,
   ) {}
 
+  /** One POST per run (the DAGs are unpaused once, before the rounds). */
   async trigger(dagId: string, conf: Record<string, unknown> = {}): Promise<string> {
-    return this.api.trigger(dagId, conf);
+    return (await this.api.call<{ dag_run_id: string }>('POST', `/api/v2/dags/${dagId}/dagRuns`, { logical_date: null, conf })).dag_run_id;
   }
 
   private pods(): PodJson[] {
@@ -94,8 +101,8 @@ export class ClusterTarget implements BenchTarget {
   cpuByComponent(): Record<string, number> {
     for (const p of this.pods()) {
       const dir = podCgroupDir('cpuacct', nodeNamed(p.spec.nodeName!).cgroupRoot, p.status.qosClass, p.metadata.uid);
-      const ns = dir && readNumber(path.join(dir, 'cpuacct.usage'));
-      if (ns !== undefined && ns !== '') this.lastPodCpu.set(p.metadata.uid, { component: POD_COMPONENTS[p.metadata.labels!['app.kubernetes.io/name']], seconds: Number(ns) / 1e9 });
+      const ns = dir ? readNumber(path.join(dir, 'cpuacct.usage')) : undefined;
+      if (ns !== undefined && !Number.isNaN(ns)) this.lastPodCpu.set(p.metadata.uid, { component: POD_COMPONENTS[p.metadata.labels!['app.kubernetes.io/name']], seconds: Number(ns) / 1e9 });
     }
     const out: Record<string, number> = {};
     for (const { component, seconds } of this.lastPodCpu.values()) out[component] = (out[component] ?? 0) + seconds;

@@ -7,8 +7,9 @@ import { LocalStack, PROJECT_ROOT } from '../local/stack';
 import { unpause } from '../local/dag-runs';
 import { benchmarkArms, DEFAULT_ARMS, type Arm } from './arms';
 import { DbSession } from './db-session';
+import { flag, planFromArgs, positiveInt, type Plan } from './plan';
 import { record, summariseCollapsed } from './py-spy';
-import { burstPhase, idlePhase, localTarget, openLoopPhase, singleTaskLatency, SINGLE_TASK_DAG, WORKLOAD_DAG } from './phases';
+import { localTarget, measureRound, SINGLE_TASK_DAG, WORKLOAD_DAG } from './phases';
 import { renderTable, type ArmResult, type BenchmarkReport } from './report';
 
 /**
@@ -17,36 +18,6 @@ import { renderTable, type ArmResult, type BenchmarkReport } from './report';
  * latency on the idle stack, a closed-loop burst and an open-loop phase at 60 % of the burst's rate, then
  * stops it. Prints the table and writes the JSON that docs/benchmark.md is rendered from.
  */
-interface Plan {
-  readonly rounds: number;
-  readonly idleSeconds: number;
-  readonly singles: number;
-  readonly burstRuns: number;
-  readonly tasksPerRun: number;
-  readonly openLoopSeconds: number;
-  readonly openLoopFraction: number;
-}
-
-const QUICK: Plan = { rounds: 1, idleSeconds: 10, singles: 2, burstRuns: 4, tasksPerRun: 15, openLoopSeconds: 30, openLoopFraction: 0.6 };
-const FULL: Plan = { rounds: 3, idleSeconds: 20, singles: 3, burstRuns: 10, tasksPerRun: 25, openLoopSeconds: 90, openLoopFraction: 0.6 };
-
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  if (i < 0) return undefined;
-  const v = process.argv[i + 1];
-  if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
-  return v;
-}
-
-function positiveInt(name: string, dflt: number): number {
-  const v = flag(name);
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${v}"`);
-  return n;
-}
-
-
 /** DAG folder of the bench stacks: the workload DAG and the one-task probe from dags/ (the cluster's DAG repository has both). */
 function benchDags(stateDir: string): string {
   const dir = path.join(stateDir, 'bench-dags');
@@ -74,22 +45,16 @@ async function runArm(arm: Arm, round: number, plan: Plan, workers: number, prof
     db = new DbSession({ host: stack.host, port: stack.ports.postgres, user: stack.secrets.dbUser, password: stack.secrets.dbPassword, database: DATABASES.metadata });
     await unpause(stack, WORKLOAD_DAG);
     await unpause(stack, SINGLE_TASK_DAG);
-    log(`started in ${startSeconds.toFixed(0)} s; idle ${plan.idleSeconds} s`);
-    const target = localTarget(stack);
-    const idle = await idlePhase(target, plan.idleSeconds);
-    // The first run of a fresh stack pays one-off costs (bundle clone on the worker, first imports): warm up, not measured.
-    await singleTaskLatency(target, db);
-    const singleTaskSeconds: number[] = [];
-    for (let i = 0; i < plan.singles; i++) singleTaskSeconds.push(await singleTaskLatency(target, db));
-    log(`single task ${singleTaskSeconds.map((s) => s.toFixed(1)).join(', ')} s; burst ${plan.burstRuns} x ${plan.tasksPerRun}`);
-    const recordings = profile ? PROFILED.map((c) => ({ c, r: record(stack.processes.get(c)!.pid!, path.join(stateDir, 'profiles', `${c}-round${round}.txt`)) })) : [];
-    const burst = await burstPhase(target, db, plan.burstRuns, plan.tasksPerRun);
+    log(`started in ${startSeconds.toFixed(0)} s`);
     const profiles: Record<string, ReturnType<typeof summariseCollapsed>> = {};
-    for (const { c, r } of recordings) profiles[c] = summariseCollapsed(fs.readFileSync(await r.stop(), 'utf8'));
-    log(`burst ${burst.tasksPerMinute.toFixed(0)} tasks/min; open loop at ${(plan.openLoopFraction * 100).toFixed(0)} %`);
-    const openLoop = await openLoopPhase(target, db, burst.tasksPerMinute * plan.openLoopFraction, plan.tasksPerRun, plan.openLoopSeconds);
-    log(`open loop p95 scheduled->start ${openLoop.scheduledToStart.p95.toFixed(2)} s`);
-    return { arm: arm.id, round, startSeconds, idle, singleTaskSeconds, burst, openLoop, ...(profile ? { profiles } : {}) };
+    const profileBurst = () => {
+      const recordings = PROFILED.map((c) => ({ c, r: record(stack.processes.get(c)!.pid!, path.join(stateDir, 'profiles', `${c}-round${round}.txt`)) }));
+      return async () => {
+        for (const { c, r } of recordings) profiles[c] = summariseCollapsed(fs.readFileSync(await r.stop(), 'utf8'));
+      };
+    };
+    const m = await measureRound(localTarget(stack), db, plan, log, profile ? profileBurst : undefined);
+    return { arm: arm.id, round, startSeconds, ...m, ...(profile ? { profiles } : {}) };
   } finally {
     await db?.close();
     process.off('SIGINT', interrupted);
@@ -99,8 +64,7 @@ async function runArm(arm: Arm, round: number, plan: Plan, workers: number, prof
 }
 
 async function main(): Promise<void> {
-  const base = process.argv.includes('--quick') ? QUICK : FULL;
-  const plan: Plan = { ...base, rounds: positiveInt('--rounds', base.rounds), burstRuns: positiveInt('--runs', base.burstRuns), tasksPerRun: positiveInt('--tasks', base.tasksPerRun) };
+  const { mode, plan } = planFromArgs();
   const workers = positiveInt('--workers', 2);
   const env = loadEnvironments().find((e) => e.name === 'dev')!;
   const all = benchmarkArms(env);
@@ -111,7 +75,6 @@ async function main(): Promise<void> {
   const results: ArmResult[] = [];
   const failures: { arm: string; round: number; error: string }[] = [];
   const started = new Date().toISOString();
-  const mode = process.argv.includes('--quick') ? 'quick' : 'full';
   const report = (): BenchmarkReport => ({
     date: started,
     mode,

@@ -206,3 +206,37 @@ export async function openLoopPhase(target: BenchTarget, db: DbSession, tasksPer
     loadavg: loadavg(),
   };
 }
+
+export interface RoundMeasurement {
+  readonly idle: IdlePhase;
+  readonly singleTaskSeconds: number[];
+  readonly burst: BurstPhase;
+  readonly openLoop: OpenLoopPhase;
+}
+
+/**
+ * One round on a running target: the idle floor, a warm-up run (one-off costs: the first bundle clone, first
+ * imports; not measured), one-task latencies, the closed-loop burst (`duringBurst` starts anything that must
+ * run alongside it, such as a profiler, and returns its stop), then the open loop at a share of the burst's rate.
+ */
+export async function measureRound(
+  target: BenchTarget,
+  db: DbSession,
+  plan: { idleSeconds: number; singles: number; burstRuns: number; tasksPerRun: number; openLoopSeconds: number; openLoopFraction: number },
+  log: (line: string) => void,
+  duringBurst?: () => () => Promise<void>,
+): Promise<RoundMeasurement> {
+  log(`idle ${plan.idleSeconds} s`);
+  const idle = await idlePhase(target, plan.idleSeconds);
+  await singleTaskLatency(target, db);
+  const singleTaskSeconds: number[] = [];
+  for (let i = 0; i < plan.singles; i++) singleTaskSeconds.push(await singleTaskLatency(target, db));
+  log(`single task ${singleTaskSeconds.map((x) => x.toFixed(1)).join(', ')} s; burst ${plan.burstRuns} x ${plan.tasksPerRun}`);
+  const stop = duringBurst?.();
+  const burst = await burstPhase(target, db, plan.burstRuns, plan.tasksPerRun);
+  await stop?.();
+  log(`burst ${burst.tasksPerMinute.toFixed(0)} tasks/min; open loop at ${(plan.openLoopFraction * 100).toFixed(0)} %`);
+  const openLoop = await openLoopPhase(target, db, burst.tasksPerMinute * plan.openLoopFraction, plan.tasksPerRun, plan.openLoopSeconds);
+  log(`open loop p95 scheduled->start ${openLoop.scheduledToStart.p95.toFixed(2)} s`);
+  return { idle, singleTaskSeconds, burst, openLoop };
+}

@@ -9,6 +9,8 @@ export interface BenchmarkReport {
   readonly mode: 'quick' | 'full';
   readonly plan: Record<string, number>;
   readonly machine: { cores: number; memoryGiB: number };
+  /** Where Airflow ran: the local runner's processes (default) or dist/ on the local cluster, in pods. */
+  readonly target?: 'local' | 'cluster';
   readonly arms: { id: string; label: string; schedulers: number; viaPgBouncer: boolean; parallelism: number; pgbouncerPoolSize: number }[];
   readonly results: ArmResult[];
   /** Arms that did not finish (the error), so a failed arm is visible rather than missing. */
@@ -174,7 +176,9 @@ export function renderTable(report: BenchmarkReport): string {
     `${report.mode} run ${report.date}: ${report.plan.burstRuns} runs x ${report.plan.tasksPerRun} tasks per burst, ${report.plan.workers} workers x ${report.plan.slotsPerWorker} slots, ${report.machine.cores} cores; median (min-max) of ${report.plan.rounds} round(s)`,
     mainTable(s),
     '',
-    'CPU-seconds per task by component (process trees from /proc; workers include their task processes and the remote log upload):',
+    report.target === 'cluster'
+      ? 'CPU-seconds per task by component (pod cgroups, cpuacct; PostgreSQL, Redis and the log sink from their process trees beside the cluster; workers include their task processes and the remote log upload):'
+      : 'CPU-seconds per task by component (process trees from /proc; workers include their task processes and the remote log upload):',
     cpuTable(s),
     '',
     `load average before each burst: ${s.map((a) => `${a.id}: ${a.loadavg.join(' | ')}`).join('; ')}`,
