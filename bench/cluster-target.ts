@@ -69,8 +69,15 @@ function managedServiceRoots(): Record<string, number> {
   if (!daemon) throw new Error('the managed services are not running: start the cluster with `npm run cluster -- up`');
   const roots: Record<string, number> = {};
   for (const pid of descendantsOf(daemon)) {
-    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    const exe = path.basename(cmd[0] ?? '');
+    // comm, not argv[0]: Redis and PostgreSQL rewrite their argv into a process title.
+    let exe: string;
+    let cmd: string[];
+    try {
+      exe = fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue; // exited since it was listed
+    }
     // The first (topmost) match is the server's root process; its children are in its tree.
     if (exe === 'postgres' && !roots.postgres) roots.postgres = pid;
     else if (exe === 'redis-server' && !roots.redis) roots.redis = pid;
