@@ -1,4 +1,5 @@
-import { ConfigError, MEASURED_AS, MEMORY_HEADROOM, REQUEST_FLOORS, SIZING_BASELINE, loadEnvironments, type EnvironmentConfig, type EnvironmentInput, type SizedComponent } from '../../manifests-src/config';
+import { MEASURED_AS, MEMORY_HEADROOM, REQUEST_FLOORS, SIZING_BASELINE, loadEnvironments, type EnvironmentConfig, type EnvironmentInput, type SizedComponent } from '../../manifests-src/config';
+import { configProblems } from '../support/config-problems';
 import { environments as committed } from '../../manifests-src/config/environments';
 import { memoryMiB } from '../../manifests-src/config/worker-memory';
 import { cpuOf } from '../../infra/cost/estimate';
@@ -12,15 +13,7 @@ const resourcesOf = (env: EnvironmentConfig, c: SizedComponent) => (c === 'pgbou
 const cores = (env: EnvironmentConfig, c: SizedComponent) => cpuOf(resourcesOf(env, c).cpu);
 const atRate = (tasksPerMinute: number, more: Partial<EnvironmentInput> = {}) => load({ ...prodInput, ...more, capacity: { tasksPerMinute, ...more.capacity } });
 
-function problemsOf(input: unknown): string {
-  try {
-    loadEnvironments([input]);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems.join('\n');
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problemsOf = (input: unknown): string => configProblems([input]).join('\n');
 
 describe('default requests sized from capacity (manifests-src/config/capacity.ts)', () => {
   test('a higher task rate gives larger CPU requests, never smaller ones', () => {

@@ -1,17 +1,10 @@
-import { ConfigError, loadEnvironments } from '../../manifests-src/config';
+import { loadEnvironments } from '../../manifests-src/config';
+import { configProblems } from '../support/config-problems';
 import { environments as committed } from '../../manifests-src/config/environments';
 
 const prodInput = committed.find((e) => e.name === 'prod')!;
 
-function problemsOf(inputs: unknown): string[] {
-  try {
-    loadEnvironments(inputs);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problemsOf = configProblems;
 
 describe('configuration', () => {
   test('the committed environments are valid and prod gets production defaults', () => {

@@ -2,21 +2,14 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigError, loadEnvironments } from '../../manifests-src/config';
+import { loadEnvironments } from '../../manifests-src/config';
+import { configProblems } from '../support/config-problems';
 import { environments as committed } from '../../manifests-src/config/environments';
 
 const prod = committed.find((e) => e.name === 'prod')!;
 const cn = committed.find((e) => e.name === 'prod-cn')!;
 
-function problems(input: unknown): string {
-  try {
-    loadEnvironments([input]);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems.join('\n');
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problems = (input: unknown): string => configProblems([input]).join('\n');
 
 test('the committed environments pass the infra checks', () => {
   expect(loadEnvironments().map((e) => e.name)).toEqual(['dev', 'prod', 'prod-cn']);
