@@ -47,6 +47,24 @@ const STOCK_SCHEDULERS = 1;
 export const ABLATIONS: Record<string, { label: string; patch: (env: EnvironmentConfig) => EnvironmentConfig }> = {
   gossip: { label: 'project, Celery gossip + mingle on', patch: (e) => ({ ...e, workers: { ...e.workers, gossip: true } }) },
   'stock-intervals': { label: 'project, Airflow default intervals and caps', patch: (e) => ({ ...withAirflowDefaults(e), workers: e.workers }) },
+  // The settings `stock-intervals` undoes together, one at a time (Airflow's defaults as in withAirflowDefaults).
+  'sync-parallelism': { label: 'project, Airflow default sync_parallelism', patch: (e) => ({ ...e, airflow: { ...e.airflow, celerySyncParallelism: withAirflowDefaults(e).airflow.celerySyncParallelism } }) },
+  'bundle-refresh': { label: 'project, Airflow default bundle refresh (300 s)', patch: (e) => ({ ...e, dags: withAirflowDefaults(e).dags }) },
+  'dag-caps': {
+    label: 'project, Airflow default max active tasks and runs per DAG (16)',
+    patch: (e) => {
+      const d = withAirflowDefaults(e).airflow;
+      return { ...e, airflow: { ...e.airflow, maxActiveTasksPerDag: d.maxActiveTasksPerDag, maxActiveRunsPerDag: d.maxActiveRunsPerDag } };
+    },
+  },
+  parallelism: { label: 'project, Airflow default parallelism (32)', patch: (e) => ({ ...e, airflow: { ...e.airflow, parallelism: withAirflowDefaults(e).airflow.parallelism } }) },
+  'scheduler-timeouts': {
+    label: 'project, Airflow default heartbeat, queued and orphan timeouts',
+    patch: (e) => {
+      const d = withAirflowDefaults(e).airflow;
+      return { ...e, airflow: { ...e.airflow, taskHeartbeatTimeoutSeconds: d.taskHeartbeatTimeoutSeconds, taskQueuedTimeoutSeconds: d.taskQueuedTimeoutSeconds, orphanedTasksCheckIntervalSeconds: d.orphanedTasksCheckIntervalSeconds } };
+    },
+  },
 };
 
 /** Arms run when `--arms` is not given. */

@@ -192,3 +192,27 @@ export function renderTable(report: BenchmarkReport): string {
     ...(report.results.some((r) => r.profiles) ? ['', ...profileText(report)] : []),
   ].join('\n');
 }
+
+/**
+ * Each change measured alone, before -> after (medians, both arms from the same run): PgBouncer, the project's
+ * settings, and each ablation arm (one project change undone) against the project arm. With several runs, a
+ * change is taken from the first run that measured both of its arms. The README shows it (bench/render-doc.ts).
+ */
+export function changeSummary(...reports: BenchmarkReport[]): string {
+  const rows = new Map<string, string[]>();
+  const cell = (b: Spread, a: Spread, digits: number) => `${b.median.toFixed(digits)} -> ${a.median.toFixed(digits)}${compare(b, a).overlapping ? ' (ranges overlap)' : ''}`;
+  for (const report of reports) {
+    const s = summarise(report).filter((a) => a.repeats > 0);
+    const arm = (id: string) => s.find((a) => a.id === id);
+    const pairs: [string, ArmSummary | undefined, ArmSummary | undefined][] = [
+      ['PgBouncer in front of PostgreSQL', arm('stock'), arm('stock+pgbouncer')],
+      ["this project's settings on top", arm('stock+pgbouncer'), arm('project')],
+      ...s.filter((a) => a.id.startsWith('project-')).map((a): [string, ArmSummary | undefined, ArmSummary | undefined] => [`${a.label.replace(/^project, /, '')} -> project arm`, a, arm('project')]),
+    ];
+    for (const [change, b, a] of pairs) {
+      if (!b || !a || rows.has(change)) continue;
+      rows.set(change, [change, cell(b.tasksPerMinute, a.tasksPerMinute, 0), cell(b.cpuSecondsPerTask, a.cpuSecondsPerTask, 2), cell(b.cpuSecondsPerTaskBy.scheduler, a.cpuSecondsPerTaskBy.scheduler, 3), cell(b.scheduledToStartP95, a.scheduledToStartP95, 2), cell(b.peakPgConnections, a.peakPgConnections, 0)]);
+    }
+  }
+  return table(['change (before -> after)', 'tasks/min', 'CPU-s/task', 'scheduler CPU-s/task', 'open-loop p95 s', 'peak PG conns'], [...rows.values()]);
+}

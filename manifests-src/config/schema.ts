@@ -153,7 +153,15 @@ const EnvironmentFields = z
         defaultTaskRetries: z.number().int().min(0).max(10).default(2).describe('Task retries unless a DAG says otherwise.'),
         taskHeartbeatTimeoutSeconds: z.number().int().min(30).max(3600).default(300).describe('[scheduler] task_instance_heartbeat_timeout: a running task silent this long (its worker was killed) is failed and retried.'),
         orphanedTasksCheckIntervalSeconds: z.number().int().min(10).max(3600).default(300).describe('[scheduler] orphaned_tasks_check_interval: how often a scheduler re-queues the tasks of a scheduler that died (e.g. in a database failover).'),
-        celerySyncParallelism: z.number().int().min(1).max(32).default(2).describe('[celery] sync_parallelism: processes each scheduler forks to send tasks to and read states from Celery. Unset, Airflow uses node cores - 1, which on a large node forks dozens of processes in a pod limited to one CPU.'),
+        celerySyncParallelism: z
+          .number()
+          .int()
+          .min(1)
+          .max(32)
+          .default(1)
+          .describe(
+            '[celery] sync_parallelism: processes each scheduler forks to send tasks to and read states from Celery. 1 sends from the scheduler process itself, no pool forked per batch: measured alone it halves the scheduler\'s CPU per task against 2 (docs/benchmark.md). Airflow\'s own default, node cores - 1, forks dozens of processes on a large node in a pod limited to one CPU.',
+          ),
         taskQueuedTimeoutSeconds: z.number().int().min(60).max(86400).default(600).describe('[scheduler] task_queued_timeout: a task queued this long without starting (message lost with the broker) is re-queued.'),
       })
       .strict()

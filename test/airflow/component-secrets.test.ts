@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { loadEnvironments } from '../../manifests-src/config';
 import { VENV_BIN } from '../../local/stack';
 import { find, parseFiles, podSpecOf, type K8sObject, type RenderedObject } from '../support/render';
 
@@ -107,7 +108,7 @@ describe('Airflow really reads secret options from the files (the worker pod\'s 
     fs.rmSync(dir, { recursive: true, force: true });
     expect(r.status).toBe(0);
     const seen = JSON.parse(r.stdout.trim().split('\n').pop()!);
-    expect(seen).toMatchObject({ broker: 'value-of-broker-url', result: 'value-of-result-backend', api: 'value-of-api-secret-key', issuer: 'https://airflow.example.com/', audience: 'airflow-eks:airflow-prod:airflow', sync: 2 });
+    expect(seen).toMatchObject({ broker: 'value-of-broker-url', result: 'value-of-result-backend', api: 'value-of-api-secret-key', issuer: 'https://airflow.example.com/', audience: 'airflow-eks:airflow-prod:airflow', sync: loadEnvironments().find((e) => e.name === 'prod')!.airflow.celerySyncParallelism });
     // Not configured at all: Airflow's defaults (no Fernet key, no JWT secret, its built-in SQLite URL).
     expect(seen.fernet ?? '').toBe('');
     expect(seen.jwt ?? '').toBe('');
