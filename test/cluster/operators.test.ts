@@ -16,6 +16,7 @@ import { devEnvironment, installOperators, operatorObjects, type InstallReport }
 import { Kubectl, kubectlPath } from '../../cluster/operators/kubectl';
 import { CRD_ONLY, OPERATORS } from '../../cluster/operators/sources';
 import { operatorCrds, type K8sObject } from '../../cluster/operators/upstream';
+import { associations } from '../../cluster/services/pod-identity';
 import { startControlPlane, type ControlPlane } from '../support/control-plane';
 
 jest.setTimeout(15 * 60_000);
@@ -113,13 +114,17 @@ test("KEDA's metrics API is registered for the operator to serve (APIService, it
   expect(JSON.stringify(operator.spec)).toContain('--enable-cert-rotation=true');
 });
 
-test("External Secrets reaches the emulator through env and a trusted CA only: dist/'s ClusterSecretStore and ExternalSecrets are accepted unchanged", () => {
+test("External Secrets reaches the emulator through Pod Identity and a trusted CA only, no static key: dist/'s ClusterSecretStore and ExternalSecrets are accepted unchanged", () => {
   ready();
   const eso = list('deployments', 'external-secrets')[0];
   const pod = (eso.spec as { template: { spec: { serviceAccountName: string; containers: { env: { name: string; value: string }[] }[] } } }).template.spec;
   expect(pod.serviceAccountName).toBe((externalSecretsValues(env) as { serviceAccount: { name: string } }).serviceAccount.name);
   const vars = Object.fromEntries(pod.containers[0].env.map((e) => [e.name, e.value]));
-  expect(vars).toMatchObject({ AWS_ACCESS_KEY_ID: expect.any(String), AWS_SECRET_ACCESS_KEY: expect.any(String), SSL_CERT_FILE: expect.stringMatching(/ca\.crt$/) });
+  expect(vars).toMatchObject({ SSL_CERT_FILE: expect.stringMatching(/ca\.crt$/) });
+  // Credentials come as in EKS: the service account has the CDK stack's Pod Identity association, which the local
+  // admission policy turns into the agent's endpoint and token (cluster/services/pod-identity.ts).
+  expect(Object.keys(vars).filter((k) => /^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN)$/.test(k))).toEqual([]);
+  expect(associations(env)).toContain(`external-secrets/${pod.serviceAccountName}`);
   expect(vars.AWS_SECRETSMANAGER_ENDPOINT).toBeUndefined();
   const ca = kubectl.get<{ data: Record<string, string> }>('configmap', 'airflow-eks-local-ca', 'external-secrets');
   expect(ca?.data['ca.crt']).toBe(readFileSync(caCert, 'utf8'));
