@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SIZING_ARM, componentCosts, type BenchmarkReport } from './report';
 import type { SizingBaseline } from './sizing';
+import { writeFileAtomic } from '../manifests-src/write-atomic';
 
 /**
  * bench/sizing-baseline.json: the measured costs the config's default requests are sized from
@@ -31,7 +32,6 @@ export function renderSizingBaseline(root: string, file: string): string {
 export function regenerateSizingBaseline(root: string, file?: string): string {
   const out = path.join(root, SIZING_BASELINE_FILE);
   const source = file ?? (JSON.parse(fs.readFileSync(out, 'utf8')) as SizingBaseline).source.file;
-  fs.writeFileSync(`${out}.tmp`, renderSizingBaseline(root, source));
-  fs.renameSync(`${out}.tmp`, out);
+  writeFileAtomic(out, renderSizingBaseline(root, source));
   return `${SIZING_BASELINE_FILE}: sizing baseline regenerated from ${source}`;
 }

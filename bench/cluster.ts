@@ -9,6 +9,7 @@ import { readServicesInfo } from '../cluster/services/managed-services';
 import { cpuOf } from '../infra/cost/estimate';
 import { DATABASES, loadEnvironments } from '../manifests-src/config';
 import { PROJECT_ROOT } from '../local/stack';
+import { writeFileAtomic } from '../manifests-src/write-atomic';
 import { ClusterTarget } from './cluster-target';
 import { DbSession } from './db-session';
 import { measureRound, SINGLE_TASK_DAG, WORKLOAD_DAG } from './phases';
@@ -83,8 +84,7 @@ async function main(): Promise<void> {
         failures.push({ arm: arm.id, round, error: (e as Error).message });
       }
       fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(report(), null, 2)}\n`);
-      fs.renameSync(`${file}.tmp`, file);
+      writeFileAtomic(file, `${JSON.stringify(report(), null, 2)}\n`);
     }
   } finally {
     await db.close();

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { loadEnvironments, DATABASES } from '../manifests-src/config';
 import { cpuOf } from '../infra/cost/estimate';
 import { LocalStack, PROJECT_ROOT } from '../local/stack';
+import { writeFileAtomic } from '../manifests-src/write-atomic';
 import { unpause } from '../local/dag-runs';
 import { benchmarkArms, DEFAULT_ARMS, type Arm } from './arms';
 import { DbSession } from './db-session';
@@ -89,8 +90,7 @@ async function main(): Promise<void> {
   // Written after every arm, so an interrupted run keeps what it measured.
   const writeReport = (): string => {
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(report(), null, 2)}\n`);
-    fs.renameSync(`${file}.tmp`, file);
+    writeFileAtomic(file, `${JSON.stringify(report(), null, 2)}\n`);
     return file;
   };
   for (let round = 1; round <= plan.rounds; round++) {

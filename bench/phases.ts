@@ -2,6 +2,7 @@ import type { LocalStack } from '../local/stack';
 import { trigger } from '../local/dag-runs';
 import type { DbSession } from './db-session';
 import { loadavg, machineTicks, selfCpuSeconds, treeCpuSeconds, treePssMiB } from './proc-sample';
+import type { Plan } from './plan';
 import { percentile, utilisation } from './stats';
 
 /**
@@ -222,7 +223,7 @@ export interface RoundMeasurement {
 export async function measureRound(
   target: BenchTarget,
   db: DbSession,
-  plan: { idleSeconds: number; singles: number; burstRuns: number; tasksPerRun: number; openLoopSeconds: number; openLoopFraction: number },
+  plan: Plan,
   log: (line: string) => void,
   duringBurst?: () => () => Promise<void>,
 ): Promise<RoundMeasurement> {

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { rewriteSection } from '../scripts/config-reference';
 import { regenerateSizingBaseline } from './baseline';
 import { changeSummary, renderTable, type BenchmarkReport } from './report';
 
@@ -16,23 +17,11 @@ function main(): void {
   const files = process.argv.slice(2);
   if (!files.length) throw new Error('usage: npx tsx bench/render-doc.ts bench/results/<run>.json [more.json]');
   const root = path.resolve(__dirname, '..');
-  const reports = files.map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as BenchmarkReport);
-  const sections = files.map((f, i) => {
-    const report = reports[i];
-    const where = report.target === 'cluster' ? 'cluster ' : '';
-    return `### ${where}${report.mode} run, ${report.date.slice(0, 16).replace('T', ' ')} UTC (\`${path.relative(root, path.resolve(f))}\`)\n\n\`\`\`text\n${renderTable(report)}\n\`\`\``;
-  });
-  const doc = path.join(root, 'docs', 'benchmark.md');
-  const text = fs.existsSync(doc) ? fs.readFileSync(doc, 'utf8') : `# Benchmark\n\n${BEGIN}\n${END}\n`;
-  const a = text.indexOf(BEGIN);
-  const b = text.indexOf(END);
-  if (a < 0 || b < a) throw new Error(`docs/benchmark.md: markers "${BEGIN}" and "${END}" are missing`);
-  const next = `${text.slice(0, a + BEGIN.length)}\n\n${sections.join('\n\n')}\n\n${text.slice(b)}`;
-  // Atomic: a reader never sees half a document.
-  fs.writeFileSync(`${doc}.tmp`, next);
-  fs.renameSync(`${doc}.tmp`, doc);
+  const runs = files.map((f) => ({ file: path.relative(root, path.resolve(f)), report: JSON.parse(fs.readFileSync(f, 'utf8')) as BenchmarkReport }));
+  const sections = runs.map(({ file, report }) => `### ${report.target === 'cluster' ? 'cluster ' : ''}${report.mode} run, ${report.date.slice(0, 16).replace('T', ' ')} UTC (\`${file}\`)\n\n\`\`\`text\n${renderTable(report)}\n\`\`\``);
+  rewriteSection(path.join(root, 'docs', 'benchmark.md'), `\n${sections.join('\n\n')}\n`, BEGIN, END, 'docs/benchmark.md');
   console.log(`wrote docs/benchmark.md from ${files.length} artifact(s)`);
-  const local = files.map((f, i) => ({ file: path.relative(root, path.resolve(f)), report: reports[i] })).filter((x) => x.report.target !== 'cluster');
+  const local = runs.filter((r) => r.report.target !== 'cluster');
   if (!local.length) return;
   console.log(regenerateSizingBaseline(root, local[0].file));
   writeReadmeSummary(root, local);
@@ -43,15 +32,9 @@ const README_END = '<!-- bench-summary:end -->';
 
 /** The README's before/after table of each measured change, from the local runs in the order given. */
 function writeReadmeSummary(root: string, runs: { file: string; report: BenchmarkReport }[]): void {
-  const readme = path.join(root, 'README.md');
-  const text = fs.readFileSync(readme, 'utf8');
-  const a = text.indexOf(README_BEGIN);
-  const b = text.indexOf(README_END);
-  if (a < 0 || b < a) throw new Error(`README.md: markers "${README_BEGIN}" and "${README_END}" are missing`);
   const from = runs.map(({ file, report }) => `\`${file}\` (${report.mode}, ${report.plan.rounds} rounds, ${report.machine.cores} vCPU, ${report.date.slice(0, 16).replace('T', ' ')} UTC)`);
   const body = `Medians; both arms of a row come from one run: ${from.join('; ')}.\n\n${changeSummary(...runs.map((r) => r.report))}`;
-  fs.writeFileSync(`${readme}.tmp`, `${text.slice(0, a + README_BEGIN.length)}\n${body}\n${text.slice(b)}`);
-  fs.renameSync(`${readme}.tmp`, readme);
+  rewriteSection(path.join(root, 'README.md'), body, README_BEGIN, README_END, 'README.md');
   console.log('wrote the README benchmark summary');
 }
 

@@ -32,3 +32,9 @@ export function replaceDirAtomically(targetDir: string, files: ReadonlyMap<strin
   }
   if (hadTarget) fs.rmSync(old, { recursive: true, force: true });
 }
+
+/** Writes `file` through a temp file and a rename: a reader sees the old text or the new, never half. */
+export function writeFileAtomic(file: string, text: string): void {
+  fs.writeFileSync(`${file}.tmp`, text);
+  fs.renameSync(`${file}.tmp`, file);
+}

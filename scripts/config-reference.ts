@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { EnvironmentSchema } from '../manifests-src/config';
+import { writeFileAtomic } from '../manifests-src/write-atomic';
 
 /**
  * The "Configuration reference" table of docs/configuration.md, generated from the schema itself (each field's
@@ -40,9 +41,9 @@ export function renderSection(doc: string, body: string, begin = BEGIN, end = EN
   return `${doc.slice(0, a + begin.length)}\n${body}\n${doc.slice(b)}`;
 }
 
-/** Replaces the marked section of a doc file in place. */
+/** Replaces the marked section of a doc file in place (atomically). */
 export function rewriteSection(file: string, body: string, begin: string, end: string, name: string): void {
-  fs.writeFileSync(file, renderSection(fs.readFileSync(file, 'utf8'), body, begin, end, name));
+  writeFileAtomic(file, renderSection(fs.readFileSync(file, 'utf8'), body, begin, end, name));
 }
 
 /** Rewrites the reference in docs/configuration.md from the schema. */

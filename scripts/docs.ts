@@ -2,12 +2,11 @@
  * `npm run docs`: regenerates every generated part of docs/ (configuration reference, cost estimate, fault table,
  * test suite times, cluster phases) and the sizing baseline the configuration reference's default requests come from.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { regenerateSizingBaseline } from '../bench/baseline';
 import { loadEnvironments } from '../manifests-src/config';
-import { renderMarkdown } from '../infra/cost/markdown';
-import { reportFor } from '../infra/cost/report';
+import { costDoc } from '../infra/cost/markdown';
+import { writeFileAtomic } from '../manifests-src/write-atomic';
 import { regenerateConfigReference } from './config-reference';
 import { regenerateClusterPhaseTable } from './cluster-phase-table';
 import { regenerateFaultTable } from './fault-table';
@@ -17,9 +16,7 @@ const root = path.resolve(__dirname, '..');
 // First: the configuration reference prints the requests sized from it.
 console.log(regenerateSizingBaseline(root));
 console.log(regenerateConfigReference(root));
-// The cost estimate of the committed environments (what `npm run cost -- --markdown` prints).
-const envs = loadEnvironments();
-fs.writeFileSync(path.join(root, 'docs', 'cost.md'), `${renderMarkdown(envs, envs.map((e) => reportFor(e)))}\n`);
+writeFileAtomic(path.join(root, 'docs', 'cost.md'), costDoc(loadEnvironments()));
 console.log('docs/cost.md: regenerated from the committed environments');
 console.log(regenerateFaultTable(root));
 console.log(regenerateSuiteTimeTable(root));

@@ -53,6 +53,15 @@ export function distObjects(envDir: string): unknown[] {
   );
 }
 
+/** `app.kubernetes.io/name` of each pod template of the given workload kinds under `envDir`, in file order. */
+export function distWorkloadNames(envDir: string, kinds: readonly string[]): string[] {
+  type Workload = { kind?: string; spec?: { template?: { metadata?: { labels?: Record<string, string> } } } } | null;
+  return (distObjects(envDir) as Workload[])
+    .filter((o) => kinds.includes(o?.kind ?? ''))
+    .map((o) => o!.spec?.template?.metadata?.labels?.['app.kubernetes.io/name'])
+    .filter((n): n is string => !!n);
+}
+
 /** Every image used by a container of any object under `envDir` (e.g. dist/dev), normalized, sorted. */
 export function distImageReferences(envDir: string): string[] {
   const refs = new Set<string>();

@@ -2,7 +2,7 @@ import { SIZING_BASELINE, type EnvironmentConfig } from '../../manifests-src/con
 import { DEFAULT_ASSUMPTIONS } from './estimate';
 import { CROSSOVER_TARGET } from './goals';
 import { PRICE_TABLE } from './prices';
-import { sizingHeadline, type EnvironmentReport } from './report';
+import { reportFor, sizingHeadline, type EnvironmentReport } from './report';
 
 /** Profile choices that trade availability for cost: the field, what it costs you, and whether prod may use it. */
 export const AVAILABILITY_TRADEOFFS: ReadonlyArray<{ readonly field: string; readonly cheap: (e: EnvironmentConfig) => boolean; readonly tradeoff: string; readonly prod: 'never' | 'ok' }> = [
@@ -57,8 +57,8 @@ export function renderMarkdown(envs: EnvironmentConfig[], reports: EnvironmentRe
     `are sized from its \`capacity\` (task rate, target utilisation) with the CPU-seconds per task, idle CPU and memory the`,
     `benchmark measured: \`bench/sizing-baseline.json\`, generated from \`${src.file}\` (${src.mode}, ${src.rounds} rounds, ${src.machine.cores} cores),`,
     'per pod never below a floor (`manifests-src/config/capacity.ts`; docs/benchmark.md, "Sizing"). After a new benchmark run:',
-    '`npx tsx bench/render-doc.ts bench/results/<new>.json [older.json...]` (the first file becomes the baseline), then',
-    '`npm run synth`, `npm run docs` and this page; review the requests that change in dist/. `npm run cost -- --tasks-per-minute N`',
+    '`npx tsx bench/render-doc.ts bench/results/<new>.json [older.json...]` (the first local run becomes the baseline), then',
+    '`npm run synth` and `npm run docs` (which rewrites this page); review the requests that change in dist/. `npm run cost -- --tasks-per-minute N`',
     'prices every environment with the requests sized for N tasks/min instead of the configured ones.',
     '',
     '| Environment | Sizing | Component | Pods | Sized request per pod | Configured |',
@@ -101,4 +101,9 @@ export function renderMarkdown(envs: EnvironmentConfig[], reports: EnvironmentRe
     '',
   );
   return out.join('\n');
+}
+
+/** docs/cost.md: the estimate of `envs` as configured, what `npm run cost -- --markdown` prints for them. */
+export function costDoc(envs: EnvironmentConfig[]): string {
+  return `${renderMarkdown(envs, envs.map((e) => reportFor(e)))}\n`;
 }

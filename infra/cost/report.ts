@@ -1,4 +1,4 @@
-import { MEASURED_AS, SIZING_BASELINE, sizedRequests, type Capacity, type EnvironmentConfig, type Resources, type SizedComponent } from '../../manifests-src/config';
+import { MEASURED_AS, SIZING_BASELINE, sizedRequests, withPodResources, type Capacity, type EnvironmentConfig, type Resources, type SizedComponent } from '../../manifests-src/config';
 import { DEFAULT_ASSUMPTIONS, crossover, estimate, ratioAt, type Estimate } from './estimate';
 import { CROSSOVER_TARGET, goalsFor } from './goals';
 import { PRICE_TABLE } from './prices';
@@ -34,14 +34,7 @@ export interface SizingReport {
 /** The sized stack: the environment with the requests sized for `tasksPerMinute` in place of the configured ones. */
 export function atTaskRate(env: EnvironmentConfig, tasksPerMinute: number): EnvironmentConfig {
   const capacity = { ...env.capacity, tasksPerMinute };
-  const s = sizedRequests(env, capacity);
-  const c = env.components;
-  return {
-    ...env,
-    capacity,
-    components: { apiServer: { ...c.apiServer, resources: s.apiServer }, scheduler: { ...c.scheduler, resources: s.scheduler }, dagProcessor: { ...c.dagProcessor, resources: s.dagProcessor }, triggerer: { ...c.triggerer, resources: s.triggerer } },
-    pgbouncer: { ...env.pgbouncer, resources: s.pgbouncer },
-  };
+  return { ...withPodResources(env, capacity, (_, sized) => sized), capacity };
 }
 
 function sizingOf(env: EnvironmentConfig, capacity: Capacity, priced: boolean): SizingReport {

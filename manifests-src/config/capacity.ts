@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { sizeFor, type SizingBaseline } from '../../bench/sizing';
 import measured from '../../bench/sizing-baseline.json';
+import type { Resources } from './schema';
 import { memoryMiB } from './worker-memory';
 
 /**
@@ -85,4 +86,28 @@ export function sizedRequest(component: SizedComponent, replicas: number, capaci
 export function sizedRequests(env: { capacity: Capacity; components: Record<Exclude<SizedComponent, 'pgbouncer'>, { replicas: number }>; pgbouncer: { replicas: number } }, capacity: Capacity = env.capacity): Record<SizedComponent, { cpu: string; memory: string }> {
   const replicas = (c: SizedComponent) => (c === 'pgbouncer' ? env.pgbouncer : env.components[c]).replicas;
   return Object.fromEntries((Object.keys(MEASURED_AS) as SizedComponent[]).map((c) => [c, sizedRequest(c, replicas(c), capacity)])) as Record<SizedComponent, { cpu: string; memory: string }>;
+}
+
+interface SizedPod {
+  readonly replicas: number;
+  readonly resources?: Resources;
+}
+
+/**
+ * `env` with the resources of each sized component chosen by `pick` from the configured ones (unset before the
+ * defaults are filled in) and the ones sized for `capacity`: the config's defaults, and the sized stack `npm run
+ * cost -- --tasks-per-minute` prices.
+ */
+export function withPodResources<E extends { components: Record<Exclude<SizedComponent, 'pgbouncer'>, SizedPod>; pgbouncer: SizedPod }>(
+  env: E,
+  capacity: Capacity,
+  pick: (configured: Resources | undefined, sized: Resources) => Resources,
+) {
+  const pod = <P extends SizedPod>(c: SizedComponent, p: P) => ({ ...p, resources: pick(p.resources, sizedRequest(c, p.replicas, capacity)) });
+  const k = env.components;
+  return {
+    ...env,
+    components: { apiServer: pod('apiServer', k.apiServer), scheduler: pod('scheduler', k.scheduler), dagProcessor: pod('dagProcessor', k.dagProcessor), triggerer: pod('triggerer', k.triggerer) },
+    pgbouncer: pod('pgbouncer', env.pgbouncer),
+  };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CapacitySchema, sizedRequest, type SizedComponent } from './capacity';
+import { CapacitySchema, sizedRequest, withPodResources, type SizedComponent } from './capacity';
 import { InfraSettingsSchema } from './infra-schema';
 import { memoryMiB, workerMemoryFloorMiB } from './worker-memory';
 
@@ -372,21 +372,15 @@ export function derivedParallelism(env: ParsedEnvironment): number {
   return Math.ceil(maxWorkerSlots(env) / schedulersOf(env));
 }
 
-type Parsed = z.output<typeof EnvironmentFields>;
-type WithResources<T extends { resources?: Resources }> = Omit<T, 'resources'> & { resources: Resources };
 
 /**
  * The parsed environment with what it leaves unset derived from the rest (a configured value wins): the requests
  * sized from its `capacity`, and [core] parallelism from the worker slots.
  */
-function withDerivedDefaults(env: Parsed) {
-  const fill = <T extends { replicas: number; resources?: Resources }>(c: SizedComponent, x: T): WithResources<T> => ({ ...x, resources: x.resources ?? sizedRequest(c, x.replicas, env.capacity) });
-  const c = env.components;
+function withDerivedDefaults(env: z.output<typeof EnvironmentFields>) {
   return {
-    ...env,
+    ...withPodResources(env, env.capacity, (configured, sized) => configured ?? sized),
     airflow: { ...env.airflow, parallelism: env.airflow.parallelism ?? derivedParallelism(env) },
-    components: { apiServer: fill('apiServer', c.apiServer), scheduler: fill('scheduler', c.scheduler), dagProcessor: fill('dagProcessor', c.dagProcessor), triggerer: fill('triggerer', c.triggerer) },
-    pgbouncer: fill('pgbouncer', env.pgbouncer),
   };
 }
 

@@ -1,17 +1,13 @@
 import * as path from 'node:path';
 import { COMPONENTS } from '../../bench/report';
 import { POD_COMPONENTS } from '../../bench/cluster-target';
-import { distObjects } from '../../cluster/images/references';
+import { distWorkloadNames } from '../../cluster/images/references';
 import { PROJECT_ROOT } from '../../local/stack';
-
-type Workload = { kind?: string; spec?: { template?: { metadata?: { labels?: Record<string, string> } } } } | null;
 
 // The cluster benchmark finds pods by the name label dist/ gives them: a renamed workload would silently drop out
 // of the CPU table.
 test('every long-running workload of dist/dev that the benchmark table has a column for is counted under that column', () => {
-  const names = (distObjects(path.join(PROJECT_ROOT, 'dist', 'dev')) as Workload[])
-    .filter((o) => ['Deployment', 'StatefulSet'].includes(o?.kind ?? ''))
-    .map((o) => o!.spec!.template!.metadata!.labels!['app.kubernetes.io/name']);
+  const names = distWorkloadNames(path.join(PROJECT_ROOT, 'dist', 'dev'), ['Deployment', 'StatefulSet']);
   const counted = names.filter((n) => POD_COMPONENTS[n]);
   expect(names.filter((n) => !POD_COMPONENTS[n])).toEqual(['airflow-statsd']);
   expect(new Set(counted.map((n) => POD_COMPONENTS[n]))).toEqual(new Set(COMPONENTS.filter((c) => !['postgres', 'redis', 'log-sink'].includes(c))));

@@ -5,7 +5,7 @@ import { loadEnvironments, PORTS } from '../../manifests-src/config';
 import { allowedFlows, POD_PEERS, type Flow } from '../../manifests-src/platform/network-flows';
 import { down, publishGitops, up, type UpResult } from '../../cluster/cluster';
 import { applications, applyRoot, ARGOCD_NS, expectedApplications, refresh, settled, type AppState } from '../../cluster/gitops';
-import { distImageReferences, distObjects } from '../../cluster/images/references';
+import { distImageReferences, distWorkloadNames } from '../../cluster/images/references';
 import { sh, sleep } from '../../cluster/node/daemon';
 import { apply, kubectl, kubectlAsync, kubectlJson } from '../../cluster/node/kubectl';
 import { KUBE_ROUTER, enforcerHealthy } from '../../cluster/node/network-policy-enforcer';
@@ -521,12 +521,7 @@ function factsUnlessGone(ns: string, pod: string, container: string): ReturnType
 
 /** The pod peers dist/<env> runs (a Deployment, StatefulSet or Job template labelled with the peer's name). */
 function deployedPeers(): Set<string> {
-  type Workload = { kind?: string; spec?: { template?: { metadata?: { labels?: Record<string, string> } } } } | null;
-  const names = new Set(
-    (distObjects(path.join(PROJECT_ROOT, 'dist', env.name)) as Workload[])
-      .filter((o) => ['Deployment', 'StatefulSet', 'Job'].includes(o?.kind ?? ''))
-      .map((o) => o!.spec?.template?.metadata?.labels?.['app.kubernetes.io/name']),
-  );
+  const names = new Set(distWorkloadNames(path.join(PROJECT_ROOT, 'dist', env.name), ['Deployment', 'StatefulSet', 'Job']));
   return new Set(Object.entries(POD_PEERS).filter(([, workload]) => names.has(workload)).map(([peer]) => peer));
 }
 
