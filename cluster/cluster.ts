@@ -184,30 +184,36 @@ const DOWN_GRACE_SECONDS = 30;
 
 /** Every pod gone (the controllers stopped first so nothing is re-created); forced when one outlives its stop. */
 async function deleteAllPods(log: Log): Promise<void> {
-  const count = () => kubectl(['get', 'pods', '-A', '--no-headers', '--ignore-not-found']).split('\n').filter(Boolean).length;
-  const n = count();
-  if (n === 0) return;
-  // Everything stops at once, the api-server too: a worker finishing a task cannot report it and would wait out
-  // its hour of grace. SIGTERM, then SIGKILL after DOWN_GRACE_SECONDS.
-  log(`deleting ${n} pods (SIGTERM, SIGKILL after ${DOWN_GRACE_SECONDS} s)`);
-  kubectl(['delete', 'pods', '--all', '-A', `--grace-period=${DOWN_GRACE_SECONDS}`, '--wait=false']);
-  try {
-    await waitFor('every pod deleted', () => count() === 0, (DOWN_GRACE_SECONDS + 60) * 1000, 'kubelet');
-  } catch {
-    log(`pods still terminating ${DOWN_GRACE_SECONDS + 60} s after deletion, forcing: ${stuckPods().join('; ')}`);
-    kubectl(['delete', 'pods', '--all', '-A', '--force', '--grace-period=0', '--wait=false']);
-    await sleep(5000);
+  // Workloads first, cluster services (CoreDNS) after: a worker finishing its last task during its warm
+  // shutdown still resolves and reaches the api-server. SIGTERM, then SIGKILL after DOWN_GRACE_SECONDS.
+  const scopes = [
+    { which: 'workload', select: ['-A', '--field-selector', 'metadata.namespace!=kube-system'] },
+    { which: 'cluster service', select: ['-n', 'kube-system'] },
+  ];
+  for (const { which, select } of scopes) {
+    const count = () => kubectl(['get', 'pods', ...select, '--no-headers', '--ignore-not-found']).split('\n').filter(Boolean).length;
+    const n = count();
+    if (n === 0) continue;
+    log(`deleting ${n} ${which} pods (SIGTERM, SIGKILL after ${DOWN_GRACE_SECONDS} s)`);
+    kubectl(['delete', 'pods', '--all', ...select, `--grace-period=${DOWN_GRACE_SECONDS}`, '--wait=false']);
+    try {
+      await waitFor(`every ${which} pod deleted`, () => count() === 0, (DOWN_GRACE_SECONDS + 60) * 1000, 'kubelet');
+    } catch {
+      log(`pods still terminating ${DOWN_GRACE_SECONDS + 60} s after deletion, forcing: ${stuckPods().join('; ')}`);
+      kubectl(['delete', 'pods', '--all', ...select, '--force', '--grace-period=0', '--wait=false']);
+      await sleep(5000);
+    }
   }
 }
 
-/** What a pod that outlived its stop was doing: its node, phase, deletion grace and each container's state. */
-function stuckPods(): string[] {
+/** What each pod (of one namespace, or all) is doing: its node, phase, deletion grace and each container's state; for pods that outlive their stop. */
+export function stuckPods(namespace?: string): string[] {
   type Pod = {
     metadata: { namespace: string; name: string; deletionGracePeriodSeconds?: number; finalizers?: string[] };
     spec: { nodeName?: string };
     status: { phase?: string; containerStatuses?: { name: string; state?: Record<string, { reason?: string; exitCode?: number }> }[] };
   };
-  return kubectlJson<{ items: Pod[] }>(['get', 'pods', '-A']).items.map((p) => {
+  return kubectlJson<{ items: Pod[] }>(['get', 'pods', ...(namespace ? ['-n', namespace] : ['-A'])]).items.map((p) => {
     const containers = (p.status.containerStatuses ?? []).map((c) => {
       const [state, detail] = Object.entries(c.state ?? {})[0] ?? ['unknown', {}];
       return `${c.name}=${state}${detail.reason ? `(${detail.reason}${detail.exitCode !== undefined ? ` ${detail.exitCode}` : ''})` : ''}`;

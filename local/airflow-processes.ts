@@ -36,14 +36,14 @@ export class AirflowProcesses {
     return { PATH: `${VENV_BIN}:${process.env.PATH}`, HOME: paths.airflowHome, LANG: 'C.UTF-8', ...e };
   }
 
-  /** What the Argo CD PreSync Job runs: migrate, first admin from the secret, pools. Returns the seconds it took. */
-  async bootstrap(): Promise<number> {
+  /** What the Argo CD PreSync Job runs: migrate, first admin from the secret, pools. Returns its time and output. */
+  async bootstrap(): Promise<{ seconds: number; output: string }> {
     const started = Date.now();
     const script = bootstrapScript(this.ctx.env, secretFile('adminPassword', processSecretDir(this.ctx.paths, 'migrate')));
-    await run('bash', ['-c', script], { env: this.env('migrate'), cwd: this.ctx.paths.state, timeout: 600_000, maxBuffer: 64 << 20 }).catch((e: { stderr?: string; message: string }) => {
+    const { stdout, stderr } = await run('bash', ['-c', script], { env: this.env('migrate'), cwd: this.ctx.paths.state, timeout: 600_000, maxBuffer: 64 << 20 }).catch((e: { stderr?: string; message: string }) => {
       throw new Error(`bootstrap (db migrate, admin user, pools) failed: ${e.stderr?.slice(-2000) ?? e.message}`);
     });
-    return (Date.now() - started) / 1000;
+    return { seconds: (Date.now() - started) / 1000, output: `${stdout}${stderr}` };
   }
 
   private get commands() {

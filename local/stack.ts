@@ -90,10 +90,16 @@ export class LocalStack implements StackContext {
     await this.startManagedServices();
     const commit = publishDags(this.opts.dagsDir ?? path.join(PROJECT_ROOT, 'dags'), this.paths.dagRepo, this.env);
     this.log(`dags: published ${commit.slice(0, 12)} to the local DAG repository (${this.env.dags.branch}:${this.env.dags.subPath})`);
-    const seconds = await this.airflowProcesses.bootstrap();
-    this.log(`bootstrap: migrated, admin user and pools set in ${seconds.toFixed(1)} s`);
+    await this.bootstrap();
     await this.startAirflow();
     this.supervisor.recordPids();
+  }
+
+  /** What the migration Job runs on every sync: migrate, admin and pools when missing. Returns its output. */
+  async bootstrap(): Promise<string> {
+    const { seconds, output } = await this.airflowProcesses.bootstrap();
+    this.log(`bootstrap: migrated, admin user and pools set in ${seconds.toFixed(1)} s`);
+    return output;
   }
 
   /** The stand-ins of the managed services only: PostgreSQL (Aurora), Redis TLS + AUTH (ElastiCache), the AWS API emulator. */

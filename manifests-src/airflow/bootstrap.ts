@@ -14,11 +14,8 @@ export function bootstrapScript(env: Pick<EnvironmentConfig, 'airflow' | 'worker
   return [
     'set -eu',
     airflowCommands(env).migrate.join(' '),
-    `if airflow users list -o plain | awk '{print $2}' | grep -qx '${user}'; then`,
-    `  echo 'admin ${user} exists: password left as it is'`,
-    'else',
-    `  airflow users create --username '${user}' --firstname Airflow --lastname Admin --role Admin --email '${user}@localhost' --password "$(cat '${adminPasswordFile}')"`,
-    'fi',
+    // `users create` leaves an existing user as it is ("already exists", exit 0): one Airflow start, not two.
+    `airflow users create --username '${user}' --firstname Airflow --lastname Admin --role Admin --email '${user}@localhost' --password "$(cat '${adminPasswordFile}')"`,
     ...(pools.length
       ? [
           "pools=$(airflow pools list -o plain | awk '{print $1}')",

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { loadEnvironments, PORTS } from '../../manifests-src/config';
 import { allowedFlows, POD_PEERS, type Flow } from '../../manifests-src/platform/network-flows';
-import { down, publishGitops, up, type UpResult } from '../../cluster/cluster';
+import { down, publishGitops, stuckPods, up, type UpResult } from '../../cluster/cluster';
 import { applications, applyRoot, ARGOCD_NS, expectedApplications, refresh, settled, type AppState } from '../../cluster/gitops';
 import { distImageReferences, distWorkloadNames } from '../../cluster/images/references';
 import { sh, sleep } from '../../cluster/node/daemon';
@@ -26,6 +26,8 @@ import { contractDeployment, probePod, TEST_NS, webPolicy } from './workloads';
 const env = loadEnvironments().find((e) => e.name === 'dev')!;
 const NS = env.namespace;
 const MIN = 60_000;
+/** A worker in warm shutdown exits once its last task has reported; this bounds that wait (its grace is an hour). */
+const VICTIM_EXIT_SECONDS = 60;
 const phases: [string, number][] = [];
 const log = (line: string) => console.log(`[cluster] ${line}`);
 
@@ -407,6 +409,7 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
     await needAirflowSynced();
     await phase('7 warm shutdown', async () => {
       const a = api();
+      let victimName = '';
       await runDag('platform_workload', { tasks: 1, seconds: 30 }, 15 * MIN, async (runId) => {
         let host = '';
         await until('the task is running', async () => {
@@ -416,11 +419,22 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
         }, 10 * MIN, 2000);
         const victim = kubectlJson<{ items: { metadata: { name: string }; status: { podIP: string } }[] }>(['-n', NS, 'get', 'pods', '-l', `app.kubernetes.io/name=${POD_PEERS.worker}`]).items.find((p) => p.status.podIP === host || p.metadata.name === host);
         expect(victim).toBeDefined();
-        kubectl(['-n', NS, 'delete', 'pod', victim!.metadata.name, '--wait=false']);
+        victimName = victim!.metadata.name;
+        kubectl(['-n', NS, 'delete', 'pod', victimName, '--wait=false']);
       });
       const runs = await a.call<{ dag_runs: { dag_run_id: string }[] }>('GET', '/api/v2/dags/platform_workload/dagRuns?order_by=-start_date&limit=1');
       const tis = await a.taskInstances('platform_workload', runs.dag_runs[0].dag_run_id);
       expect(tis.filter((t) => t.task_id === 'work').map((t) => t.try_number)).toEqual([1]);
+      // Warm shutdown ends when the task does: a worker still alive well after its last task would hold a node
+      // for its whole hour of grace (Karpenter could not consolidate it).
+      const podGone = () => kubectl(['-n', NS, 'get', 'pod', victimName, '--ignore-not-found', '-o', 'name']).trim() === '';
+      try {
+        await until(`the deleted worker ${victimName} to exit after its task`, podGone, VICTIM_EXIT_SECONDS * 1000);
+      } catch (e) {
+        const tail = await kubectlAsync(['-n', NS, 'logs', victimName, '-c', 'worker', '--tail=40']).catch((l: Error) => l.message);
+        log(`  ${victimName} is still there: ${stuckPods(NS).filter((p) => p.includes(victimName)).join('; ')}\n${tail}`);
+        throw e;
+      }
     });
   }, 20 * MIN);
 

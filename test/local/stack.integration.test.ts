@@ -6,6 +6,8 @@ import { launchChromium, loginUi } from '../support/ui';
 import type { LocalStack } from '../../local/stack';
 import { PROJECT_ROOT } from '../../local/stack';
 import { portInUse } from '../../local/ports';
+import { processSecretDir } from '../../local/settings';
+import { secretFile } from '../../manifests-src/airflow/component-secrets';
 import { kedaQueryFromDist, samplePeakConnections, startTestStack, taskInstances, trigger, unpause, waitRuns, WORKLOAD_TASK } from '../support/local-stack';
 
 /**
@@ -137,6 +139,21 @@ test('the api-server refuses anonymous access and a wrong password', async () =>
     expect([401, 403]).toContain(r.status);
   }
   await expect(stack.apiToken(stack.adminUser, 'not-the-password')).rejects.toThrow(/login as .* failed: HTTP 401/);
+});
+
+test('the migration Job is safe to re-run on every sync: an existing admin keeps its password', async () => {
+  // Argo CD runs the PreSync Job on every sync; a rotated secret must not reset a password changed since.
+  const file = secretFile('adminPassword', processSecretDir(stack.paths, 'migrate'));
+  const original = fs.readFileSync(file, 'utf8');
+  fs.writeFileSync(file, 'a-rotated-secret-value');
+  try {
+    const output = await stack.bootstrap();
+    expect(output).toMatch(new RegExp(`${stack.adminUser} already exists`));
+  } finally {
+    fs.writeFileSync(file, original);
+  }
+  await expect(stack.apiToken(stack.adminUser, 'a-rotated-secret-value')).rejects.toThrow(/HTTP 401/);
+  expect(await stack.apiToken()).toBeTruthy();
 });
 
 test('connection passwords are Fernet-encrypted in PostgreSQL', async () => {
