@@ -13,6 +13,8 @@ export interface Arm {
   readonly env: EnvironmentConfig;
   readonly viaPgBouncer: boolean;
   readonly schedulers: number;
+  /** Celery result backend: Airflow's default is the metadata database; this project's is Redis. */
+  readonly resultBackend: 'redis' | 'database';
 }
 
 /** Airflow 3.x defaults (config.yml, GitDagBundle) for every setting this project tunes. */
@@ -30,6 +32,7 @@ export function withAirflowDefaults(env: EnvironmentConfig): EnvironmentConfig {
       orphanedTasksCheckIntervalSeconds: 300,
       // [celery] sync_parallelism 0 means max(1, cores - 1): on this machine's cores.
       celerySyncParallelism: Math.max(1, os.cpus().length - 1),
+      apiServerWorkers: 1,
     },
     dags: { ...env.dags, refreshIntervalSeconds: 300 },
     // Celery's own default: gossip and mingle on.
@@ -44,7 +47,7 @@ const STOCK_SCHEDULERS = 1;
  * One change of this project undone at a time (`--arms project,project-gossip`): the figure that says
  * whether that change is worth keeping. Not in the default set.
  */
-export const ABLATIONS: Record<string, { label: string; patch: (env: EnvironmentConfig) => EnvironmentConfig }> = {
+export const ABLATIONS: Record<string, { label: string; patch: (env: EnvironmentConfig) => EnvironmentConfig; resultBackend?: Arm['resultBackend'] }> = {
   gossip: { label: 'project, Celery gossip + mingle on', patch: (e) => ({ ...e, workers: { ...e.workers, gossip: true } }) },
   'stock-intervals': { label: 'project, Airflow default intervals and caps', patch: (e) => ({ ...withAirflowDefaults(e), workers: e.workers }) },
   // The settings `stock-intervals` undoes together, one at a time (Airflow's defaults as in withAirflowDefaults).
@@ -65,6 +68,9 @@ export const ABLATIONS: Record<string, { label: string; patch: (env: Environment
       return { ...e, airflow: { ...e.airflow, taskHeartbeatTimeoutSeconds: d.taskHeartbeatTimeoutSeconds, taskQueuedTimeoutSeconds: d.taskQueuedTimeoutSeconds, orphanedTasksCheckIntervalSeconds: d.orphanedTasksCheckIntervalSeconds } };
     },
   },
+  // Not Airflow defaults undone but the alternatives the settings offer, measured against ours.
+  'api-workers-2': { label: 'project, 2 api-server workers ([api] workers)', patch: (e) => ({ ...e, airflow: { ...e.airflow, apiServerWorkers: 2 } }) },
+  'result-backend-db': { label: 'project, result backend in the metadata database (Airflow default)', patch: (e) => e, resultBackend: 'database' },
 };
 
 /** Arms run when `--arms` is not given. */
@@ -72,11 +78,11 @@ export const DEFAULT_ARMS = ['stock', 'stock+pgbouncer', 'project'];
 
 export function benchmarkArms(project: EnvironmentConfig): Arm[] {
   const stock = withAirflowDefaults(project);
-  const ablations = Object.entries(ABLATIONS).map(([id, a]): Arm => ({ id: `project-${id}`, label: a.label, env: a.patch(project), viaPgBouncer: true, schedulers: project.components.scheduler.replicas }));
+  const ablations = Object.entries(ABLATIONS).map(([id, a]): Arm => ({ id: `project-${id}`, label: a.label, env: a.patch(project), viaPgBouncer: true, schedulers: project.components.scheduler.replicas, resultBackend: a.resultBackend ?? 'redis' }));
   return [
-    { id: 'stock', label: 'stock (Airflow defaults, direct PostgreSQL)', env: stock, viaPgBouncer: false, schedulers: STOCK_SCHEDULERS },
-    { id: 'stock+pgbouncer', label: 'stock + PgBouncer', env: stock, viaPgBouncer: true, schedulers: STOCK_SCHEDULERS },
-    { id: 'project', label: 'this project (config defaults)', env: project, viaPgBouncer: true, schedulers: project.components.scheduler.replicas },
+    { id: 'stock', label: 'stock (Airflow defaults, direct PostgreSQL)', env: stock, viaPgBouncer: false, schedulers: STOCK_SCHEDULERS, resultBackend: 'database' },
+    { id: 'stock+pgbouncer', label: 'stock + PgBouncer', env: stock, viaPgBouncer: true, schedulers: STOCK_SCHEDULERS, resultBackend: 'database' },
+    { id: 'project', label: 'this project (config defaults)', env: project, viaPgBouncer: true, schedulers: project.components.scheduler.replicas, resultBackend: 'redis' },
     ...ablations,
   ];
 }

@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   const started = new Date().toISOString();
   const results: ArmResult[] = [];
   const failures: { arm: string; round: number; error: string }[] = [];
-  const arm = { id: 'project', label: `this project: dist/${env.name} on the local cluster (pods; KEDA workers ${env.workers.minReplicas}-${env.workers.maxReplicas})`, schedulers: env.components.scheduler.replicas, viaPgBouncer: true, parallelism: env.airflow.parallelism, pgbouncerPoolSize: env.pgbouncer.metadataPoolSize };
+  const arm = { id: 'project', label: `this project: dist/${env.name} on the local cluster (pods; KEDA workers ${env.workers.minReplicas}-${env.workers.maxReplicas})`, schedulers: env.components.scheduler.replicas, viaPgBouncer: true, resultBackend: 'redis' as const, parallelism: env.airflow.parallelism, pgbouncerPoolSize: env.pgbouncer.metadataPoolSize };
   const report = (): BenchmarkReport => ({
     date: started,
     mode,

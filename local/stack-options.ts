@@ -21,6 +21,11 @@ export interface LocalStackOptions {
   /** When false the Airflow processes reach PostgreSQL directly instead of through PgBouncer (benchmark baseline only). */
   readonly viaPgBouncer?: boolean;
   /**
+   * Celery result backend: this project's Redis (the broker's, database 1: workers need no database
+   * credentials, as in dist/) or Airflow's default, the metadata database (benchmark arms only). @default 'redis'
+   */
+  readonly resultBackend?: 'redis' | 'database';
+  /**
    * Address the servers listen on (default loopback). The local cluster puts them on an address of the
    * environment's VPC CIDR so pods reach them as they reach Aurora and ElastiCache.
    */

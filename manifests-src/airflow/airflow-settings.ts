@@ -85,6 +85,7 @@ export function airflowEnvironment(env: EnvironmentConfig, at: AirflowEndpoints)
     AIRFLOW__DATABASE__SQL_ALCHEMY_POOL_PRE_PING: bool(true),
     AIRFLOW__API__BASE_URL: at.baseUrl,
     AIRFLOW__API__EXPOSE_CONFIG: bool(false),
+    AIRFLOW__API__WORKERS: String(a.apiServerWorkers),
     // Tokens name this deployment: one signed for another Airflow (same secret or not) is refused.
     AIRFLOW__API_AUTH__JWT_ISSUER: at.baseUrl,
     AIRFLOW__API_AUTH__JWT_AUDIENCE: `airflow-eks:${env.cluster.name}:${env.namespace}`,

@@ -162,6 +162,13 @@ const EnvironmentFields = z
           .describe(
             '[celery] sync_parallelism: processes each scheduler forks to send tasks to and read states from Celery. 1 sends from the scheduler process itself, no pool forked per batch: measured alone it halves the scheduler\'s CPU per task against 2 (docs/benchmark.md). Airflow\'s own default, node cores - 1, forks dozens of processes on a large node in a pod limited to one CPU.',
           ),
+        apiServerWorkers: z
+          .number()
+          .int()
+          .min(1)
+          .max(16)
+          .default(1)
+          .describe('[api] workers: uvicorn worker processes per api-server pod (the Task Execution API is on every task\'s path). Airflow\'s default, 1; Airflow advises more api-server pods (`components.apiServer.replicas`) over more workers. Measured alone in docs/benchmark.md.'),
         taskQueuedTimeoutSeconds: z.number().int().min(60).max(86400).default(600).describe('[scheduler] task_queued_timeout: a task queued this long without starting (message lost with the broker) is re-queued.'),
       })
       .strict()

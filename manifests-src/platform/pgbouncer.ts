@@ -24,6 +24,16 @@ export interface PgBouncerProps {
  * config, TLS to Aurora, credentials and upstream login from the ExternalSecret `airflow-metadata` (the one that also renders the clients' URLs),
  * and a Prometheus exporter sidecar.
  */
+const PGBOUNCER_GRACE_SECONDS = 120;
+
+/**
+ * A stop is a safe shutdown (SIGINT: stop listening, wait for running transactions, then exit), not what
+ * SIGTERM does since PgBouncer 1.23 (wait for every client to disconnect, which Airflow's pooled
+ * connections never do: each rollout would wait out the grace period and end in SIGKILL). PgBouncer is
+ * the container's PID 1; the sleep holds the kubelet's SIGTERM back until it has exited.
+ */
+export const PGBOUNCER_PRE_STOP = ['/bin/sh', '-c', `kill -INT 1; sleep ${PGBOUNCER_GRACE_SECONDS}`];
+
 export class PgBouncerDeployment extends Construct {
   readonly workload: HardenedDeployment;
 
@@ -52,8 +62,8 @@ export class PgBouncerDeployment extends Construct {
       configFiles: { 'pgbouncer.ini': ini, [HBA_FILE]: pgbouncerHba() },
       annotations: reloadOnSecrets([K8S_SECRETS.metadata.name]),
       podAnnotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(PORTS.pgbouncerExporter) },
-      // SIGTERM makes PgBouncer stop accepting and wait for its clients; give them time.
-      terminationGracePeriodSeconds: 120,
+      // Time for the transactions running at a stop to finish (see PGBOUNCER_PRE_STOP).
+      terminationGracePeriodSeconds: PGBOUNCER_GRACE_SECONDS,
       // The RDS CA bundle is public but not in any image: fetch it (HTTPS, public CAs) before PgBouncer
       // starts, so server_tls_sslmode verify-full checks Aurora's certificate and host name.
       initContainers: [fetchRdsCaContainer(env)],
@@ -63,6 +73,7 @@ export class PgBouncerDeployment extends Construct {
           image: imageRef(env, 'pgbouncer'),
           command: ['pgbouncer', `${CONFIG_DIR}/pgbouncer.ini`],
           ports: [{ name: 'pgbouncer', containerPort: p.port }],
+          lifecycle: { preStop: { exec: { command: PGBOUNCER_PRE_STOP } } },
           resources: p.resources,
           volumeMounts: [
             { name: 'config', mountPath: CONFIG_DIR, readOnly: true },

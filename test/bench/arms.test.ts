@@ -12,6 +12,7 @@ describe('benchmark arms change one thing at a time', () => {
     expect(arms.stock.env).toEqual(arms['stock+pgbouncer'].env);
     expect(arms.stock.schedulers).toBe(arms['stock+pgbouncer'].schedulers);
     expect([arms.stock.viaPgBouncer, arms['stock+pgbouncer'].viaPgBouncer]).toEqual([false, true]);
+    expect([arms.stock.resultBackend, arms['stock+pgbouncer'].resultBackend]).toEqual(['database', 'database']);
   });
 
   test('stock carries Airflow 3 defaults for the settings this project tunes, with the same worker slots', () => {
@@ -24,6 +25,7 @@ describe('benchmark arms change one thing at a time', () => {
       AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT: '600',
       AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT: '300',
       AIRFLOW__CELERY__SYNC_PARALLELISM: String(Math.max(1, os.cpus().length - 1)),
+      AIRFLOW__API__WORKERS: '1',
     });
     expect(settings('stock').AIRFLOW__CELERY__WORKER_CONCURRENCY).toBe(settings('project').AIRFLOW__CELERY__WORKER_CONCURRENCY);
     expect(airflowCommands(arms.stock.env).worker).not.toContain('--without-gossip');
@@ -37,5 +39,12 @@ describe('benchmark arms change one thing at a time', () => {
 
   test('each ablation undoes exactly the change it names', () => {
     expect(arms['project-gossip'].env).toEqual({ ...dev, workers: { ...dev.workers, gossip: true } });
+    expect(arms['project-sync-parallelism'].env).toEqual({ ...dev, airflow: { ...dev.airflow, celerySyncParallelism: arms.stock.env.airflow.celerySyncParallelism } });
+  });
+
+  test('the alternatives change one setting of the project arm: api-server workers, result backend', () => {
+    expect(settings('project-api-workers-2')).toEqual({ ...settings('project'), AIRFLOW__API__WORKERS: '2' });
+    expect(arms['project-result-backend-db'].env).toEqual(dev);
+    expect([arms.project.resultBackend, arms['project-result-backend-db'].resultBackend]).toEqual(['redis', 'database']);
   });
 });

@@ -4,7 +4,7 @@
  * exporter's password-less stats login works from the pod's loopback and only there, only on the read-only
  * console; Airflow's login is SCRAM. No upstream database is needed: nothing here opens a server connection.
  */
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
@@ -78,9 +78,10 @@ beforeAll(async () => {
   ini = ini.replace(/^listen_port = \d+$/m, `listen_port = ${port}`);
   for (const [key, text] of Object.entries(config)) writeFileSync(join(dir, 'config', key), key === 'pgbouncer.ini' ? ini : text, { mode: 0o644 });
   for (const key of ['userlist.txt', 'databases.ini']) writeFileSync(join(dir, 'secret', key), renderSecretTemplate(template[key], values), { mode: 0o644 });
-  // PgBouncer refuses to run as root: then run it as `nobody` (the image's user too).
-  const asUser = process.getuid?.() === 0 ? { uid: Number(execFileSync('id', ['-u', 'nobody'])), gid: Number(execFileSync('id', ['-g', 'nobody'])) } : {};
-  pgbouncer = spawn('pgbouncer', [join(dir, 'config', 'pgbouncer.ini')], { stdio: ['ignore', 'pipe', 'pipe'], ...asUser });
+  // As in its container: PID 1 of its own PID namespace (the preStop hook signals PID 1), as `nobody` (the
+  // image's user; PgBouncer refuses to run as root).
+  if (process.getuid?.() !== 0) throw new Error('this test runs PgBouncer as PID 1 of a new PID namespace, as its container does: run it as root');
+  pgbouncer = spawn('unshare', ['--pid', '--fork', '--kill-child', '--', 'setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', 'pgbouncer', join(dir, 'config', 'pgbouncer.ini')], { stdio: ['ignore', 'pipe', 'pipe'] });
   for (const s of [pgbouncer.stdout!, pgbouncer.stderr!]) s.on('data', (b: Buffer) => (log += b.toString()));
   const deadline = Date.now() + 20_000;
   while (!log.includes(`listening on 0.0.0.0:${port}`)) {
@@ -92,7 +93,8 @@ beforeAll(async () => {
 afterAll(async () => {
   if (pgbouncer && pgbouncer.exitCode === null) {
     const exited = new Promise((r) => pgbouncer.once('exit', r));
-    pgbouncer.kill('SIGINT');
+    // unshare waits for its child ignoring SIGINT: signal PgBouncer, the namespace's PID 1.
+    process.kill(pidOne(), 'SIGINT');
     await exited;
   }
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -132,3 +134,37 @@ test('Airflow\'s login is checked by SCRAM from any address, and has no console 
   expect(await psql(url('airflow', '127.0.0.1', 'pgbouncer'), 'SHOW STATS', values.clientPassword)).toEqual({ ok: false, out: expect.stringMatching(/not allowed/) });
   expect(await psql(url('pgbouncer', '127.0.0.1', 'pgbouncer'), 'SHOW STATS')).toEqual({ ok: false, out: expect.stringMatching(/not allowed/) });
 });
+
+/** The host PID of the namespace's PID 1 (the unshare process's only child). */
+function pidOne(): number {
+  const children = readFileSync(`/proc/${pgbouncer.pid}/task/${pgbouncer.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+  expect(children).toHaveLength(1);
+  return children[0];
+}
+
+test('the preStop hook stops PgBouncer safely: it exits although a pooled client is still connected', async () => {
+  // PgBouncer 1.23 (the image dist/ ships) answers the kubelet's SIGTERM by waiting for every client to
+  // leave; Airflow's pooled connections never do. The hook asks for a safe shutdown first.
+  const hook: string[] = deployment.spec.template.spec.containers.find((c: Obj) => c.name === 'pgbouncer').lifecycle.preStop.exec.command;
+  const client = spawn('psql', [url('pgbouncer_exporter', '127.0.0.1', 'pgbouncer'), '-w', '-XAtq'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let clientOut = '';
+  client.stdout!.on('data', (b: Buffer) => (clientOut += b.toString()));
+  client.stdin!.write('SHOW VERSION;\n');
+  const deadline = Date.now() + 10_000;
+  while (!/PgBouncer/.test(clientOut)) {
+    if (Date.now() > deadline) throw new Error(`the client did not connect: ${clientOut}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const started = Date.now();
+  const exited = new Promise<number | null>((r) => pgbouncer.once('exit', (code) => r(code)));
+  const hookRun = spawn('nsenter', [`--target=${pidOne()}`, '--pid', '--', ...hook], { stdio: 'ignore' });
+  const hookEnded = new Promise((r) => hookRun.once('exit', r));
+  const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000));
+  expect(await Promise.race([exited, timeout])).toBe(0);
+  const seconds = (Date.now() - started) / 1000;
+  console.log(`PgBouncer exited ${seconds.toFixed(1)} s after the preStop hook, one client still connected`);
+  expect(client.exitCode).toBeNull();
+  // The hook's sleep ends with PID 1: nothing of it outlives the container.
+  expect(await Promise.race([hookEnded.then(() => 'ended'), timeout])).toBe('ended');
+  client.kill();
+}, 30_000);
