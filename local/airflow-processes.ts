@@ -29,11 +29,14 @@ export class AirflowProcesses {
     const { env, ports, paths, opts, secrets } = this.ctx;
     const e = localAirflowEnv(env, ports, paths, component, { ...(opts.airflowOverrides ?? {}), ...extra });
     // Plain AIRFLOW__* variables win over the *_CMD ones that read the secret files.
-    const viaPgBouncer = () => fs.readFileSync(secretFile('sqlAlchemyConn', processSecretDir(paths, 'scheduler')), 'utf8').trim();
-    const metadataDb = opts.viaPgBouncer === false ? `postgresql+psycopg2://${secrets.dbUser}:${secrets.dbPassword}@${LOOPBACK}:${ports.postgres}/${DATABASES.metadata}` : undefined;
-    if (metadataDb) e.AIRFLOW__DATABASE__SQL_ALCHEMY_CONN = metadataDb;
-    // Airflow's default result backend is the metadata database; every process then needs its credentials.
-    if (opts.resultBackend === 'database') e.AIRFLOW__CELERY__RESULT_BACKEND = `db+${(metadataDb ?? viaPgBouncer()).replace('+psycopg2', '')}`;
+    const direct = opts.viaPgBouncer === false ? `postgresql+psycopg2://${secrets.dbUser}:${secrets.dbPassword}@${LOOPBACK}:${ports.postgres}/${DATABASES.metadata}` : undefined;
+    if (direct) e.AIRFLOW__DATABASE__SQL_ALCHEMY_CONN = direct;
+    // Airflow's default result backend is the metadata database (the URL the scheduler's secret holds); every
+    // process, workers included, then needs its credentials.
+    if (opts.resultBackend === 'database') {
+      const metadataUrl = direct ?? fs.readFileSync(secretFile('sqlAlchemyConn', processSecretDir(paths, 'scheduler')), 'utf8').trim();
+      e.AIRFLOW__CELERY__RESULT_BACKEND = `db+${metadataUrl.replace('+psycopg2', '')}`;
+    }
     return { PATH: `${VENV_BIN}:${process.env.PATH}`, HOME: paths.airflowHome, LANG: 'C.UTF-8', ...e };
   }
 
