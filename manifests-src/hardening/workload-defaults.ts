@@ -79,7 +79,10 @@ export function httpProbes(path: string, port: number, opts: { startupSeconds?: 
   const startup = opts.startupSeconds ?? 300;
   return {
     startupProbe: { httpGet, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: Math.ceil(startup / 10) },
-    readinessProbe: { httpGet, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+    // The health endpoints read the metadata database; in a task burst a CPU-limited pod answers late while it
+    // still serves (5 s was missed once on the local cluster). Readiness cuts the Task Execution API off every
+    // worker when the only replica drops out, so it waits as long as liveness does per attempt.
+    readinessProbe: { httpGet, periodSeconds: 10, timeoutSeconds: 10, failureThreshold: 3 },
     livenessProbe: { httpGet, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 5 },
   };
 }
