@@ -120,6 +120,8 @@ function airflowWorkload(props: AirflowComponentProps): HardenedDeploymentProps 
     podAnnotations: { ...props.config.rolloutAnnotations(), ...props.podAnnotations },
     terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 60,
     strategy: props.strategy,
+    // The groomer's bash must not be PID 1 (see logGroomer): the pause container is.
+    shareProcessNamespace: true,
     initContainers: [logGroomer(env, 'logs')],
     containers: [main],
     volumes,

@@ -15,8 +15,11 @@ export const LOG_GROOMER = 'log-groomer';
  */
 export function logGroomer(env: EnvironmentConfig, volumeName: string): k8s.Container {
   const minutes = env.logging.localRetentionMinutes;
-  // bash is PID 1 here (command replaces the image's init): it ignores SIGTERM unless trapped, and the pod's
-  // deletion would wait out the whole grace period (an hour on workers) after Celery has drained.
+  // The kernel drops a signal sent to PID 1 that PID 1 neither catches nor blocks, and the kubelet sends SIGTERM
+  // once: a pod deleted while the groomer's bash was still starting (before its trap) waited out its whole grace
+  // period, an hour on workers (seen on the local cluster: a worker evicted 1 s after it started). An init as
+  // PID 1 has the same window, only shorter; so the pod shares one process namespace (airflow-component.ts), the
+  // pause container is PID 1, and a SIGTERM ends bash with or without its trap. The trap makes that exit 0.
   const loop = [
     'set -u',
     "trap 'exit 0' TERM",

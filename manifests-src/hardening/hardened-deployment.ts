@@ -46,6 +46,8 @@ export interface HardenedDeploymentProps {
   readonly podAnnotations?: Record<string, string>;
   /** @default Kubernetes' 30 s */
   readonly terminationGracePeriodSeconds?: number;
+  /** One process namespace for the pod's containers, the pause container as PID 1. @default false */
+  readonly shareProcessNamespace?: boolean;
   /** @default a rolling update that never goes below the replica count (maxUnavailable 0, maxSurge 1) */
   readonly strategy?: k8s.DeploymentStrategy;
   /** Ports of a ClusterIP Service named like the workload; no Service when absent. */
@@ -97,6 +99,7 @@ export class HardenedDeployment extends Construct {
             automountServiceAccountToken: false,
             securityContext: podSecurityContext(props.uid, props.gid ?? 0),
             terminationGracePeriodSeconds: props.terminationGracePeriodSeconds,
+            shareProcessNamespace: props.shareProcessNamespace,
             topologySpreadConstraints: topologySpread(this.selector),
             ...placement(props.pool ?? 'core'),
             initContainers: props.initContainers ? [...props.initContainers] : undefined,
