@@ -187,21 +187,20 @@ async function deleteAllPods(log: Log): Promise<void> {
   // Workloads first, cluster services (CoreDNS) after: a worker finishing its last task during its warm
   // shutdown still resolves and reaches the api-server. SIGTERM, then SIGKILL after DOWN_GRACE_SECONDS.
   const scopes = [
-    // kubectl refuses --all beside a selector: the selector is the whole set.
-    { which: 'workload', select: ['-A', '--field-selector', 'metadata.namespace!=kube-system'], all: [] },
-    { which: 'cluster service', select: ['-n', 'kube-system'], all: ['--all'] },
+    { which: 'workload', select: ['-A', '--field-selector', 'metadata.namespace!=kube-system'] },
+    { which: 'cluster service', select: ['-A', '--field-selector', 'metadata.namespace=kube-system'] },
   ];
-  for (const { which, select, all } of scopes) {
+  for (const { which, select } of scopes) {
     const count = () => kubectl(['get', 'pods', ...select, '--no-headers', '--ignore-not-found']).split('\n').filter(Boolean).length;
     const n = count();
     if (n === 0) continue;
     log(`deleting ${n} ${which} pods (SIGTERM, SIGKILL after ${DOWN_GRACE_SECONDS} s)`);
-    kubectl(['delete', 'pods', ...all, ...select, `--grace-period=${DOWN_GRACE_SECONDS}`, '--wait=false']);
+    kubectl(['delete', 'pods', ...select, `--grace-period=${DOWN_GRACE_SECONDS}`, '--wait=false']);
     try {
       await waitFor(`every ${which} pod deleted`, () => count() === 0, (DOWN_GRACE_SECONDS + 60) * 1000, 'kubelet');
     } catch {
       log(`pods still terminating ${DOWN_GRACE_SECONDS + 60} s after deletion, forcing: ${stuckPods().join('; ')}`);
-      kubectl(['delete', 'pods', ...all, ...select, '--force', '--grace-period=0', '--wait=false']);
+      kubectl(['delete', 'pods', ...select, '--force', '--grace-period=0', '--wait=false']);
       await sleep(5000);
     }
   }
