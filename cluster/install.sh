@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Everything the local cluster needs, each step a no-op when already there:
-#   Debian: etcd-server, containerd, runc, CNI plugins, podman (image import), iptables, conntrack;
+#   Debian: etcd-server, containerd, runc, CNI plugins, podman (image import), iptables, conntrack, and Lua 5.1
+#   (the interpreter of Argo CD's health checks: a unit test runs ours);
 #   Go builds (cached outside the clone): Kubernetes, CoreDNS, kube-router (NetworkPolicy enforcer), pause.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 fresh=0
 installed etcd-server && installed containerd || fresh=1
-bash scripts/apt-install.sh cluster/install.sh etcd-server containerd runc containernetworking-plugins podman iptables ipset nftables conntrack openssl git gcc libc6-dev
+bash scripts/apt-install.sh cluster/install.sh etcd-server containerd runc containernetworking-plugins podman iptables ipset nftables conntrack openssl git gcc libc6-dev lua5.1
 # The cluster runs its own etcd and containerd: the Debian services, just installed, must not hold their ports or sockets.
 if [ "$fresh" = 1 ]; then for s in etcd containerd; do systemctl disable --now "$s" >/dev/null 2>&1 || true; done; fi
 bash cluster/build/kubernetes.sh

@@ -31,8 +31,11 @@ export const APPLICATION_HEALTH_KEY = 'resource.customizations.health.argoproj.i
 
 /**
  * Argo CD 1.8+ reports every child Application as Healthy at once, so sync waves between the Applications of the
- * app of apps (platform -> secrets -> pgbouncer -> airflow) would not wait. This check (the one Argo CD's docs give)
- * makes a child's health its real health: the next wave starts only when the previous one is Healthy.
+ * app of apps (platform -> secrets -> pgbouncer -> airflow -> logging) would not wait. This check makes a child's
+ * health its own, as Argo CD's docs suggest, and one step stricter: a child counts as Healthy only once it is also
+ * Synced with no sync running. Health alone is not enough, because a child whose first sync failed part-way (and
+ * is retrying) can already be Healthy on the objects it did apply; the next wave would then start before it.
+ * A child that is Degraded stays Degraded, so the parent's sync fails visibly instead of waiting.
  */
 export const APPLICATION_HEALTH_LUA = [
   'hs = {}',
@@ -43,6 +46,20 @@ export const APPLICATION_HEALTH_LUA = [
   '    hs.status = obj.status.health.status',
   '    if obj.status.health.message ~= nil then',
   '      hs.message = obj.status.health.message',
+  '    end',
+  '  end',
+  '  if hs.status == "Healthy" then',
+  '    local op = obj.status.operationState',
+  '    local sync = obj.status.sync',
+  '    if op ~= nil and op.phase == "Running" then',
+  '      hs.status = "Progressing"',
+  '      hs.message = "sync running"',
+  '    elseif sync == nil or sync.status ~= "Synced" then',
+  '      hs.status = "Progressing"',
+  '      hs.message = "healthy but not synced yet"',
+  '      if op ~= nil and op.message ~= nil then',
+  '        hs.message = hs.message .. ": " .. op.message',
+  '      end',
   '    end',
   '  end',
   'end',

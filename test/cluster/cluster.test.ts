@@ -210,10 +210,16 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
       log(`  Applications that cannot become Healthy here (image not buildable): ${[...blocked].join(', ') || 'none'}`);
       applyRoot(env);
       rootApplied = true;
+      // Every change of an Application's sync, health or operation, so a wave-order failure shows its cause.
+      const timeline: string[] = [];
+      const lastSeen = new Map<string, string>();
       await until(
         'every Application Synced + Healthy (or only waiting for an image that cannot be built here)',
         () => {
           for (const a of applications()) {
+            const state = `${a.sync || '-'} ${a.health || '-'} ${a.operation || '-'}${a.message && a.operation !== 'Succeeded' ? ` (${a.message.slice(0, 160)})` : ''}`;
+            if (lastSeen.get(a.name) !== state) timeline.push(`+${((Date.now() - started) / 1000).toFixed(0)} s ${a.name}: ${state}`);
+            lastSeen.set(a.name, state);
             const done = settled(a, blocked.has(a.name) ? missingImages : []);
             if (done && !syncedAt.has(a.name)) syncedAt.set(a.name, Date.now());
           }
@@ -222,6 +228,7 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
         30 * MIN,
         2000,
       );
+      log(`  Application states (sync health operation):\n    ${timeline.join('\n    ')}`);
       for (const a of expected) log(`  ${a.name} (wave ${a.wave}) Synced+Healthy at +${((syncedAt.get(a.name)! - started) / 1000).toFixed(0)} s`);
       // Wave order: nothing of a later wave was Healthy before everything of an earlier wave.
       for (const a of expected) for (const b of expected) if (a.wave < b.wave) expect(syncedAt.get(a.name)!).toBeLessThanOrEqual(syncedAt.get(b.name)!);

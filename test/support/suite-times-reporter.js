@@ -3,11 +3,14 @@
  * Jest reporter: how long each test file took, printed as a table at the end of a run and written to
  * test-artifacts/suite-times.json. scripts/test.sh runs jest twice (unit, then live) with one SUITE_TIMES_RUN
  * id, so the second invocation adds its rows to the first's and the last table covers the whole `npm test`.
+ * The failed tests follow the table, each with the head of its error: a log cut to its last lines still says
+ * what failed.
  */
 const fs = require('node:fs');
 const path = require('node:path');
 
-/** @typedef {{ file: string; project: string; seconds: number; tests: number; failed: number }} SuiteTime */
+/** @typedef {{ test: string; error: string }} Failure */
+/** @typedef {{ file: string; project: string; seconds: number; tests: number; failed: number; failures?: Failure[] }} SuiteTime */
 /** @typedef {{ run: string; invocations: Array<{ projects: string[]; wallSeconds: number }>; suites: SuiteTime[] }} SuiteTimes */
 
 class SuiteTimesReporter {
@@ -21,15 +24,19 @@ class SuiteTimesReporter {
 
   /**
    * @param {{ path: string; context: { config: { displayName?: { name: string } } } }} test
-   * @param {{ perfStats: { start: number; end: number }; numPassingTests: number; numFailingTests: number; numPendingTests: number; testExecError?: unknown }} result
+   * @param {{ perfStats: { start: number; end: number }; numPassingTests: number; numFailingTests: number; numPendingTests: number; testExecError?: { message?: string }; testResults: Array<{ fullName: string; status: string; failureMessages: string[] }> }} result
    */
   onTestResult(test, result) {
+    /** @type {Failure[]} */
+    const failures = result.testResults.filter((t) => t.status === 'failed').map((t) => ({ test: t.fullName, error: errorHead(t.failureMessages.join('\n')) }));
+    if (result.testExecError) failures.push({ test: '(the file itself)', error: errorHead(String(result.testExecError.message ?? result.testExecError)) });
     this.suites.push({
       file: path.relative(this.root, test.path),
       project: test.context.config.displayName?.name ?? '',
       seconds: Math.max(0, (result.perfStats.end - result.perfStats.start) / 1000),
       tests: result.numPassingTests + result.numFailingTests + result.numPendingTests,
       failed: result.numFailingTests + (result.testExecError ? 1 : 0),
+      ...(failures.length ? { failures } : {}),
     });
   }
 
@@ -62,8 +69,18 @@ function formatSuiteTimes(/** @type {SuiteTimes} */ times) {
     out.push(line(`sum of ${project} files`, project, sum.toFixed(1), ''));
   }
   for (const inv of times.invocations) out.push(line(`jest wall time (${inv.projects.join(', ') || 'no files'})`, '', inv.wallSeconds.toFixed(1), ''));
+  const failed = times.suites.flatMap((s) => (s.failures ?? []).map((f) => ({ file: s.file, ...f })));
+  if (failed.length) out.push('', `failed tests (${failed.length}):`, ...failed.flatMap((f) => [`- ${f.file}: ${f.test}`, ...f.error.split('\n').map((l) => `    ${l}`)]));
   return out.join('\n');
+}
+
+/** The first lines of a failure, without colour codes or jest's stack frames. */
+function errorHead(/** @type {string} */ message, lines = 12) {
+  // eslint-disable-next-line no-control-regex
+  const plain = message.replace(/\u001b\[[0-9;]*m/g, '');
+  return plain.split('\n').filter((l) => l.trim() !== '' && !/^\s+at /.test(l)).slice(0, lines).join('\n');
 }
 
 module.exports = SuiteTimesReporter;
 module.exports.formatSuiteTimes = formatSuiteTimes;
+module.exports.errorHead = errorHead;
