@@ -4,12 +4,14 @@
 # A no-op when every binary exists; a flock per output makes parallel callers build once.
 #
 # usage: build-go-module.sh --name NAME --module PATH@VERSION [--toolchain goX.Y.Z]
-#          [--drop-replace MODULE]... [--placeholder DIR]... BINARY=PACKAGE...
+#          [--drop-replace MODULE]... [--placeholder DIR]... [--add DIR=FOLDER]... BINARY=PACKAGE...
 #   --drop-replace  delete a `replace MODULE => ./local` line (nested modules are cut out of downloads)
 #   --placeholder   create DIR/placeholder.txt in the source (e.g. an embedded UI that is not built here)
+#   --add           copy FOLDER (of this repository) to DIR in the source: a command of ours built against the
+#                   module's own packages and pinned dependencies
 set -euo pipefail
 
-name='' module='' toolchain='' drops=() placeholders=() targets=()
+name='' module='' toolchain='' drops=() placeholders=() adds=() targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --name) name=$2; shift 2 ;;
@@ -17,8 +19,9 @@ while [ $# -gt 0 ]; do
     --toolchain) toolchain=$2; shift 2 ;;
     --drop-replace) drops+=("$2"); shift 2 ;;
     --placeholder) placeholders+=("$2"); shift 2 ;;
+    --add) adds+=("$2"); shift 2 ;;
     *=*) targets+=("$1"); shift ;;
-    *) echo "build-go-module: unknown argument '$1' (expected --name/--module/--toolchain/--drop-replace/--placeholder or BINARY=PACKAGE)" >&2; exit 2 ;;
+    *) echo "build-go-module: unknown argument '$1' (expected --name/--module/--toolchain/--drop-replace/--placeholder/--add or BINARY=PACKAGE)" >&2; exit 2 ;;
   esac
 done
 [ -n "$name" ] && [ -n "$module" ] && [ ${#targets[@]} -gt 0 ] || {
@@ -53,6 +56,7 @@ for m in "${drops[@]}"; do
   fi
 done
 for p in "${placeholders[@]}"; do mkdir -p "$src/$p" && echo placeholder >"$src/$p/placeholder.txt"; done
+for a in "${adds[@]}"; do mkdir -p "$src/${a%%=*}" && cp -r "${a#*=}/." "$src/${a%%=*}/"; done
 
 tmp=$out.tmp
 rm -rf "$tmp" && mkdir -p "$tmp"

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { binDir, operatorSource, type OperatorName } from './sources';
 
@@ -57,4 +58,29 @@ export function buildOperator(name: OperatorName): number {
   const run = spawnSync('bash', args, { stdio: ['ignore', 'inherit', 'inherit'] });
   if (run.status !== 0) throw new Error(`building ${name} ${source.version} from ${source.module} failed (exit ${run.status}); see the go build output above`);
   return (Date.now() - started) / 1000;
+}
+
+/** Our command built inside KEDA's module (cluster/operators/keda-scaler-probe): KEDA's PostgreSQL scaler, run by tests. */
+const PROBE_DIR = join(__dirname, 'keda-scaler-probe');
+const PROBE_PACKAGE_DIR = 'cmd/airflow-eks-scaler-probe';
+
+/** Cache key of the probe: the KEDA release and our source, so a changed probe is built again. */
+function probeBuildName(): string {
+  const hash = createHash('sha256');
+  for (const f of readdirSync(PROBE_DIR).sort()) hash.update(f).update(readFileSync(join(PROBE_DIR, f)));
+  return `keda-scaler-probe-${hash.digest('hex').slice(0, 12)}`;
+}
+
+/** Path of the KEDA scaler probe, built on first use (KEDA's packages come from Go's build cache after the operator build). */
+export function kedaScalerProbe(): string {
+  const source = operatorSource('keda');
+  const name = probeBuildName();
+  const binary = join(binDir(name, source.version), 'keda-scaler-probe');
+  if (existsSync(binary)) return binary;
+  const args = [join(__dirname, 'build-go-module.sh'), '--name', name, '--module', `${source.module}@${source.version}`, '--add', `${PROBE_PACKAGE_DIR}=${PROBE_DIR}`];
+  if (source.toolchain) args.push('--toolchain', source.toolchain);
+  args.push(`keda-scaler-probe=./${PROBE_PACKAGE_DIR}`);
+  const run = spawnSync('bash', args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (run.status !== 0 || !existsSync(binary)) throw new Error(`building the KEDA scaler probe against KEDA ${source.version} failed (exit ${run.status}); see the go build output above`);
+  return binary;
 }

@@ -1,12 +1,12 @@
 import { stringify } from 'yaml';
-import { buildOperator, operatorBuilt } from './build';
+import { buildOperator, kedaScalerProbe, operatorBuilt } from './build';
 import { operatorImages } from './images';
 import { devEnvironment, installOperators, operatorObjects } from './install';
 import { OPERATORS, operatorSource, type OperatorName } from './sources';
 import { operatorCrds } from './upstream';
 
 const USAGE = `usage: npm run cluster:operators -- <command>
-  build                       build Argo CD, KEDA, External Secrets from their Go modules into the cache (one at a time)
+  build                       build Argo CD, KEDA (and our probe of its PostgreSQL scaler), External Secrets from their Go modules into the cache (one at a time)
   images                      build their images into the cache; prints [{ref, archive}] for the images loader
   manifests [--aws-endpoint URL]   print the install objects (CRDs apart) as YAML
   install --kubeconfig FILE [--ca-cert PEM --git-hosts h1,h2] [--aws-endpoint URL] [--ctr-socket SOCK] [--no-wait] [--dry-run] [--only a,b] [--timeout S]
@@ -36,6 +36,8 @@ async function main(argv: string[]): Promise<void> {
         const cached = operatorBuilt(name);
         const seconds = buildOperator(name);
         console.log(`${name} ${operatorSource(name).version}: ${cached ? 'cached' : 'built'} in ${seconds.toFixed(1)} s`);
+        // The tests run KEDA's PostgreSQL scaler itself against PgBouncer (test/local/stack.integration.test.ts).
+        if (name === 'keda') console.log(`KEDA scaler probe: ${kedaScalerProbe()}`);
       }
       return;
     case 'images': {

@@ -56,7 +56,10 @@ export function secretTemplates(env: EnvironmentConfig, pgbouncerHost: string, u
   return {
     metadata: {
       [m.sqlAlchemyConn]: `postgresql+psycopg2://${client}@${pgbouncer}/${DATABASES.metadata}`,
-      [m.kedaConn]: `postgresql://${client}@${pgbouncer}/${DATABASES.metadata}?sslmode=disable`,
+      // KEDA's driver (pgx) caches named prepared statements per connection; behind PgBouncer's transaction
+      // pooling a statement lands on another server connection ("prepared statement ... already exists") and
+      // the ScaledObject turns Degraded. The simple protocol prepares nothing.
+      [m.kedaConn]: `postgresql://${client}@${pgbouncer}/${DATABASES.metadata}?sslmode=disable&default_query_exec_mode=simple_protocol`,
       // The migration holds an advisory lock on a session idle in a transaction for the whole run: PgBouncer's
       // idle_transaction_timeout would cut it, so it goes straight to the database as the owner role.
       [m.migrateConn]: `postgresql+psycopg2://${q(db.username)}:${q(db.password)}@${t(db.host)}:${t(db.port)}/${t(db.dbname)}?sslmode=${upstream.sslmode}&sslrootcert=${encodeURIComponent(upstream.caFile)}&options=${roleOption}`,

@@ -451,7 +451,7 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
     });
   }, 20 * MIN);
 
-  distTest('5. pod contract over the whole suite: 0 unexpected restarts, probe failures, evictions; peak memory and volume use per container', async () => {
+  distTest('5. pod contract over the whole suite: 0 unexpected restarts, probe failures, evictions, KEDA scaler errors; peak memory and volume use per container', async () => {
     await needAirflowSynced();
     await phase('5 pod contract', () => {
       const problems: string[] = [];
@@ -480,7 +480,8 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
           }
         }
         const events = kubectlJson<{ items: { reason: string; involvedObject: { name: string }; message: string; count?: number }[] }>(['-n', ns, 'get', 'events']).items;
-        for (const e of events) if (['Unhealthy', 'Evicted', 'OOMKilling', 'Killing'].includes(e.reason) && !/outsider/.test(e.involvedObject.name)) problems.push(`${e.reason} ${e.involvedObject.name}: ${e.message}`);
+        // KEDAScalerFailed: the ScaledObject could not read its query (it turns Degraded, and so does its Application).
+        for (const e of events) if (['Unhealthy', 'Evicted', 'OOMKilling', 'Killing', 'KEDAScalerFailed'].includes(e.reason) && !/outsider/.test(e.involvedObject.name)) problems.push(`${e.reason} ${e.involvedObject.name}: ${e.message}`);
       }
       // Workers deleted on purpose (tests 2, 3, 6 and 7; the drain) are expected "Killing" events, and a probe
       // cancelled by that stop (its pod is gone); a startup probe failing before its container listens is how a

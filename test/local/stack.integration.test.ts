@@ -8,6 +8,8 @@ import { PROJECT_ROOT } from '../../local/stack';
 import { portInUse } from '../../local/ports';
 import { processSecretDir } from '../../local/settings';
 import { secretFile } from '../../manifests-src/airflow/component-secrets';
+import { K8S_SECRETS } from '../../manifests-src/config';
+import { kedaScalerProbe } from '../../cluster/operators/build';
 import { kedaQueryFromDist, samplePeakConnections, startTestStack, taskInstances, trigger, unpause, waitRuns, WORKLOAD_TASK } from '../support/local-stack';
 
 /**
@@ -81,11 +83,19 @@ test('KEDA query from dist/ returns the expected worker count on the live metada
   const runId = await trigger(stack, 'platform_workload', { tasks, seconds: 90 });
   const countSql = `SELECT count(*) FROM task_instance WHERE run_id = '${runId}' AND task_id = '${WORKLOAD_TASK}' AND state IN ('queued', 'running')`;
   await stack.waitFor(`${tasks} work tasks queued or running`, async () => Number(await stack.psqlDirect('airflow', countSql)) === tasks, 180_000, 500);
-  // KEDA runs the query through PgBouncer with the keda-connection URL.
-  const value = Number(await stack.psqlViaPgBouncer('airflow', query));
+  // KEDA's own PostgreSQL scaler (the pinned release, two instances as the operator and its metrics adapter
+  // hold) runs the query through PgBouncer with the keda-connection URL the committed ExternalSecret renders.
+  const connection = stack.secretValues()[K8S_SECRETS.metadata.name][K8S_SECRETS.metadata.keys.kedaConn];
+  const keda = runKedaScaler(connection, query);
   const stillThere = Number(await stack.psqlDirect('airflow', countSql));
   expect(stillThere).toBe(tasks);
-  expect(value).toBe(Math.ceil(tasks / stack.env.workers.concurrency));
+  expect(keda.errors).toEqual([]);
+  expect(keda.values).toEqual(Array.from({ length: keda.calls }, () => Math.ceil(tasks / stack.env.workers.concurrency)));
+  // The same URL without the simple protocol: pgx's named prepared statements meet on PgBouncer's shared server
+  // connections, and the scaler fails (the ScaledObject, then its Application, turns Degraded).
+  const prepared = runKedaScaler(connection.replace(/&default_query_exec_mode=[^&]*/, ''), query);
+  expect(prepared.errors.join('\n')).toMatch(/prepared statement .* already exists/);
+  console.log(`KEDA scaler through PgBouncer: ${keda.errors.length}/${keda.calls} calls failed; with prepared statements ${prepared.errors.length}/${prepared.calls} (${prepared.errors[0] ?? 'no error'})`);
   await stack.api('PATCH', `/api/v2/dags/platform_workload/dagRuns/${encodeURIComponent(runId)}`, { state: 'failed' });
 });
 
@@ -204,3 +214,8 @@ test('clean shutdown: no process of the runner is left and its ports are free', 
   expect(stack.leftoverPids()).toEqual([]);
   for (const p of ports) expect(await portInUse(p)).toBe(false);
 });
+
+/** KEDA's PostgreSQL scaler on a live database (cluster/operators/keda-scaler-probe). */
+function runKedaScaler(connection: string, query: string): { calls: number; values: number[]; errors: string[] } {
+  return JSON.parse(execFileSync(kedaScalerProbe(), ['-connection', connection, '-query', query, '-scalers', '2', '-rounds', '20'], { encoding: 'utf8', timeout: 120_000 }));
+}
