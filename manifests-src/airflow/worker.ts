@@ -16,6 +16,14 @@ export interface CeleryWorkerProps {
 /** Makes the image's init deliver SIGTERM to the Celery main process only (see the worker's env). */
 export const WORKER_SIGNAL_ENV = { name: 'DUMB_INIT_SETSID', value: '0' } as const;
 
+/**
+ * Skips the image entrypoint's start-up checks in workers. Workers hold no database credentials, so its
+ * `airflow db check` would test a local SQLite file; with it go two `airflow config get-value` calls and a
+ * broker check: three Airflow start-ups (about 5 CPU-seconds) before Celery, on every scale-out. Celery retries
+ * the broker connection at start-up itself (`broker_connection_retry_on_startup`).
+ */
+export const WORKER_START_CHECKS_ENV = { name: 'CONNECTION_CHECK_MAX_COUNT', value: '0' } as const;
+
 /** The Celery app Airflow's provider defines; the liveness probe pings this worker through the broker. */
 const CELERY_APP = 'airflow.providers.celery.executors.celery_executor.app';
 
@@ -49,7 +57,7 @@ export class CeleryWorkerDeployment extends Construct {
       podAnnotations: long ? { 'karpenter.sh/do-not-disrupt': 'true' } : undefined,
       // The image's dumb-init would forward SIGTERM to every process in the group, killing the pool's
       // task processes at once; with setsid off only Celery's main process gets it: a warm shutdown.
-      extraEnv: { [WORKER_SIGNAL_ENV.name]: WORKER_SIGNAL_ENV.value },
+      extraEnv: { [WORKER_SIGNAL_ENV.name]: WORKER_SIGNAL_ENV.value, [WORKER_START_CHECKS_ENV.name]: WORKER_START_CHECKS_ENV.value },
       // Surge only: a rollout never takes a worker away before its replacement is up.
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromString('25%') } },
     });

@@ -48,6 +48,8 @@ describe('Celery workers and their KEDA autoscaling', () => {
     expect(deployment.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
     // SIGTERM reaches Celery's main process only (warm shutdown), not every task process in the group.
     expect(pod.spec.containers[0].env).toContainEqual({ name: 'DUMB_INIT_SETSID', value: '0' });
+    // No start-up `airflow db check` (workers hold no database credentials) or broker check before Celery.
+    expect(pod.spec.containers[0].env).toContainEqual({ name: 'CONNECTION_CHECK_MAX_COUNT', value: '0' });
   });
 
   test('the Celery visibility timeout outlives the grace period, so Redis never redelivers a running task', () => {

@@ -141,6 +141,20 @@ describe('Airflow base image (official layout)', () => {
     expect(r.stderr).toMatch(/airflow db check failed 2 times/);
   });
 
+  test("a worker with dist/'s env starts Celery's command with no start-up check, even with database and broker unreachable", () => {
+    ensureInPodman(refOf('airflow-base')[0]);
+    const worker = find('airflow/worker.yaml', 'Deployment', 'airflow-worker');
+    const container = worker.spec.template.spec.containers.find((c: Obj) => c.name === 'worker');
+    const literal = (container.env as Obj[]).filter((e) => typeof e.value === 'string').flatMap((e) => ['-e', `${e.name}=${e.value}`]);
+    const unreachable = ['AIRFLOW__CORE__EXECUTOR=CeleryExecutor', 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=postgresql+psycopg2://u:p@127.0.0.1:1/none',
+      'AIRFLOW__CELERY__BROKER_URL=redis://127.0.0.1:1/0', 'CONNECTION_CHECK_SLEEP_TIME=30'].flatMap((x) => ['-e', x]);
+    // With a check, the first failure alone would sleep 30 s and the run would end in "failed ... times".
+    const r = podman(['run', '--rm', ...runFlags(worker, 'worker'), ...unreachable, ...literal, base(), 'celery', '--help'], 120_000);
+    expect(r.stderr).not.toMatch(/failed \d+ times/);
+    expect(r.stdout).toMatch(/Usage: airflow celery/);
+    expect(r.status).toBe(0);
+  });
+
   test('dumb-init is PID 1 and, with DUMB_INIT_SETSID=0 as dist/ sets it, forwards SIGTERM to the main process', async () => {
     const worker = find('airflow/worker.yaml', 'Deployment', 'airflow-worker');
     const setsid = worker.spec.template.spec.containers[0].env.find((e: Obj) => e.name === 'DUMB_INIT_SETSID').value;
