@@ -198,6 +198,39 @@ describe('project image (docker/airflow/Dockerfile on the local base)', () => {
     const labels = JSON.parse(podmanOk(['image', 'inspect', out.ref]))[0].Labels;
     expect(labels['org.opencontainers.image.title']).toBe('airflow-eks');
   });
+
+  test("a worker as dist/ runs it (its env; a pod sharing one PID namespace, pause as PID 1) stops on one SIGTERM at any moment of its start", async () => {
+    const out = refOf('airflow')[0];
+    const pause = refOf('pause')[0];
+    ensureInPodman(out);
+    ensureInPodman(pause);
+    const worker = find('airflow/worker.yaml', 'Deployment', 'airflow-worker');
+    expect(worker.spec.template.spec.shareProcessNamespace).toBe(true);
+    const container = worker.spec.template.spec.containers.find((c: Obj) => c.name === 'worker');
+    const literal = (container.env as Obj[]).filter((e) => typeof e.value === 'string').flatMap((e) => ['-e', `${e.name}=${e.value}`]);
+    // No broker answers: Celery installs its signal handlers and keeps retrying the connection, as at a real start.
+    const celery = ['AIRFLOW__CORE__EXECUTOR=CeleryExecutor', 'AIRFLOW__CELERY__BROKER_URL=redis://127.0.0.1:1/0'].flatMap((x) => ['-e', x]);
+    const outcomes: string[] = [];
+    // The kubelet sends its SIGTERM once: during the entrypoint, Airflow's imports, the Celery start or after it.
+    for (const delaySeconds of [1, 3, 5, 8]) {
+      const pod = `images-test-worker-stop-${process.pid}-${delaySeconds}`;
+      try {
+        podmanOk(['pod', 'create', '--name', pod, '--infra-image', pause.ref, '--share', 'pid,ipc,uts', '--network', 'none']);
+        podmanOk(['run', '-d', '--pod', pod, '--name', `${pod}-worker`, ...runFlags(worker, 'worker').filter((f) => f !== '--network' && f !== 'none'), ...celery, ...literal, out.ref, ...container.args]);
+        await new Promise((r) => setTimeout(r, delaySeconds * 1000)); // the moment under test, not a wait for a result
+        const pid1 = podmanOk(['exec', `${pod}-worker`, 'cat', '/proc/1/cmdline']).split('\0')[0];
+        podmanOk(['kill', '--signal', 'TERM', `${pod}-worker`]);
+        const sent = Date.now();
+        const code = podman(['wait', `${pod}-worker`], 60_000).stdout.trim();
+        outcomes.push(`${delaySeconds} s: PID 1 ${pid1}, exit ${code || 'none (still running after 60 s)'} after ${((Date.now() - sent) / 1000).toFixed(1)} s`);
+      } finally {
+        podman(['pod', 'rm', '-f', '--ignore', pod]);
+      }
+    }
+    console.log(`worker stopped by one SIGTERM at each moment of its start:\n  ${outcomes.join('\n  ')}`);
+    // 143: killed before Airflow or Celery handled the signal (nothing started yet); 0: Celery's warm shutdown.
+    for (const o of outcomes) expect(o).toMatch(/PID 1 \S*pause, exit (0|143) after \d+\.\d s$/);
+  }, 600_000);
 });
 
 describe('PgBouncer and its exporter, configured like dist/dev', () => {
