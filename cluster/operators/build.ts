@@ -64,7 +64,7 @@ export function buildOperator(name: OperatorName): number {
 const PROBE_DIR = join(__dirname, 'keda-scaler-probe');
 const PROBE_PACKAGE_DIR = 'cmd/airflow-eks-scaler-probe';
 
-/** Cache key of the probe: the KEDA release and our source, so a changed probe is built again. */
+/** Cache name of the probe: a hash of our source (binDir adds the KEDA release), so a changed probe is built again. */
 function probeBuildName(): string {
   const hash = createHash('sha256');
   for (const f of readdirSync(PROBE_DIR).sort()) hash.update(f).update(readFileSync(join(PROBE_DIR, f)));
