@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
+import { WORKER_FIRST_PROBE_AFTER_SECONDS } from '../hardening/exec-probe-timing';
 import { execProbes } from '../hardening/workload-defaults';
 import type { AirflowConfig } from './airflow-config';
 import { AirflowComponent } from './airflow-component';
@@ -50,7 +51,11 @@ export class CeleryWorkerDeployment extends Construct {
       resources: w.resources,
       command: long ? airflowCommands(props.env).longTaskWorker : airflowCommands(props.env).worker,
       createServiceAccount: !long,
-      probes: execProbes(['sh', '-c', `celery --app ${CELERY_APP} inspect ping -d "celery@$(hostname)" --timeout 20`], { periodSeconds: 120, timeoutSeconds: 60 }),
+      probes: execProbes(['sh', '-c', `celery --app ${CELERY_APP} inspect ping -d "celery@$(hostname)" --timeout 20`], {
+        periodSeconds: 120,
+        timeoutSeconds: 60,
+        firstProbeAfterSeconds: WORKER_FIRST_PROBE_AFTER_SECONDS,
+      }),
       terminationGracePeriodSeconds: w.terminationGracePeriodSeconds,
       pool: long ? 'long-workers' : 'workers',
       scratchSize: w.scratchSize,

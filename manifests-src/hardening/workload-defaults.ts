@@ -92,15 +92,21 @@ export function httpProbes(path: string, port: number, opts: { startupSeconds?: 
  * the api-server). Timings come from measurement (exec-probe-timing.ts). No readiness probe: these pods serve
  * no Service traffic that readiness would gate, and each run of the command costs seconds of CPU.
  */
-export function execProbes(command: string[], opts: { periodSeconds?: number; timeoutSeconds?: number; startupSeconds?: number } = {}): ProbeSet {
+export function execProbes(
+  command: string[],
+  opts: { periodSeconds?: number; timeoutSeconds?: number; startupSeconds?: number; firstProbeAfterSeconds?: number } = {},
+): ProbeSet {
   const exec = { command };
   const period = opts.periodSeconds ?? EXEC_PROBE_PERIOD_SECONDS;
   const timeout = opts.timeoutSeconds ?? EXEC_PROBE_TIMEOUT_SECONDS;
   const startup = opts.startupSeconds ?? 300;
   // Start-up polls faster than liveness (a probe is never run twice at once) but at least once per timeout.
   const startupPeriod = Math.max(15, Math.min(timeout, 30));
+  // A probe run at the container's start competes with the program's own start for the CPU limit and fails:
+  // `firstProbeAfterSeconds` (the measured start) holds the first one back.
+  const delay = opts.firstProbeAfterSeconds ? { initialDelaySeconds: opts.firstProbeAfterSeconds } : {};
   return {
-    startupProbe: { exec, periodSeconds: startupPeriod, timeoutSeconds: timeout, failureThreshold: Math.ceil(startup / startupPeriod) },
+    startupProbe: { exec, ...delay, periodSeconds: startupPeriod, timeoutSeconds: timeout, failureThreshold: Math.ceil(startup / startupPeriod) },
     livenessProbe: { exec, periodSeconds: period, timeoutSeconds: timeout, failureThreshold: EXEC_PROBE_FAILURES },
   };
 }

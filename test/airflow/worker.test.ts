@@ -1,3 +1,4 @@
+import { MEASURED_WORKER_START_SECONDS, WORKER_FIRST_PROBE_AFTER_SECONDS } from '../../manifests-src/hardening/exec-probe-timing';
 import { kedaWorkerQuery } from '../../manifests-src/platform/keda-scaled-object';
 import { environment, find, render } from '../support/render';
 
@@ -16,6 +17,13 @@ describe('Celery workers and their KEDA autoscaling', () => {
     expect(query).toMatch(/COUNT\(\*\)::decimal \/ 12\)/);
     expect(query).toMatch(/state IN \('queued', 'running'\)/);
     expect(query).toMatch(/queue IN \('default', 'heavy'\)/);
+  });
+
+  test("the startup probe's first ping waits past the measured Celery start; liveness keeps its own period", () => {
+    const worker = pod.spec.containers.find((c: { name: string }) => c.name === 'worker');
+    expect(worker.startupProbe.initialDelaySeconds).toBe(WORKER_FIRST_PROBE_AFTER_SECONDS);
+    expect(worker.startupProbe.initialDelaySeconds).toBeGreaterThan(Math.max(...MEASURED_WORKER_START_SECONDS));
+    expect(worker.livenessProbe.initialDelaySeconds).toBeUndefined();
   });
 
   test('workers serve exactly the configured queues', () => {

@@ -285,15 +285,23 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
     });
   }, 30 * MIN);
 
-  /** Per worker pod: seconds from its worker container's start to Celery's "ready." line (the scale-out delay). */
+  /**
+   * Per worker pod: seconds from its worker container's start to Celery's "ready." line (the scale-out delay),
+   * and to the pod's Ready condition (its startup probe's first success).
+   */
   async function celeryStartSeconds(): Promise<string[]> {
-    type P = { metadata: { name: string }; status: { containerStatuses?: { name: string; state?: { running?: { startedAt: string } } }[] } };
+    type P = {
+      metadata: { name: string };
+      status: { conditions?: { type: string; status: string; lastTransitionTime: string }[]; containerStatuses?: { name: string; state?: { running?: { startedAt: string } } }[] };
+    };
     const pods = kubectlJson<{ items: P[] }>(['-n', NS, 'get', 'pods', '-l', `app.kubernetes.io/name=${POD_PEERS.worker}`]).items;
     return Promise.all(pods.map(async (p) => {
       const started = p.status.containerStatuses?.find((c) => c.name === 'worker')?.state?.running?.startedAt;
       const logs = await kubectlAsync(['-n', NS, 'logs', p.metadata.name, '-c', 'worker', '--timestamps']).catch(() => '');
       const readyAt = /^(\S+) .*celery@\S+ ready\./m.exec(logs)?.[1];
-      return started && readyAt ? ((Date.parse(readyAt) - Date.parse(started)) / 1000).toFixed(1) : `${p.metadata.name}: not ready`;
+      const podReady = p.status.conditions?.find((c) => c.type === 'Ready' && c.status === 'True')?.lastTransitionTime;
+      const since = (t: string) => ((Date.parse(t) - Date.parse(started!)) / 1000).toFixed(1);
+      return started && readyAt && podReady ? `${since(readyAt)} (pod Ready ${since(podReady)})` : `${p.metadata.name}: not ready`;
     }));
   }
 
@@ -320,7 +328,7 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
         // Every worker KEDA started is Ready (Celery answers its startup probe) before the drain: a pod evicted in
         // its first second can lose the kubelet's only SIGTERM (docs/local-cluster.md), which this test is not about.
         await until('every worker pod Ready before the drain', () => ready(NS, `app.kubernetes.io/name=${POD_PEERS.worker}`, replicas())(), 5 * MIN, 2000);
-        log(`  worker container start -> Celery ready (s): ${(await celeryStartSeconds()).join(', ')}`);
+        log(`  worker container start -> Celery ready, s (pod Ready): ${(await celeryStartSeconds()).join(', ')}`);
         const drained = Date.now();
         try {
           await kubectlAsync(['drain', workersNode, '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=10m'], 11 * MIN);
