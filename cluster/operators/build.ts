@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { binDir, operatorSource, type OperatorName } from './sources';
+import { binDir, operatorSource, type OperatorName, type OperatorSource } from './sources';
 
 /** How an operator's binaries come out of its Go module. */
 interface OperatorBuild {
@@ -45,18 +45,24 @@ export function operatorBuilt(name: OperatorName): boolean {
   return operatorBinaries(name).every((b) => existsSync(operatorBinary(name, b)));
 }
 
+/**
+ * Runs build-go-module.sh for one module at the operator's pinned version (no-op when the binaries exist):
+ * `options` are its --drop-replace/--placeholder/--add flags, `binaries` maps binary name -> package.
+ */
+function buildInModule(cacheName: string, source: OperatorSource, options: readonly string[], binaries: Readonly<Record<string, string>>, what: string): void {
+  const args = [join(__dirname, 'build-go-module.sh'), '--name', cacheName, '--module', `${source.module}@${source.version}`];
+  if (source.toolchain) args.push('--toolchain', source.toolchain);
+  args.push(...options, ...Object.entries(binaries).map(([bin, pkg]) => `${bin}=${pkg}`));
+  const run = spawnSync('bash', args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (run.status !== 0) throw new Error(`building ${what} ${source.version} from ${source.module} failed (exit ${run.status}); see the go build output above`);
+}
+
 /** Builds an operator's binaries into the cache (no-op when present); returns the seconds it took. */
 export function buildOperator(name: OperatorName): number {
   const build = BUILDS[name];
-  const source = operatorSource(name);
-  const args = [join(__dirname, 'build-go-module.sh'), '--name', build.cacheName, '--module', `${source.module}@${source.version}`];
-  if (source.toolchain) args.push('--toolchain', source.toolchain);
-  for (const m of build.dropReplaces ?? []) args.push('--drop-replace', m);
-  for (const p of build.placeholders ?? []) args.push('--placeholder', p);
-  for (const [bin, pkg] of Object.entries(build.binaries)) args.push(`${bin}=${pkg}`);
+  const options = [...(build.dropReplaces ?? []).flatMap((m) => ['--drop-replace', m]), ...(build.placeholders ?? []).flatMap((p) => ['--placeholder', p])];
   const started = Date.now();
-  const run = spawnSync('bash', args, { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (run.status !== 0) throw new Error(`building ${name} ${source.version} from ${source.module} failed (exit ${run.status}); see the go build output above`);
+  buildInModule(build.cacheName, operatorSource(name), options, build.binaries, name);
   return (Date.now() - started) / 1000;
 }
 
@@ -71,16 +77,12 @@ function probeBuildName(): string {
   return `keda-scaler-probe-${hash.digest('hex').slice(0, 12)}`;
 }
 
-/** Path of the KEDA scaler probe, built on first use (KEDA's packages come from Go's build cache after the operator build). */
+/** Path of the KEDA scaler probe, built on first use. */
 export function kedaScalerProbe(): string {
   const source = operatorSource('keda');
   const name = probeBuildName();
   const binary = join(binDir(name, source.version), 'keda-scaler-probe');
-  if (existsSync(binary)) return binary;
-  const args = [join(__dirname, 'build-go-module.sh'), '--name', name, '--module', `${source.module}@${source.version}`, '--add', `${PROBE_PACKAGE_DIR}=${PROBE_DIR}`];
-  if (source.toolchain) args.push('--toolchain', source.toolchain);
-  args.push(`keda-scaler-probe=./${PROBE_PACKAGE_DIR}`);
-  const run = spawnSync('bash', args, { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (run.status !== 0 || !existsSync(binary)) throw new Error(`building the KEDA scaler probe against KEDA ${source.version} failed (exit ${run.status}); see the go build output above`);
+  if (!existsSync(binary)) buildInModule(name, source, ['--add', `${PROBE_PACKAGE_DIR}=${PROBE_DIR}`], { 'keda-scaler-probe': `./${PROBE_PACKAGE_DIR}` }, 'the KEDA scaler probe against KEDA');
+  if (!existsSync(binary)) throw new Error(`the KEDA scaler probe build left no ${binary}`);
   return binary;
 }

@@ -325,8 +325,8 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
         // interruption or consolidation. Eviction honours the pod's grace period: each worker finishes its tasks warm.
         const running = async () => (await a.taskInstances('platform_workload', runId)).filter((t) => t.state === 'running').length;
         await until(`${env.workers.concurrency} tasks running before the drain`, async () => (await running()) >= env.workers.concurrency, 5 * MIN, 2000);
-        // Every worker KEDA started is Ready (Celery answers its startup probe) before the drain: a pod evicted in
-        // its first second can lose the kubelet's only SIGTERM (docs/local-cluster.md), which this test is not about.
+        // Every worker KEDA started is Ready (Celery answers its startup probe) before the drain: this test is about
+        // a warm drain of running workers; a stop at any moment of a worker's start is test/cluster/images.test.ts's.
         await until('every worker pod Ready before the drain', () => ready(NS, `app.kubernetes.io/name=${POD_PEERS.worker}`, replicas())(), 5 * MIN, 2000);
         log(`  worker container start -> Celery ready, s (pod Ready): ${(await celeryStartSeconds()).join(', ')}`);
         const drained = Date.now();

@@ -45,14 +45,17 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 60
   }
 }
 
-/** podman run flags for one container of a dist/ Deployment: its user, read-only root, emptyDirs as tmpfs. */
-function runFlags(deployment: Obj, container: string): string[] {
+/**
+ * podman run flags for one container of a dist/ Deployment: its user, read-only root, emptyDirs as tmpfs; no
+ * network unless `inPod` (a podman pod's containers share the pod's network).
+ */
+function runFlags(deployment: Obj, container: string, inPod = false): string[] {
   const pod = deployment.spec.template.spec;
   const c = pod.containers.find((x: Obj) => x.name === container);
   const emptyDirs = new Map<string, Obj>((pod.volumes ?? []).filter((v: Obj) => v.emptyDir).map((v: Obj) => [v.name, v.emptyDir]));
   const user = c.securityContext?.runAsUser ?? pod.securityContext?.runAsUser;
   const group = c.securityContext?.runAsGroup ?? pod.securityContext?.runAsGroup;
-  const flags = ['--network', 'none'];
+  const flags = inPod ? [] : ['--network', 'none'];
   if (user !== undefined) flags.push('--user', group !== undefined ? `${user}:${group}` : String(user));
   if (c.securityContext?.readOnlyRootFilesystem) flags.push('--read-only', '--read-only-tmpfs=false');
   for (const m of c.volumeMounts ?? []) {
@@ -60,6 +63,15 @@ function runFlags(deployment: Obj, container: string): string[] {
     if (e) flags.push('--tmpfs', `${m.mountPath}:rw,mode=1777${e.sizeLimit ? `,size=${e.sizeLimit.replace(/i$/, '')}` : ''}`);
   }
   return flags;
+}
+
+/** `-e NAME=VALUE` flags for each setting. */
+const envFlags = (settings: string[]) => settings.flatMap((x) => ['-e', x]);
+
+/** The literal env of one container of a dist/ Deployment, as `NAME=VALUE` (values from Secrets or fields left out). */
+function literalEnv(deployment: Obj, container: string): string[] {
+  const c = deployment.spec.template.spec.containers.find((x: Obj) => x.name === container);
+  return (c.env as Obj[]).filter((e) => typeof e.value === 'string').map((e) => `${e.name}=${e.value}`);
 }
 
 let plan: ImagePlan;
@@ -110,7 +122,7 @@ describe('Airflow base image (official layout)', () => {
   const base = () => dockerfileBaseImage(REPO_ROOT);
   const run = (args: string[], env: string[] = []) => {
     ensureInPodman(refOf('airflow-base')[0]);
-    const e = ['-e', 'CONNECTION_CHECK_MAX_COUNT=0', ...env.flatMap((x) => ['-e', x])];
+    const e = envFlags(['CONNECTION_CHECK_MAX_COUNT=0', ...env]);
     return podman(['run', '--rm', ...runFlags(scheduler, 'scheduler'), ...e, base(), ...args], 300_000);
   };
 
@@ -144,12 +156,10 @@ describe('Airflow base image (official layout)', () => {
   test("a worker with dist/'s env starts Celery's command with no start-up check, even with database and broker unreachable", () => {
     ensureInPodman(refOf('airflow-base')[0]);
     const worker = find('airflow/worker.yaml', 'Deployment', 'airflow-worker');
-    const container = worker.spec.template.spec.containers.find((c: Obj) => c.name === 'worker');
-    const literal = (container.env as Obj[]).filter((e) => typeof e.value === 'string').flatMap((e) => ['-e', `${e.name}=${e.value}`]);
     const unreachable = ['AIRFLOW__CORE__EXECUTOR=CeleryExecutor', 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=postgresql+psycopg2://u:p@127.0.0.1:1/none',
-      'AIRFLOW__CELERY__BROKER_URL=redis://127.0.0.1:1/0', 'CONNECTION_CHECK_SLEEP_TIME=30'].flatMap((x) => ['-e', x]);
+      'AIRFLOW__CELERY__BROKER_URL=redis://127.0.0.1:1/0', 'CONNECTION_CHECK_SLEEP_TIME=30'];
     // With a check, the first failure alone would sleep 30 s and the run would end in "failed ... times".
-    const r = podman(['run', '--rm', ...runFlags(worker, 'worker'), ...unreachable, ...literal, base(), 'celery', '--help'], 120_000);
+    const r = podman(['run', '--rm', ...runFlags(worker, 'worker'), ...envFlags([...unreachable, ...literalEnv(worker, 'worker')]), base(), 'celery', '--help'], 120_000);
     expect(r.stderr).not.toMatch(/failed \d+ times/);
     expect(r.stdout).toMatch(/Usage: airflow celery/);
     expect(r.status).toBe(0);
@@ -206,17 +216,16 @@ describe('project image (docker/airflow/Dockerfile on the local base)', () => {
     ensureInPodman(pause);
     const worker = find('airflow/worker.yaml', 'Deployment', 'airflow-worker');
     expect(worker.spec.template.spec.shareProcessNamespace).toBe(true);
-    const container = worker.spec.template.spec.containers.find((c: Obj) => c.name === 'worker');
-    const literal = (container.env as Obj[]).filter((e) => typeof e.value === 'string').flatMap((e) => ['-e', `${e.name}=${e.value}`]);
+    const args = worker.spec.template.spec.containers.find((c: Obj) => c.name === 'worker').args;
     // No broker answers: Celery installs its signal handlers and keeps retrying the connection, as at a real start.
-    const celery = ['AIRFLOW__CORE__EXECUTOR=CeleryExecutor', 'AIRFLOW__CELERY__BROKER_URL=redis://127.0.0.1:1/0'].flatMap((x) => ['-e', x]);
+    const env = envFlags(['AIRFLOW__CORE__EXECUTOR=CeleryExecutor', 'AIRFLOW__CELERY__BROKER_URL=redis://127.0.0.1:1/0', ...literalEnv(worker, 'worker')]);
     const outcomes: string[] = [];
     // The kubelet sends its SIGTERM once: during the entrypoint, Airflow's imports, the Celery start or after it.
     for (const delaySeconds of [1, 3, 5, 8]) {
       const pod = `images-test-worker-stop-${process.pid}-${delaySeconds}`;
       try {
         podmanOk(['pod', 'create', '--name', pod, '--infra-image', pause.ref, '--share', 'pid,ipc,uts', '--network', 'none']);
-        podmanOk(['run', '-d', '--pod', pod, '--name', `${pod}-worker`, ...runFlags(worker, 'worker').filter((f) => f !== '--network' && f !== 'none'), ...celery, ...literal, out.ref, ...container.args]);
+        podmanOk(['run', '-d', '--pod', pod, '--name', `${pod}-worker`, ...runFlags(worker, 'worker', true), ...env, out.ref, ...args]);
         await new Promise((r) => setTimeout(r, delaySeconds * 1000)); // the moment under test, not a wait for a result
         const pid1 = podmanOk(['exec', `${pod}-worker`, 'cat', '/proc/1/cmdline']).split('\0')[0];
         podmanOk(['kill', '--signal', 'TERM', `${pod}-worker`]);
