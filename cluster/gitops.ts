@@ -84,6 +84,18 @@ export function allSettled(env: EnvironmentConfig, missingImages: readonly strin
   return want.length > 0 && want.every((n) => apps.some((a) => a.name === n && settled(a, missingImages)));
 }
 
+/**
+ * Ends an Application's running sync the way `argocd app terminate-op` does: its operation state turns
+ * Terminating, the controller deletes the hooks still running and ends the operation without a retry. Returns
+ * whether a sync was running. (Clearing `.operation` instead leaves a sync that waits for its retry to go on
+ * retrying its old revision.)
+ */
+export function terminateOperation(name: string): boolean {
+  if (applications().find((a) => a.name === name)?.operation !== 'Running') return false;
+  kubectl(['-n', ARGOCD_NS, 'patch', 'applications.argoproj.io', name, '--type=merge', '-p', JSON.stringify({ status: { operationState: { phase: 'Terminating' } } })]);
+  return true;
+}
+
 /** Asks Argo CD to re-read git now instead of at its next poll. */
 export function refresh(name: string): void {
   kubectl(['-n', ARGOCD_NS, 'annotate', 'applications.argoproj.io', name, 'argocd.argoproj.io/refresh=normal', '--overwrite']);

@@ -4,7 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import { loadEnvironments, PORTS } from '../../manifests-src/config';
 import { allowedFlows, POD_PEERS, type Flow } from '../../manifests-src/platform/network-flows';
 import { down, publishGitops, stuckPods, up, type UpResult } from '../../cluster/cluster';
-import { applications, applyRoot, ARGOCD_NS, expectedApplications, refresh, settled, type AppState } from '../../cluster/gitops';
+import { applications, applyRoot, expectedApplications, refresh, settled, terminateOperation, type AppState } from '../../cluster/gitops';
 import { distImageReferences, distWorkloadNames } from '../../cluster/images/references';
 import { sh, sleep } from '../../cluster/node/daemon';
 import { apply, kubectl, kubectlAsync, kubectlJson } from '../../cluster/node/kubectl';
@@ -362,6 +362,7 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
 
       const repo = gitopsClone();
       const base = git(repo, 'rev-parse', 'HEAD');
+      let brokenJob = '';
       try {
         // A commit removing objects (the Karpenter NodePools, in the platform Application: its syncs run no
         // migration hook, so the prune is Argo CD's own time) -> pruned.
@@ -383,7 +384,7 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
         // hooks out of the diff, so the commit also changes a tracked object, as an upgrade would (the config);
         // the failed PreSync hook keeps that change from being applied.
         const jobFile = path.join(repo, 'dist', env.name, 'airflow', 'migrate-job.yaml');
-        breakMigration(jobFile);
+        brokenJob = breakMigration(jobFile);
         const configFile = path.join(repo, 'dist', env.name, 'airflow', 'airflow-config.yaml');
         fs.writeFileSync(configFile, fs.readFileSync(configFile, 'utf8').replace(new RegExp(`(${key}: )"?\\d+"?`), `$1"${Number(original) + 1}"`));
         commitAndPush(repo, 'upgrade whose migration fails');
@@ -398,13 +399,21 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
         // Nothing of the failed sync was applied past its PreSync hook.
         expect(kubectlJson<{ data: Record<string, string> }>(['-n', NS, 'get', 'configmap', cm]).data[key]).toBe(original);
       } finally {
+        // The failed sync waits to retry its broken revision: end it first, or it goes on creating migration
+        // Jobs under the tests after this one. The terminate is repeated until it holds, as the controller may
+        // write the operation state back at the moment of the first one.
+        await until(`the ${app} sync of the broken revision ended`, () => {
+          terminateOperation(app);
+          return applications().find((x) => x.name === app)?.operation !== 'Running';
+        }, 5 * MIN, 3000);
         git(repo, 'reset', '--hard', base);
         pushHead(repo, true);
         publishGitops(env, upResult!.services);
-        kubectl(['-n', ARGOCD_NS, 'patch', 'applications.argoproj.io', app, '--type=merge', '-p', '{"operation":null}']);
+        if (brokenJob) kubectl(['-n', NS, 'delete', 'job', brokenJob, '--ignore-not-found', '--cascade=foreground']);
         refresh(app);
       }
-      await until('airflow Application Synced + Healthy again', () => applications().some((x) => x.name === app && settled(x)), 10 * MIN, 3000);
+      const idle = (x: AppState) => x.name === app && settled(x) && !['Running', 'Terminating'].includes(x.operation);
+      await until('airflow Application Synced + Healthy again, no sync running', () => applications().some(idle), 10 * MIN, 3000);
     });
   }, 40 * MIN);
 
@@ -500,18 +509,25 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
             log(`  ${p.metadata.name} emptyDir ${v.name}: ${(used / 2 ** 20).toFixed(1)} MiB of sizeLimit ${v.emptyDir.sizeLimit ?? 'none'}`);
           }
         }
-        const events = kubectlJson<{ items: { reason: string; involvedObject: { name: string }; message: string; count?: number }[] }>(['-n', ns, 'get', 'events']).items;
+        type Event = { reason: string; involvedObject: { name: string }; message: string; count?: number; firstTimestamp?: string; eventTime?: string };
+        const events = kubectlJson<{ items: Event[] }>(['-n', ns, 'get', 'events']).items;
         // KEDAScalerFailed: the ScaledObject could not read its query (it turns Degraded, and so does its Application).
-        for (const e of events) if (['Unhealthy', 'Evicted', 'OOMKilling', 'Killing', 'KEDAScalerFailed'].includes(e.reason) && !/outsider/.test(e.involvedObject.name)) problems.push(`${e.reason} ${e.involvedObject.name}: ${e.message}`);
+        // The time places an event among the phases logged above.
+        for (const e of events) {
+          if (['Unhealthy', 'Evicted', 'OOMKilling', 'Killing', 'KEDAScalerFailed'].includes(e.reason) && !/outsider/.test(e.involvedObject.name)) {
+            problems.push(`${e.reason} ${e.involvedObject.name}: ${e.message} (at ${e.firstTimestamp ?? e.eventTime ?? '?'})`);
+          }
+        }
       }
-      // Workers deleted on purpose (tests 2, 3, 6 and 7; the drain) are expected "Killing" events, and a probe
+      // Workers deleted on purpose (tests 2, 3, 6 and 7; the drain) and test 4's broken migration are expected
+      // "Killing" events (a real migration stopped midway is not), and a probe
       // cancelled by that stop (its pod is gone); a startup probe failing before its container listens is how a
       // startup probe works (a container that never made it would have restarted, counted above). Anything else
       // counts: a probe cancelled in a pod that still runs is a hung probe.
       const live = new Set(kubectlJson<{ items: PodMeta[] }>(['-n', NS, 'get', 'pods']).items.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.name));
       const podOf = (p: string) => /^\S+ (\S+):/.exec(p)?.[1] ?? '';
       const expected = (p: string) =>
-        (p.startsWith('Killing') && p.includes(POD_PEERS.worker)) ||
+        (p.startsWith('Killing') && (p.includes(POD_PEERS.worker) || p.includes(`${POD_PEERS.migrate}${BROKEN_JOB_SUFFIX}-`))) ||
         (p.startsWith('Unhealthy') && p.includes(POD_PEERS.worker) && p.includes('context canceled') && !live.has(podOf(p))) ||
         (p.startsWith('Unhealthy') && p.includes('Startup probe failed'));
       expect(problems.filter((p) => !expected(p))).toEqual([]);
@@ -605,16 +621,27 @@ function commitAndPush(repo: string, message: string): void {
   pushHead(repo);
 }
 
-/** Makes the PreSync migration Job exit 1 before it migrates. */
-function breakMigration(file: string): void {
+const BROKEN_JOB_SUFFIX = '-broken';
+
+/**
+ * Makes the PreSync migration Job exit 1 before it migrates, on its first try (no pod retries, so the sync fails
+ * within seconds). The Job is renamed `<name>-broken`, so its pods say what they are in test 5's events; returns
+ * that name.
+ */
+function breakMigration(file: string): string {
   const docs = parseAllDocuments(fs.readFileSync(file, 'utf8'));
+  let name = '';
   for (const d of docs) {
-    const o = d.toJS() as { kind?: string; spec?: { template: { spec: { containers: { command?: string[]; args?: string[] }[] } } } };
+    const o = d.toJS() as { kind?: string; metadata: { name: string }; spec?: { backoffLimit?: number; template: { spec: { containers: { command?: string[]; args?: string[] }[] } } } };
     if (o?.kind !== 'Job') continue;
+    name = o.metadata.name = `${o.metadata.name}${BROKEN_JOB_SUFFIX}`;
+    o.spec!.backoffLimit = 0;
     const c = o.spec!.template.spec.containers[0];
     c.command = ['sh', '-c', 'echo "migration broken on purpose" >&2; exit 1'];
     delete c.args;
     d.contents = d.createNode(o) as typeof d.contents;
   }
   fs.writeFileSync(file, docs.map((d) => d.toString()).join('---\n'));
+  if (!name) throw new Error(`${file} holds no Job to break`);
+  return name;
 }
