@@ -5,18 +5,31 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 unit_only=0
-if [ "${1:-}" = "--unit" ]; then unit_only=1; shift; fi
+install_only=0
+case "${1:-}" in
+  --unit) unit_only=1; shift ;;
+  --install-only) install_only=1; shift ;; # what a fresh machine spends before the first test (scripts/cold-start.sh)
+esac
 phase() { printf '%s %ss' "$1" "$((SECONDS - $2))"; }
+steps=""
+step() { # step <label> <command...>: runs it and records its time
+  local label=$1 s=$SECONDS
+  shift
+  "$@"
+  steps="${steps:+$steps, }$label $((SECONDS - s))s"
+}
 
 t=$SECONDS
-bash scripts/ensure-node-deps.sh
+step node-deps bash scripts/ensure-node-deps.sh
 # Debian packages, the locked Python envs: idempotent and fast when present.
-bash local/install.sh
-bash security/install.sh
-bash cluster/install.sh # the local cluster: Debian packages and Go builds, cached outside the clone
-bash cluster/images/install-tools.sh # its images: debootstrap, podman, runc, containerd (ctr)
-npx tsx cluster/operators/cli.ts build # Argo CD, KEDA, External Secrets from their Go modules, cached outside the clone
+step local-stack bash local/install.sh
+step security-tools bash security/install.sh
+step cluster bash cluster/install.sh # the local cluster: Debian packages and Go builds, cached outside the clone
+step image-tools bash cluster/images/install-tools.sh # its images: debootstrap, podman, runc, containerd (ctr)
+step operators npx tsx cluster/operators/cli.ts build # Argo CD, KEDA, External Secrets from their Go modules, cached outside the clone
 phases=$(phase install "$t")
+echo "==> install steps: $steps"
+if [ "$install_only" = 1 ]; then echo "==> phases: $phases"; exit 0; fi
 
 # The type-check and the one CDK synth of the run share the two cores. The infra and security tests read
 # the templates from cdk.out/; a cdk.out/ built from the same inputs (digest in cdk.out/inputs.sha256) is reused.

@@ -406,6 +406,8 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
           terminateOperation(app);
           return applications().find((x) => x.name === app)?.operation !== 'Running';
         }, 5 * MIN, 3000);
+        const ended = applications().find((x) => x.name === app);
+        log(`  the broken sync: ${ended?.operation} (${ended?.message.slice(0, 200)})`);
         git(repo, 'reset', '--hard', base);
         pushHead(repo, true);
         publishGitops(env, upResult!.services);

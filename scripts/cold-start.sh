@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# What a fresh machine spends: a clean clone of the committed HEAD, with every cache this project fills pointed
+# at one empty folder (the build cache of binaries and images, Go's module and build caches and downloaded
+# toolchains, uv's and npm's caches, podman's image store), then
+#   default: the install phase of `npm test` and the cluster suite, builds included;
+#   --all:   the whole `npm test`, as CI runs it.
+# Debian packages already installed stay installed, so their download and unpack are not in the figure.
+# Needs about 25 GB free; the folder is removed afterwards unless --keep.
+set -euo pipefail
+all=0
+keep=0
+for a in "$@"; do
+  case "$a" in
+    --all) all=1 ;;
+    --keep) keep=1 ;;
+    *) echo "usage: scripts/cold-start.sh [--all] [--keep]" >&2; exit 2 ;;
+  esac
+done
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/cold-start.XXXXXX")
+cleanup() {
+  if [ "$keep" = 1 ]; then echo "kept: $work"; return; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+git clone --quiet "$root" "$work/clone"
+mkdir -p "$work/podman"
+printf '[storage]\ndriver = "overlay"\ngraphroot = "%s/podman/root"\nrunroot = "%s/podman/run"\n' "$work" "$work" >"$work/podman/storage.conf"
+export CONTAINERS_STORAGE_CONF=$work/podman/storage.conf
+export XDG_CACHE_HOME=$work/cache GOPATH=$work/go GOMODCACHE=$work/go/pkg/mod GOCACHE=$work/cache/go-build
+export npm_config_cache=$work/npm UV_CACHE_DIR=$work/cache/uv
+
+cd "$work/clone"
+echo "==> cold start of $(git rev-parse --short HEAD) on $(nproc) vCPU, $(free -g | awk '/^Mem:/ {print $2}') GiB, load $(cut -d' ' -f1 /proc/loadavg)"
+start=$SECONDS
+if [ "$all" = 1 ]; then
+  bash scripts/test.sh
+else
+  bash scripts/test.sh --install-only
+  npx jest --ci --selectProjects live --runInBand test/cluster/cluster.test.ts
+fi
+echo "==> cold start total: $((SECONDS - start)) s"
