@@ -1,11 +1,13 @@
 import * as os from 'node:os';
 import type { EnvironmentConfig } from '../manifests-src/config';
+import type { LocalStackOptions } from '../local/stack-options';
 
 /**
  * The benchmark's arms, each one change away from the previous: Airflow's own defaults on direct
  * PostgreSQL, the same plus PgBouncer, and this project's settings. Every arm runs through the same
  * airflowEnvironment() the manifests use, with config values swapped, so no second copy of settings exists.
- * Fixed in every arm: worker count and slots, TLS Redis, remote task logs (a requirement, not a tuning).
+ * Fixed in every arm: worker count and slots, TLS Redis, remote task logs (a requirement, not a tuning; one
+ * ablation turns the upload off to measure it alone).
  */
 export interface Arm {
   readonly id: string;
@@ -15,6 +17,8 @@ export interface Arm {
   readonly schedulers: number;
   /** Celery result backend: Airflow's default is the metadata database; this project's is Redis. */
   readonly resultBackend: 'redis' | 'database';
+  /** Task logs uploaded to the remote store (CloudWatch Logs, emulated) after each task; off only to measure that upload alone. */
+  readonly remoteTaskLogs: boolean;
 }
 
 /** Airflow 3.x defaults (config.yml, GitDagBundle) for every setting this project tunes. */
@@ -47,7 +51,7 @@ const STOCK_SCHEDULERS = 1;
  * One change of this project undone at a time (`--arms project,project-gossip`): the figure that says
  * whether that change is worth keeping. Not in the default set.
  */
-export const ABLATIONS: Record<string, { label: string; patch: (env: EnvironmentConfig) => EnvironmentConfig; resultBackend?: Arm['resultBackend'] }> = {
+export const ABLATIONS: Record<string, { label: string; patch: (env: EnvironmentConfig) => EnvironmentConfig; resultBackend?: Arm['resultBackend']; remoteTaskLogs?: boolean }> = {
   gossip: { label: 'project, Celery gossip + mingle on', patch: (e) => ({ ...e, workers: { ...e.workers, gossip: true } }) },
   'stock-intervals': { label: 'project, Airflow default intervals and caps', patch: (e) => ({ ...withAirflowDefaults(e), workers: e.workers }) },
   // The settings `stock-intervals` undoes together, one at a time (Airflow's defaults as in withAirflowDefaults).
@@ -71,6 +75,8 @@ export const ABLATIONS: Record<string, { label: string; patch: (env: Environment
   // Not Airflow defaults undone but the alternatives the settings offer, measured against ours.
   'api-workers-2': { label: 'project, 2 api-server workers ([api] workers)', patch: (e) => ({ ...e, airflow: { ...e.airflow, apiServerWorkers: 2 } }) },
   'result-backend-db': { label: 'project, result backend in the metadata database (Airflow default)', patch: (e) => e, resultBackend: 'database' },
+  // Not a setting users get (the platform needs task logs that outlive their pods): what the upload costs.
+  'no-remote-logs': { label: 'project, remote task log upload off (its cost alone)', patch: (e) => e, remoteTaskLogs: false },
 };
 
 /** Arms run when `--arms` is not given. */
@@ -78,11 +84,25 @@ export const DEFAULT_ARMS = ['stock', 'stock+pgbouncer', 'project'];
 
 export function benchmarkArms(project: EnvironmentConfig): Arm[] {
   const stock = withAirflowDefaults(project);
-  const ablations = Object.entries(ABLATIONS).map(([id, a]): Arm => ({ id: `project-${id}`, label: a.label, env: a.patch(project), viaPgBouncer: true, schedulers: project.components.scheduler.replicas, resultBackend: a.resultBackend ?? 'redis' }));
+  const ablations = Object.entries(ABLATIONS).map(
+    ([id, a]): Arm => ({ id: `project-${id}`, label: a.label, env: a.patch(project), viaPgBouncer: true, schedulers: project.components.scheduler.replicas, resultBackend: a.resultBackend ?? 'redis', remoteTaskLogs: a.remoteTaskLogs ?? true }),
+  );
   return [
-    { id: 'stock', label: 'stock (Airflow defaults, direct PostgreSQL)', env: stock, viaPgBouncer: false, schedulers: STOCK_SCHEDULERS, resultBackend: 'database' },
-    { id: 'stock+pgbouncer', label: 'stock + PgBouncer', env: stock, viaPgBouncer: true, schedulers: STOCK_SCHEDULERS, resultBackend: 'database' },
-    { id: 'project', label: 'this project (config defaults)', env: project, viaPgBouncer: true, schedulers: project.components.scheduler.replicas, resultBackend: 'redis' },
+    { id: 'stock', label: 'stock (Airflow defaults, direct PostgreSQL)', env: stock, viaPgBouncer: false, schedulers: STOCK_SCHEDULERS, resultBackend: 'database', remoteTaskLogs: true },
+    { id: 'stock+pgbouncer', label: 'stock + PgBouncer', env: stock, viaPgBouncer: true, schedulers: STOCK_SCHEDULERS, resultBackend: 'database', remoteTaskLogs: true },
+    { id: 'project', label: 'this project (config defaults)', env: project, viaPgBouncer: true, schedulers: project.components.scheduler.replicas, resultBackend: 'redis', remoteTaskLogs: true },
     ...ablations,
   ];
+}
+
+/** What a local stack of this arm is started with, besides its folders and worker count. */
+export function armStackOptions(arm: Arm): Pick<LocalStackOptions, 'env' | 'schedulers' | 'viaPgBouncer' | 'resultBackend' | 'airflowOverrides'> {
+  return {
+    env: arm.env,
+    schedulers: arm.schedulers,
+    viaPgBouncer: arm.viaPgBouncer,
+    resultBackend: arm.resultBackend,
+    // The switch airflowEnvironment() turns on for every deployment, turned off.
+    airflowOverrides: arm.remoteTaskLogs ? undefined : { AIRFLOW__LOGGING__REMOTE_LOGGING: 'False' },
+  };
 }

@@ -6,7 +6,7 @@ import { cpuOf } from '../infra/cost/estimate';
 import { LocalStack, PROJECT_ROOT } from '../local/stack';
 import { writeFileAtomic } from '../manifests-src/write-atomic';
 import { unpause } from '../local/dag-runs';
-import { benchmarkArms, DEFAULT_ARMS, type Arm } from './arms';
+import { armStackOptions, benchmarkArms, DEFAULT_ARMS, type Arm } from './arms';
 import { DbSession } from './db-session';
 import { flag, planFromArgs, positiveInt, type Plan } from './plan';
 import { record, summariseCollapsed } from './py-spy';
@@ -34,7 +34,7 @@ const PROFILED = ['worker-1', 'api-server', 'scheduler-1'];
 async function runArm(arm: Arm, round: number, plan: Plan, workers: number, profile: boolean, log: (s: string) => void): Promise<ArmResult> {
   const stateDir = path.join(PROJECT_ROOT, '.state', 'bench', arm.id);
   fs.mkdirSync(stateDir, { recursive: true });
-  const stack = new LocalStack({ env: arm.env, stateDir, workers, schedulers: arm.schedulers, viaPgBouncer: arm.viaPgBouncer, resultBackend: arm.resultBackend, dagsDir: benchDags(stateDir), workerGraceMs: 15_000 });
+  const stack = new LocalStack({ ...armStackOptions(arm), stateDir, workers, dagsDir: benchDags(stateDir), workerGraceMs: 15_000 });
   const interrupted = () => void stack.stop().then(() => process.exit(130));
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     mode,
     plan: { ...plan, workers, slotsPerWorker: env.workers.concurrency, workerRequestVcpu: cpuOf(env.workers.resources.cpu) },
     machine: { cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
-    arms: arms.map((a) => ({ id: a.id, label: a.label, schedulers: a.schedulers, viaPgBouncer: a.viaPgBouncer, resultBackend: a.resultBackend, parallelism: a.env.airflow.parallelism, pgbouncerPoolSize: a.env.pgbouncer.metadataPoolSize })),
+    arms: arms.map((a) => ({ id: a.id, label: a.label, schedulers: a.schedulers, viaPgBouncer: a.viaPgBouncer, resultBackend: a.resultBackend, remoteTaskLogs: a.remoteTaskLogs, parallelism: a.env.airflow.parallelism, pgbouncerPoolSize: a.env.pgbouncer.metadataPoolSize })),
     results,
     failures,
   });

@@ -11,7 +11,7 @@ export interface BenchmarkReport {
   readonly machine: { cores: number; memoryGiB: number };
   /** Where Airflow ran: the local runner's processes (default) or dist/ on the local cluster, in pods. */
   readonly target?: 'local' | 'cluster';
-  readonly arms: { id: string; label: string; schedulers: number; viaPgBouncer: boolean; resultBackend?: 'redis' | 'database'; parallelism: number; pgbouncerPoolSize: number }[];
+  readonly arms: { id: string; label: string; schedulers: number; viaPgBouncer: boolean; resultBackend?: 'redis' | 'database'; remoteTaskLogs?: boolean; parallelism: number; pgbouncerPoolSize: number }[];
   readonly results: ArmResult[];
   /** Arms that did not finish (the error), so a failed arm is visible rather than missing. */
   readonly failures?: { arm: string; round: number; error: string }[];

@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import { airflowCommands, airflowEnvironment, kubernetesEndpoints } from '../../manifests-src/airflow/airflow-settings';
 import { loadEnvironments } from '../../manifests-src/config';
-import { benchmarkArms } from '../../bench/arms';
+import { armStackOptions, benchmarkArms } from '../../bench/arms';
 
 describe('benchmark arms change one thing at a time', () => {
   const dev = loadEnvironments().find((e) => e.name === 'dev')!;
@@ -46,5 +46,15 @@ describe('benchmark arms change one thing at a time', () => {
     expect(settings('project-api-workers-2')).toEqual({ ...settings('project'), AIRFLOW__API__WORKERS: '2' });
     expect(arms['project-result-backend-db'].env).toEqual(dev);
     expect([arms.project.resultBackend, arms['project-result-backend-db'].resultBackend]).toEqual(['redis', 'database']);
+  });
+
+  test('the log-upload arm is the project with the remote log switch of its settings off, every other arm uploads', () => {
+    const noLogs = armStackOptions(arms['project-no-remote-logs']);
+    expect(noLogs).toEqual({ ...armStackOptions(arms.project), airflowOverrides: expect.any(Object) });
+    // The override names a setting the project sets, and turns it off.
+    expect(settings('project').AIRFLOW__LOGGING__REMOTE_LOGGING).toBe('True');
+    expect(noLogs.airflowOverrides).toEqual({ AIRFLOW__LOGGING__REMOTE_LOGGING: 'False' });
+    const others = Object.values(arms).filter((a) => a.id !== 'project-no-remote-logs');
+    expect(others.filter((a) => armStackOptions(a).airflowOverrides !== undefined).map((a) => a.id)).toEqual([]);
   });
 });
