@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AIRFLOW_DB_ROLE, DATABASES } from '../manifests-src/config';
@@ -15,6 +15,28 @@ export const SERVER_USER = 'postgres';
 
 export function chownToServerUser(p: string): void {
   execFileSync('chown', ['-R', `${SERVER_USER}:${SERVER_USER}`, p]);
+}
+
+/**
+ * The servers run as SERVER_USER from folders under the local state: a folder above it that this user may not
+ * enter (a clone under /root, or in a `mktemp -d` folder) would fail initdb with a bare "Permission denied".
+ */
+export function assertServerUserReaches(dir: string): void {
+  if (process.getuid?.() !== 0) return; // not root: the servers run as the caller
+  const enters = (d: string) => spawnSync('runuser', ['-u', SERVER_USER, '--', 'test', '-x', d]).status === 0;
+  const target = path.resolve(dir);
+  if (enters(target)) return;
+  const ancestors: string[] = [];
+  for (let d = target; ; d = path.dirname(d)) {
+    ancestors.unshift(d);
+    if (d === path.dirname(d)) break;
+  }
+  const blocked = ancestors.find((d) => !enters(d)) ?? target;
+  const mode = (fs.statSync(blocked).mode & 0o777).toString(8).padStart(4, '0');
+  throw new Error(
+    `PostgreSQL and PgBouncer run as user ${SERVER_USER}, which cannot enter ${blocked} (mode ${mode}) on the way to the local state ${target}: ` +
+      `run from a clone in a folder others may enter, or allow it (chmod o+x ${blocked})`,
+  );
 }
 
 const pgDataDir = (ctx: Pick<StackContext, 'paths'>) => path.join(ctx.paths.state, 'postgres');

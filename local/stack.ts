@@ -9,7 +9,7 @@ import { publishDags } from './dag-repo';
 import type { ManagedProcess } from './managed-process';
 import { killLeftovers } from './pid-file';
 import { startPgBouncer, renderedSecrets, writePgBouncerSecretFiles } from './pgbouncer-server';
-import { masterLogin, rotateLogin, startPostgres } from './postgres-server';
+import { assertServerUserReaches, masterLogin, rotateLogin, startPostgres } from './postgres-server';
 import { allocatePorts, LOOPBACK } from './ports';
 import { assertDependencies, PROJECT_ROOT } from './prerequisites';
 import { processesIn } from './proc';
@@ -107,6 +107,7 @@ export class LocalStack implements StackContext {
     assertDependencies(this.opts.listenAddress ? 'servers' : 'all');
     const run = this.supervisor.runDir;
     for (const d of [this.paths.airflowHome, this.paths.logs, run]) fs.mkdirSync(d, { recursive: true });
+    assertServerUserReaches(this.paths.state);
     killLeftovers(this.paths.state, (l) => this.log(l));
     for (const f of fs.readdirSync(run)) if (f.endsWith('.log')) fs.rmSync(path.join(run, f));
     this.ports = await allocatePorts(LOCAL_PORT_NAMES, { ...this.opts.fixedPorts, ...(this.opts.apiServerPort ? { apiServer: this.opts.apiServerPort } : {}) });

@@ -2,12 +2,16 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { assertServerUserReaches } from '../../local/postgres-server';
 import { LocalStack } from '../../local/stack';
 import { devEnvironment } from '../support/local-stack';
 
 /** The runner refuses, with a message saying what to do, before it starts anything. */
 let stateDir: string;
-beforeEach(() => (stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'runner-guard-'))));
+beforeEach(() => {
+  stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'runner-guard-'));
+  fs.chmodSync(stateDir, 0o755); // as a clone's folder is: the servers' user may enter it
+});
 afterEach(() => fs.rmSync(stateDir, { recursive: true, force: true }));
 
 test('a taken port is refused with the component, the port and the fix', async () => {
@@ -30,4 +34,16 @@ test('a state folder owned by a live runner is refused, and nothing of that runn
   const stack = new LocalStack({ env: devEnvironment(), stateDir });
   await expect(stack.start()).rejects.toThrow(`another local runner (pid ${process.ppid}) is using ${stateDir}`);
   expect(fs.existsSync(path.join(stateDir, 'run', 'pids.json'))).toBe(true);
+});
+
+test('a state folder the servers\' user cannot enter is refused, naming the folder, its mode and the fix', async () => {
+  if (process.getuid?.() !== 0) return; // the servers run as that user only when the runner is root
+  const closed = path.join(stateDir, 'closed');
+  fs.mkdirSync(closed, { mode: 0o700 });
+  const inner = path.join(closed, 'clone', '.state');
+  const stack = new LocalStack({ env: devEnvironment(), stateDir: inner });
+  await expect(stack.start()).rejects.toThrow(`cannot enter ${closed} (mode 0700) on the way to the local state ${inner}: run from a clone in a folder others may enter, or allow it (chmod o+x ${closed})`);
+  expect(stack.processes.size).toBe(0);
+  fs.chmodSync(closed, 0o711);
+  expect(() => assertServerUserReaches(inner)).not.toThrow();
 });
