@@ -19,11 +19,7 @@ for a in "$@"; do
 done
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/cold-start.XXXXXX")
-cleanup() {
-  if [ "$keep" = 1 ]; then echo "kept: $work"; return; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+if [ "$keep" = 1 ]; then trap 'echo "kept: $work"' EXIT; else trap 'rm -rf "$work"' EXIT; fi
 
 chmod 755 "$work" # a clone's folder, as anywhere the servers' user may enter (mktemp makes it 0700)
 git clone --quiet "$root" "$work/clone"
