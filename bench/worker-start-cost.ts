@@ -15,8 +15,8 @@ import { formatSpread, spread } from './stats';
  * `npm run measure:worker-start [-- --repeats 3]`: what one KEDA scale-out costs in CPU, on the local cluster
  * (`npm run cluster -- up` first). With dev's workers at KEDA's minimum (0), one no-op task is triggered; the
  * worker pod KEDA starts for it has its cgroup CPU (cpuacct.usage, every container of the pod) read every
- * 500 ms and split at the moments its log says Celery is `ready.`, the kubelet marks it Ready (the startup
- * probe, an `inspect ping`, passed), the task succeeded, and the pod was last seen before KEDA removed it.
+ * 500 ms and split at the moments its log says Celery is `ready.`, the task succeeded, the kubelet marks it
+ * Ready (the startup probe, an `inspect ping`, passed) and KEDA removed it, in the order they happen.
  * Prints each start and the median (min-max).
  */
 
@@ -30,16 +30,13 @@ interface WorkerPod {
   status: { qosClass?: string; conditions?: { type: string; status: string }[] };
 }
 
-interface StartCost {
-  /** CPU-s from the pod's start to Celery's `ready.` */
-  toCeleryReady: number;
-  /** CPU-s from there to the pod's Ready condition: the startup probe and an idle Celery. */
-  startupProbe: number;
-  /** CPU-s from Ready to the task's success: the task and its log upload. */
-  task: number;
-  /** CPU-s of the pod's whole life as last seen (warm shutdown, and any probe after the task). */
-  whole: number;
+/** One moment of a worker pod's life and the pod's CPU-seconds when it was first seen. */
+interface Mark {
+  readonly event: string;
+  readonly cpu: number;
 }
+
+const EVENTS = { ready: 'Celery ready', task: 'task succeeded', podReady: 'pod Ready (startup probe passed)', gone: 'removed by KEDA (warm shutdown)' } as const;
 
 async function until<T>(what: string, timeoutMs: number, f: () => Promise<T | undefined> | T | undefined): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -62,41 +59,37 @@ function cpuSeconds(p: WorkerPod): number | undefined {
   }
 }
 
-async function oneStart(api: AirflowApi, ns: string, cooldownSeconds: number): Promise<StartCost> {
+/** The marks of one scale-out from zero, in the order they happened (the task may finish before the probe passes). */
+async function oneStart(api: AirflowApi, ns: string, cooldownSeconds: number): Promise<Mark[]> {
   const workers = () => kubectlJson<{ items: WorkerPod[] }>(['-n', ns, 'get', 'pods', '-l', `app.kubernetes.io/name=${POD_PEERS.worker}`]).items;
   await until('the workers at KEDA minimum (0)', (cooldownSeconds + 180) * 1000, () => (workers().length === 0 ? true : undefined));
   const runId = await api.trigger(SINGLE_TASK_DAG);
   const pod = await until('a worker pod on a node', 120_000, () => workers().find((p) => p.spec.nodeName && cpuSeconds(p) !== undefined));
   const name = pod.metadata.name;
-  const current = () => workers().find((p) => p.metadata.uid === pod.metadata.uid);
   let last = cpuSeconds(pod)!;
-  const sample = (p: WorkerPod | undefined) => {
+  const marks: Mark[] = [];
+  const seen = (e: string) => marks.some((m) => m.event === e);
+  const mark = (e: string) => seen(e) || marks.push({ event: e, cpu: last });
+  await until(`${name} through its start, task and scale-in`, (cooldownSeconds + 600) * 1000, async () => {
+    const p = workers().find((x) => x.metadata.uid === pod.metadata.uid);
     const c = p ? cpuSeconds(p) : undefined;
     if (c !== undefined) last = c;
-    return last;
-  };
-  const atReady = await until(`Celery ready in ${name}`, 300_000, async () => {
-    const c = sample(current());
-    const logs = await kubectlAsync(['-n', ns, 'logs', name, '-c', 'worker']).catch(() => '');
-    return /celery@\S+ ready\./.test(logs) ? c : undefined;
+    if (!p) return mark(EVENTS.gone) && true;
+    if (!seen(EVENTS.ready) && /celery@\S+ ready\./.test(await kubectlAsync(['-n', ns, 'logs', name, '-c', 'worker']).catch(() => ''))) mark(EVENTS.ready);
+    if (!seen(EVENTS.task)) {
+      const state = await api.runState(SINGLE_TASK_DAG, runId);
+      if (state === 'failed') throw new Error(`${SINGLE_TASK_DAG} run ${runId} failed`);
+      if (state === 'success') mark(EVENTS.task);
+    }
+    if (p.status.conditions?.some((x) => x.type === 'Ready' && x.status === 'True')) mark(EVENTS.podReady);
+    return undefined;
   });
-  const atPodReady = await until(`${name} Ready`, 300_000, () => {
-    const p = current();
-    const c = sample(p);
-    return p?.status.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ? c : undefined;
-  });
-  const atTaskDone = await until(`the ${SINGLE_TASK_DAG} run`, 300_000, async () => {
-    const c = sample(current());
-    const state = await api.runState(SINGLE_TASK_DAG, runId);
-    if (state === 'failed') throw new Error(`${SINGLE_TASK_DAG} run ${runId} failed`);
-    return state === 'success' ? c : undefined;
-  });
-  await until(`${name} removed by KEDA`, (cooldownSeconds + 300) * 1000, () => {
-    const p = current();
-    sample(p);
-    return p ? undefined : true;
-  });
-  return { toCeleryReady: atReady, startupProbe: atPodReady - atReady, task: atTaskDone - atPodReady, whole: last };
+  return marks;
+}
+
+/** CPU-seconds from the previous mark (the pod's start for the first) to each mark. */
+function increments(marks: readonly Mark[]): Mark[] {
+  return marks.map((m, i) => ({ event: m.event, cpu: m.cpu - (i ? marks[i - 1].cpu : 0) }));
 }
 
 async function main(): Promise<void> {
@@ -105,25 +98,31 @@ async function main(): Promise<void> {
   if (!(await status(env)).nodeReady) throw new Error('the local cluster is not up: run `npm run cluster -- up` first');
   const services = readServicesInfo()!;
   const api = new AirflowApi(env.namespace, env.airflow.adminUsername, services.secrets.adminPassword);
-  await api.call('PATCH', `/api/v2/dags/${SINGLE_TASK_DAG}`, { is_paused: false });
+  // Right after `cluster up` the api-server pod may still be starting.
+  await until(`the api-server and the ${SINGLE_TASK_DAG} DAG`, 5 * 60_000, () =>
+    api.call('PATCH', `/api/v2/dags/${SINGLE_TASK_DAG}`, { is_paused: false }).then(
+      () => true,
+      () => undefined,
+    ),
+  );
   const so = kubectlJson<{ spec: { cooldownPeriod?: number } }>(['-n', env.namespace, 'get', 'scaledobjects.keda.sh', POD_PEERS.worker]);
   const cooldown = so.spec.cooldownPeriod ?? 300;
-  const costs: StartCost[] = [];
+  const starts: Mark[][] = [];
   for (let i = 1; i <= repeats; i++) {
-    const c = await oneStart(api, env.namespace, cooldown);
-    costs.push(c);
-    console.log(`start ${i}/${repeats}: CPU-s to Celery ready ${c.toCeleryReady.toFixed(2)}, startup probe ${c.startupProbe.toFixed(2)}, task ${c.task.toFixed(2)}, whole pod ${c.whole.toFixed(2)}`);
+    const marks = await oneStart(api, env.namespace, cooldown);
+    starts.push(marks);
+    console.log(`start ${i}/${repeats}: ${increments(marks).map((m) => `${m.event} +${m.cpu.toFixed(2)}`).join(', ')}; whole pod ${marks[marks.length - 1].cpu.toFixed(2)} CPU-s`);
   }
-  const row = (label: string, k: keyof StartCost) => `| ${label} | ${formatSpread(spread(costs.map((c) => c[k])), 2)} |`;
+  const order = starts[0].map((m) => m.event);
+  const sameOrder = starts.every((m) => m.map((x) => x.event).join() === order.join());
+  const rows = order.map((e) => `| ${e} | ${formatSpread(spread(starts.map((m) => increments(m).find((x) => x.event === e)?.cpu ?? NaN)), 2)} |`);
   console.log(
     [
-      `\nworker pod CPU-s per KEDA start, ${repeats} starts, median (min-max):`,
-      '| part | CPU-s |',
+      `\nworker pod CPU-s per KEDA start from 0, ${repeats} starts, median (min-max), each from the moment above it${sameOrder ? '' : ' (the order differed between starts: read the lines above)'}:`,
+      '| up to | CPU-s |',
       '|---|---:|',
-      row('start to Celery ready', 'toCeleryReady'),
-      row('startup probe (ready to pod Ready)', 'startupProbe'),
-      row('one no-op task (pod Ready to success)', 'task'),
-      row('whole pod life (to scale-in)', 'whole'),
+      ...rows,
+      `| whole pod life | ${formatSpread(spread(starts.map((m) => m[m.length - 1].cpu)), 2)} |`,
     ].join('\n'),
   );
 }
