@@ -19,7 +19,7 @@ export function chownToServerUser(p: string): void {
 
 /**
  * The servers run as SERVER_USER from folders under the local state: a folder above it that this user may not
- * enter (a clone under /root, or in a `mktemp -d` folder) would fail initdb with a bare "Permission denied".
+ * enter (a clone in root's home folder, or in a `mktemp -d` folder) would fail initdb with a bare "Permission denied".
  */
 export function assertServerUserReaches(dir: string): void {
   if (process.getuid?.() !== 0) return; // not root: the servers run as the caller
