@@ -32,7 +32,7 @@ export const POD_COMPONENTS: Readonly<Record<string, string>> = Object.fromEntri
   Object.entries(MEASURED_PEERS).map(([peer, component]) => [POD_PEERS[peer as keyof typeof POD_PEERS], component]),
 );
 
-interface PodJson {
+export interface PodJson {
   metadata: { uid: string; labels?: Record<string, string> };
   spec: { nodeName?: string };
   status: { qosClass?: string };
@@ -53,6 +53,14 @@ function readNumber(file: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** CPU-seconds a pod has used (its cgroup's cpuacct.usage: every container), while its cgroup exists. */
+export function podCpuSeconds(p: PodJson): number | undefined {
+  if (!p.spec.nodeName) return undefined;
+  const dir = podCgroupDir('cpuacct', nodeNamed(p.spec.nodeName).cgroupRoot, p.status.qosClass, p.metadata.uid);
+  const ns = dir ? readNumber(path.join(dir, 'cpuacct.usage')) : undefined;
+  return ns === undefined || Number.isNaN(ns) ? undefined : ns / 1e9;
 }
 
 /** Working set of a memory cgroup (usage minus inactive file pages), the figure the kubelet evicts on. */
@@ -107,9 +115,8 @@ export class ClusterTarget implements BenchTarget {
 
   cpuByComponent(): Record<string, number> {
     for (const p of this.pods()) {
-      const dir = podCgroupDir('cpuacct', nodeNamed(p.spec.nodeName!).cgroupRoot, p.status.qosClass, p.metadata.uid);
-      const ns = dir ? readNumber(path.join(dir, 'cpuacct.usage')) : undefined;
-      if (ns !== undefined && !Number.isNaN(ns)) this.lastPodCpu.set(p.metadata.uid, { component: POD_COMPONENTS[p.metadata.labels!['app.kubernetes.io/name']], seconds: Number(ns) / 1e9 });
+      const seconds = podCpuSeconds(p);
+      if (seconds !== undefined) this.lastPodCpu.set(p.metadata.uid, { component: POD_COMPONENTS[p.metadata.labels!['app.kubernetes.io/name']], seconds });
     }
     const out: Record<string, number> = {};
     for (const { component, seconds } of this.lastPodCpu.values()) out[component] = (out[component] ?? 0) + seconds;

@@ -1,13 +1,11 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { AirflowApi } from '../cluster/airflow-api';
 import { status } from '../cluster/cluster';
+import { waitFor } from '../cluster/node/daemon';
 import { kubectlAsync, kubectlJson } from '../cluster/node/kubectl';
-import { nodeNamed } from '../cluster/node/layout';
 import { readServicesInfo } from '../cluster/services/managed-services';
 import { loadEnvironments } from '../manifests-src/config';
 import { POD_PEERS } from '../manifests-src/platform/network-flows';
-import { podCgroupDir } from './cluster-target';
+import { podCpuSeconds, type PodJson } from './cluster-target';
 import { SINGLE_TASK_DAG } from './phases';
 import { formatSpread, spread } from './stats';
 
@@ -21,13 +19,10 @@ import { formatSpread, spread } from './stats';
  */
 
 const repeats = Number(process.argv[process.argv.indexOf('--repeats') + 1] || 3) || 3;
-const POLL_MS = 500;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface WorkerPod {
-  metadata: { name: string; uid: string; deletionTimestamp?: string };
-  spec: { nodeName?: string };
-  status: { qosClass?: string; conditions?: { type: string; status: string }[] };
+interface WorkerPod extends PodJson {
+  metadata: PodJson['metadata'] & { name: string };
+  status: PodJson['status'] & { conditions?: { type: string; status: string }[] };
 }
 
 /** One moment of a worker pod's life and the pod's CPU-seconds when it was first seen. */
@@ -38,52 +33,33 @@ interface Mark {
 
 const EVENTS = { ready: 'Celery ready', task: 'task succeeded', podReady: 'pod Ready (startup probe passed)', gone: 'removed by KEDA (warm shutdown)' } as const;
 
-async function until<T>(what: string, timeoutMs: number, f: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(POLL_MS);
-  }
-}
-
-function cpuSeconds(p: WorkerPod): number | undefined {
-  if (!p.spec.nodeName) return undefined;
-  const dir = podCgroupDir('cpuacct', nodeNamed(p.spec.nodeName).cgroupRoot, p.status.qosClass, p.metadata.uid);
-  if (!dir) return undefined;
-  try {
-    return Number(fs.readFileSync(path.join(dir, 'cpuacct.usage'), 'utf8').trim()) / 1e9;
-  } catch {
-    return undefined; // removed between the two reads
-  }
-}
-
 /** The marks of one scale-out from zero, in the order they happened (the task may finish before the probe passes). */
 async function oneStart(api: AirflowApi, ns: string, cooldownSeconds: number): Promise<Mark[]> {
   const workers = () => kubectlJson<{ items: WorkerPod[] }>(['-n', ns, 'get', 'pods', '-l', `app.kubernetes.io/name=${POD_PEERS.worker}`]).items;
-  await until('the workers at KEDA minimum (0)', (cooldownSeconds + 180) * 1000, () => (workers().length === 0 ? true : undefined));
+  await waitFor('the workers at KEDA minimum (0)', () => workers().length === 0, (cooldownSeconds + 180) * 1000);
   const runId = await api.trigger(SINGLE_TASK_DAG);
-  const pod = await until('a worker pod on a node', 120_000, () => workers().find((p) => p.spec.nodeName && cpuSeconds(p) !== undefined));
-  const name = pod.metadata.name;
-  let last = cpuSeconds(pod)!;
+  let pod: WorkerPod | undefined;
+  await waitFor('a worker pod on a node', () => (pod = workers().find((p) => podCpuSeconds(p) !== undefined)) !== undefined, 120_000);
+  const { name, uid } = pod!.metadata;
+  let last = podCpuSeconds(pod!)!;
+  let failed = false;
   const marks: Mark[] = [];
   const seen = (e: string) => marks.some((m) => m.event === e);
   const mark = (e: string) => seen(e) || marks.push({ event: e, cpu: last });
-  await until(`${name} through its start, task and scale-in`, (cooldownSeconds + 600) * 1000, async () => {
-    const p = workers().find((x) => x.metadata.uid === pod.metadata.uid);
-    const c = p ? cpuSeconds(p) : undefined;
-    if (c !== undefined) last = c;
-    if (!p) return mark(EVENTS.gone) && true;
+  await waitFor(`${name} through its start, task and scale-in`, async () => {
+    const p = workers().find((x) => x.metadata.uid === uid);
+    last = (p && podCpuSeconds(p)) ?? last;
+    if (!p) return !!mark(EVENTS.gone);
     if (!seen(EVENTS.ready) && /celery@\S+ ready\./.test(await kubectlAsync(['-n', ns, 'logs', name, '-c', 'worker']).catch(() => ''))) mark(EVENTS.ready);
     if (!seen(EVENTS.task)) {
       const state = await api.runState(SINGLE_TASK_DAG, runId);
-      if (state === 'failed') throw new Error(`${SINGLE_TASK_DAG} run ${runId} failed`);
+      failed = state === 'failed';
       if (state === 'success') mark(EVENTS.task);
     }
     if (p.status.conditions?.some((x) => x.type === 'Ready' && x.status === 'True')) mark(EVENTS.podReady);
-    return undefined;
-  });
+    return failed;
+  }, (cooldownSeconds + 600) * 1000);
+  if (failed) throw new Error(`${SINGLE_TASK_DAG} run ${runId} failed`);
   return marks;
 }
 
@@ -99,12 +75,7 @@ async function main(): Promise<void> {
   const services = readServicesInfo()!;
   const api = new AirflowApi(env.namespace, env.airflow.adminUsername, services.secrets.adminPassword);
   // Right after `cluster up` the api-server pod may still be starting.
-  await until(`the api-server and the ${SINGLE_TASK_DAG} DAG`, 5 * 60_000, () =>
-    api.call('PATCH', `/api/v2/dags/${SINGLE_TASK_DAG}`, { is_paused: false }).then(
-      () => true,
-      () => undefined,
-    ),
-  );
+  await waitFor(`the api-server and the ${SINGLE_TASK_DAG} DAG`, () => api.call('PATCH', `/api/v2/dags/${SINGLE_TASK_DAG}`, { is_paused: false }).then(() => true), 5 * 60_000);
   const so = kubectlJson<{ spec: { cooldownPeriod?: number } }>(['-n', env.namespace, 'get', 'scaledobjects.keda.sh', POD_PEERS.worker]);
   const cooldown = so.spec.cooldownPeriod ?? 300;
   const starts: Mark[][] = [];

@@ -87,7 +87,7 @@ export function allSettled(env: EnvironmentConfig, missingImages: readonly strin
 /**
  * Ends an Application's running sync the way `argocd app terminate-op` does: its operation state turns
  * Terminating, the controller deletes the hooks still running and ends the operation without a retry. Returns
- * whether a sync was running. (Clearing `.operation` instead leaves a sync that waits for its retry to go on
+ * whether a sync was still running (false: nothing left to end). (Clearing `.operation` instead leaves a sync that waits for its retry to go on
  * retrying its old revision.)
  */
 export function terminateOperation(name: string): boolean {

@@ -5,8 +5,8 @@
 #   default: the install phase of `npm test` and the cluster suite, builds included;
 #   --all:   the whole `npm test`, as CI runs it.
 # Debian packages already installed stay installed, so their download and unpack are not in the figure.
-# Needs about 30 GB free (Go's caches, about 14 GB, are removed once the builds are done); the folder is
-# removed afterwards unless --keep.
+# Needs about 40 GB free: the folder peaked at 37 GB here, after Go's caches (21 GB) were removed once the
+# builds were done. The folder is removed afterwards unless --keep.
 set -euo pipefail
 all=0
 keep=0

@@ -402,10 +402,7 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
         // The failed sync waits to retry its broken revision: end it first, or it goes on creating migration
         // Jobs under the tests after this one. The terminate is repeated until it holds, as the controller may
         // write the operation state back at the moment of the first one.
-        await until(`the ${app} sync of the broken revision ended`, () => {
-          terminateOperation(app);
-          return applications().find((x) => x.name === app)?.operation !== 'Running';
-        }, 5 * MIN, 3000);
+        await until(`the ${app} sync of the broken revision ended`, () => !terminateOperation(app), 5 * MIN, 3000);
         const ended = applications().find((x) => x.name === app);
         log(`  the broken sync: ${ended?.operation} (${ended?.message.slice(0, 200)})`);
         git(repo, 'reset', '--hard', base);
