@@ -3,7 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseManifestFiles } from '../manifests-src/gitops/manifest-objects';
 import { readTree } from '../manifests-src/validate/drift';
-import { loadEnvironments } from '../manifests-src/config';
+import { COMPONENTS, loadEnvironments, type ComponentName, type ComponentSpec } from '../manifests-src/config';
+import { AIRFLOW_SECRET_MOUNT, type AirflowProcess } from '../manifests-src/airflow/component-secrets';
+import { processSecretDir } from '../local/settings';
 import { LocalStack, PROJECT_ROOT, VENV_BIN } from '../local/stack';
 import { CgroupV1, cgroupV1Available, cpuCores } from './cgroup-v1';
 
@@ -17,6 +19,8 @@ const repeats = Number(process.argv[process.argv.indexOf('--repeats') + 1] || 3)
 interface ExecProbe {
   env: string;
   deployment: string;
+  /** The Airflow process whose environment and secret files the probe runs with, as in its pod. */
+  process: AirflowProcess;
   command: string[];
   cpuLimit: string;
   timeoutSeconds: number;
@@ -32,9 +36,13 @@ function execProbesFromDist(envName: string): ExecProbe[] {
     const live = c.livenessProbe;
     if (!live?.exec) continue;
     const startup = c.startupProbe;
+    const spec = Object.values(COMPONENTS as Record<ComponentName, ComponentSpec>).find((s) => s.workload === obj.metadata!.name);
+    const process = spec?.airflow?.process as AirflowProcess | undefined;
+    if (!process) throw new Error(`${obj.metadata!.name}: an exec probe on a component that is not an Airflow process`);
     out.push({
       env: envName,
       deployment: obj.metadata!.name!,
+      process,
       command: live.exec.command,
       cpuLimit: c.resources.limits.cpu,
       timeoutSeconds: live.timeoutSeconds ?? 1,
@@ -45,11 +53,14 @@ function execProbesFromDist(envName: string): ExecProbe[] {
   return out;
 }
 
-/** The probe command as it runs here: binaries from the venv, the worker's Celery node name of the local stack. */
-function localCommand(command: string[]): [string, string[]] {
+/**
+ * The probe command as it runs here: binaries from the venv, the process's secret files where the local stack keeps
+ * them, the worker's Celery node name of the local stack.
+ */
+function localCommand(command: string[], secretDir: string): [string, string[]] {
   const [bin, ...args] = command;
   const local = fs.existsSync(path.join(VENV_BIN, bin)) ? path.join(VENV_BIN, bin) : bin;
-  return [local, args.map((a) => a.replace('celery@$(hostname)', `worker-1@${os.hostname()}`))];
+  return [local, args.map((a) => a.replaceAll(AIRFLOW_SECRET_MOUNT, secretDir).replace('celery@$(hostname)', `worker-1@${os.hostname()}`))];
 }
 
 const stat = (xs: number[]) => {
@@ -73,8 +84,8 @@ async function main(): Promise<void> {
       try {
         for (let i = 0; i < repeats; i++) {
           const cpu0 = group.cpuSeconds();
-          const [cmd, args] = localCommand(p.command);
-          const r = await group.run(cmd, args, stack.airflowEnv(), stack.paths.state, 300_000);
+          const [cmd, args] = localCommand(p.command, processSecretDir(stack.paths, p.process));
+          const r = await group.run(cmd, args, stack.airflowEnv(p.process), stack.paths.state, 300_000);
           walls.push(r.seconds);
           cpus.push(group.cpuSeconds() - cpu0);
           if (r.code !== 0) failures++;

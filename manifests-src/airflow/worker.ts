@@ -6,6 +6,7 @@ import { execProbes } from '../hardening/workload-defaults';
 import type { AirflowConfig } from './airflow-config';
 import { AirflowComponent } from './airflow-component';
 import { airflowCommands } from './airflow-settings';
+import { secretFile } from './component-secrets';
 
 export interface CeleryWorkerProps {
   readonly env: EnvironmentConfig;
@@ -25,8 +26,18 @@ export const WORKER_SIGNAL_ENV = { name: 'DUMB_INIT_SETSID', value: '0' } as con
  */
 export const WORKER_START_CHECKS_ENV = { name: 'CONNECTION_CHECK_MAX_COUNT', value: '0' } as const;
 
-/** The Celery app Airflow's provider defines; the liveness probe pings this worker through the broker. */
-const CELERY_APP = 'airflow.providers.celery.executors.celery_executor.app';
+/**
+ * The worker's startup and liveness probe: a Celery ping of this worker's node through the broker, sent by Celery's
+ * own CLI with the broker URL from the worker's secret file (in the environment, not the command line, so no other
+ * process sees it). Not through Airflow's Celery app (`celery --app airflow.providers...app`): that imports and
+ * configures Airflow to send one ping, 2.5 CPU-seconds per run, on every worker start and every liveness period.
+ * The URL carries its TLS settings (`rediss://...?ssl_cert_reqs=required`), which Celery's Redis transport reads the
+ * same way for the worker and for this ping.
+ */
+export function celeryPingProbeCommand(): string[] {
+  const ping = `CELERY_BROKER_URL="$(cat ${secretFile('brokerUrl')})" exec celery inspect ping -d "celery@$(hostname)" --timeout 20`;
+  return ['sh', '-c', ping];
+}
 
 /**
  * Celery workers. KEDA owns the replica count (no `replicas` here, so Argo CD and KEDA never fight).
@@ -51,7 +62,7 @@ export class CeleryWorkerDeployment extends Construct {
       resources: w.resources,
       command: long ? airflowCommands(props.env).longTaskWorker : airflowCommands(props.env).worker,
       createServiceAccount: !long,
-      probes: execProbes(['sh', '-c', `celery --app ${CELERY_APP} inspect ping -d "celery@$(hostname)" --timeout 20`], {
+      probes: execProbes(celeryPingProbeCommand(), {
         periodSeconds: 120,
         timeoutSeconds: 60,
         firstProbeAfterSeconds: WORKER_FIRST_PROBE_AFTER_SECONDS,

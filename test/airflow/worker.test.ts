@@ -26,6 +26,27 @@ describe('Celery workers and their KEDA autoscaling', () => {
     expect(worker.livenessProbe.initialDelaySeconds).toBeUndefined();
   });
 
+  test('both probes ping this worker with the broker URL from its own secret file, without starting Airflow', () => {
+    const worker = pod.spec.containers.find((c: { name: string }) => c.name === 'worker');
+    expect(worker.livenessProbe.exec.command).toEqual(worker.startupProbe.exec.command);
+    const [shell, flag, script] = worker.livenessProbe.exec.command;
+    expect([shell, flag]).toEqual(['sh', '-c']);
+    // The URL is read from a file of the mounted projected Secret volume (a key the worker is given).
+    const file = /CELERY_BROKER_URL="\$\(cat (\S+)\)"/.exec(script)?.[1];
+    // The deepest mount holding the path (the Airflow home is mounted above it).
+    const mount = worker.volumeMounts
+      .filter((m: { mountPath: string }) => file?.startsWith(`${m.mountPath}/`))
+      .sort((a: { mountPath: string }, b: { mountPath: string }) => b.mountPath.length - a.mountPath.length)[0];
+    expect(mount).toBeDefined();
+    const volume = pod.spec.volumes.find((v: { name: string }) => v.name === mount.name);
+    const keys = volume.projected.sources.flatMap((s: any) => s.secret.items.map((i: any) => i.path));
+    expect(keys).toContain(file!.slice(mount.mountPath.length + 1));
+    // Celery's own CLI (no Airflow app to import), to this pod's node name, and the secret never on a command line.
+    expect(script).toMatch(/exec celery inspect ping -d "celery@\$\(hostname\)" --timeout \d+$/);
+    expect(script).not.toMatch(/--app|-A |airflow\./);
+    expect(script).not.toMatch(/ -b |--broker/);
+  });
+
   test('workers serve exactly the configured queues', () => {
     expect(pod.spec.containers[0].args).toEqual(['airflow', 'celery', 'worker', '--queues', 'default,heavy', '--without-gossip', '--without-mingle']);
   });
