@@ -39,8 +39,8 @@ export function withAirflowDefaults(env: EnvironmentConfig): EnvironmentConfig {
       apiServerWorkers: 1,
     },
     dags: { ...env.dags, refreshIntervalSeconds: 300 },
-    // Celery's own default: gossip and mingle on.
-    workers: { ...env.workers, gossip: true },
+    // Celery's own default: gossip and mingle on. Airflow's: no modules preloaded in the worker.
+    workers: { ...env.workers, gossip: true, preloadDagBundle: false },
   };
 }
 
@@ -53,6 +53,7 @@ const STOCK_SCHEDULERS = 1;
  */
 export const ABLATIONS: Record<string, { label: string; patch: (env: EnvironmentConfig) => EnvironmentConfig; resultBackend?: Arm['resultBackend']; remoteTaskLogs?: boolean }> = {
   gossip: { label: 'project, Celery gossip + mingle on', patch: (e) => ({ ...e, workers: { ...e.workers, gossip: true } }) },
+  'no-bundle-preload': { label: 'project, DAG bundle imported by each task process', patch: (e) => ({ ...e, workers: { ...e.workers, preloadDagBundle: false } }) },
   'stock-intervals': { label: 'project, Airflow default intervals and caps', patch: (e) => ({ ...withAirflowDefaults(e), workers: e.workers }) },
   // The settings `stock-intervals` undoes together, one at a time (Airflow's defaults as in withAirflowDefaults).
   'sync-parallelism': { label: 'project, Airflow default sync_parallelism', patch: (e) => ({ ...e, airflow: { ...e.airflow, celerySyncParallelism: withAirflowDefaults(e).airflow.celerySyncParallelism } }) },

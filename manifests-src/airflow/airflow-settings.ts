@@ -1,6 +1,6 @@
 import type { EnvironmentConfig } from '../config';
 import { COMPONENTS, dagRepoUrl, PORTS } from '../config';
-import { dagBundleConfigList } from './dag-bundle';
+import { dagBundleConfigList, dagBundleModule } from './dag-bundle';
 import { SCHEDULER_SUPERVISOR_PY } from './scheduler-supervisor';
 
 /**
@@ -95,6 +95,10 @@ export function airflowEnvironment(env: EnvironmentConfig, at: AirflowEndpoints)
     AIRFLOW__CELERY__TASK_ACKS_LATE: bool(true),
     AIRFLOW__CELERY__WORKER_ENABLE_REMOTE_CONTROL: bool(true),
     AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT: String(visibilityTimeoutSeconds(env)),
+    // Each task process builds the DAG bundle, importing its module (GitPython with it, which runs `git version`
+    // on import): imported once in the worker's main process instead, the pool's processes and every task
+    // process forked from them inherit it. Celery imports `imports` before it starts the pool.
+    ...(w.preloadDagBundle ? { AIRFLOW__CELERY__EXTRA_CELERY_CONFIG: JSON.stringify({ imports: [dagBundleModule()] }) } : {}),
     AIRFLOW__OPERATORS__DEFAULT_QUEUE: w.queues[0],
     AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK: bool(true),
     AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT: String(a.taskHeartbeatTimeoutSeconds),

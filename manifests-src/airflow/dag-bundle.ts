@@ -21,6 +21,14 @@ export const GIT_SECRET_MOUNT = '/opt/airflow/secrets/git';
 /** The Airflow connections file key in the `airflow-git` Secret. */
 export const CONNECTIONS_FILE = K8S_SECRETS.git.keys.connections;
 
+/** The bundle class every environment uses (provider apache-airflow-providers-git). */
+export const DAG_BUNDLE_CLASSPATH = 'airflow.providers.git.bundles.git.GitDagBundle';
+
+/** The module that defines the bundle class: what a process must import to build the bundle. */
+export function dagBundleModule(): string {
+  return DAG_BUNDLE_CLASSPATH.slice(0, DAG_BUNDLE_CLASSPATH.lastIndexOf('.'));
+}
+
 /**
  * `[dag_processor] dag_bundle_config_list`. The repository URL is a bundle argument (not secret), so
  * components that never clone can still build the bundle object without the connection.
@@ -29,7 +37,7 @@ export function dagBundleConfigList(env: Pick<EnvironmentConfig, 'dags' | 'aws' 
   return JSON.stringify([
     {
       name: DAG_BUNDLE_NAME,
-      classpath: 'airflow.providers.git.bundles.git.GitDagBundle',
+      classpath: DAG_BUNDLE_CLASSPATH,
       kwargs: {
         repo_url: repoUrl,
         git_conn_id: DAG_REPO_CONN_ID,

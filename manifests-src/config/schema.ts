@@ -192,6 +192,7 @@ const EnvironmentFields = z
         minReplicas: z.number().int().min(0).default(1).describe('KEDA minReplicaCount; 0 lets workers scale to zero when nothing is queued.'),
         maxReplicas: z.number().int().min(1).default(10).describe('KEDA maxReplicaCount.'),
         gossip: z.boolean().default(false).describe('Celery worker gossip and mingle (worker-to-worker heartbeat events and start-up sync over Redis). Off: KEDA, not Celery, decides the pool, and each worker otherwise wakes on every peer\'s heartbeat; `airflow celery worker --without-gossip --without-mingle`.'),
+        preloadDagBundle: z.boolean().default(true).describe('Import the DAG bundle\'s code (the git provider\'s GitDagBundle and GitPython) once in each Celery worker\'s main process (Celery `imports`, through `[celery] extra_celery_config`), so every task process inherits it instead of importing it: a third of a no-op task\'s worker CPU (docs/benchmark.md). Off: Airflow\'s default, each task process imports it.'),
         queues: z.array(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'a queue name such as "default"')).min(1).default(['default']).describe('Celery queues these workers serve (and KEDA counts).'),
         terminationGracePeriodSeconds: z.number().int().min(60).max(86400).default(3600).describe('Seconds a worker gets after SIGTERM to finish running tasks (warm shutdown). Longest task you accept to lose on scale-in.'),
         kedaPollingIntervalSeconds: z.number().int().min(5).default(15).describe('KEDA pollingInterval (seconds).'),
