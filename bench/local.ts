@@ -9,7 +9,7 @@ import { unpause } from '../local/dag-runs';
 import { armStackOptions, benchmarkArms, DEFAULT_ARMS, type Arm } from './arms';
 import { DbSession } from './db-session';
 import { flag, planFromArgs, positiveInt, type Plan } from './plan';
-import { record, summariseCollapsed } from './py-spy';
+import { phaseShares, record, summariseCollapsed, WORKER_PHASES } from './py-spy';
 import { localTarget, measureRound, SINGLE_TASK_DAG, WORKLOAD_DAG } from './phases';
 import { renderTable, type ArmResult, type BenchmarkReport } from './report';
 
@@ -47,11 +47,14 @@ async function runArm(arm: Arm, round: number, plan: Plan, workers: number, prof
     await unpause(stack, WORKLOAD_DAG);
     await unpause(stack, SINGLE_TASK_DAG);
     log(`started in ${startSeconds.toFixed(0)} s`);
-    const profiles: Record<string, ReturnType<typeof summariseCollapsed>> = {};
+    const profiles: NonNullable<ArmResult['profiles']> = {};
     const profileBurst = () => {
       const recordings = PROFILED.map((c) => ({ c, r: record(stack.processes.get(c)!.pid!, path.join(stateDir, 'profiles', `${c}-round${round}.txt`)) }));
       return async () => {
-        for (const { c, r } of recordings) profiles[c] = summariseCollapsed(fs.readFileSync(await r.stop(), 'utf8'));
+        for (const { c, r } of recordings) {
+          const text = fs.readFileSync(await r.stop(), 'utf8');
+          profiles[c] = { ...summariseCollapsed(text), ...(c.startsWith('worker') ? { phases: phaseShares(text, WORKER_PHASES) } : {}) };
+        }
       };
     };
     const m = await measureRound(localTarget(stack), db, plan, log, profile ? profileBurst : undefined);

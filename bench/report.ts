@@ -27,7 +27,8 @@ export interface ArmResult {
   readonly burst: BurstPhase;
   readonly openLoop: OpenLoopPhase;
   /** py-spy summaries (--profile): share of samples per frame, by process. */
-  readonly profiles?: Record<string, { samples: number; inclusive: [string, number][]; self: [string, number][] }>;
+  /** py-spy during the burst (`--profile`); `phases`, for a worker, is where a task's time goes (WORKER_PHASES). */
+  readonly profiles?: Record<string, { samples: number; inclusive: [string, number][]; self: [string, number][]; phases?: [string, number][] }>;
 }
 
 /** Components in the order the CPU table lists them. */
@@ -159,6 +160,10 @@ export function profileText(report: BenchmarkReport, top = 12): string[] {
   const out: string[] = [];
   for (const r of report.results) {
     for (const [proc, p] of Object.entries(r.profiles ?? {})) {
+      if (p.phases) {
+        out.push(`py-spy ${r.arm} round ${r.round} ${proc} (${p.samples} samples) by phase of a task (innermost phase on each stack):`);
+        for (const [l, share] of p.phases) out.push(`  ${(share * 100).toFixed(0).padStart(3)} %  ${l}`);
+      }
       out.push(`py-spy ${r.arm} round ${r.round} ${proc} (${p.samples} samples), inclusive (below the trunk) / self:`);
       // Frames on (nearly) every stack are the CLI's trunk (main, run_command...): skip them to show the branches.
       for (const [f, share] of p.inclusive.filter(([, x]) => x < 0.85).slice(0, top)) out.push(`  ${(share * 100).toFixed(0).padStart(3)} %  ${f}`);

@@ -14,7 +14,7 @@ const SETTING = 'AIRFLOW__CELERY__EXTRA_CELERY_CONFIG';
 function committedSettings(env: string): Record<string, string> {
   const objs = parseManifestFiles(readTree(path.resolve(__dirname, '../../dist', env)));
   const cm = objs.find(({ obj }) => obj.kind === 'ConfigMap' && obj.metadata?.name === 'airflow-config');
-  return (cm!.obj as { data: Record<string, string> }).data;
+  return (cm!.obj as unknown as { data: Record<string, string> }).data;
 }
 
 /**
