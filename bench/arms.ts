@@ -1,5 +1,6 @@
 import * as os from 'node:os';
 import type { EnvironmentConfig } from '../manifests-src/config';
+import { derivedParallelism } from '../manifests-src/config/schema';
 import type { LocalStackOptions } from '../local/stack-options';
 
 /**
@@ -74,6 +75,14 @@ export const ABLATIONS: Record<string, { label: string; patch: (env: Environment
     },
   },
   // Not Airflow defaults undone but the alternatives the settings offer, measured against ours.
+  'schedulers-2': {
+    label: "project, 2 schedulers (prod's HA count)",
+    patch: (e) => {
+      const two = { ...e, components: { ...e.components, scheduler: { ...e.components.scheduler, replicas: 2 } } };
+      // As the config derives it for two schedulers: the same in-flight cap, shared.
+      return { ...two, airflow: { ...two.airflow, parallelism: derivedParallelism(two) } };
+    },
+  },
   'api-workers-2': { label: 'project, 2 api-server workers ([api] workers)', patch: (e) => ({ ...e, airflow: { ...e.airflow, apiServerWorkers: 2 } }) },
   'result-backend-db': { label: 'project, result backend in the metadata database (Airflow default)', patch: (e) => e, resultBackend: 'database' },
   // Not a setting users get (the platform needs task logs that outlive their pods): what the upload costs.
@@ -85,9 +94,10 @@ export const DEFAULT_ARMS = ['stock', 'stock+pgbouncer', 'project'];
 
 export function benchmarkArms(project: EnvironmentConfig): Arm[] {
   const stock = withAirflowDefaults(project);
-  const ablations = Object.entries(ABLATIONS).map(
-    ([id, a]): Arm => ({ id: `project-${id}`, label: a.label, env: a.patch(project), viaPgBouncer: true, schedulers: project.components.scheduler.replicas, resultBackend: a.resultBackend ?? 'redis', remoteTaskLogs: a.remoteTaskLogs ?? true }),
-  );
+  const ablations = Object.entries(ABLATIONS).map(([id, a]): Arm => {
+    const env = a.patch(project);
+    return { id: `project-${id}`, label: a.label, env, viaPgBouncer: true, schedulers: env.components.scheduler.replicas, resultBackend: a.resultBackend ?? 'redis', remoteTaskLogs: a.remoteTaskLogs ?? true };
+  });
   return [
     { id: 'stock', label: 'stock (Airflow defaults, direct PostgreSQL)', env: stock, viaPgBouncer: false, schedulers: STOCK_SCHEDULERS, resultBackend: 'database', remoteTaskLogs: true },
     { id: 'stock+pgbouncer', label: 'stock + PgBouncer', env: stock, viaPgBouncer: true, schedulers: STOCK_SCHEDULERS, resultBackend: 'database', remoteTaskLogs: true },

@@ -48,6 +48,19 @@ describe('benchmark arms change one thing at a time', () => {
     expect([arms.project.resultBackend, arms['project-result-backend-db'].resultBackend]).toEqual(['redis', 'database']);
   });
 
+  test('the two-scheduler arm runs two schedulers sharing the in-flight cap the config derives for two', () => {
+    const two = arms['project-schedulers-2'];
+    expect(two.schedulers).toBe(2);
+    expect(dev.components.scheduler.replicas).toBe(1);
+    expect(Number(settings('project-schedulers-2').AIRFLOW__CORE__PARALLELISM)).toBe(Math.ceil(Number(settings('project').AIRFLOW__CORE__PARALLELISM) / 2));
+    expect(two.env.workers).toEqual(dev.workers);
+  });
+
+  test('the DAG bundle preload is on in the project, off in stock and in its ablation', () => {
+    expect([arms.project.env.workers.preloadDagBundle, arms.stock.env.workers.preloadDagBundle, arms['project-no-bundle-preload'].env.workers.preloadDagBundle]).toEqual([true, false, false]);
+    expect(settings('project-no-bundle-preload')).toEqual(Object.fromEntries(Object.entries(settings('project')).filter(([k]) => k !== 'AIRFLOW__CELERY__EXTRA_CELERY_CONFIG')));
+  });
+
   test('the log-upload arm is the project with the remote log switch of its settings off, every other arm uploads', () => {
     const noLogs = armStackOptions(arms['project-no-remote-logs']);
     expect(noLogs).toEqual({ ...armStackOptions(arms.project), airflowOverrides: expect.any(Object) });
