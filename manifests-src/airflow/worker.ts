@@ -28,9 +28,10 @@ export const WORKER_START_CHECKS_ENV = { name: 'CONNECTION_CHECK_MAX_COUNT', val
 
 /**
  * The worker's startup and liveness probe: a Celery ping of this worker's node through the broker, sent by Celery's
- * own CLI with the broker URL from the worker's secret file (in the environment, not the command line, so no other
- * process sees it). Not through Airflow's Celery app (`celery --app airflow.providers...app`): that imports and
- * configures Airflow to send one ping, 2.5 CPU-seconds per run, on every worker start and every liveness period.
+ * own CLI with the broker URL from the worker's secret file (in the environment, which only its own user can read,
+ * not on the command line, which any process can). Not through Airflow's Celery app (`celery --app
+ * airflow.providers...app`): that imports and configures Airflow to send one ping, 2.0 CPU-seconds per run against
+ * 0.4 (`npm run measure:probes`), on every worker start and every liveness period.
  * The URL carries its TLS settings (`rediss://...?ssl_cert_reqs=required`), which Celery's Redis transport reads the
  * same way for the worker and for this ping.
  */
