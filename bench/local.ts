@@ -10,7 +10,7 @@ import { armStackOptions, benchmarkArms, DEFAULT_ARMS, type Arm } from './arms';
 import { DbSession } from './db-session';
 import { flag, planFromArgs, positiveInt, type Plan } from './plan';
 import { phaseShares, record, summariseCollapsed, WORKER_PHASES } from './py-spy';
-import { localTarget, measureRound, SINGLE_TASK_DAG, WORKLOAD_DAG } from './phases';
+import { componentOf, localTarget, measureRound, SINGLE_TASK_DAG, WORKLOAD_DAG } from './phases';
 import { renderTable, type ArmResult, type BenchmarkReport } from './report';
 
 /**
@@ -53,7 +53,7 @@ async function runArm(arm: Arm, round: number, plan: Plan, workers: number, prof
       return async () => {
         for (const { c, r } of recordings) {
           const text = fs.readFileSync(await r.stop(), 'utf8');
-          profiles[c] = { ...summariseCollapsed(text), ...(c.startsWith('worker') ? { phases: phaseShares(text, WORKER_PHASES) } : {}) };
+          profiles[c] = { ...summariseCollapsed(text), ...(componentOf(c) === 'workers' ? { phases: phaseShares(text, WORKER_PHASES) } : {}) };
         }
       };
     };

@@ -26,8 +26,7 @@ export interface ArmResult {
   readonly singleTaskSeconds: number[];
   readonly burst: BurstPhase;
   readonly openLoop: OpenLoopPhase;
-  /** py-spy summaries (--profile): share of samples per frame, by process. */
-  /** py-spy during the burst (`--profile`); `phases`, for a worker, is where a task's time goes (WORKER_PHASES). */
+  /** py-spy during the burst (`--profile`); share of samples per frame, by process; `phases`, for a worker, by phase of a task (WORKER_PHASES). */
   readonly profiles?: Record<string, { samples: number; inclusive: [string, number][]; self: [string, number][]; phases?: [string, number][] }>;
 }
 

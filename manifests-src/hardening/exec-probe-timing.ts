@@ -19,9 +19,10 @@ export const EXEC_PROBE_FAILURES = 3;
 
 /**
  * A Celery worker's start, container start to Celery's `ready.`, measured on the local cluster (dev, 1 CPU limit,
- * cluster test 3, 2026-11-26): 5.9, 6.4 and 7.4 s. Its startup probe (a Celery ping; 3 CPU-s when measured, 0.4 since it no longer starts Airflow) waits
- * a quarter longer than the slowest, so the first ping comes after Celery's start instead of competing with it
- * (none of five workers observed before this became Ready on a ping sent at its start: Ready after 36-150 s).
+ * cluster test 3, 2026-11-26): 5.9, 6.4 and 7.4 s. Its startup probe (a Celery ping: 3 CPU-s when measured, 0.4
+ * since it no longer starts Airflow) waits a quarter longer than the slowest, so the first ping comes after Celery's
+ * start instead of competing with it (none of five workers observed before this became Ready on a ping sent at its
+ * start: Ready after 36-150 s).
  */
 export const MEASURED_WORKER_START_SECONDS = [5.9, 6.4, 7.4] as const;
 export const WORKER_FIRST_PROBE_AFTER_SECONDS = Math.ceil(1.25 * Math.max(...MEASURED_WORKER_START_SECONDS));
