@@ -7,6 +7,9 @@ import { LOOPBACK, portInUse } from './ports';
 import { PG_BIN } from './prerequisites';
 import type { StackContext } from './stack-options';
 import { serverCertificate } from './tls-material';
+// The custom resource's handler (plain JavaScript, bundled into the Lambda at synth): one code path here and in AWS.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { ensureLogin: ensureAirflowLogin } = require('../infra/lib/functions/airflow-db-login/index.js') as { ensureLogin: (a: Record<string, unknown>) => Promise<string[]> };
 
 /** PostgreSQL as Aurora's stand-in: TLS from the local CA, password auth, Airflow's own role and database. */
 
@@ -68,12 +71,17 @@ export async function startPostgres(ctx: StackContext): Promise<void> {
   await ctx.supervisor.waitFor('postgres', () => portInUse(ctx.ports.postgres, ctx.host), 60_000);
   const master = masterLogin(ctx);
   await ctx.supervisor.waitFor('postgres accepting queries', async () => (await psql(master, 'postgres', 'SELECT 1').catch(() => '')) === '1', 60_000);
-  // What infra does at deploy time with the master login: Airflow's own role, owner of its database.
+  // Aurora creates the database with the cluster (defaultDatabaseName), owned by the master.
   const exists = await psql(master, 'postgres', `SELECT 1 FROM pg_database WHERE datname = '${DATABASES.metadata}'`);
-  if (exists !== '1') {
-    await psql(master, 'postgres', `CREATE ROLE ${AIRFLOW_DB_ROLE} LOGIN PASSWORD '${ctx.secrets.dbPassword}'`);
-    await psql(master, 'postgres', `CREATE DATABASE ${DATABASES.metadata} OWNER ${AIRFLOW_DB_ROLE}`);
-  }
+  if (exists !== '1') await psql(master, 'postgres', `CREATE DATABASE ${DATABASES.metadata}`);
+  // Airflow's login and role: the code of the stack's custom resource, as it runs in AWS after the cluster.
+  // Idempotent, and the secret is the truth: after a local rotation it makes the rotated login current again.
+  await ensureAirflowLogin({
+    master: { host: ctx.host, port: ctx.ports.postgres, username: master.user, password: master.password },
+    login: { username: ctx.secrets.dbUser, password: ctx.secrets.dbPassword, dbname: DATABASES.metadata },
+    role: AIRFLOW_DB_ROLE,
+    tls: { ca: fs.readFileSync(ctx.paths.caCert, 'utf8') },
+  });
 }
 
 /** TLS from the local CA, as Aurora has a certificate from the RDS CA: PgBouncer verifies it (verify-full). */

@@ -3,6 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { dagRepoUrl, secretsManagerNames, type EnvironmentConfig } from '../../manifests-src/config';
 import { AirflowAccess } from './airflow-access';
+import { AirflowDbLogin } from './airflow-db-login';
 import { AirflowSecrets } from './airflow-secrets';
 import { AlbController } from './alb-controller';
 import { ArgoCd } from './argocd';
@@ -12,7 +13,7 @@ import { DagRepo, wantsDagRepo } from './codecommit-dag-repo';
 import { ExternalSecrets } from './external-secrets';
 import { Karpenter } from './karpenter-addon';
 import { Keda } from './keda-addon';
-import { MetadataDb } from './metadata-db';
+import { EXCLUDED_PASSWORD_CHARACTERS, MetadataDb } from './metadata-db';
 import { ACCEPTED_TEMPLATE_WARNINGS } from './nag-suppressions';
 import { Network } from './vpc';
 import { Observability } from './observability';
@@ -49,12 +50,13 @@ export class AirflowEksStack extends Stack {
     const nodeGroups = [cluster.clusterSecurityGroup];
 
     const db = new MetadataDb(this, 'MetadataDb', { env, vpc, subnets: privateSubnets, encryptionKey: dataKey, clientSecurityGroups: nodeGroups });
+    const dbLogin = new AirflowDbLogin(this, 'AirflowDbLogin', { env, vpc, subnets: privateSubnets, encryptionKey: dataKey, cluster: db.cluster, masterSecret: db.cluster.secret!, excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS });
     const broker = new Broker(this, 'Broker', { env, vpc, subnets: privateSubnets, encryptionKey: dataKey, clientSecurityGroups: nodeGroups });
     const airflowSecrets = new AirflowSecrets(this, 'AirflowSecrets', { env, encryptionKey: dataKey });
     if (env.infra.sharedFileSystem) new SharedStorage(this, 'SharedStorage', { env, vpc, subnets: privateSubnets, encryptionKey: dataKey, clientSecurityGroups: nodeGroups });
     if (wantsDagRepo(env)) new DagRepo(this, 'DagRepo', { env });
     const observability = new Observability(this, 'Observability', { env, database: db.cluster, broker: broker.replicationGroup });
-    const access = new AirflowAccess(this, 'Access', { env, cluster, secrets: [db.secret, broker.secret, airflowSecrets.secret], logGroups: observability.logGroups });
+    const access = new AirflowAccess(this, 'Access', { env, cluster, secrets: [dbLogin.secret, broker.secret, airflowSecrets.secret], logGroups: observability.logGroups });
 
     // Controllers first (Karpenter, ALB, External Secrets, KEDA, Reloader), then Argo CD which syncs the rest.
     const externalSecrets = new ExternalSecrets(this, 'ExternalSecrets', { env, cluster }).release;

@@ -1,6 +1,7 @@
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../manifests-src/config';
+import { rootApplication } from '../../manifests-src/gitops/root-application';
 import { CHARTS, chartImages, imageRepository } from './charts';
 import { GitOpsCredentials } from './gitops-credentials';
 import { HelmAddOn, onSystemNodes } from './helm-addon';
@@ -11,9 +12,6 @@ export interface ArgoCdProps {
   /** Release the repository credentials need (External Secrets: its CRDs and webhook). */
   readonly externalSecrets: Construct;
 }
-
-/** Folder of this repository holding each environment's app of apps. */
-export const ARGOCD_APPS_PATH = 'argocd';
 
 /** Pure: Argo CD chart values (no Dex: UI access is through port-forward or SSO configured later). */
 export function argoCdValues(env: EnvironmentConfig): Record<string, unknown> {
@@ -67,21 +65,6 @@ export const APPLICATION_HEALTH_LUA = [
   '',
 ].join('\n');
 
-/** Pure: the root Application that syncs `argocd/<env>/` of this repository (which points at dist/<env>/*). */
-export function rootApplication(env: EnvironmentConfig): Record<string, unknown> {
-  return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Application',
-    metadata: { name: `airflow-eks-${env.name}`, namespace: CHARTS.argocd.namespace, finalizers: ['resources-finalizer.argocd.argoproj.io'] },
-    spec: {
-      project: 'default',
-      source: { repoURL: env.gitops.repoUrl, targetRevision: env.gitops.targetRevision, path: `${ARGOCD_APPS_PATH}/${env.name}` },
-      destination: { server: 'https://kubernetes.default.svc', namespace: CHARTS.argocd.namespace },
-      syncPolicy: { automated: { prune: true, selfHeal: true }, retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } } },
-    },
-  };
-}
-
 /** Argo CD and the one Application CDK creates; everything else in the cluster comes from git. */
 export class ArgoCd extends Construct {
   readonly release: HelmAddOn;
@@ -91,7 +74,9 @@ export class ArgoCd extends Construct {
     // Repository credentials before the root Application, so its first sync can read the repository.
     const credentials = new GitOpsCredentials(this, 'GitOpsCredentials', { env: props.env, cluster: props.cluster });
     credentials.manifest?.node.addDependency(this.release, props.externalSecrets);
-    const root = props.cluster.addManifest('RootApplication', rootApplication(props.env));
+    // The very object committed as argocd/<env>/root.yaml (one generator): it syncs argocd/<env>/apps, which
+    // does not hold root.yaml, so Argo CD never rewrites or prunes the Application that bootstraps it.
+    const root = props.cluster.addManifest('RootApplication', { ...rootApplication(props.env) });
     root.node.addDependency(this.release, ...(credentials.manifest ? [credentials.manifest] : []));
   }
 }

@@ -24,7 +24,7 @@ export function postgresEngine(version: string): rds.IClusterEngine {
 }
 const MASTER_USERNAME = 'airflow_admin';
 /** PgBouncer's userlist and SQLAlchemy URLs carry the password: keep it URL- and ini-safe. */
-const EXCLUDED_PASSWORD_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\=,^';
+export const EXCLUDED_PASSWORD_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\=,^';
 
 /**
  * Aurora PostgreSQL for the Airflow metadata database: a writer and a reader in two zones, KMS-encrypted,

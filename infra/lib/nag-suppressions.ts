@@ -19,7 +19,7 @@ export interface AcceptedFinding {
   readonly when?: (env: EnvironmentConfig) => boolean;
 }
 
-const CDK_LAMBDAS = /^(Eks\/Cluster\/KubectlProvider\/|AWS679f53fac002430cb0da5b7982bd2287\/|LogRetention[0-9a-f]+\/|SecretFieldsHandler\/|MetadataDb\/Cluster\/RotationSingleUser)/;
+const CDK_LAMBDAS = /^(Eks\/Cluster\/KubectlProvider\/|AWS679f53fac002430cb0da5b7982bd2287\/|LogRetention[0-9a-f]+\/|SecretFieldsHandler\/|MetadataDb\/Cluster\/RotationSingleUser|AirflowDbLogin\/Handler\/)/;
 
 /**
  * Every acknowledged cdk-nag finding, with its reason: the only place findings are accepted. A finding that
