@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EnvironmentConfig } from '../manifests-src/config';
 import { PROJECT_ROOT } from '../local/stack';
-import { allSettled, applyRoot } from './gitops';
+import { allSettled, applyStackManifests } from './gitops';
 import { loadImages } from './images/load';
 import { installOperators } from './operators/install';
 import { addonManifests, loadAddonImages } from './node/addons';
@@ -88,7 +88,7 @@ export interface UpResult {
 }
 
 export interface UpOptions {
-  /** Apply argocd/<env>/root.yaml and wait for every Application to be Synced + Healthy. @default true */
+  /** Apply what the stack's kubectl handler applies (root Application, repository credentials) and wait for every Application to be Synced + Healthy. @default true */
   readonly sync?: boolean;
   /** Only the node, its add-ons and the managed services: no images of dist/, no operators. @default false */
   readonly nodeOnly?: boolean;
@@ -171,7 +171,7 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
   if (operators) {
     phase('operators');
     if (opts.sync !== false) {
-      applyRoot(env);
+      log(`from the stack's template: ${(await applyStackManifests(env)).join(', ')}`);
       await waitFor(`argocd/${env.name}: every Application Synced + Healthy (or waiting only for an image that cannot be built here)`, () => allSettled(env, unbuildable), 30 * 60_000);
       phase(`first sync of argocd/${env.name}`);
     }

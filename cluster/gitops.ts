@@ -4,7 +4,10 @@ import { APP_GROUPS, type EnvironmentConfig } from '../manifests-src/config';
 import { PROJECT_ROOT } from '../local/stack';
 import { sh } from './node/daemon';
 import { normalizeReference } from './images/references';
-import { kubectl, kubectlJson } from './node/kubectl';
+import { apply, kubectl, kubectlJson } from './node/kubectl';
+import { waitFor } from './node/daemon';
+import { kubernetesManifests } from '../infra/assembly/cdk-out';
+import { stackTemplate } from './services/stack-template';
 import { KUBECONFIG, kubeBin } from './node/layout';
 
 /**
@@ -15,8 +18,34 @@ import { KUBECONFIG, kubeBin } from './node/layout';
 
 export const ARGOCD_NS = 'argocd';
 
-export function applyRoot(env: EnvironmentConfig): void {
-  kubectl(['apply', '-f', path.join(PROJECT_ROOT, 'argocd', env.name, 'root.yaml')]);
+/**
+ * What the stack's kubectl handler applies once Argo CD runs, read from the synthesized template: the GitOps
+ * repository credentials (an ExternalSecret) and the root Application, in the template's dependency order. Before
+ * the next manifest, each ExternalSecret's Secret must exist, as the stack orders them (the root's first sync reads
+ * the repository with it). Returns the objects applied, as kind/namespace/name.
+ */
+export async function applyStackManifests(env: EnvironmentConfig): Promise<string[]> {
+  const template = stackTemplate(env);
+  const manifests = kubernetesManifests(template);
+  const dependsOn = (id: string) => [template.Resources[id].DependsOn ?? []].flat();
+  const ordered: typeof manifests = [];
+  const pending = [...manifests];
+  while (pending.length) {
+    const i = pending.findIndex((m) => dependsOn(m.logicalId).every((d) => !pending.some((p) => p.logicalId === d)));
+    if (i < 0) throw new Error(`the stack's Kubernetes manifests depend on each other in a cycle: ${pending.map((p) => p.logicalId).join(', ')}`);
+    ordered.push(...pending.splice(i, 1));
+  }
+  const applied: string[] = [];
+  for (const m of ordered) {
+    apply(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: m.objects }));
+    for (const o of m.objects) {
+      applied.push(`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
+      if (o.kind !== 'ExternalSecret') continue;
+      const target = o.spec.target?.name ?? o.metadata.name;
+      await waitFor(`Secret ${o.metadata.namespace}/${target} from the stack's ExternalSecret`, () => kubectl(['-n', o.metadata.namespace, 'get', 'secret', target, '--ignore-not-found', '-o', 'name']).trim() !== '', 120_000);
+    }
+  }
+  return applied;
 }
 
 export interface AppState {

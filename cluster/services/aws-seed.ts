@@ -1,9 +1,11 @@
 import { SECRET_KEYS, secretsManagerNames, type EnvironmentConfig } from '../../manifests-src/config';
+import { createdSecrets, resolveValue, type CfnTemplate } from '../../infra/assembly/cdk-out';
+import { stackName } from '../../infra/lib/airflow-eks-stack';
 import type { LocalSecrets } from '../../local/settings';
 
 /**
- * Puts into the AWS API emulator what the CDK stack puts into AWS: the Secrets Manager secrets
- * External Secrets reads, with the addresses of the local managed services.
+ * Puts into the AWS API emulator what the CDK stack puts into AWS, read from its synthesized template, and what the
+ * deploy preflight makes the user create.
  */
 
 /** One AWS JSON-protocol call; the emulator routes on the credential scope and does not check signatures. */
@@ -21,12 +23,13 @@ export async function awsJson(endpoint: string, region: string, service: string,
   return { status: r.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
 
-async function putSecret(endpoint: string, region: string, name: string, value: Record<string, string>): Promise<void> {
+async function putSecret(endpoint: string, region: string, name: string, value: Record<string, string>): Promise<string> {
   const SecretString = JSON.stringify(value);
   const created = await awsJson(endpoint, region, 'secretsmanager', 'secretsmanager.CreateSecret', { Name: name, SecretString });
-  if (created.status === 200) return;
+  if (created.status === 200) return String(created.json.ARN);
   const put = await awsJson(endpoint, region, 'secretsmanager', 'secretsmanager.PutSecretValue', { SecretId: name, SecretString });
   if (put.status !== 200) throw new Error(`Secrets Manager emulator refused ${name}: HTTP ${put.status} ${JSON.stringify(put.json)}`);
+  return String(put.json.ARN);
 }
 
 export interface ServiceAddresses {
@@ -36,14 +39,73 @@ export interface ServiceAddresses {
   readonly dbname: string;
 }
 
-export async function seedSecrets(env: EnvironmentConfig, endpoint: string, at: ServiceAddresses, s: LocalSecrets, git: { username: string; password: string }): Promise<void> {
+/**
+ * The values the local servers were started with, standing in for what AWS generates: a key the template generates
+ * (GenerateSecretString, or the SecretFields handler's `Generate`) takes its value from here, by secret and key.
+ */
+function generatedValues(env: EnvironmentConfig, s: LocalSecrets): Record<string, Record<string, string>> {
   const names = secretsManagerNames(env);
   const k = SECRET_KEYS;
+  return {
+    [names.metadataDb]: { [k.metadataDb.password]: s.masterPassword },
+    [names.airflowDb]: { [k.airflowDb.password]: s.dbPassword, [k.airflowDb.clientPassword]: s.clientPassword },
+    [names.broker]: { [k.broker.authToken]: s.redisAuthToken },
+    [names.airflow]: { [k.airflow.fernetKey]: s.fernetKey, [k.airflow.apiSecretKey]: s.apiSecretKey, [k.airflow.jwtSecret]: s.jwtSecret, [k.airflow.adminPassword]: s.adminPassword },
+  };
+}
+
+/**
+ * What a deployed stack has put into Secrets Manager, computed from its template (`createdSecrets`): every secret it
+ * creates with exactly the keys it will hold — constants and tokens of the generated template, the generated key,
+ * the RDS attachment's keys, the SecretFields handler's endpoint and generated keys — with the local servers'
+ * addresses for the endpoints. Then the secrets the deploy preflight makes the user create. Nothing else.
+ * Throws when the template and the local servers disagree (a login name, a key nothing here can fill).
+ */
+export async function seedSecrets(env: EnvironmentConfig, template: CfnTemplate, endpoint: string, at: ServiceAddresses, s: LocalSecrets, userSecrets: Record<string, Record<string, string>>): Promise<string[]> {
   const region = env.aws.region;
-  await putSecret(endpoint, region, names.metadataDb, { [k.metadataDb.username]: s.masterUser, [k.metadataDb.password]: s.masterPassword, [k.metadataDb.host]: at.host, [k.metadataDb.port]: String(at.postgresPort), [k.metadataDb.dbname]: at.dbname });
-  const db = k.airflowDb;
-  await putSecret(endpoint, region, names.airflowDb, { [db.username]: s.dbUser, [db.password]: s.dbPassword, [db.host]: at.host, [db.port]: String(at.postgresPort), [db.dbname]: at.dbname, [db.clientPassword]: s.clientPassword });
-  await putSecret(endpoint, region, names.broker, { [k.broker.host]: at.host, [k.broker.port]: String(at.redisPort), [k.broker.authToken]: s.redisAuthToken });
-  await putSecret(endpoint, region, names.airflow, { [k.airflow.fernetKey]: s.fernetKey, [k.airflow.apiSecretKey]: s.apiSecretKey, [k.airflow.jwtSecret]: s.jwtSecret, [k.airflow.adminPassword]: s.adminPassword });
-  await putSecret(endpoint, region, names.git, { [k.git.username]: git.username, [k.git.password]: git.password });
+  const secrets = createdSecrets(template).filter((x) => x.name);
+  const generated = generatedValues(env, s);
+  const arns = new Map<string, string>();
+  const byId = new Map(secrets.map((x) => [x.logicalId, x]));
+  const resources = template.Resources;
+  // What a token in a secret resolves to once deployed: the local servers stand in for Aurora and ElastiCache.
+  const resolve = (token: string): string => {
+    const dot = token.indexOf('.');
+    const [id, attr] = dot < 0 ? [token, undefined] : [token.slice(0, dot), token.slice(dot + 1)];
+    const type = resources[id]?.Type;
+    if (type === 'AWS::RDS::DBCluster' && attr === 'Endpoint.Address') return at.host;
+    if (type === 'AWS::RDS::DBCluster' && attr === 'Endpoint.Port') return String(at.postgresPort);
+    if (type === 'AWS::ElastiCache::ReplicationGroup' && attr === 'PrimaryEndPoint.Address') return at.host;
+    if (type === 'AWS::ElastiCache::ReplicationGroup' && attr === 'PrimaryEndPoint.Port') return String(at.redisPort);
+    // A secret's ARN (Ref of the secret or of its attachment): the emulator's, of a secret seeded before.
+    const secretId = type === 'AWS::SecretsManager::SecretTargetAttachment' ? (resources[id].Properties?.SecretId as { Ref: string }).Ref : id;
+    const arn = byId.has(secretId) ? arns.get(secretId) : undefined;
+    if (arn && !attr) return arn;
+    throw new Error(`the local cluster cannot stand in for ${token} (${type ?? 'unknown resource'}), used by a secret of ${stackName(env)}`);
+  };
+  // Secrets whose template refers to another secret go after it.
+  const order = [...secrets].sort((a, b) => Number(JSON.stringify(a.template).includes('"token"')) - Number(JSON.stringify(b.template).includes('"token"')));
+  const seeded: string[] = [];
+  for (const secret of order) {
+    const name = secret.name!;
+    const value: Record<string, string> = {};
+    for (const [key, v] of Object.entries(secret.template)) value[key] = v && typeof v === 'object' ? resolve((v as { token: string }).token) : String(v);
+    for (const [key, v] of Object.entries(secret.set)) value[key] = String(resolveValue(v, resolve));
+    if (secret.attached.length) Object.assign(value, { host: at.host, port: String(at.postgresPort), engine: 'postgres', dbClusterIdentifier: `${env.cluster.name}-local` });
+    for (const key of [...(secret.generated ? [secret.generated.key] : []), ...Object.keys(secret.generate)]) {
+      const v = generated[name]?.[key];
+      if (v === undefined) throw new Error(`${name}: the stack generates key "${key}", which no local server was started with`);
+      if (secret.generated?.key === key && [...secret.generated.excludeCharacters].some((c) => v.includes(c))) throw new Error(`${name}.${key}: the local value holds a character the stack excludes`);
+      value[key] = v;
+    }
+    const local = { [SECRET_KEYS.metadataDb.username]: name === secretsManagerNames(env).metadataDb ? s.masterUser : name === secretsManagerNames(env).airflowDb ? s.dbUser : undefined };
+    for (const [key, v] of Object.entries(local)) if (v !== undefined && value[key] !== v) throw new Error(`${name}: the stack creates the login "${value[key]}", the local database "${v}"`);
+    arns.set(secret.logicalId, await putSecret(endpoint, region, name, value));
+    seeded.push(name);
+  }
+  for (const [name, value] of Object.entries(userSecrets)) {
+    await putSecret(endpoint, region, name, value);
+    seeded.push(name);
+  }
+  return seeded;
 }

@@ -10,6 +10,8 @@ import { NET, NODE_PORTS, SERVICE_PORTS, statePath, vpcAddresses } from '../node
 import { CA_CERT, CA_KEY, ensureServerCert, pki } from '../node/pki';
 import { AGENT_ADDRESS, associations, startPodIdentityAgent } from './pod-identity';
 import { seedSecrets } from './aws-seed';
+import { stackTemplate } from './stack-template';
+import { operatorSecrets } from '../../infra/deploy/operator-secrets';
 import { startFrontDoor } from './front-door';
 
 /**
@@ -72,6 +74,8 @@ export async function runManagedServices(env: EnvironmentConfig, log: (l: string
     pgbouncer: false,
     onEvent: log,
   });
+  // Read before any server starts: a stack that cannot be synthesized stops the bootstrap here, with its reason.
+  const template = stackTemplate(env);
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= stack.stop().then(() => process.exit(0)));
   process.on('SIGTERM', stop);
@@ -91,7 +95,8 @@ export async function runManagedServices(env: EnvironmentConfig, log: (l: string
     cert: cert.cert,
     key: cert.key,
     gitRoot: GIT_ROOT,
-    repos: [gitops, { ...dags, auth: git }],
+    // Both repositories ask for credentials when the config says they are private (the user's secrets below).
+    repos: [{ ...gitops, auth: env.gitops.auth === 'none' ? undefined : git }, { ...dags, auth: env.dags.auth === 'none' ? undefined : git }],
     awsApi: { host: vpc.services, port: SERVICE_PORTS.awsApi },
     // The "Aurora" here presents a certificate from the local CA: that CA is its published bundle.
     files: { [rdsCaBundleUrl(env)]: fs.readFileSync(CA_CERT, 'utf8') },
@@ -105,7 +110,14 @@ export async function runManagedServices(env: EnvironmentConfig, log: (l: string
     log,
   });
   const awsEndpoint = `http://${vpc.services}:${SERVICE_PORTS.awsApi}`;
-  await seedSecrets(env, awsEndpoint, { host: vpc.services, postgresPort: PORTS.postgres, redisPort: PORTS.redis, dbname: DATABASES.metadata }, stack.secrets, git);
+  // As the user does before `npm run deploy` (the preflight's list): git credentials, here the front door's.
+  const userSecrets: Record<string, Record<string, string>> = {};
+  for (const o of operatorSecrets(env)) {
+    if (o.auth !== 'https') throw new Error(`${o.field}: the local cluster's git front door serves HTTPS only; use "https" or "none" to run ${env.name} here`);
+    userSecrets[o.name] = { [o.keys[0]]: git.username, [o.keys[1]]: git.password };
+  }
+  const seeded = await seedSecrets(env, template, awsEndpoint, { host: vpc.services, postgresPort: PORTS.postgres, redisPort: PORTS.redis, dbname: DATABASES.metadata }, stack.secrets, userSecrets);
+  log(`Secrets Manager: ${seeded.join(', ')} (from the stack's template and the preflight's list)`);
   const info: ServicesInfo = {
     host: vpc.services,
     ports: { postgres: PORTS.postgres, redis: PORTS.redis, awsApi: SERVICE_PORTS.awsApi, https: SERVICE_PORTS.gitHttps },

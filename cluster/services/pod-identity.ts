@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { POD_IDENTITY_AGENT_CIDRS, type EnvironmentConfig } from '../../manifests-src/config';
-import { awsServiceAccounts } from '../../infra/lib/airflow-access';
+import { podIdentityAssociations } from '../../infra/assembly/cdk-out';
+import { stackTemplate } from './stack-template';
 
 /**
  * EKS Pod Identity, emulated with the rest of AWS (only AWS is emulated here). What EKS does for a pod whose
@@ -22,12 +23,12 @@ const TOKEN_DIR = '/var/run/secrets/pods.eks.amazonaws.com/serviceaccount';
 const TOKEN_FILE = 'eks-pod-identity-token';
 
 /** namespace/serviceAccount of every association the CDK stack creates. */
-export function associations(env: Pick<EnvironmentConfig, 'namespace'>): string[] {
-  return awsServiceAccounts().map(([, sa]) => `${'namespace' in sa ? sa.namespace : env.namespace}/${sa.name}`);
+export function associations(env: Pick<EnvironmentConfig, 'name'>): string[] {
+  return podIdentityAssociations(stackTemplate(env)).map((a) => `${a.namespace}/${a.serviceAccount}`);
 }
 
 /** What the EKS webhook adds to a pod of an associated service account, as an admission policy. */
-export function podIdentityPolicy(env: Pick<EnvironmentConfig, 'namespace' | 'aws'>): object[] {
+export function podIdentityPolicy(env: Pick<EnvironmentConfig, 'name' | 'namespace' | 'aws'>): object[] {
   const name = 'airflow-eks-local-pod-identity';
   const envVar = (n: string, v: string) => `Object.spec.containers.env{name: ${JSON.stringify(n)}, value: ${JSON.stringify(v)}}`;
   const vars = [

@@ -4,7 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import { loadEnvironments, PORTS } from '../../manifests-src/config';
 import { allowedFlows, POD_PEERS, type Flow } from '../../manifests-src/platform/network-flows';
 import { down, publishGitops, stuckPods, up, type UpResult } from '../../cluster/cluster';
-import { applications, applyRoot, expectedApplications, refresh, settled, terminateOperation, type AppState } from '../../cluster/gitops';
+import { applications, applyStackManifests, expectedApplications, refresh, settled, terminateOperation, type AppState } from '../../cluster/gitops';
 import { distImageReferences, distWorkloadNames } from '../../cluster/images/references';
 import { sh, sleep } from '../../cluster/node/daemon';
 import { apply, kubectl, kubectlAsync, kubectlJson } from '../../cluster/node/kubectl';
@@ -90,7 +90,7 @@ async function needAirflowSynced(): Promise<void> {
   const blocking = upResult!.missing.filter((m) => !m.startsWith('image ') || /airflow|pgbouncer|statsd|pause/.test(m.split(':')[0]));
   if (blocking.length) throw new Error(`prerequisite missing:\n  ${blocking.join('\n  ')}`);
   if (!rootApplied) {
-    applyRoot(env);
+    await applyStackManifests(env);
     rootApplied = true;
   }
   const names = expectedApplications(env).filter((a) => AIRFLOW_GROUPS.includes(a.group)).map((a) => a.name);
@@ -208,7 +208,8 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
       const missingImages = upResult!.unbuildable;
       const blocked = new Set(expected.filter((e) => distImageReferences(path.join(PROJECT_ROOT, 'dist', env.name, e.group)).some((r) => missingImages.includes(r))).map((e) => e.name));
       log(`  Applications that cannot become Healthy here (image not buildable): ${[...blocked].join(', ') || 'none'}`);
-      applyRoot(env);
+      // What the CDK stack's kubectl handler applies (read from cdk.out/), not a file of the harness's choosing.
+      log(`  from the stack's template: ${(await applyStackManifests(env)).join(', ')}`);
       rootApplied = true;
       // Every change of an Application's sync, health or operation, so a wave-order failure shows its cause.
       const timeline: string[] = [];
