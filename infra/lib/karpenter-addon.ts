@@ -41,6 +41,37 @@ export function karpenterValues(env: EnvironmentConfig, queueName: string): Reco
 }
 
 /**
+ * Instance profiles as upstream Karpenter's v1 controller policy scopes them (AllowScopedInstanceProfileCreationActions,
+ * ...TagActions, ...Actions, AllowInstanceProfileReadActions): Karpenter creates one per EC2NodeClass, tagged with the
+ * cluster, its region and the node class, and may only tag, attach or detach a role to, or delete a profile carrying
+ * those tags. Without the conditions the controller could attach any role it can pass to any instance profile in
+ * the account. Resource tags leave out `eks:eks-cluster-name` as upstream does.
+ */
+export function instanceProfileStatements(clusterName: string, instanceProfiles: string): iam.PolicyStatement[] {
+  const tags = (kind: 'RequestTag' | 'ResourceTag', withEksName: boolean) => ({
+    StringEquals: {
+      [`aws:${kind}/kubernetes.io/cluster/${clusterName}`]: 'owned',
+      ...(withEksName ? { [`aws:${kind}/eks:eks-cluster-name`]: clusterName } : {}),
+      [`aws:${kind}/topology.kubernetes.io/region`]: Aws.REGION,
+    },
+    StringLike: { [`aws:${kind}/karpenter.k8s.aws/ec2nodeclass`]: '*' },
+  });
+  const request = tags('RequestTag', true);
+  const resource = tags('ResourceTag', false);
+  return [
+    new iam.PolicyStatement({ sid: 'ScopedInstanceProfileCreation', actions: ['iam:CreateInstanceProfile'], resources: [instanceProfiles], conditions: request }),
+    new iam.PolicyStatement({
+      sid: 'ScopedInstanceProfileTagging',
+      actions: ['iam:TagInstanceProfile'],
+      resources: [instanceProfiles],
+      conditions: { StringEquals: { ...resource.StringEquals, ...request.StringEquals }, StringLike: { ...resource.StringLike, ...request.StringLike } },
+    }),
+    new iam.PolicyStatement({ sid: 'ScopedInstanceProfileActions', actions: ['iam:AddRoleToInstanceProfile', 'iam:RemoveRoleFromInstanceProfile', 'iam:DeleteInstanceProfile'], resources: [instanceProfiles], conditions: resource }),
+    new iam.PolicyStatement({ sid: 'InstanceProfileReads', actions: ['iam:GetInstanceProfile'], resources: [instanceProfiles] }),
+  ];
+}
+
+/**
  * Karpenter: node role (name from the contract, referenced by the EC2NodeClass in dist/), controller role
  * (Pod Identity), the interruption queue and its EventBridge rules, and the Helm release.
  */
@@ -91,11 +122,7 @@ export class Karpenter extends Construct {
       new iam.PolicyStatement({ sid: 'Pricing', actions: ['pricing:GetProducts'], resources: ['*'] }),
       new iam.PolicyStatement({ sid: 'InterruptionQueue', actions: ['sqs:DeleteMessage', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'], resources: [this.queue.queueArn] }),
       new iam.PolicyStatement({ sid: 'PassNodeRole', actions: ['iam:PassRole'], resources: [this.nodeRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': partitionServiceNames(env.aws.partition, env.aws.region).ec2PassedToService } } }),
-      new iam.PolicyStatement({
-        sid: 'InstanceProfiles',
-        actions: ['iam:CreateInstanceProfile', 'iam:TagInstanceProfile', 'iam:AddRoleToInstanceProfile', 'iam:RemoveRoleFromInstanceProfile', 'iam:DeleteInstanceProfile', 'iam:GetInstanceProfile'],
-        resources: [Arn.format({ service: 'iam', region: '', resource: 'instance-profile', resourceName: '*' }, stack)],
-      }),
+      ...instanceProfileStatements(env.cluster.name, Arn.format({ service: 'iam', region: '', resource: 'instance-profile', resourceName: '*' }, stack)),
       new iam.PolicyStatement({ sid: 'ListInstanceProfiles', actions: ['iam:ListInstanceProfiles'], resources: ['*'] }),
       new iam.PolicyStatement({ sid: 'ClusterEndpoint', actions: ['eks:DescribeCluster'], resources: [cluster.clusterArn] }),
     ];
