@@ -79,6 +79,8 @@ export class Karpenter extends Construct {
   readonly nodeRole: iam.Role;
   readonly queue: sqs.Queue;
   readonly release: HelmAddOn;
+  /** The karpenter-crd release: the CRDs, upgraded with every Karpenter version. */
+  readonly crds: HelmAddOn;
 
   constructor(scope: Construct, id: string, props: KarpenterProps) {
     super(scope, id);
@@ -128,7 +130,13 @@ export class Karpenter extends Construct {
     ];
     const controller = new PodIdentityRole(this, 'Controller', { cluster, namespace: CHARTS.karpenter.namespace, serviceAccount: KARPENTER_SERVICE_ACCOUNT, statements });
 
-    this.release = new HelmAddOn(this, 'Chart', { env, cluster, chart: 'karpenter', values: karpenterValues(env, this.queue.queueName) });
-    this.release.node.addDependency(controller);
+    // Helm installs a chart's crds/ folder on the first install only and never upgrades it: the CRDs come from the
+    // karpenter-crd chart (same version) as a release of their own, upgraded like any template, before the controller.
+    // An environment deployed before this split has the CRDs without Helm's ownership labels: label and annotate them
+    // once for release karpenter-crd (app.kubernetes.io/managed-by=Helm, meta.helm.sh/release-name, -namespace), as
+    // Karpenter's upgrade guide describes, or the first install of karpenter-crd refuses to take them over.
+    this.crds = new HelmAddOn(this, 'Crds', { env, cluster, chart: 'karpenterCrd', values: {} });
+    this.release = new HelmAddOn(this, 'Chart', { env, cluster, chart: 'karpenter', values: karpenterValues(env, this.queue.queueName), skipCrds: true });
+    this.release.node.addDependency(controller, this.crds);
   }
 }
