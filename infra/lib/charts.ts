@@ -43,11 +43,14 @@ export interface ChartSpec {
  * and run locally (checked 2026-11-25). For aws-cn the mirror step copies charts to `<mirror>/charts/<chart>` and
  * images to `<mirror>/<path>`, and `chartSource` switches both.
  */
+/** Karpenter's release: its controller chart and its CRD chart are published together, at the same version. */
+const KARPENTER_VERSION = '1.15.1';
+
 export const CHARTS = {
   karpenter: {
     chart: 'karpenter',
-    version: '1.15.1',
-    appVersion: '1.15.1',
+    version: KARPENTER_VERSION,
+    appVersion: KARPENTER_VERSION,
     // oci:// with the chart name: the Helm handler runs `helm pull <repository> --version <v>` and ignores `chart`.
     repository: 'oci://public.ecr.aws/karpenter/karpenter',
     namespace: 'kube-system',
@@ -55,6 +58,17 @@ export const CHARTS = {
     // 1.15 supports Kubernetes 1.35+ (1.9.2 was the first for 1.35). The chart renders locally; the controller needs EC2.
     goModule: { path: 'github.com/aws/karpenter-provider-aws', version: 'v1.15.1', toolchain: 'go1.27.3', chartDir: 'charts/karpenter', crdDir: 'pkg/apis/crds' },
     notLocal: 'the controller launches EC2 instances: nothing to run without AWS (chart and CRDs are still checked)',
+  },
+  // Karpenter's CRDs as their own release (installed before the controller, which skips its crds/ folder): Helm
+  // installs a chart's crds/ once and never upgrades them, so a Karpenter upgrade would run against old CRDs.
+  karpenterCrd: {
+    chart: 'karpenter-crd',
+    version: KARPENTER_VERSION,
+    appVersion: KARPENTER_VERSION,
+    repository: 'oci://public.ecr.aws/karpenter/karpenter-crd',
+    namespace: 'kube-system',
+    images: [],
+    notLocal: 'CRDs only: the same CRDs as the karpenter entry (its goModule crdDir), which the local checks already use',
   },
   keda: {
     chart: 'keda',

@@ -22,6 +22,14 @@ export interface ClusterProps {
  */
 export const VPC_CNI_CONFIGURATION = { enableNetworkPolicy: 'true' } as const;
 
+/**
+ * The API endpoint: private (VPC only) when `infra.eks.publicAccessCidrs` is empty, else also public but only from
+ * those CIDRs. Never left at EKS's default public access from 0.0.0.0/0: the schema refuses a /0 without an opt-in.
+ */
+export function endpointAccess(publicAccessCidrs: readonly string[]): eks.EndpointAccess {
+  return publicAccessCidrs.length ? eks.EndpointAccess.PUBLIC_AND_PRIVATE.onlyFrom(...publicAccessCidrs) : eks.EndpointAccess.PRIVATE;
+}
+
 /** Node labels of the managed node group; the add-on charts pin their controllers to it. */
 export const SYSTEM_NODE_LABELS = { 'airflow-eks/node-pool': 'system' } as const;
 
@@ -50,11 +58,12 @@ export class AirflowCluster extends Construct {
       vpcSubnets: [privateSubnets],
       defaultCapacityType: eks.DefaultCapacityType.NODEGROUP,
       defaultCapacity: 0,
-      endpointAccess: e.privateEndpoint ? eks.EndpointAccess.PRIVATE : eks.EndpointAccess.PUBLIC_AND_PRIVATE,
+      endpointAccess: endpointAccess(e.publicAccessCidrs),
       secretsEncryptionKey: secretsKey,
       clusterLogging: [eks.ClusterLoggingTypes.API, eks.ClusterLoggingTypes.AUDIT, eks.ClusterLoggingTypes.AUTHENTICATOR, eks.ClusterLoggingTypes.CONTROLLER_MANAGER, eks.ClusterLoggingTypes.SCHEDULER],
-      // The kubectl handler installs Helm charts and the root Application; with a private endpoint it runs in the VPC.
-      kubectlProviderOptions: { kubectlLayer: new KubectlV35Layer(this, 'KubectlLayer'), ...(e.privateEndpoint ? { privateSubnets: vpc.selectSubnets(privateSubnets).subnets } : {}) },
+      // The kubectl handler installs Helm charts and the root Application. The public endpoint admits only the
+      // configured CIDRs (or nothing), never Lambda's addresses: the handler runs in the VPC and uses the private one.
+      kubectlProviderOptions: { kubectlLayer: new KubectlV35Layer(this, 'KubectlLayer'), privateSubnets: vpc.selectSubnets(privateSubnets).subnets },
     });
 
     this.nodegroup = this.cluster.addNodegroupCapacity('System', {

@@ -14,6 +14,8 @@ export interface HelmAddOnProps {
   readonly values: Record<string, unknown>;
   /** Release name. @default the chart name */
   readonly release?: string;
+  /** Leave out the chart's crds/ folder (its CRDs come from a release of their own). @default false */
+  readonly skipCrds?: boolean;
 }
 
 /** One Helm release from the pinned table, pulled from upstream or the ECR mirror, waited for. */
@@ -33,6 +35,7 @@ export class HelmAddOn extends Construct {
       atomic: true,
       timeout: Duration.minutes(10),
       values: props.values,
+      ...(props.skipCrds ? { skipCrds: true } : {}),
     });
   }
 }

@@ -41,6 +41,37 @@ export function karpenterValues(env: EnvironmentConfig, queueName: string): Reco
 }
 
 /**
+ * Instance profiles as upstream Karpenter's v1 controller policy scopes them (AllowScopedInstanceProfileCreationActions,
+ * ...TagActions, ...Actions, AllowInstanceProfileReadActions): Karpenter creates one per EC2NodeClass, tagged with the
+ * cluster, its region and the node class, and may only tag, attach or detach a role to, or delete a profile carrying
+ * those tags. Without the conditions the controller could attach any role it can pass to any instance profile in
+ * the account. Resource tags leave out `eks:eks-cluster-name` as upstream does.
+ */
+export function instanceProfileStatements(clusterName: string, instanceProfiles: string): iam.PolicyStatement[] {
+  const tags = (kind: 'RequestTag' | 'ResourceTag', withEksName: boolean) => ({
+    StringEquals: {
+      [`aws:${kind}/kubernetes.io/cluster/${clusterName}`]: 'owned',
+      ...(withEksName ? { [`aws:${kind}/eks:eks-cluster-name`]: clusterName } : {}),
+      [`aws:${kind}/topology.kubernetes.io/region`]: Aws.REGION,
+    },
+    StringLike: { [`aws:${kind}/karpenter.k8s.aws/ec2nodeclass`]: '*' },
+  });
+  const request = tags('RequestTag', true);
+  const resource = tags('ResourceTag', false);
+  return [
+    new iam.PolicyStatement({ sid: 'ScopedInstanceProfileCreation', actions: ['iam:CreateInstanceProfile'], resources: [instanceProfiles], conditions: request }),
+    new iam.PolicyStatement({
+      sid: 'ScopedInstanceProfileTagging',
+      actions: ['iam:TagInstanceProfile'],
+      resources: [instanceProfiles],
+      conditions: { StringEquals: { ...resource.StringEquals, ...request.StringEquals }, StringLike: { ...resource.StringLike, ...request.StringLike } },
+    }),
+    new iam.PolicyStatement({ sid: 'ScopedInstanceProfileActions', actions: ['iam:AddRoleToInstanceProfile', 'iam:RemoveRoleFromInstanceProfile', 'iam:DeleteInstanceProfile'], resources: [instanceProfiles], conditions: resource }),
+    new iam.PolicyStatement({ sid: 'InstanceProfileReads', actions: ['iam:GetInstanceProfile'], resources: [instanceProfiles] }),
+  ];
+}
+
+/**
  * Karpenter: node role (name from the contract, referenced by the EC2NodeClass in dist/), controller role
  * (Pod Identity), the interruption queue and its EventBridge rules, and the Helm release.
  */
@@ -48,6 +79,8 @@ export class Karpenter extends Construct {
   readonly nodeRole: iam.Role;
   readonly queue: sqs.Queue;
   readonly release: HelmAddOn;
+  /** The karpenter-crd release: the CRDs, upgraded with every Karpenter version. */
+  readonly crds: HelmAddOn;
 
   constructor(scope: Construct, id: string, props: KarpenterProps) {
     super(scope, id);
@@ -91,17 +124,19 @@ export class Karpenter extends Construct {
       new iam.PolicyStatement({ sid: 'Pricing', actions: ['pricing:GetProducts'], resources: ['*'] }),
       new iam.PolicyStatement({ sid: 'InterruptionQueue', actions: ['sqs:DeleteMessage', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'], resources: [this.queue.queueArn] }),
       new iam.PolicyStatement({ sid: 'PassNodeRole', actions: ['iam:PassRole'], resources: [this.nodeRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': partitionServiceNames(env.aws.partition, env.aws.region).ec2PassedToService } } }),
-      new iam.PolicyStatement({
-        sid: 'InstanceProfiles',
-        actions: ['iam:CreateInstanceProfile', 'iam:TagInstanceProfile', 'iam:AddRoleToInstanceProfile', 'iam:RemoveRoleFromInstanceProfile', 'iam:DeleteInstanceProfile', 'iam:GetInstanceProfile'],
-        resources: [Arn.format({ service: 'iam', region: '', resource: 'instance-profile', resourceName: '*' }, stack)],
-      }),
+      ...instanceProfileStatements(env.cluster.name, Arn.format({ service: 'iam', region: '', resource: 'instance-profile', resourceName: '*' }, stack)),
       new iam.PolicyStatement({ sid: 'ListInstanceProfiles', actions: ['iam:ListInstanceProfiles'], resources: ['*'] }),
       new iam.PolicyStatement({ sid: 'ClusterEndpoint', actions: ['eks:DescribeCluster'], resources: [cluster.clusterArn] }),
     ];
     const controller = new PodIdentityRole(this, 'Controller', { cluster, namespace: CHARTS.karpenter.namespace, serviceAccount: KARPENTER_SERVICE_ACCOUNT, statements });
 
-    this.release = new HelmAddOn(this, 'Chart', { env, cluster, chart: 'karpenter', values: karpenterValues(env, this.queue.queueName) });
-    this.release.node.addDependency(controller);
+    // Helm installs a chart's crds/ folder on the first install only and never upgrades it: the CRDs come from the
+    // karpenter-crd chart (same version) as a release of their own, upgraded like any template, before the controller.
+    // An environment deployed before this split has the CRDs without Helm's ownership labels: label and annotate them
+    // once for release karpenter-crd (app.kubernetes.io/managed-by=Helm, meta.helm.sh/release-name, -namespace), as
+    // Karpenter's upgrade guide describes, or the first install of karpenter-crd refuses to take them over.
+    this.crds = new HelmAddOn(this, 'Crds', { env, cluster, chart: 'karpenterCrd', values: {} });
+    this.release = new HelmAddOn(this, 'Chart', { env, cluster, chart: 'karpenter', values: karpenterValues(env, this.queue.queueName), skipCrds: true });
+    this.release.node.addDependency(controller, this.crds);
   }
 }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -58,6 +58,7 @@ export class MetadataDb extends Construct {
         : rds.ClusterInstance.provisioned(name, { ...common, instanceType: new ec2.InstanceType(db.instanceClass.replace(/^db\./, '')) });
     };
 
+    const removalPolicy = db.deletionProtection ? KEEP_DATA : RemovalPolicy.SNAPSHOT;
     this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
       engine: postgresEngine(db.engineVersion),
       credentials: rds.Credentials.fromSecret(this.secret),
@@ -77,7 +78,7 @@ export class MetadataDb extends Construct {
       // Protection comes on with the second pass of a first deploy (see first-create.ts): a rollback of the first
       // create must be able to delete the cluster it made, or the retry finds it in the way.
       deletionProtection: db.deletionProtection && !isFirstCreate(this),
-      removalPolicy: db.deletionProtection ? KEEP_DATA : RemovalPolicy.SNAPSHOT,
+      removalPolicy,
       copyTagsToSnapshot: true,
       enablePerformanceInsights: true,
       performanceInsightEncryptionKey: props.encryptionKey,
@@ -86,6 +87,7 @@ export class MetadataDb extends Construct {
       iamAuthentication: false,
       parameters: { 'rds.force_ssl': '1', log_min_duration_statement: '1000' },
     });
+    if (removalPolicy === KEEP_DATA) this.keepWhatTheClusterUses();
     // Hosted rotation (a CloudFormation transform), not the Serverless Application Repository app: the SAR
     // mapping would put partition-specific ARNs in the template. Same 30-day single-user rotation.
     const rotation = new ec2.SecurityGroup(this, 'RotationSecurityGroup', { vpc, description: 'Secrets Manager rotation of the Aurora password' });
@@ -94,5 +96,26 @@ export class MetadataDb extends Construct {
       automaticallyAfter: Duration.days(30),
       hostedRotation: secretsmanager.HostedRotation.postgreSqlSingleUser({ vpc, vpcSubnets: props.subnets, securityGroups: [rotation], excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS }),
     });
+  }
+
+  /**
+   * A kept cluster keeps what it still points at. aws-rds gives its subnet group and parameter group RETAIN only for
+   * a plain `RemovalPolicy.RETAIN` (`helperRemovalPolicy`) and leaves the secret to its own default (destroy), so
+   * with KEEP_DATA CloudFormation would try to delete a subnet group and a parameter group that the live cluster
+   * still uses (`InvalidDBSubnetGroupStateFault`, `InvalidDBParameterGroupState`: the stack ends DELETE_FAILED) and
+   * force-delete the only copy of the master password. They get the cluster's own policy instead, so they are
+   * also removed when the first create rolls back.
+   *
+   * What may go: the instances (aws-rds deletes them, which Aurora allows under deletion protection), so no ENI of
+   * the cluster is left in the VPC and its security group, subnets and VPC can be deleted; keeping the security
+   * group would keep the whole VPC. The rotation schedule and the resource policy that denies deleting the secret go
+   * too: rotation needs the VPC, and the kept secret must stay deletable with the command `npm run destroy` prints.
+   * The kept cluster is its storage only (no instance): take a snapshot of it and restore that.
+   */
+  private keepWhatTheClusterUses(): void {
+    const helpers = ['Subnets', 'ParameterGroup'].flatMap((id) => this.cluster.node.tryFindChild(id)?.node.findAll() ?? []);
+    for (const c of [...helpers, this.secret.node.defaultChild, this.cluster.secret!.node.defaultChild]) {
+      if (c instanceof CfnResource) c.applyRemovalPolicy(KEEP_DATA);
+    }
   }
 }

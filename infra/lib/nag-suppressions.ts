@@ -96,7 +96,7 @@ export const ACCEPTED_FINDINGS: readonly AcceptedFinding[] = [
     rule: 'AwsSolutions-IAM5',
     finding: /^Resource::(\*|arn:<AWS::Partition>:(ec2|ssm|iam):.*\*)$/,
     path: /^Karpenter\/Controller\/Role\//,
-    reason: 'Karpenter reference controller policy: instance, fleet, volume and launch-template ids are created at run time, so resources are wildcards constrained by the kubernetes.io/cluster/<name>=owned tag conditions, region and the node role; Describe* and pricing:GetProducts support no resource scoping.',
+    reason: 'Karpenter reference controller policy: instances, fleets, volumes, launch templates and instance profiles are created at run time, so resources are wildcards; creating, tagging and deleting them is conditioned on the kubernetes.io/cluster/<name>=owned tag (instance profiles also on the region and karpenter.k8s.aws/ec2nodeclass tags). Unconditioned: launching from shared images, snapshots, subnets, security groups and capacity reservations (ec2:RunInstances, ec2:CreateFleet); region-conditioned reads (ec2:Describe*); ssm:GetParameter on public AWS parameters; iam:GetInstanceProfile; and pricing:GetProducts and iam:ListInstanceProfiles, which support no resource scoping.',
   },
   {
     rule: 'AwsSolutions-IAM5',

@@ -8,10 +8,13 @@ import type { EnvironmentInput } from './schema';
 const gitops = { repoUrl: 'https://git.example.com/platform/airflow-eks.git', targetRevision: 'main' };
 const dags = { repoUrl: 'https://git.example.com/data/airflow-dags.git' };
 
-/** The prod cost profile (HA kept): t4g system nodes, a tier-2 Serverless v2 reader, no interface endpoints. */
+/**
+ * The prod cost profile (HA kept): t4g system nodes, a tier-2 Serverless v2 reader, no interface endpoints. The
+ * Kubernetes API endpoint is private (the schema default, written out): kubectl through a VPN or bastion in the VPC.
+ */
 const PROD_INFRA = {
   vpc: { interfaceEndpoints: false },
-  eks: { systemNodeInstanceType: 't4g.medium' },
+  eks: { systemNodeInstanceType: 't4g.medium', publicAccessCidrs: [] },
   database: { instanceClass: 'serverless', minCapacityAcu: 0.5, maxCapacityAcu: 16, readerScalesWithWriter: false },
   cache: { nodeType: 'cache.t4g.small' },
   longTaskOnDemandWorkers: 1,
@@ -45,7 +48,8 @@ export const environments: EnvironmentInput[] = [
     officeHours: { enabled: false, timezone: 'UTC', start: '0 8 * * 1-5', end: '0 19 * * 1-5' },
     infra: {
       vpc: { natGateways: 1, natProvider: 'instance', interfaceEndpoints: false, cidr: '10.41.0.0/16' },
-      eks: { systemNodeInstanceType: 't4g.medium', systemNodeCount: 1, systemNodeDiskGib: 20, karpenterReplicas: 1, containerInsights: false },
+      // kubectl from the office/VPN egress range (a documentation range here: put yours); prod stays private.
+      eks: { systemNodeInstanceType: 't4g.medium', systemNodeCount: 1, systemNodeDiskGib: 20, karpenterReplicas: 1, containerInsights: false, publicAccessCidrs: ['203.0.113.0/24'] },
       database: { instanceClass: 'serverless', minCapacityAcu: 0, maxCapacityAcu: 4, autoPauseMinutes: 10, readers: 0, deletionProtection: false },
       cache: { replicas: 0, nodeType: 'cache.t4g.micro' },
     },

@@ -1,5 +1,20 @@
 import { z } from 'zod';
 
+/** Why `cidr` is not an IPv4 CIDR EKS accepts (`a.b.c.d/n`, host bits zero), or undefined when it is one. */
+export function cidrProblem(cidr: string): string | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  const octets = m ? m.slice(1, 5).map(Number) : [];
+  const prefix = m ? Number(m[5]) : -1;
+  if (!m || octets.some((o) => o > 255) || prefix > 32) return `"${cidr}" is not an IPv4 CIDR such as "203.0.113.0/24"`;
+  const address = octets.reduce((a, o) => a * 256 + o, 0);
+  const size = 2 ** (32 - prefix);
+  if (address % size !== 0) {
+    const network = Math.floor(address / size) * size;
+    return `"${cidr}" has host bits set: did you mean "${[24, 16, 8, 0].map((b) => Math.floor(network / 2 ** b) % 256).join('.')}/${prefix}"?`;
+  }
+  return undefined;
+}
+
 /**
  * AWS-side settings read by the CDK stack (`infra/`). Kept apart from the Kubernetes-side settings
  * so the infra add-ons own their knobs; the manifests read none of these.
@@ -19,7 +34,13 @@ export const InfraSettingsSchema = z
       .prefault({}),
     eks: z
       .object({
-        privateEndpoint: z.boolean().default(false).describe('Keep the API endpoint private (reachable only from the VPC).'),
+        publicAccessCidrs: z
+          .array(z.string())
+          .default([])
+          .describe(
+            'IPv4 CIDRs allowed to reach the public Kubernetes API endpoint (your office or VPN egress, e.g. `203.0.113.0/24`). `[]` (the default) keeps the endpoint private: reachable only from the VPC, where the nodes, the CDK kubectl handler and Argo CD run (use a VPN, bastion or SSM port forwarding for kubectl). A /0 such as `0.0.0.0/0` is refused unless `allowPublicEndpointFromAnywhere` is true.',
+          ),
+        allowPublicEndpointFromAnywhere: z.boolean().default(false).describe('Accept a /0 in `publicAccessCidrs`: the API endpoint open to the whole internet (requests still need IAM credentials). Off: such a config is refused.'),
         adminPrincipalArns: z.array(z.string().regex(/^arn:aws(-cn)?:iam::\d{12}:(role|user)\/.+$/, 'an IAM role or user ARN')).default([]).describe('IAM principal ARNs given cluster-admin through access entries.'),
         systemNodeInstanceType: z.string().regex(/^[a-z]+\d+g[a-z]*\.[a-z0-9]+$/, 'a Graviton instance type such as "m7g.large"').default('m7g.large').describe('Instance type of the small managed node group for system pods (Graviton).'),
         systemNodeCount: z.number().int().min(1).max(10).default(2).describe('Size of that node group (1 saves a node but a node failure stops the controllers until it is replaced: dev only).'),
@@ -28,6 +49,14 @@ export const InfraSettingsSchema = z
         containerInsights: z.boolean().default(true).describe('Install the amazon-cloudwatch-observability add-on (Container Insights metrics and the Airflow StatsD scrape); billed per metric/log volume.'),
       })
       .strict()
+      .superRefine((eks, ctx) => {
+        eks.publicAccessCidrs.forEach((cidr, i) => {
+          const problem = /^[\d.]+\/0$/.test(cidr) && !eks.allowPublicEndpointFromAnywhere
+            ? `${cidr} opens the Kubernetes API endpoint to the whole internet: list the CIDRs that need it (e.g. your VPN egress "203.0.113.0/24"), use [] for a private endpoint, or set infra.eks.allowPublicEndpointFromAnywhere: true to accept it`
+            : cidrProblem(cidr);
+          if (problem) ctx.addIssue({ code: 'custom', path: ['publicAccessCidrs', i], message: problem });
+        });
+      })
       .prefault({}),
     database: z
       .object({

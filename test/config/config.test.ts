@@ -31,6 +31,21 @@ describe('configuration', () => {
     expect(loadEnvironments([{ ...minimal, infra: { createCodeCommitRepo: true } }])[0].infra.createCodeCommitRepo).toBe(true);
   });
 
+  test('the Kubernetes API endpoint: private by default; a /0 is refused naming the field and the fix unless opted in; CIDRs are checked', () => {
+    const dags = { repoUrl: 'https://git.example.org/d.git' };
+    const withCidrs = (eks: Record<string, unknown>) => ({ ...minimal, dags, infra: { eks } });
+    expect(loadEnvironments([{ ...minimal, dags }])[0].infra.eks.publicAccessCidrs).toEqual([]);
+    expect(() => loadEnvironments([withCidrs({ publicAccessCidrs: ['203.0.113.0/24', '0.0.0.0/0'] })])).toThrow(
+      /environments\[0\]\(min\)\.infra\.eks\.publicAccessCidrs\.1: 0\.0\.0\.0\/0 opens the Kubernetes API endpoint to the whole internet: .*use \[\] for a private endpoint, or set infra\.eks\.allowPublicEndpointFromAnywhere: true/,
+    );
+    expect(() => loadEnvironments([withCidrs({ publicAccessCidrs: ['10.0.0.0/0'] })])).toThrow(/publicAccessCidrs\.0: 10\.0\.0\.0\/0 opens/);
+    expect(loadEnvironments([withCidrs({ publicAccessCidrs: ['0.0.0.0/0'], allowPublicEndpointFromAnywhere: true })])[0].infra.eks.publicAccessCidrs).toEqual(['0.0.0.0/0']);
+    expect(() => loadEnvironments([withCidrs({ publicAccessCidrs: ['203.0.113.0'] })])).toThrow(/publicAccessCidrs\.0: "203\.0\.113\.0" is not an IPv4 CIDR/);
+    expect(() => loadEnvironments([withCidrs({ publicAccessCidrs: ['198.51.100.300/24'] })])).toThrow(/is not an IPv4 CIDR/);
+    expect(() => loadEnvironments([withCidrs({ publicAccessCidrs: ['203.0.113.7/24'] })])).toThrow(/publicAccessCidrs\.0: "203\.0\.113\.7\/24" has host bits set: did you mean "203\.0\.113\.0\/24"\?/);
+    expect(loadEnvironments([withCidrs({ publicAccessCidrs: ['203.0.113.7/32', '198.51.100.0/22'] })])[0].infra.eks.publicAccessCidrs).toHaveLength(2);
+  });
+
   test('per-partition defaults: aws-cn starts from types and engines known there; a field the config sets wins', () => {
     const dags = { repoUrl: 'https://git.example.org/d.git' };
     const [aws] = loadEnvironments([{ ...minimal, dags }]);

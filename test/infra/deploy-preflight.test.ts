@@ -142,7 +142,7 @@ describe('preflight pieces against the fake CLI', () => {
     const plan = mirrorPlan(cn);
     expect(checks).toHaveLength(plan.charts.length + plan.images.length);
     expect(checks.filter((c) => c.ok).map((c) => c.detail)).toEqual(['charts/karpenter:1.15.1 present']);
-    expect(plan.charts.map((c) => c.repository)).toEqual(['charts/karpenter', 'charts/keda', 'charts/aws-load-balancer-controller', 'charts/external-secrets', 'charts/reloader', 'charts/argo-cd']);
+    expect(plan.charts.map((c) => c.repository)).toEqual(['charts/karpenter', 'charts/karpenter-crd', 'charts/keda', 'charts/aws-load-balancer-controller', 'charts/external-secrets', 'charts/reloader', 'charts/argo-cd']);
     expect(plan.images.map((i) => i.source)).toContain('quay.io/argoproj/argocd:v3.6.1');
   });
 });

@@ -80,3 +80,67 @@ test('npm run destroy lists every kept resource of the stack with its removal co
   const expected = Object.entries(resources).filter(([, r]) => (LEAVES_SOMETHING as readonly string[]).includes(r.DeletionPolicy ?? '')).map(([id]) => id);
   expect(kept.map((k) => k.logicalId).sort()).toEqual(expected.sort());
 });
+
+type CfnResources = Record<string, { Type: string; DeletionPolicy?: string; UpdateReplacePolicy?: string; Properties?: Record<string, unknown> }>;
+
+/** Logical ids a template value refers to: Ref, Fn::GetAtt and ${Id} / ${Id.Attr} inside Fn::Sub. */
+function referencedIds(value: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) value.forEach((v) => referencedIds(v, out));
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'Ref' && typeof v === 'string') out.add(v);
+      else if (k === 'Fn::GetAtt') out.add(Array.isArray(v) ? String(v[0]) : String(v).split('.')[0]);
+      else if (k === 'Fn::Sub') for (const m of JSON.stringify(v).matchAll(/\$\{([A-Za-z0-9]+)[.}]/g)) out.add(m[1]);
+      else referencedIds(v, out);
+    }
+  }
+  return out;
+}
+
+/**
+ * What a kept Aurora cluster may point at and still let the stack delete complete, and why. Anything else it refers
+ * to (through its properties, and through those of whatever it refers to) must be kept with it.
+ */
+const MAY_GO_WITH_KEPT_CLUSTER: Record<string, string> = {
+  'AWS::EC2::VPC': 'no ENI of the cluster is left once its instances are deleted; keeping it would keep every subnet and route with it',
+  'AWS::EC2::Subnet': 'idem: EC2 deletes a subnet no ENI uses, whatever RDS subnet group lists it',
+  'AWS::EC2::SecurityGroup': 'idem: a security group no ENI uses is deleted; kept, it would hold the VPC',
+  'AWS::IAM::Role': 'named in a kept key policy; a policy may name a deleted principal',
+};
+
+test('a kept Aurora cluster keeps everything it still uses, so the delete of its stack completes', () => {
+  let checked = 0;
+  for (const [env, t] of Object.entries(s.templates)) {
+    const resources = t.toJSON().Resources as CfnResources;
+    for (const [clusterId, cluster] of Object.entries(resources).filter(([, r]) => r.Type === 'AWS::RDS::DBCluster')) {
+      if (!['Retain', 'RetainExceptOnCreate'].includes(cluster.DeletionPolicy ?? '')) continue;
+      checked += 1;
+      // Network may go only because no instance (and so no ENI) of the cluster outlives the stack.
+      const instances = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::RDS::DBInstance' && referencedIds(r.Properties).has(clusterId));
+      for (const [id, r] of instances) expect({ env, id, policy: r.DeletionPolicy }).toEqual({ env, id, policy: 'Delete' });
+      const seen = new Set<string>();
+      const queue = [...referencedIds(cluster.Properties)];
+      while (queue.length) {
+        const id = queue.shift()!;
+        const r = resources[id];
+        if (!r || seen.has(id)) continue;
+        seen.add(id);
+        if (r.Type in MAY_GO_WITH_KEPT_CLUSTER) continue;
+        expect({ env, id, type: r.Type, deletion: r.DeletionPolicy, replace: r.UpdateReplacePolicy }).toEqual({ env, id, type: r.Type, deletion: cluster.DeletionPolicy, replace: cluster.UpdateReplacePolicy });
+        queue.push(...referencedIds(r.Properties));
+      }
+      const kept = [...seen].map((id) => resources[id].Type).filter((type) => !(type in MAY_GO_WITH_KEPT_CLUSTER));
+      expect({ env, kept: [...new Set(kept)].sort() }).toEqual({ env, kept: expect.arrayContaining(['AWS::RDS::DBClusterParameterGroup', 'AWS::RDS::DBSubnetGroup', 'AWS::SecretsManager::Secret']) });
+    }
+  }
+  expect(checked).toBeGreaterThanOrEqual(2);
+});
+
+test('the master secret of a kept cluster keeps its connection fields: the attachment is kept with it', () => {
+  for (const t of [s.templates.prod, s.templates['prod-cn']]) {
+    const resources = t.toJSON().Resources as CfnResources;
+    const [clusterId] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::RDS::DBCluster')!;
+    const attachments = Object.values(resources).filter((r) => r.Type === 'AWS::SecretsManager::SecretTargetAttachment' && referencedIds(r.Properties).has(clusterId));
+    expect(attachments.map((a) => a.DeletionPolicy)).toEqual(['RetainExceptOnCreate']);
+  }
+});

@@ -167,7 +167,7 @@ describe.each(envs.map((e) => [e.name, e] as const))('stack %s', (name, env) => 
     expect(manifests).toContain(`argocd/${env.name}`);
     expect(manifests).toContain(`\\"targetRevision\\":\\"${env.gitops.targetRevision}\\"`);
     const charts = resourcesOf(t(), 'Custom::AWSCDK-EKS-HelmChart').map(([, p]) => p.Chart);
-    expect(charts.sort()).toEqual(['argo-cd', 'aws-load-balancer-controller', 'external-secrets', 'karpenter', 'keda', 'reloader']);
+    expect(charts.sort()).toEqual(['argo-cd', 'aws-load-balancer-controller', 'external-secrets', 'karpenter', 'karpenter-crd', 'keda', 'reloader']);
   });
 });
 
