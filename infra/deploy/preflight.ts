@@ -98,7 +98,7 @@ export function mirrorChecks(env: EnvironmentConfig, aws: AwsCli): Check[] {
   return wanted.map(({ repository, tag, what }) => {
     const r = aws.run('ecr', 'describe-images', '--repository-name', repository, '--image-ids', `imageTag=${tag}`);
     const ok = r.ok && (r.json.imageDetails ?? []).length > 0;
-    return { name: `mirror ${what}`, field: `${label(env)}.images.mirrorRegistry`, ok, detail: `${repository}:${tag} ${ok ? 'present' : 'missing'}`, fix: 'run the mirror step (npm run deploy does it; or npm run mirror -- <env>) from a machine that reaches the public registries' };
+    return { name: `mirror ${what}`, field: `${label(env)}.images.mirrorRegistry`, ok, detail: `${repository}:${tag} ${ok ? 'present' : 'missing'}`, fix: 'npm run deploy -- <env> copies what is missing (its mirror step) before it touches the environment stack; run it from a machine that reaches the public registries' };
   });
 }
 

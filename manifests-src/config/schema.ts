@@ -301,7 +301,7 @@ const EnvironmentFields = z
       ctx.addIssue({
         code: 'custom',
         path: ['images', 'mirrorRegistry'],
-        message: 'required in aws-cn: set it to your ECR registry and run docker/mirror-images.sh',
+        message: 'required in aws-cn: set it to this account\'s ECR registry in the region; npm run deploy copies the charts and images into it (its mirror step) and docker/build.sh builds the Airflow image there',
       });
     }
     if (!env.dags.repoUrl && !env.infra.createCodeCommitRepo) {
