@@ -25,7 +25,7 @@ export function buildApp(envs: EnvironmentConfig[], options: BuildAppOptions = {
   // The committed AZ look-ups (the cdk CLI reads this file itself; an in-process App does not).
   const contextFile = path.resolve(__dirname, '..', '..', 'cdk.context.json');
   const committed = fs.existsSync(contextFile) ? (JSON.parse(fs.readFileSync(contextFile, 'utf8')) as Record<string, unknown>) : {};
-  const app = new App({ outdir: options.outdir, context: { ...committed, ...(options.stageAssets === false ? { 'aws:cdk:disable-asset-staging': true } : {}), ...options.context } });
+  const app = new App({ outdir: options.outdir, context: { ...committed, ...(options.stageAssets === false ? { 'aws:cdk:disable-asset-staging': true, 'aws:cdk:bundling-stacks': [] } : {}), ...options.context } });
   const registries = registryGroups(envs).map((group) => new RegistriesStack(app, registriesStackName(group[0]), { envs: group }));
   const stacks = envs.map((config) => new AirflowEksStack(app, stackName(config), { config }));
   const nag = options.nag ?? true ? new AcceptedFindingsChecks() : undefined;

@@ -1,5 +1,5 @@
 import { KubectlV35Layer } from '@aws-cdk/lambda-layer-kubectl-v35';
-import { Arn, Stack } from 'aws-cdk-lib';
+import { Arn, Fn, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -20,7 +20,40 @@ export interface ClusterProps {
  * vpc-cni add-on configuration: enforce NetworkPolicies (the agent runs beside aws-node). Without it every
  * NetworkPolicy in dist/ is accepted and ignored.
  */
-export const VPC_CNI_CONFIGURATION = { enableNetworkPolicy: 'true' } as const;
+export const VPC_CNI_CONFIGURATION = {
+  enableNetworkPolicy: 'true',
+  // /28 prefixes instead of single addresses per ENI slot: a t4g.medium takes 110 pods instead of 17, so the
+  // controllers fit the system nodes with room for a rolling update (infra/capacity, test/infra/node-capacity.test.ts).
+  env: { ENABLE_PREFIX_DELEGATION: 'true', WARM_PREFIX_TARGET: '1' },
+} as const;
+
+/**
+ * Pods per system node with prefix delegation: what the EKS AMI recommends below 30 vCPUs. The nodes are created
+ * before the vpc-cni add-on is configured, so the kubelet is told through nodeadm's NodeConfig in the launch template.
+ */
+export const SYSTEM_NODE_MAX_PODS = 110;
+
+/** AL2023 user data: a MIME part with nodeadm's NodeConfig, which EKS merges with its own (cluster endpoint, CA). */
+export function nodeConfigUserData(maxPods: number): string {
+  return [
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="//"',
+    '',
+    '--//',
+    'Content-Type: application/node.eks.aws',
+    '',
+    '---',
+    'apiVersion: node.eks.aws/v1alpha1',
+    'kind: NodeConfig',
+    'spec:',
+    '  kubelet:',
+    '    config:',
+    `      maxPods: ${maxPods}`,
+    '',
+    '--//--',
+    '',
+  ].join('\n');
+}
 
 /**
  * The API endpoint: private (VPC only) when `infra.eks.publicAccessCidrs` is empty, else also public but only from
@@ -66,7 +99,17 @@ export class AirflowCluster extends Construct {
       kubectlProviderOptions: { kubectlLayer: new KubectlV35Layer(this, 'KubectlLayer'), privateSubnets: vpc.selectSubnets(privateSubnets).subnets },
     });
 
+    // A launch template without an AMI: EKS keeps choosing the AMI; the template adds the kubelet's max pods and
+    // carries the disk (a node group with a launch template takes its disk from there).
+    const launchTemplate = new ec2.CfnLaunchTemplate(this, 'SystemNodeLaunchTemplate', {
+      launchTemplateData: {
+        userData: Fn.base64(nodeConfigUserData(SYSTEM_NODE_MAX_PODS)),
+        blockDeviceMappings: [{ deviceName: '/dev/xvda', ebs: { volumeSize: e.systemNodeDiskGib, volumeType: 'gp3', encrypted: true } }],
+        metadataOptions: { httpTokens: 'required', httpPutResponseHopLimit: 2 },
+      },
+    });
     this.nodegroup = this.cluster.addNodegroupCapacity('System', {
+      launchTemplateSpec: { id: launchTemplate.ref, version: launchTemplate.attrLatestVersionNumber },
       instanceTypes: [new ec2.InstanceType(e.systemNodeInstanceType)],
       amiType: eks.NodegroupAmiType.AL2023_ARM_64_STANDARD,
       minSize: e.systemNodeCount,
@@ -74,7 +117,6 @@ export class AirflowCluster extends Construct {
       maxSize: e.systemNodeCount + 1,
       subnets: privateSubnets,
       labels: { ...SYSTEM_NODE_LABELS },
-      diskSize: e.systemNodeDiskGib,
     });
 
     e.adminPrincipalArns.forEach((arn, i) =>

@@ -53,7 +53,10 @@ describe.each(envs.map((e) => [e.name, e] as const))('stack %s', (name, env) => 
 
   test('cost profile: system nodes, Karpenter replicas, KMS keys and EFS follow the config the estimator prices', () => {
     const [[, ng]] = resourcesOf(t(), 'AWS::EKS::Nodegroup');
-    expect(ng).toMatchObject({ InstanceTypes: [env.infra.eks.systemNodeInstanceType], DiskSize: env.infra.eks.systemNodeDiskGib, ScalingConfig: expect.objectContaining({ DesiredSize: env.infra.eks.systemNodeCount }) });
+    expect(ng).toMatchObject({ InstanceTypes: [env.infra.eks.systemNodeInstanceType], ScalingConfig: expect.objectContaining({ DesiredSize: env.infra.eks.systemNodeCount }) });
+    // The disk comes with the launch template (a node group with one may not set DiskSize), encrypted.
+    const lt = t().toJSON().Resources[ng.LaunchTemplate.Id.Ref].Properties.LaunchTemplateData;
+    expect(lt.BlockDeviceMappings).toEqual([{ DeviceName: '/dev/xvda', Ebs: { VolumeSize: env.infra.eks.systemNodeDiskGib, VolumeType: 'gp3', Encrypted: true } }]);
     const karpenter = resourcesOf(t(), 'Custom::AWSCDK-EKS-HelmChart').find(([, p]) => p.Chart === 'karpenter')![1];
     // Values is an Fn::Join (it embeds the queue name); the replicas field is literal text inside it.
     expect(JSON.stringify(karpenter.Values)).toContain(`\\"replicas\\":${env.infra.eks.karpenterReplicas},`);
@@ -142,7 +145,11 @@ describe.each(envs.map((e) => [e.name, e] as const))('stack %s', (name, env) => 
     const fields = resourcesOf(t(), 'Custom::SecretFields').map(([, p]) => p);
     expect(fields.some((p) => Object.keys(p.Generate).sort().join() === Object.values(SECRET_KEYS.airflow).sort().join())).toBe(true);
     expect(fields.some((p) => Object.keys(p.Set).sort().join() === [SECRET_KEYS.broker.host, SECRET_KEYS.broker.port].sort().join())).toBe(true);
-    t().resourceCountIs('AWS::SecretsManager::RotationSchedule', 1);
+    // The master rotates alone; Airflow's login with alternating users, through the master (contract: airflowDb).
+    const rotations = resourcesOf(t(), 'AWS::SecretsManager::RotationSchedule').map(([, p]) => p.HostedRotationLambda);
+    expect(rotations.map((r) => r.RotationType).sort()).toEqual(['PostgreSQLMultiUser', 'PostgreSQLSingleUser']);
+    const multi = rotations.find((r) => r.RotationType === 'PostgreSQLMultiUser');
+    expect(multi.MasterSecretArn).toEqual(rotations.find((r) => r.RotationType === 'PostgreSQLSingleUser') && { Ref: expect.stringMatching(/^MetadataDbSecretAttachment/) });
   });
 
   test('log groups keep logs for logging.retentionDays', () => {
