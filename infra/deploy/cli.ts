@@ -20,6 +20,7 @@ import { approvalProblem, cdkInvocation, runCdk, shellLine, withApprovalNever } 
 import { mirrorMissing } from './mirror';
 import { mirrorIsOwnEcr, mirrorPlan } from './mirror-plan';
 import { placeholderProblems } from './placeholders';
+import { keptNameChecks } from './kept-names';
 import { accountChecks, chartChecks, mirrorChecks, regionChecks, secretChecks, type Check } from './preflight';
 import { stackPlans } from './stack-plan';
 
@@ -77,11 +78,12 @@ function main(argv: string[]): number {
 
   const aws = new AwsCli(env.aws.region);
   const account = accountChecks(env, aws);
-  const checks = [...account.checks, ...regionChecks(env, aws), ...secretChecks(env, aws), ...chartChecks(env)];
   const mirror = mirrorChecks(env, aws);
   const plan = mirrorPlan(env);
   const missing = mirror.filter((c) => !c.ok);
   const firstCreate = account.state === 'absent' || account.state === 'rollback-complete';
+  // A first create (also after a destroy) collides with what a destroy kept under fixed names: name each one.
+  const checks = [...account.checks, ...regionChecks(env, aws), ...secretChecks(env, aws), ...(firstCreate ? keptNameChecks(env, aws, all) : []), ...chartChecks(env)];
 
   console.log(`Deploy plan for ${env.name} (${env.aws.account}/${env.aws.region}, ${env.aws.partition})${dryRun ? ' [dry run: nothing is created]' : ''}`);
   const stacks = stackPlans(env, all, firstCreate ? { [FIRST_CREATE_CONTEXT]: 'true' } : {});

@@ -1,4 +1,5 @@
-import { secretsManagerNames, type EnvironmentConfig } from '../../manifests-src/config';
+import type { EnvironmentConfig } from '../../manifests-src/config';
+import { operatorSecrets } from './operator-secrets';
 import { CACHE_ENGINE_VERSIONS } from '../lib/broker';
 import { stackName } from '../lib/airflow-eks-stack';
 import { spawnSync } from 'node:child_process';
@@ -78,14 +79,12 @@ export function regionChecks(env: EnvironmentConfig, aws: AwsCli): Check[] {
   return checks;
 }
 
-/** Secrets the operator creates before the deploy: the git credentials Argo CD and Airflow read. */
+/** Secrets the operator creates before the deploy (`operatorSecrets`): the git credentials Argo CD and Airflow read. */
 export function secretChecks(env: EnvironmentConfig, aws: AwsCli): Check[] {
-  const wanted: Array<[string, string, string]> = [];
-  if (env.gitops.auth !== 'none') wanted.push([secretsManagerNames(env).gitops, `${label(env)}.gitops.auth`, env.gitops.auth === 'ssh' ? '{"sshPrivateKey": "..."}' : '{"username": "...", "password": "<token>"}']);
-  if (env.dags.auth !== 'none') wanted.push([secretsManagerNames(env).git, `${label(env)}.dags.auth`, env.dags.auth === 'ssh' ? '{"sshKey": "...", "knownHosts": "..."}' : '{"username": "...", "password": "<token>"}']);
-  return wanted.map(([name, field, shape]) => {
-    const r = aws.run('secretsmanager', 'describe-secret', '--secret-id', name);
-    return { name: `secret ${name}`, field, ok: r.ok, detail: r.ok ? 'present' : 'missing', fix: `aws secretsmanager create-secret --name ${name} --region ${env.aws.region} --secret-string '${shape}' (or set the auth field to "none" for a public repository)` };
+  return operatorSecrets(env).map((o) => {
+    const shape = `{${o.keys.map((k) => `"${k}": "..."`).join(', ')}}`;
+    const r = aws.run('secretsmanager', 'describe-secret', '--secret-id', o.name);
+    return { name: `secret ${o.name}`, field: o.field, ok: r.ok, detail: r.ok ? 'present' : 'missing', fix: `aws secretsmanager create-secret --name ${o.name} --region ${env.aws.region} --secret-string '${shape}' (or set the auth field to "none" for a public repository)` };
   });
 }
 

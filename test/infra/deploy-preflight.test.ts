@@ -84,7 +84,11 @@ test('prod dry run: prints per stack what it would create and every check, calls
   expect(r.out).toMatch(/ok +chart karpenter 1\.15\.1: oci:\/\/public\.ecr\.aws\/karpenter\/karpenter has karpenter/);
   for (const check of ['credentials', 'CDK bootstrap', 'system node type', 'Karpenter family m7g', 'Aurora engine and class', 'cache engine', 'cache node type', 'secret airflow-eks/prod/gitops']) expect(r.out).toMatch(new RegExp(`ok +${check}`));
   const apis = r.calls.filter((c) => c !== '--version').map((c) => c.split(' ').slice(0, 2).join(' '));
-  expect(new Set(apis)).toEqual(new Set(['sts get-caller-identity', 'cloudformation describe-stacks', 'ec2 describe-instance-type-offerings', 'rds describe-orderable-db-instance-options', 'elasticache describe-cache-engine-versions', 'elasticache describe-reserved-cache-nodes-offerings', 'secretsmanager describe-secret']));
+  // A first create also looks up what a destroy may have kept under the stack's fixed names (kept-names.ts).
+  const readOnly = ['sts get-caller-identity', 'cloudformation describe-stacks', 'ec2 describe-instance-type-offerings', 'rds describe-orderable-db-instance-options', 'elasticache describe-cache-engine-versions', 'elasticache describe-reserved-cache-nodes-offerings', 'secretsmanager describe-secret'];
+  const keptLookups = ['cloudformation list-stack-resources', 'logs describe-log-groups', 'ecr describe-repositories'];
+  expect(new Set(apis)).toEqual(new Set([...readOnly, ...keptLookups]));
+  expect(r.out).toMatch(/ok +kept names of airflow-eks-prod: 5 fixed name\(s\): 0 belong to the stack, 5 free \(airflow-eks\/prod\/metadata-db, airflow-eks\/prod\/airflow-db, airflow-eks\/prod\/airflow, \/airflow-eks\/prod\/containers, \/airflow-eks\/prod\/tasks\)/);
   expect(r.out).toContain('Nothing was created');
 });
 

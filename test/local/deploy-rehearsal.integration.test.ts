@@ -13,8 +13,8 @@ let report: RehearsalReport;
 const lines: string[] = [];
 
 beforeAll(async () => {
-  // A deploy takes ~15 s on the emulator; 60 s bounds a CLI that waits on the emulator for ever.
-  report = await rehearseDeploy({ env: 'dev', deployLimit: 60, log: (l) => lines.push(l) });
+  // A deploy takes ~15 s on the emulator; 40 s bounds a CLI that waits on the emulator for ever.
+  report = await rehearseDeploy({ env: 'dev', deployLimit: 40, log: (l) => lines.push(l) });
   console.log(formatReport(report));
 });
 
