@@ -10,8 +10,9 @@
  * terminal the deploy refuses up front unless `-- --require-approval never` is passed. The config file reaches the
  * cdk app through AIRFLOW_EKS_CONFIG; each step's exit status is checked and a failed step stops the deploy.
  */
+import { readCommandLine } from './command-line';
 import { spawnSync } from 'node:child_process';
-import { ConfigError, environmentsFromArgs } from '../../manifests-src/config';
+import { ConfigError } from '../../manifests-src/config';
 import { stackName } from '../lib/airflow-eks-stack';
 import { FIRST_CREATE_CONTEXT } from '../lib/first-create';
 import { registriesStackName } from '../lib/registries';
@@ -38,23 +39,13 @@ function hasTool(cmd: string, arg = '--version'): boolean {
 }
 
 function main(argv: string[]): number {
-  const split = argv.indexOf('--');
-  const ours = split >= 0 ? argv.slice(0, split) : argv;
-  const cdkArgs = split >= 0 ? argv.slice(split + 1) : [];
+  const line = readCommandLine(argv, USAGE);
+  if ('error' in line) {
+    console.error(line.error);
+    return 2;
+  }
+  const { ours, cdkArgs, configFile, all, env } = line;
   const dryRun = ours.includes('--dry-run');
-  const name = ours.find((a, i) => !a.startsWith('--') && ours[i - 1] !== '--config');
-  const configAt = ours.indexOf('--config');
-  const configFile = configAt >= 0 ? ours[configAt + 1] : process.env.AIRFLOW_EKS_CONFIG || undefined;
-  if (!name || (configAt >= 0 && !configFile)) {
-    console.error(USAGE);
-    return 2;
-  }
-  const all = environmentsFromArgs(ours);
-  const env = all.find((e) => e.name === name);
-  if (!env) {
-    console.error(`unknown environment "${name}": one of ${all.map((e) => e.name).join(', ')}`);
-    return 2;
-  }
 
   const placeholders = placeholderProblems(env);
   if (placeholders.length) {

@@ -4,8 +4,9 @@
  * the same way the deploy runs cdk (infra/deploy/cdk.ts): the terminal's stdio, no timeout, the config file passed
  * to the cdk app, its exit status checked.
  */
+import { readCommandLine } from './command-line';
 import * as readline from 'node:readline';
-import { ConfigError, environmentsFromArgs } from '../../manifests-src/config';
+import { ConfigError } from '../../manifests-src/config';
 import { stackName } from '../lib/airflow-eks-stack';
 import { cdkInvocation, runCdk, shellLine } from './cdk';
 import { placeholderProblems } from './placeholders';
@@ -25,22 +26,12 @@ function ask(question: string): Promise<string> {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const split = argv.indexOf('--');
-  const ours = split >= 0 ? argv.slice(0, split) : argv;
-  const cdkArgs = split >= 0 ? argv.slice(split + 1) : [];
-  const name = ours.find((a, i) => !a.startsWith('--') && ours[i - 1] !== '--config');
-  const configAt = ours.indexOf('--config');
-  const configFile = configAt >= 0 ? ours[configAt + 1] : process.env.AIRFLOW_EKS_CONFIG || undefined;
-  if (!name || (configAt >= 0 && !configFile)) {
-    console.error(USAGE);
+  const line = readCommandLine(argv, USAGE);
+  if ('error' in line) {
+    console.error(line.error);
     return 2;
   }
-  const all = environmentsFromArgs(ours);
-  const env = all.find((e) => e.name === name);
-  if (!env) {
-    console.error(`unknown environment "${name}": one of ${all.map((e) => e.name).join(', ')}`);
-    return 2;
-  }
+  const { cdkArgs, configFile, env } = line;
   const placeholders = placeholderProblems(env);
   if (placeholders.length) {
     console.error(`Cannot destroy ${env.name}: the config still holds example values (${placeholders.length}), so it is not the config the stack was deployed from:`);

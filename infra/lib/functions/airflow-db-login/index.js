@@ -9,7 +9,8 @@
  * it is created or given the secret's password, the role owns the database, the clone is a member of the role.
  * Delete keeps everything (the data outlives the stack). Bundled with its PostgreSQL driver at synth.
  */
-const https = require('node:https');
+// Bundled in at synth (esbuild follows the relative require): one implementation of the response protocol.
+const { respond } = require('../secret-fields/index.js');
 
 /** A PostgreSQL identifier, double-quoted. */
 function ident(name) {
@@ -69,25 +70,7 @@ async function ensureLogin({ pg, master, login, role, tls }) {
   });
 }
 
-function respond(event, status, reason) {
-  const body = JSON.stringify({
-    Status: status,
-    Reason: reason,
-    PhysicalResourceId: event.PhysicalResourceId || `${event.ResourceProperties.LoginSecretId}#${event.ResourceProperties.Role}`,
-    StackId: event.StackId,
-    RequestId: event.RequestId,
-    LogicalResourceId: event.LogicalResourceId,
-  });
-  const url = new URL(event.ResponseURL);
-  return new Promise((resolve, reject) => {
-    const req = https.request({ hostname: url.hostname, path: url.pathname + url.search, method: 'PUT', headers: { 'content-type': '', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', resolve);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const physicalId = (event) => `${event.ResourceProperties.LoginSecretId}#${event.ResourceProperties.Role}`;
 
 exports.handler = async (event) => {
   try {
@@ -99,10 +82,10 @@ exports.handler = async (event) => {
       const ran = await ensureLogin({ master: await read(MasterSecretId), login: await read(LoginSecretId), role: Role });
       console.log(JSON.stringify({ ran }));
     }
-    await respond(event, 'SUCCESS', 'ok');
+    await respond(event, 'SUCCESS', 'ok', physicalId(event));
   } catch (e) {
     console.error(e);
-    await respond(event, 'FAILED', String(e && e.message ? e.message : e).slice(0, 500));
+    await respond(event, 'FAILED', String(e && e.message ? e.message : e).slice(0, 500), physicalId(event));
   }
 };
 

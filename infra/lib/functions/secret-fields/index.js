@@ -37,11 +37,12 @@ function parseObject(text) {
   }
 }
 
-function respond(event, status, reason) {
+/** Answers CloudFormation at the pre-signed ResponseURL (the custom resource protocol); also used by airflow-db-login. */
+function respond(event, status, reason, physicalId = event.ResourceProperties.SecretId) {
   const body = JSON.stringify({
     Status: status,
     Reason: reason,
-    PhysicalResourceId: event.PhysicalResourceId || event.ResourceProperties.SecretId,
+    PhysicalResourceId: event.PhysicalResourceId || physicalId,
     StackId: event.StackId,
     RequestId: event.RequestId,
     LogicalResourceId: event.LogicalResourceId,
@@ -85,3 +86,4 @@ exports.handler = async (event) => {
 exports.mergeFields = mergeFields;
 exports.parseObject = parseObject;
 exports.GENERATORS = GENERATORS;
+exports.respond = respond;
