@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AIRFLOW_DB_ROLE } from '../manifests-src/config';
+import { AIRFLOW_DB_ROLE, DB_MASTER_USER } from '../manifests-src/config';
 import type { LocalSecrets } from './settings';
 
 /** secrets.json of a state folder: the values Secrets Manager holds in AWS, generated once per folder. */
@@ -24,10 +24,12 @@ export function loadOrCreateSecrets(stateDir: string): LocalSecrets {
     // Its database was created with these logins: a folder from before the dedicated Airflow login cannot be upgraded.
     const lacking = (['dbUser', 'dbPassword', 'clientPassword'] as const).filter((k) => !stored[k]);
     if (lacking.length) throw new Error(`${stateDir} was created by an older version (secrets.json lacks ${lacking.join(', ')}): remove that folder and start again`);
+    // Its database's master login is the stack's (what the local cluster's Secrets Manager says it is).
+    if (stored.masterUser !== DB_MASTER_USER) throw new Error(`${stateDir} was created by an older version (master login "${stored.masterUser}", the stack's is "${DB_MASTER_USER}"): remove that folder and start again`);
     return stored as LocalSecrets;
   }
   const s: LocalSecrets = {
-    masterUser: 'postgres',
+    masterUser: DB_MASTER_USER,
     masterPassword: randomPassword(),
     dbUser: AIRFLOW_DB_ROLE,
     dbPassword: randomPassword(),

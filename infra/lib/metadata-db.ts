@@ -7,7 +7,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { isFirstCreate } from './first-create';
 import { KEEP_DATA } from './retention';
-import { DATABASES, PORTS, secretsManagerNames, type EnvironmentConfig } from '../../manifests-src/config';
+import { DATABASES, DB_MASTER_USER, PORTS, secretsManagerNames, type EnvironmentConfig } from '../../manifests-src/config';
 
 export interface MetadataDbProps {
   readonly env: EnvironmentConfig;
@@ -22,7 +22,6 @@ export interface MetadataDbProps {
 export function postgresEngine(version: string): rds.IClusterEngine {
   return rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.of(version, version.split('.')[0]) });
 }
-const MASTER_USERNAME = 'airflow_admin';
 /** PgBouncer's userlist and SQLAlchemy URLs carry the password: keep it URL- and ini-safe. */
 export const EXCLUDED_PASSWORD_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\=,^';
 
@@ -39,7 +38,7 @@ export class MetadataDb extends Construct {
     const { env, vpc } = props;
     const db = env.infra.database;
     this.secret = new rds.DatabaseSecret(this, 'Secret', {
-      username: MASTER_USERNAME,
+      username: DB_MASTER_USER,
       dbname: DATABASES.metadata,
       secretName: secretsManagerNames(env).metadataDb,
       encryptionKey: props.encryptionKey,

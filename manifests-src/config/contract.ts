@@ -75,6 +75,9 @@ export const K8S_SECRETS = {
  */
 export const AIRFLOW_DB_ROLE = 'airflow';
 
+/** Aurora's master login (the `metadataDb` secret's username): infra creates the cluster with it, never the cluster's pods. */
+export const DB_MASTER_USER = 'airflow_admin';
+
 /**
  * PgBouncer's read-only console login (`stats_users`) for its metrics exporter. It has no password: PgBouncer's
  * HBA file admits it only from the pod's own loopback and only to the `pgbouncer` console database.

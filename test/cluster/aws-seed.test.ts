@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { loadEnvironments, secretsManagerNames } from '../../manifests-src/config';
+import { DB_MASTER_USER, loadEnvironments, secretsManagerNames } from '../../manifests-src/config';
 import { createdSecrets, readTemplate, type CfnTemplate } from '../../infra/assembly/cdk-out';
 import { stackName } from '../../infra/lib/airflow-eks-stack';
 import { operatorSecrets } from '../../infra/deploy/operator-secrets';
@@ -18,7 +18,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const env = loadEnvironments().find((e) => e.name === 'dev')!;
 const at = { host: '127.0.0.1', postgresPort: 5432, redisPort: 6379, dbname: 'airflow' };
 const local: LocalSecrets = {
-  masterUser: 'airflow_admin',
+  masterUser: DB_MASTER_USER,
   masterPassword: 'm4ster',
   dbUser: 'airflow',
   dbPassword: 'db9pass',
