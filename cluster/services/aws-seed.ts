@@ -98,8 +98,11 @@ export async function seedSecrets(env: EnvironmentConfig, template: CfnTemplate,
       if (secret.generated?.key === key && [...secret.generated.excludeCharacters].some((c) => v.includes(c))) throw new Error(`${name}.${key}: the local value holds a character the stack excludes`);
       value[key] = v;
     }
-    const local = { [SECRET_KEYS.metadataDb.username]: name === secretsManagerNames(env).metadataDb ? s.masterUser : name === secretsManagerNames(env).airflowDb ? s.dbUser : undefined };
-    for (const [key, v] of Object.entries(local)) if (v !== undefined && value[key] !== v) throw new Error(`${name}: the stack creates the login "${value[key]}", the local database "${v}"`);
+    // The logins the local database was initialised with must be the ones the stack names.
+    const names = secretsManagerNames(env);
+    const localLogin = name === names.metadataDb ? s.masterUser : name === names.airflowDb ? s.dbUser : undefined;
+    const key = SECRET_KEYS.metadataDb.username;
+    if (localLogin !== undefined && value[key] !== localLogin) throw new Error(`${name}: the stack creates the login "${value[key]}", the local database "${localLogin}"`);
     arns.set(secret.logicalId, await putSecret(endpoint, region, name, value));
     seeded.push(name);
   }
