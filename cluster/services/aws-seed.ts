@@ -65,8 +65,9 @@ export async function seedSecrets(env: EnvironmentConfig, template: CfnTemplate,
   const region = env.aws.region;
   const secrets = createdSecrets(template).filter((x) => x.name);
   const generated = generatedValues(env, s);
+  const names = secretsManagerNames(env);
+  /** Emulator ARN of each secret seeded so far, by logical id. */
   const arns = new Map<string, string>();
-  const byId = new Map(secrets.map((x) => [x.logicalId, x]));
   const resources = template.Resources;
   // What a token in a secret resolves to once deployed: the local servers stand in for Aurora and ElastiCache.
   const resolve = (token: string): string => {
@@ -79,12 +80,13 @@ export async function seedSecrets(env: EnvironmentConfig, template: CfnTemplate,
     if (type === 'AWS::ElastiCache::ReplicationGroup' && attr === 'PrimaryEndPoint.Port') return String(at.redisPort);
     // A secret's ARN (Ref of the secret or of its attachment): the emulator's, of a secret seeded before.
     const secretId = type === 'AWS::SecretsManager::SecretTargetAttachment' ? (resources[id].Properties?.SecretId as { Ref: string }).Ref : id;
-    const arn = byId.has(secretId) ? arns.get(secretId) : undefined;
+    const arn = arns.get(secretId);
     if (arn && !attr) return arn;
     throw new Error(`the local cluster cannot stand in for ${token} (${type ?? 'unknown resource'}), used by a secret of ${stackName(env)}`);
   };
-  // Secrets whose template refers to another secret go after it.
-  const order = [...secrets].sort((a, b) => Number(JSON.stringify(a.template).includes('"token"')) - Number(JSON.stringify(b.template).includes('"token"')));
+  // Secrets whose template holds a token (another secret's ARN) go after those that hold none.
+  const hasToken = (x: (typeof secrets)[number]) => Object.values(x.template).some((v) => typeof v === 'object');
+  const order = [...secrets.filter((x) => !hasToken(x)), ...secrets.filter(hasToken)];
   const seeded: string[] = [];
   for (const secret of order) {
     const name = secret.name!;
@@ -99,7 +101,6 @@ export async function seedSecrets(env: EnvironmentConfig, template: CfnTemplate,
       value[key] = v;
     }
     // The logins the local database was initialised with must be the ones the stack names.
-    const names = secretsManagerNames(env);
     const localLogin = name === names.metadataDb ? s.masterUser : name === names.airflowDb ? s.dbUser : undefined;
     const key = SECRET_KEYS.metadataDb.username;
     if (localLogin !== undefined && value[key] !== localLogin) throw new Error(`${name}: the stack creates the login "${value[key]}", the local database "${localLogin}"`);

@@ -5,12 +5,13 @@
  * the check, so a new one cannot slip past it.
  */
 import { resolveValue, tokenOf, type CfnTemplate } from '../assembly/cdk-out';
-import { CHARTS } from '../lib/charts';
 import type { NodeSetup, PodDemand } from './node-capacity';
 
 type Values = Record<string, any>;
-const milli = (v: unknown) => (v === undefined ? 0 : String(v).endsWith('m') ? Number(String(v).slice(0, -1)) : Number(v) * 1000);
-const mebi = (v: unknown) => {
+/** A CPU quantity in milli-cores (`250m`, `1`). */
+export const milli = (v: unknown) => (v === undefined ? 0 : String(v).endsWith('m') ? Number(String(v).slice(0, -1)) : Number(v) * 1000);
+/** A memory quantity in MiB (`512Mi`, `1Gi`). */
+export const mebi = (v: unknown) => {
   if (v === undefined) return 0;
   const m = /^(\d+(?:\.\d+)?)(Mi|Gi|Ki)?$/.exec(String(v));
   if (!m) throw new Error(`memory quantity ${String(v)} not understood`);
@@ -138,6 +139,3 @@ export function systemNodeSetup(template: CfnTemplate): NodeSetup {
   const m = text ? /\bmaxPods: (\d+)/.exec(text) : null;
   return { prefixDelegation, kubeletMaxPods: m ? Number(m[1]) : undefined };
 }
-
-/** Every chart the stack pins has its pods counted here (checked by the tests). */
-export const COUNTED_CHARTS = Object.values(CHARTS).map((c) => c.chart);

@@ -11,7 +11,7 @@ import { readTemplate } from '../../infra/assembly/cdk-out';
 import { stackName } from '../../infra/lib/airflow-eks-stack';
 import { CHARTS } from '../../infra/lib/charts';
 import { INSTANCE_SPECS, SIZE_ORDER, allocatable, fit, maxPods } from '../../infra/capacity/node-capacity';
-import { CHART_DEFAULTS_READ_AT, systemNodeDemand, systemNodeSetup } from '../../infra/capacity/system-pods';
+import { CHART_DEFAULTS_READ_AT, mebi, milli, systemNodeDemand, systemNodeSetup } from '../../infra/capacity/system-pods';
 import { committedSynth } from './committed-synth';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -70,8 +70,8 @@ describe.each(envs.map((e) => [e.name, e] as const))('%s', (_n, env) => {
       const workloads = objects.filter((o) => ['Deployment', 'StatefulSet', 'Job'].includes(o.kind) && Object.entries(o.spec.template.spec.nodeSelector ?? {}).every(([k, v]) => labels[k] === v) && Object.keys(o.spec.template.spec.nodeSelector ?? {}).length > 0);
       for (const w of workloads) {
         const containers = w.spec.template.spec.containers ?? [];
-        const cpu = containers.reduce((n: number, c: any) => n + (String(c.resources?.requests?.cpu ?? '0').endsWith('m') ? Number(String(c.resources.requests.cpu).slice(0, -1)) : Number(c.resources?.requests?.cpu ?? 0) * 1000), 0);
-        const mem = containers.reduce((n: number, c: any) => n + Number(/^(\d+)/.exec(String(c.resources?.requests?.memory ?? '0'))![1]) * (String(c.resources?.requests?.memory ?? '').endsWith('Gi') ? 1024 : 1), 0);
+        const cpu = containers.reduce((n: number, c: any) => n + milli(c.resources?.requests?.cpu), 0);
+        const mem = containers.reduce((n: number, c: any) => n + mebi(c.resources?.requests?.memory), 0);
         const r = fit(smallest, 1, [...daemons.map((d) => ({ ...d })), { what: w.metadata.name, replicas: 1, cpuMilli: cpu, memoryMiB: mem }]);
         // One node of the smallest type: no surge room needed here (Karpenter adds a node for the surge pod).
         const onlySurge = r.pods < r.podSlots && r.cpuMilli <= r.cpuAllocatable && r.memoryMiB <= r.memoryAllocatable;

@@ -11,8 +11,7 @@ import { parseManifestFiles, type ManifestObject } from '../../manifests-src/git
 import { readTree } from '../../manifests-src/validate/drift';
 import { allows, createdSecrets, kubernetesManifests, logGroups, podIdentityAssociations, readTemplate, roleStatements, tokenOf, withoutPruneLabel, type CfnTemplate } from '../../infra/assembly/cdk-out';
 import { stackName } from '../../infra/lib/airflow-eks-stack';
-import type { AwsCli } from '../../infra/deploy/aws-cli';
-import { secretChecks } from '../../infra/deploy/preflight';
+import { operatorSecrets } from '../../infra/deploy/operator-secrets';
 import { committedSynth } from './committed-synth';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -24,16 +23,9 @@ function distObjects(env: EnvironmentConfig): ManifestObject[] {
   return parseManifestFiles(new Map([...tree].map(([f, text]) => [`${env.name}/${f}`, text]))).map((p) => p.obj);
 }
 
-/** Secrets the preflight makes the user create before a deploy, with the keys its instructions give them. */
-function userSecrets(env: EnvironmentConfig): Map<string, string[]> {
-  const fake = { region: env.aws.region, calls: [], run: () => ({ ok: false, error: 'absent' }) } as unknown as AwsCli;
-  const out = new Map<string, string[]>();
-  for (const c of secretChecks(env, fake)) {
-    const name = /^secret (\S+)$/.exec(c.name)?.[1];
-    const shape = /--secret-string '([^']*)'/.exec(c.fix ?? '')?.[1];
-    if (name && shape) out.set(name, Object.keys(JSON.parse(shape) as Record<string, unknown>));
-  }
-  return out;
+/** Secrets the preflight makes the user create before a deploy (the list its secret checks use), with their keys. */
+function userSecrets(env: EnvironmentConfig): Map<string, readonly string[]> {
+  return new Map(operatorSecrets(env).map((o) => [o.name, o.keys]));
 }
 
 /** Every Secrets Manager name and key an ExternalSecret reads, and the store it reads through. */
@@ -110,7 +102,8 @@ describe.each(envs.map((e) => [e.name, e] as const))('%s', (_name, env) => {
   test('each Pod Identity association names a service account that exists: in dist/, or made by a release or add-on of the stack', () => {
     const inDist = new Set(objects.filter((o) => o.kind === 'ServiceAccount').map((o) => `${o.metadata.namespace}/${o.metadata.name}`));
     const releases = Object.values(t.Resources).filter((r) => r.Type === 'Custom::AWSCDK-EKS-HelmChart');
-    const byRelease = (a: { namespace: string; serviceAccount: string }) => releases.some((r) => r.Properties!.Namespace === a.namespace && JSON.stringify(r.Properties!.Values).includes(`\\"serviceAccount\\":{\\"name\\":\\"${a.serviceAccount}\\"`) || (r.Properties!.Namespace === a.namespace && JSON.stringify(r.Properties!.Values).includes(`\\"name\\":\\"${a.serviceAccount}\\"`)));
+    // A release in the association's namespace whose values name the service account.
+    const byRelease = (a: { namespace: string; serviceAccount: string }) => releases.some((r) => r.Properties!.Namespace === a.namespace && JSON.stringify(r.Properties!.Values).includes(`\\"name\\":\\"${a.serviceAccount}\\"`));
     const missing = associations.filter((a) => !inDist.has(`${a.namespace}/${a.serviceAccount}`) && !byRelease(a)).map((a) => `${a.namespace}/${a.serviceAccount}`);
     expect(missing).toEqual([]);
   });
