@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EnvironmentConfig } from '../manifests-src/config';
-import { DATABASES, K8S_SECRETS, SECRET_KEYS } from '../manifests-src/config';
+import { AIRFLOW_GENERATED_SECRETS, DATABASES, K8S_SECRETS, SECRET_KEYS } from '../manifests-src/config';
 import { airflowEnvironment, remoteBaseLogFolder, type AirflowEndpoints } from '../manifests-src/airflow/airflow-settings';
 import { COMPONENT_SECRETS, SECRET_SETTINGS, secretFileSettings, type AirflowProcess } from '../manifests-src/airflow/component-secrets';
 import { dagBundleCloneSettings, gitSecretTemplates } from '../manifests-src/airflow/dag-bundle';
@@ -85,11 +85,10 @@ export function localSecretValues(env: EnvironmentConfig, ports: LocalPorts, pat
   };
   const brokerValues = { [SECRET_KEYS.broker.host]: LOOPBACK, [SECRET_KEYS.broker.port]: String(ports.redis), [SECRET_KEYS.broker.authToken]: s.redisAuthToken };
   const render = (t: Record<string, string>, v: Record<string, string>) => Object.fromEntries(Object.entries(t).map(([k, x]) => [k, renderSecretTemplate(x, v)]));
-  const c = K8S_SECRETS.core.keys;
   return {
     [K8S_SECRETS.metadata.name]: render(tpl.metadata, dbValues),
     [K8S_SECRETS.broker.name]: render(tpl.broker, brokerValues),
-    [K8S_SECRETS.core.name]: { [c.fernetKey]: s.fernetKey, [c.apiSecretKey]: s.apiSecretKey, [c.jwtSecret]: s.jwtSecret, [c.adminPassword]: s.adminPassword },
+    ...Object.fromEntries(AIRFLOW_GENERATED_SECRETS.map((k) => [K8S_SECRETS[k].name, { [Object.values(K8S_SECRETS[k].keys)[0]]: s[k] }])),
   };
 }
 

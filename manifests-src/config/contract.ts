@@ -62,11 +62,25 @@ export const K8S_SECRETS = {
   },
   /** Celery broker and result backend URLs (rediss://, ElastiCache): workers never get a database URL. */
   broker: { name: 'airflow-broker', keys: { brokerUrl: 'broker-url', resultBackend: 'result-backend' } },
-  /** Fernet key, API secret key, JWT secret and first admin password. */
-  core: { name: 'airflow-core', keys: { fernetKey: 'fernet-key', apiSecretKey: 'api-secret-key', jwtSecret: 'jwt-secret', adminPassword: 'admin-password' } },
+  /*
+   * The generated Airflow secrets (`SECRET_KEYS.airflow`), one Secret each because their readers differ and
+   * Reloader rolls a workload when any Secret it mounts changes: sharing one Secret made an admin-password change
+   * restart every worker and the tasks running on it. Each is named after its `SECRET_KEYS.airflow` property.
+   */
+  /** Fernet key: every process that reads or writes encrypted connections and variables. */
+  fernetKey: { name: 'airflow-fernet-key', keys: { fernetKey: 'fernet-key' } },
+  /** [api] secret_key: signs log-server requests (api-server, triggerer and worker log servers). */
+  apiSecretKey: { name: 'airflow-api-secret-key', keys: { apiSecretKey: 'api-secret-key' } },
+  /** JWT signing secret: the api-server and the scheduler (which issues task tokens). */
+  jwtSecret: { name: 'airflow-jwt-secret', keys: { jwtSecret: 'jwt-secret' } },
+  /** The first admin's password: read only by the migration Job that creates the admin. */
+  adminPassword: { name: 'airflow-admin-password', keys: { adminPassword: 'admin-password' } },
   /** DAG repository credentials as files: an Airflow connections file, plus the key and known_hosts in SSH mode. */
   git: { name: 'airflow-git', keys: { connections: 'connections.json', sshKey: 'ssh-key', knownHosts: 'known-hosts' } },
 } as const;
+
+/** The generated Airflow secrets, each a property of the `airflow` Secrets Manager secret and a Secret of its own. */
+export const AIRFLOW_GENERATED_SECRETS = Object.keys(SECRET_KEYS.airflow) as (keyof typeof SECRET_KEYS.airflow & keyof typeof K8S_SECRETS)[];
 
 /**
  * The database role that owns Airflow's schema. Clients log in to PgBouncer as this name; PgBouncer and the
@@ -180,11 +194,11 @@ export const SECRET_SETTINGS = {
   migrateConn: { option: 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN', secret: K8S_SECRETS.metadata.name, key: K8S_SECRETS.metadata.keys.migrateConn },
   brokerUrl: { option: 'AIRFLOW__CELERY__BROKER_URL', secret: K8S_SECRETS.broker.name, key: K8S_SECRETS.broker.keys.brokerUrl },
   resultBackend: { option: 'AIRFLOW__CELERY__RESULT_BACKEND', secret: K8S_SECRETS.broker.name, key: K8S_SECRETS.broker.keys.resultBackend },
-  fernetKey: { option: 'AIRFLOW__CORE__FERNET_KEY', secret: K8S_SECRETS.core.name, key: K8S_SECRETS.core.keys.fernetKey },
-  apiSecretKey: { option: 'AIRFLOW__API__SECRET_KEY', secret: K8S_SECRETS.core.name, key: K8S_SECRETS.core.keys.apiSecretKey },
-  jwtSecret: { option: 'AIRFLOW__API_AUTH__JWT_SECRET', secret: K8S_SECRETS.core.name, key: K8S_SECRETS.core.keys.jwtSecret },
+  fernetKey: { option: 'AIRFLOW__CORE__FERNET_KEY', secret: K8S_SECRETS.fernetKey.name, key: K8S_SECRETS.fernetKey.keys.fernetKey },
+  apiSecretKey: { option: 'AIRFLOW__API__SECRET_KEY', secret: K8S_SECRETS.apiSecretKey.name, key: K8S_SECRETS.apiSecretKey.keys.apiSecretKey },
+  jwtSecret: { option: 'AIRFLOW__API_AUTH__JWT_SECRET', secret: K8S_SECRETS.jwtSecret.name, key: K8S_SECRETS.jwtSecret.keys.jwtSecret },
   /** Not an Airflow option: the bootstrap script reads it to create the first admin. */
-  adminPassword: { option: undefined, secret: K8S_SECRETS.core.name, key: K8S_SECRETS.core.keys.adminPassword },
+  adminPassword: { option: undefined, secret: K8S_SECRETS.adminPassword.name, key: K8S_SECRETS.adminPassword.keys.adminPassword },
 } as const;
 export type SecretSettingName = keyof typeof SECRET_SETTINGS;
 

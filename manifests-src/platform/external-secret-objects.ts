@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
-import { AIRFLOW_DB_ROLE, CLUSTER_SECRET_STORE, DATABASES, K8S_SECRETS, SECRET_KEYS, secretsManagerNames } from '../config';
+import { AIRFLOW_DB_ROLE, AIRFLOW_GENERATED_SECRETS, CLUSTER_SECRET_STORE, DATABASES, K8S_SECRETS, SECRET_KEYS, secretsManagerNames } from '../config';
 import { SERVICE_NAMES } from '../airflow/airflow-settings';
 import { gitSecretTemplates } from '../airflow/dag-bundle';
 import { labelsFor } from '../hardening/workload-defaults';
@@ -128,13 +128,11 @@ export class AirflowExternalSecrets extends Construct {
         extract: [sm.broker],
         template: tpl.broker,
       },
-      {
-        name: K8S_SECRETS.core.name,
-        data: (Object.keys(K8S_SECRETS.core.keys) as (keyof typeof K8S_SECRETS.core.keys)[]).map((k) => ({
-          secretKey: K8S_SECRETS.core.keys[k],
-          remoteRef: { key: sm.airflow, property: SECRET_KEYS.airflow[k] },
-        })),
-      },
+      // One Secret per generated Airflow secret (see K8S_SECRETS): a change restarts only the workloads that read it.
+      ...AIRFLOW_GENERATED_SECRETS.map((k) => ({
+        name: K8S_SECRETS[k].name,
+        data: [{ secretKey: Object.values(K8S_SECRETS[k].keys)[0], remoteRef: { key: sm.airflow, property: SECRET_KEYS.airflow[k] } }],
+      })),
     ];
     const git = gitSecretTemplates(env);
     if (git) specs.push({ name: K8S_SECRETS.git.name, extract: [sm.git], template: git });

@@ -42,19 +42,19 @@ describe('shared Airflow configuration', () => {
     const before = sched.spec.template.metadata.annotations['airflow-eks/config-checksum'];
     const changed = find(render([environment('prod', { airflow: { parallelism: 99 } })]), 'Deployment', 'airflow-scheduler');
     expect(changed.spec.template.metadata.annotations['airflow-eks/config-checksum']).not.toBe(before);
-    expect(sched.metadata.annotations?.['secret.reloader.stakater.com/reload']).toBe('airflow-broker,airflow-core,airflow-metadata');
-    // Workers mount no database secret, so a database password rotation does not roll them.
-    expect(find(objs, 'Deployment', 'airflow-worker').metadata.annotations?.['secret.reloader.stakater.com/reload']).toBe('airflow-broker,airflow-core,airflow-git');
+    expect(sched.metadata.annotations?.['secret.reloader.stakater.com/reload']).toBe('airflow-broker,airflow-fernet-key,airflow-jwt-secret,airflow-metadata');
+    // Workers mount no database secret, Fernet key, JWT secret or admin password: changing those does not roll them.
+    expect(find(objs, 'Deployment', 'airflow-worker').metadata.annotations?.['secret.reloader.stakater.com/reload']).toBe('airflow-api-secret-key,airflow-broker,airflow-git');
   });
 
-  test('the Fernet key, API secret key and JWT secret come from one fixed Secrets Manager secret (stable across syncs)', () => {
-    const core = find(objs, 'ExternalSecret', 'airflow-core');
-    expect(core.spec.data.map((d: any) => [d.secretKey, d.remoteRef.key, d.remoteRef.property])).toEqual([
-      ['fernet-key', 'airflow-eks/prod/airflow', 'fernetKey'],
-      ['api-secret-key', 'airflow-eks/prod/airflow', 'apiSecretKey'],
-      ['jwt-secret', 'airflow-eks/prod/airflow', 'jwtSecret'],
-      ['admin-password', 'airflow-eks/prod/airflow', 'adminPassword'],
+  test('the Fernet key, API secret key, JWT secret and admin password come from one fixed Secrets Manager secret, one Secret each', () => {
+    const secrets = objs.map((o) => o.obj).filter((o) => o.kind === 'ExternalSecret' && o.spec.data?.some((d: any) => d.remoteRef.key === 'airflow-eks/prod/airflow'));
+    expect(secrets.map((es) => [es.spec.target.name, es.spec.data.map((d: any) => [d.secretKey, d.remoteRef.key, d.remoteRef.property])])).toEqual([
+      ['airflow-fernet-key', [['fernet-key', 'airflow-eks/prod/airflow', 'fernetKey']]],
+      ['airflow-api-secret-key', [['api-secret-key', 'airflow-eks/prod/airflow', 'apiSecretKey']]],
+      ['airflow-jwt-secret', [['jwt-secret', 'airflow-eks/prod/airflow', 'jwtSecret']]],
+      ['airflow-admin-password', [['admin-password', 'airflow-eks/prod/airflow', 'adminPassword']]],
     ]);
-    expect(core.spec.target).toMatchObject({ creationPolicy: 'Owner', deletionPolicy: 'Retain' });
+    for (const es of secrets) expect(es.spec.target).toMatchObject({ creationPolicy: 'Owner', deletionPolicy: 'Retain' });
   });
 });

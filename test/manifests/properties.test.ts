@@ -1,5 +1,5 @@
 import { loadEnvironments } from '../../manifests-src/config';
-import { K8S_SECRETS, secretsManagerNames } from '../../manifests-src/config';
+import { AIRFLOW_GENERATED_SECRETS, K8S_SECRETS, secretsManagerNames } from '../../manifests-src/config';
 import * as path from 'node:path';
 import { readTree } from '../../manifests-src/validate/drift';
 import { LOG_GROOMER } from '../../manifests-src/airflow/log-groomer';
@@ -146,7 +146,7 @@ describe('no secret values in dist/', () => {
       const allowed = new Set(Object.values(secretsManagerNames(env)));
       const remoteKeys = [...produced.values()].flatMap((es) => [...(es.spec.data ?? []).map((d: any) => d.remoteRef.key), ...(es.spec.dataFrom ?? []).map((d: any) => d.extract.key)]);
       expect(remoteKeys.filter((k) => !allowed.has(k))).toEqual([]);
-      expect(produced.has(K8S_SECRETS.core.name)).toBe(true);
+      for (const k of AIRFLOW_GENERATED_SECRETS) expect(produced.has(K8S_SECRETS[k].name)).toBe(true);
     }
   });
 });
