@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AIRFLOW_DB_ROLE, DB_MASTER_USER } from '../manifests-src/config';
 import type { LocalSecrets } from './settings';
+// The rotation function's own code makes the keys, as Secrets Manager's first rotation does in AWS.
+import { rotated as rotatedJwtKeys } from '../infra/lib/functions/jwt-signing-keys';
 
 /** secrets.json of a state folder: the values Secrets Manager holds in AWS, generated once per folder. */
 
@@ -20,7 +22,7 @@ export function saveSecrets(stateDir: string, s: LocalSecrets): void {
 export function loadOrCreateSecrets(stateDir: string): LocalSecrets {
   // A state folder from before the DAG repository had credentials gets them added.
   if (fs.existsSync(file(stateDir))) {
-    const stored = { gitUsername: 'dags-reader', gitPassword: hex(20), ...(JSON.parse(fs.readFileSync(file(stateDir), 'utf8')) as Partial<LocalSecrets>) };
+    const stored = { gitUsername: 'dags-reader', gitPassword: hex(20), jwtSigning: rotatedJwtKeys({}), ...(JSON.parse(fs.readFileSync(file(stateDir), 'utf8')) as Partial<LocalSecrets>) };
     // Its database was created with these logins: a folder from before the dedicated Airflow login cannot be upgraded.
     const lacking = (['dbUser', 'dbPassword', 'clientPassword'] as const).filter((k) => !stored[k]);
     if (lacking.length) throw new Error(`${stateDir} was created by an older version (secrets.json lacks ${lacking.join(', ')}): remove that folder and start again`);
@@ -37,7 +39,7 @@ export function loadOrCreateSecrets(stateDir: string): LocalSecrets {
     redisAuthToken: hex(24),
     fernetKey: crypto.randomBytes(32).toString('base64url') + '=',
     apiSecretKey: hex(32),
-    jwtSecret: hex(32),
+    jwtSigning: rotatedJwtKeys({}),
     adminPassword: hex(12),
     gitUsername: 'dags-reader',
     gitPassword: hex(20),

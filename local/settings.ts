@@ -30,7 +30,8 @@ export interface LocalSecrets {
   readonly redisAuthToken: string;
   readonly fernetKey: string;
   readonly apiSecretKey: string;
-  readonly jwtSecret: string;
+  /** The JWT signing keys secret (`SECRET_KEYS.jwtSigning`): made and rotated by infra's rotation function. */
+  readonly jwtSigning: Record<string, string>;
   readonly adminPassword: string;
   /** DAG repository credentials (HTTPS user + token); a local bare repository ignores them, the format is what matters. */
   readonly gitUsername: string;
@@ -89,6 +90,8 @@ export function localSecretValues(env: EnvironmentConfig, ports: LocalPorts, pat
     [K8S_SECRETS.metadata.name]: render(tpl.metadata, dbValues),
     [K8S_SECRETS.broker.name]: render(tpl.broker, brokerValues),
     ...Object.fromEntries(AIRFLOW_GENERATED_SECRETS.map((k) => [K8S_SECRETS[k].name, { [Object.values(K8S_SECRETS[k].keys)[0]]: s[k] }])),
+    [K8S_SECRETS.jwtSigningKey.name]: { [K8S_SECRETS.jwtSigningKey.keys.privateKey]: s.jwtSigning[SECRET_KEYS.jwtSigning.privateKey] },
+    [K8S_SECRETS.jwtKeySet.name]: { [K8S_SECRETS.jwtKeySet.keys.keySet]: s.jwtSigning[SECRET_KEYS.jwtSigning.keySet] },
   };
 }
 

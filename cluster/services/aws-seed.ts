@@ -1,5 +1,6 @@
 import { SECRET_KEYS, secretsManagerNames, type EnvironmentConfig } from '../../manifests-src/config';
-import { createdSecrets, resolveValue, type CfnTemplate } from '../../infra/assembly/cdk-out';
+import { createdSecrets, resolveValue, rotationFunctions, type CfnTemplate, type FunctionCode } from '../../infra/assembly/cdk-out';
+import { rotateWith, secretsManagerClient, type RotationCode } from './secret-rotation';
 import { stackName } from '../../infra/lib/airflow-eks-stack';
 import type { LocalSecrets } from '../../local/settings';
 
@@ -50,7 +51,7 @@ function generatedValues(env: EnvironmentConfig, s: LocalSecrets): Record<string
     [names.metadataDb]: { [k.metadataDb.password]: s.masterPassword },
     [names.airflowDb]: { [k.airflowDb.password]: s.dbPassword, [k.airflowDb.clientPassword]: s.clientPassword },
     [names.broker]: { [k.broker.authToken]: s.redisAuthToken },
-    [names.airflow]: { [k.airflow.fernetKey]: s.fernetKey, [k.airflow.apiSecretKey]: s.apiSecretKey, [k.airflow.jwtSecret]: s.jwtSecret, [k.airflow.adminPassword]: s.adminPassword },
+    [names.airflow]: { [k.airflow.fernetKey]: s.fernetKey, [k.airflow.apiSecretKey]: s.apiSecretKey, [k.airflow.adminPassword]: s.adminPassword },
   };
 }
 
@@ -58,10 +59,11 @@ function generatedValues(env: EnvironmentConfig, s: LocalSecrets): Record<string
  * What a deployed stack has put into Secrets Manager, computed from its template (`createdSecrets`): every secret it
  * creates with exactly the keys it will hold — constants and tokens of the generated template, the generated key,
  * the RDS attachment's keys, the SecretFields handler's endpoint and generated keys — with the local servers'
- * addresses for the endpoints. Then the secrets the deploy preflight makes the user create. Nothing else.
+ * addresses for the endpoints, then the first rotation of the stack's own rotation functions. Then the secrets the
+ * deploy preflight makes the user create. Nothing else.
  * Throws when the template and the local servers disagree (a login name, a key nothing here can fill).
  */
-export async function seedSecrets(env: EnvironmentConfig, template: CfnTemplate, endpoint: string, at: ServiceAddresses, s: LocalSecrets, userSecrets: Record<string, Record<string, string>>): Promise<string[]> {
+export async function seedSecrets(env: EnvironmentConfig, template: CfnTemplate, code: FunctionCode, endpoint: string, at: ServiceAddresses, s: LocalSecrets, userSecrets: Record<string, Record<string, string>>): Promise<string[]> {
   const region = env.aws.region;
   const secrets = createdSecrets(template).filter((x) => x.name);
   const generated = generatedValues(env, s);
@@ -106,6 +108,14 @@ export async function seedSecrets(env: EnvironmentConfig, template: CfnTemplate,
     if (localLogin !== undefined && value[key] !== localLogin) throw new Error(`${name}: the stack creates the login "${value[key]}", the local database "${localLogin}"`);
     arns.set(secret.logicalId, await putSecret(endpoint, region, name, value));
     seeded.push(name);
+  }
+  // A schedule of the stack's own rotation function rotates once when CloudFormation creates it: that first rotation
+  // writes what the secret holds (the JWT signing keys), by the function's code in cdk.out/.
+  const client = secretsManagerClient(endpoint, region);
+  for (const r of rotationFunctions(template).filter((x) => x.immediately)) {
+    const secret = secrets.find((x) => x.logicalId === r.secret);
+    if (!secret) throw new Error(`${r.fn} rotates ${r.secret}, which is not a named secret of ${stackName(env)}`);
+    await rotateWith(code(r.fn) as RotationCode, client, secret.name!);
   }
   for (const [name, value] of Object.entries(userSecrets)) {
     await putSecret(endpoint, region, name, value);

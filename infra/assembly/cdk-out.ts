@@ -71,6 +71,8 @@ export interface CreatedSecret {
   readonly set: Record<string, unknown>;
   /** Keys the SecretFields custom resource generates once, with the generator kind. */
   readonly generate: Record<string, string>;
+  /** Keys the stack's own rotation function writes when the schedule is created (its exported `FIELDS`). */
+  readonly rotated: readonly string[];
   /** Every key, whatever its origin. */
   readonly keys: readonly string[];
   /** The key the secret is encrypted with (logical id of the KMS key), if any. */
@@ -95,8 +97,9 @@ function parseTemplateString(v: unknown): Record<string, unknown> {
   return {};
 }
 
-export function createdSecrets(t: CfnTemplate): CreatedSecret[] {
+export function createdSecrets(t: CfnTemplate, code?: FunctionCode): CreatedSecret[] {
   const entries = Object.entries(t.Resources);
+  const rotations = rotationFunctions(t);
   return entries
     .filter(([, r]) => r.Type === 'AWS::SecretsManager::Secret')
     .map(([id, r]) => {
@@ -109,9 +112,46 @@ export function createdSecrets(t: CfnTemplate): CreatedSecret[] {
       const fields = entries.filter(([, f]) => f.Type === 'Custom::SecretFields' && refersHere(f.Properties?.SecretId)).map(([, f]) => f.Properties ?? {});
       const set = Object.assign({}, ...fields.map((f) => f.Set ?? {})) as Record<string, unknown>;
       const generate = Object.assign({}, ...fields.map((f) => f.Generate ?? {})) as Record<string, string>;
-      const keys = [...new Set([...Object.keys(template), ...(generated ? [generated.key] : []), ...attached, ...Object.keys(set), ...Object.keys(generate)])];
-      return { logicalId: id, name: typeof p.Name === 'string' ? p.Name : undefined, template, generated, attached, set, generate, keys, kmsKey: tokenOf(p.KmsKeyId)?.split('.')[0] };
+      const rotation = rotations.find((r) => r.secret === id && r.immediately);
+      const rotated = rotation && code ? Object.values(code(rotation.fn).FIELDS ?? {}).map(String) : [];
+      const keys = [...new Set([...Object.keys(template), ...(generated ? [generated.key] : []), ...attached, ...Object.keys(set), ...Object.keys(generate), ...rotated])];
+      return { logicalId: id, name: typeof p.Name === 'string' ? p.Name : undefined, template, generated, attached, set, generate, rotated, keys, kmsKey: tokenOf(p.KmsKeyId)?.split('.')[0] };
     });
+}
+
+/** A rotation schedule that runs one of the stack's own functions (not a hosted rotation). */
+export interface RotationFunction {
+  /** Logical ids of the secret and of the Lambda function. */
+  readonly secret: string;
+  readonly fn: string;
+  /** Whether Secrets Manager rotates as soon as the schedule is created (CloudFormation's default). */
+  readonly immediately: boolean;
+}
+
+export function rotationFunctions(t: CfnTemplate): RotationFunction[] {
+  return Object.values(t.Resources)
+    .filter((r) => r.Type === 'AWS::SecretsManager::RotationSchedule' && r.Properties?.RotationLambdaARN)
+    .map((r) => ({ secret: tokenOf(r.Properties!.SecretId)!, fn: tokenOf(r.Properties!.RotationLambdaARN)!.split('.')[0], immediately: r.Properties!.RotateImmediatelyOnUpdate !== false }));
+}
+
+/** The exports of a Lambda function's code as synthesized, by the function's logical id. */
+export type FunctionCode = (functionLogicalId: string) => Record<string, any>;
+
+/** Folder in cdk.out/ of a Lambda function's code asset: its S3 key, mapped by the stack's asset manifest. */
+export function functionCodeDir(cdkOut: string, stack: string, t: CfnTemplate, functionLogicalId: string): string {
+  const fn = t.Resources[functionLogicalId];
+  const key = fn?.Type === 'AWS::Lambda::Function' ? fn.Properties?.Code?.S3Key : undefined;
+  if (typeof key !== 'string') throw new Error(`${functionLogicalId} is not a Lambda function with a code asset in ${stack}`);
+  const assets = JSON.parse(fs.readFileSync(path.join(cdkOut, `${stack}.assets.json`), 'utf8')) as { files: Record<string, { source: { path: string } }> };
+  const source = assets.files[key.replace(/\.zip$/, '')]?.source.path;
+  if (!source) throw new Error(`asset ${key} of ${functionLogicalId} is not in ${stack}.assets.json`);
+  return path.join(cdkOut, source);
+}
+
+/** Loads a function's code from cdk.out/ (what Lambda runs), for `createdSecrets` and the local bootstrap. */
+export function functionCode(cdkOut: string, stack: string, t: CfnTemplate): FunctionCode {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (id) => require(path.join(functionCodeDir(cdkOut, stack, t, id), 'index.js')) as Record<string, any>;
 }
 
 /** The Kubernetes objects the stack's kubectl handler applies (`cluster.addManifest`), in template order. */

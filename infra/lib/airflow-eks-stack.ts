@@ -5,6 +5,7 @@ import { dagRepoUrl, secretsManagerNames, type EnvironmentConfig } from '../../m
 import { AirflowAccess } from './airflow-access';
 import { AirflowDbLogin } from './airflow-db-login';
 import { AirflowSecrets } from './airflow-secrets';
+import { JwtSigningKeys } from './jwt-signing-keys';
 import { AlbController } from './alb-controller';
 import { ArgoCd } from './argocd';
 import { Broker } from './broker';
@@ -53,10 +54,11 @@ export class AirflowEksStack extends Stack {
     const dbLogin = new AirflowDbLogin(this, 'AirflowDbLogin', { env, vpc, subnets: privateSubnets, encryptionKey: dataKey, cluster: db.cluster, masterSecret: db.cluster.secret!, excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS });
     const broker = new Broker(this, 'Broker', { env, vpc, subnets: privateSubnets, encryptionKey: dataKey, clientSecurityGroups: nodeGroups });
     const airflowSecrets = new AirflowSecrets(this, 'AirflowSecrets', { env, encryptionKey: dataKey });
+    const jwtKeys = new JwtSigningKeys(this, 'JwtSigningKeys', { env, vpc, subnets: privateSubnets, encryptionKey: dataKey });
     if (env.infra.sharedFileSystem) new SharedStorage(this, 'SharedStorage', { env, vpc, subnets: privateSubnets, encryptionKey: dataKey, clientSecurityGroups: nodeGroups });
     if (wantsDagRepo(env)) new DagRepo(this, 'DagRepo', { env });
     const observability = new Observability(this, 'Observability', { env, database: db.cluster, broker: broker.replicationGroup });
-    const access = new AirflowAccess(this, 'Access', { env, cluster, secrets: [dbLogin.secret, broker.secret, airflowSecrets.secret], logGroups: observability.logGroups });
+    const access = new AirflowAccess(this, 'Access', { env, cluster, secrets: [dbLogin.secret, broker.secret, airflowSecrets.secret, jwtKeys.secret], logGroups: observability.logGroups });
 
     // Controllers first (Karpenter, ALB, External Secrets, KEDA, Reloader), then Argo CD which syncs the rest.
     const externalSecrets = new ExternalSecrets(this, 'ExternalSecrets', { env, cluster }).release;

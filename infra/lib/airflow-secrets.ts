@@ -14,14 +14,13 @@ export interface AirflowSecretsProps {
 export const AIRFLOW_KEY_KINDS: Record<keyof typeof SECRET_KEYS.airflow, GeneratedKind> = {
   fernetKey: 'fernet',
   apiSecretKey: 'token',
-  jwtSecret: 'token',
   adminPassword: 'password',
 };
 
 /**
- * The Airflow secret (Fernet key, API secret key, JWT secret, first admin password), generated at deploy
- * time and stable afterwards: regenerating the JWT secret or Fernet key would log everyone out and make
- * stored connections unreadable.
+ * The Airflow secret (Fernet key, API secret key, first admin password), generated at deploy time and stable
+ * afterwards: regenerating the Fernet key would make stored connections unreadable. The JWT signing keys are a
+ * secret of their own that rotates (JwtSigningKeys).
  */
 export class AirflowSecrets extends Construct {
   readonly secret: secretsmanager.Secret;

@@ -8,9 +8,10 @@ import { COMPONENTS, SECRET_SETTINGS, type ComponentName, type ComponentSpec, ty
  *
  * Verified against Airflow 3.3's source:
  * - api-server: the database, the Fernet key (connections and variables it serves), `[api] secret_key`
- *   (sessions, and the tokens it signs to fetch live logs from log servers), `[api_auth] jwt_secret`.
+ *   (sessions, and the tokens it signs to fetch live logs from log servers), the JWT signing key and the
+ *   trusted key set (it issues and validates tokens).
  * - scheduler: the database, the Celery broker and result backend, the Fernet key (trigger kwargs it
- *   encrypts for start-from-trigger tasks), the JWT secret (the executor signs each task's token).
+ *   encrypts for start-from-trigger tasks), the JWT signing key (the executor signs each task's token).
  * - dag-processor: the database and the Fernet key (variables/connections read while parsing, through
  *   its in-process Execution API, which needs no JWT).
  * - triggerer: the database, the Fernet key (trigger kwargs), `[api] secret_key` (its log server
@@ -35,12 +36,14 @@ export const COMPONENT_SECRETS: Readonly<Record<AirflowProcess, readonly SecretS
 export const AIRFLOW_SECRET_MOUNT = '/opt/airflow/secrets/airflow';
 export const AIRFLOW_SECRETS_VOLUME = 'airflow-secrets';
 
-/** `AIRFLOW__…_CMD` settings that make Airflow read each secret option from its file. */
+/** Settings that make Airflow read each secret from its file: `AIRFLOW__…_CMD`, or the path for options that take one. */
 export function secretFileSettings(process: AirflowProcess, dir = AIRFLOW_SECRET_MOUNT): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of COMPONENT_SECRETS[process]) {
     const s = SECRET_SETTINGS[name];
-    if (s.option) out[`${s.option}_CMD`] = `cat ${dir}/${s.key}`;
+    if (!s.option) continue;
+    if ('byPath' in s) out[s.option] = `${dir}/${s.key}`;
+    else out[`${s.option}_CMD`] = `cat ${dir}/${s.key}`;
   }
   return out;
 }

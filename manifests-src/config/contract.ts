@@ -23,8 +23,13 @@ export function secretsManagerNames(env: Pick<EnvironmentConfig, 'name'>) {
     airflowDb: `${prefix}/airflow-db`,
     /** ElastiCache: keys host, port, authToken. */
     broker: `${prefix}/broker`,
-    /** Airflow keys, generated at deploy time: fernetKey, apiSecretKey, jwtSecret, adminPassword. */
+    /** Airflow keys, generated at deploy time: fernetKey, apiSecretKey, adminPassword. */
     airflow: `${prefix}/airflow`,
+    /**
+     * Airflow's JWT signing keys (Ed25519): privateKey, nextPrivateKey and keySet (the public keys of the previous,
+     * current and next key). Created and rotated by infra's rotation function, so a rotation fails no running task.
+     */
+    jwtSigning: `${prefix}/jwt-signing`,
     /** DAG repository credentials (created by the user): username + password (HTTPS) or sshKey + knownHosts (SSH). */
     git: `${prefix}/git`,
     /** Credentials Argo CD reads this GitOps repository with: username + password (HTTPS) or sshPrivateKey (SSH). */
@@ -37,7 +42,8 @@ export const SECRET_KEYS = {
   metadataDb: { username: 'username', password: 'password', host: 'host', port: 'port', dbname: 'dbname' },
   airflowDb: { username: 'username', password: 'password', host: 'host', port: 'port', dbname: 'dbname', clientPassword: 'clientPassword' },
   broker: { host: 'host', port: 'port', authToken: 'authToken' },
-  airflow: { fernetKey: 'fernetKey', apiSecretKey: 'apiSecretKey', jwtSecret: 'jwtSecret', adminPassword: 'adminPassword' },
+  airflow: { fernetKey: 'fernetKey', apiSecretKey: 'apiSecretKey', adminPassword: 'adminPassword' },
+  jwtSigning: { privateKey: 'privateKey', nextPrivateKey: 'nextPrivateKey', keySet: 'keySet' },
   git: { username: 'username', password: 'password', sshKey: 'sshKey', knownHosts: 'knownHosts' },
   gitops: { username: 'username', password: 'password', sshPrivateKey: 'sshPrivateKey' },
 } as const;
@@ -71,8 +77,10 @@ export const K8S_SECRETS = {
   fernetKey: { name: 'airflow-fernet-key', keys: { fernetKey: 'fernet-key' } },
   /** [api] secret_key: signs log-server requests (api-server, triggerer and worker log servers). */
   apiSecretKey: { name: 'airflow-api-secret-key', keys: { apiSecretKey: 'api-secret-key' } },
-  /** JWT signing secret: the api-server and the scheduler (which issues task tokens). */
-  jwtSecret: { name: 'airflow-jwt-secret', keys: { jwtSecret: 'jwt-secret' } },
+  /** The JWT signing key: the api-server and the scheduler (which issues task tokens). */
+  jwtSigningKey: { name: 'airflow-jwt-signing-key', keys: { privateKey: 'jwt-signing-key.pem' } },
+  /** The public keys trusted for JWTs (previous, current, next): the api-server, which validates them. */
+  jwtKeySet: { name: 'airflow-jwt-key-set', keys: { keySet: 'jwt-key-set.json' } },
   /** The first admin's password: read only by the migration Job that creates the admin. */
   adminPassword: { name: 'airflow-admin-password', keys: { adminPassword: 'admin-password' } },
   /** DAG repository credentials as files: an Airflow connections file, plus the key and known_hosts in SSH mode. */
@@ -196,7 +204,9 @@ export const SECRET_SETTINGS = {
   resultBackend: { option: 'AIRFLOW__CELERY__RESULT_BACKEND', secret: K8S_SECRETS.broker.name, key: K8S_SECRETS.broker.keys.resultBackend },
   fernetKey: { option: 'AIRFLOW__CORE__FERNET_KEY', secret: K8S_SECRETS.fernetKey.name, key: K8S_SECRETS.fernetKey.keys.fernetKey },
   apiSecretKey: { option: 'AIRFLOW__API__SECRET_KEY', secret: K8S_SECRETS.apiSecretKey.name, key: K8S_SECRETS.apiSecretKey.keys.apiSecretKey },
-  jwtSecret: { option: 'AIRFLOW__API_AUTH__JWT_SECRET', secret: K8S_SECRETS.jwtSecret.name, key: K8S_SECRETS.jwtSecret.keys.jwtSecret },
+  /** Options that take the file's path (not `_CMD`): the signing key, and the key set trusted to validate. */
+  jwtSigningKey: { option: 'AIRFLOW__API_AUTH__JWT_PRIVATE_KEY_PATH', byPath: true, secret: K8S_SECRETS.jwtSigningKey.name, key: K8S_SECRETS.jwtSigningKey.keys.privateKey },
+  jwtKeySet: { option: 'AIRFLOW__API_AUTH__TRUSTED_JWKS_URL', byPath: true, secret: K8S_SECRETS.jwtKeySet.name, key: K8S_SECRETS.jwtKeySet.keys.keySet },
   /** Not an Airflow option: the bootstrap script reads it to create the first admin. */
   adminPassword: { option: undefined, secret: K8S_SECRETS.adminPassword.name, key: K8S_SECRETS.adminPassword.keys.adminPassword },
 } as const;
@@ -279,7 +289,7 @@ export const COMPONENTS = {
     group: 'airflow',
     ports: { http: PORTS.apiServer },
     service: 'airflow-api-server',
-    airflow: { process: 'api-server', secrets: ['sqlAlchemyConn', 'fernetKey', 'apiSecretKey', 'jwtSecret'] },
+    airflow: { process: 'api-server', secrets: ['sqlAlchemyConn', 'fernetKey', 'apiSecretKey', 'jwtSigningKey', 'jwtKeySet'] },
     connectsTo: [
       ...AIRFLOW_FLOWS,
       { peer: 'worker', port: PORTS.workerLogServer, why: 'live task logs from the worker log server' },
@@ -294,7 +304,7 @@ export const COMPONENTS = {
     aws: true,
     group: 'airflow',
     ports: { health: PORTS.schedulerHealth },
-    airflow: { process: 'scheduler', secrets: ['sqlAlchemyConn', 'brokerUrl', 'resultBackend', 'fernetKey', 'jwtSecret'] },
+    airflow: { process: 'scheduler', secrets: ['sqlAlchemyConn', 'brokerUrl', 'resultBackend', 'fernetKey', 'jwtSigningKey'] },
     connectsTo: AIRFLOW_FLOWS,
   },
   'dag-processor': {

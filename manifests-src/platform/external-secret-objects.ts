@@ -133,6 +133,9 @@ export class AirflowExternalSecrets extends Construct {
         name: K8S_SECRETS[k].name,
         data: [{ secretKey: Object.values(K8S_SECRETS[k].keys)[0], remoteRef: { key: sm.airflow, property: SECRET_KEYS.airflow[k] } }],
       })),
+      // The signing key and the trusted key set apart: only the api-server validates, so the scheduler reads one.
+      { name: K8S_SECRETS.jwtSigningKey.name, data: [{ secretKey: K8S_SECRETS.jwtSigningKey.keys.privateKey, remoteRef: { key: sm.jwtSigning, property: SECRET_KEYS.jwtSigning.privateKey } }] },
+      { name: K8S_SECRETS.jwtKeySet.name, data: [{ secretKey: K8S_SECRETS.jwtKeySet.keys.keySet, remoteRef: { key: sm.jwtSigning, property: SECRET_KEYS.jwtSigning.keySet } }] },
     ];
     const git = gitSecretTemplates(env);
     if (git) specs.push({ name: K8S_SECRETS.git.name, extract: [sm.git], template: git });

@@ -42,17 +42,16 @@ describe('shared Airflow configuration', () => {
     const before = sched.spec.template.metadata.annotations['airflow-eks/config-checksum'];
     const changed = find(render([environment('prod', { airflow: { parallelism: 99 } })]), 'Deployment', 'airflow-scheduler');
     expect(changed.spec.template.metadata.annotations['airflow-eks/config-checksum']).not.toBe(before);
-    expect(sched.metadata.annotations?.['secret.reloader.stakater.com/reload']).toBe('airflow-broker,airflow-fernet-key,airflow-jwt-secret,airflow-metadata');
+    expect(sched.metadata.annotations?.['secret.reloader.stakater.com/reload']).toBe('airflow-broker,airflow-fernet-key,airflow-jwt-signing-key,airflow-metadata');
     // Workers mount no database secret, Fernet key, JWT secret or admin password: changing those does not roll them.
     expect(find(objs, 'Deployment', 'airflow-worker').metadata.annotations?.['secret.reloader.stakater.com/reload']).toBe('airflow-api-secret-key,airflow-broker,airflow-git');
   });
 
-  test('the Fernet key, API secret key, JWT secret and admin password come from one fixed Secrets Manager secret, one Secret each', () => {
+  test('the Fernet key, API secret key and admin password come from one fixed Secrets Manager secret, one Secret each', () => {
     const secrets = objs.map((o) => o.obj).filter((o) => o.kind === 'ExternalSecret' && o.spec.data?.some((d: any) => d.remoteRef.key === 'airflow-eks/prod/airflow'));
     expect(secrets.map((es) => [es.spec.target.name, es.spec.data.map((d: any) => [d.secretKey, d.remoteRef.key, d.remoteRef.property])])).toEqual([
       ['airflow-fernet-key', [['fernet-key', 'airflow-eks/prod/airflow', 'fernetKey']]],
       ['airflow-api-secret-key', [['api-secret-key', 'airflow-eks/prod/airflow', 'apiSecretKey']]],
-      ['airflow-jwt-secret', [['jwt-secret', 'airflow-eks/prod/airflow', 'jwtSecret']]],
       ['airflow-admin-password', [['admin-password', 'airflow-eks/prod/airflow', 'adminPassword']]],
     ]);
     for (const es of secrets) expect(es.spec.target).toMatchObject({ creationPolicy: 'Owner', deletionPolicy: 'Retain' });

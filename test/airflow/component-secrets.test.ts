@@ -26,8 +26,8 @@ function committed(env: string): RenderedObject[] {
  * process may receive of Secrets `airflow-metadata`, `airflow-broker`, `airflow-git` and the generated secrets.
  */
 const ALLOWED: Record<string, string[]> = {
-  'Deployment/airflow-api-server': ['airflow-api-secret-key/api-secret-key', 'airflow-fernet-key/fernet-key', 'airflow-jwt-secret/jwt-secret', 'airflow-metadata/sql-alchemy-conn'],
-  'Deployment/airflow-scheduler': ['airflow-broker/broker-url', 'airflow-broker/result-backend', 'airflow-fernet-key/fernet-key', 'airflow-jwt-secret/jwt-secret', 'airflow-metadata/sql-alchemy-conn'],
+  'Deployment/airflow-api-server': ['airflow-api-secret-key/api-secret-key', 'airflow-fernet-key/fernet-key', 'airflow-jwt-key-set/jwt-key-set.json', 'airflow-jwt-signing-key/jwt-signing-key.pem', 'airflow-metadata/sql-alchemy-conn'],
+  'Deployment/airflow-scheduler': ['airflow-broker/broker-url', 'airflow-broker/result-backend', 'airflow-fernet-key/fernet-key', 'airflow-jwt-signing-key/jwt-signing-key.pem', 'airflow-metadata/sql-alchemy-conn'],
   'Deployment/airflow-dag-processor': ['airflow-fernet-key/fernet-key', 'airflow-git/*', 'airflow-metadata/sql-alchemy-conn'],
   'Deployment/airflow-triggerer': ['airflow-api-secret-key/api-secret-key', 'airflow-fernet-key/fernet-key', 'airflow-metadata/sql-alchemy-conn'],
   // User code runs here: no database URL, no Fernet key, no JWT signing secret.

@@ -6,10 +6,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { DB_MASTER_USER, loadEnvironments, secretsManagerNames } from '../../manifests-src/config';
-import { createdSecrets, readTemplate, type CfnTemplate } from '../../infra/assembly/cdk-out';
+import { createdSecrets, functionCode, readTemplate, type CfnTemplate, type FunctionCode } from '../../infra/assembly/cdk-out';
 import { stackName } from '../../infra/lib/airflow-eks-stack';
 import { operatorSecrets } from '../../infra/deploy/operator-secrets';
 import { awsJson, seedSecrets } from '../../cluster/services/aws-seed';
+import * as sdk from '@aws-sdk/client-secrets-manager';
+import { duringRotation, ROTATION_STEPS, secretsManagerClient } from '../../cluster/services/secret-rotation';
 import type { LocalSecrets } from '../../local/settings';
 import { TOOLS_BIN } from '../../local/prerequisites';
 import { committedSynth } from '../infra/committed-synth';
@@ -26,7 +28,7 @@ const local: LocalSecrets = {
   redisAuthToken: 'redis9token',
   fernetKey: 'fernet9',
   apiSecretKey: 'api9',
-  jwtSecret: 'jwt9',
+  jwtSigning: {},
   adminPassword: 'admin9',
   gitUsername: 'git',
   gitPassword: 'git9',
@@ -36,10 +38,12 @@ const users = Object.fromEntries(operatorSecrets(env).map((o) => [o.name, Object
 let moto: ChildProcess;
 let endpoint: string;
 let template: CfnTemplate;
+let code: FunctionCode;
 
 beforeAll(async () => {
   committedSynth(); // cdk.out/ must be this working tree's synth
   template = readTemplate(path.join(ROOT, 'cdk.out'), stackName(env));
+  code = functionCode(path.join(ROOT, 'cdk.out'), stackName(env), template);
   const port = await new Promise<number>((resolve) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {
       const p = (s.address() as net.AddressInfo).port;
@@ -62,15 +66,16 @@ async function stored(): Promise<Record<string, Record<string, string>>> {
   const list = await awsJson(endpoint, env.aws.region, 'secretsmanager', 'secretsmanager.ListSecrets', {});
   const out: Record<string, Record<string, string>> = {};
   for (const s of list.json.SecretList as Array<{ Name: string }>) {
-    const v = await awsJson(endpoint, env.aws.region, 'secretsmanager', 'secretsmanager.GetSecretValue', { SecretId: s.Name });
+    // As External Secrets reads it (the emulator's unstaged read returns the first version, not AWSCURRENT).
+    const v = await awsJson(endpoint, env.aws.region, 'secretsmanager', 'secretsmanager.GetSecretValue', { SecretId: s.Name, VersionStage: 'AWSCURRENT' });
     out[s.Name] = JSON.parse(String(v.json.SecretString));
   }
   return out;
 }
 
 test('exactly the secrets of the template and the preflight, each with exactly the keys the stack gives it', async () => {
-  const seeded = await seedSecrets(env, template, endpoint, at, local, users);
-  const fromTemplate = createdSecrets(template).filter((s) => s.name);
+  const seeded = await seedSecrets(env, template, code, endpoint, at, local, users);
+  const fromTemplate = createdSecrets(template, code).filter((s) => s.name);
   const all = await stored();
   expect(Object.keys(all).sort()).toEqual([...fromTemplate.map((s) => s.name!), ...Object.keys(users)].sort());
   expect([...seeded].sort()).toEqual(Object.keys(all).sort());
@@ -81,15 +86,46 @@ test('exactly the secrets of the template and the preflight, each with exactly t
   expect(all[names.airflowDb].masterarn).toBe(masterArn);
   expect(all[names.airflowDb]).toMatchObject({ username: local.dbUser, password: local.dbPassword, host: at.host, port: '5432', clientPassword: local.clientPassword });
   expect(all[names.broker]).toEqual({ host: at.host, port: String(at.redisPort), authToken: local.redisAuthToken });
+  // The JWT keys were written by the first rotation, run by the function's code in cdk.out/, and pass its own test step.
+  const jwtFn = Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::SecretsManager::RotationSchedule' && r.Properties?.RotationLambdaARN)![1].Properties!.RotationLambdaARN['Fn::GetAtt'][0];
+  const jwt = all[names.jwtSigning];
+  expect(Object.keys(jwt).sort()).toEqual(['keySet', 'nextPrivateKey', 'privateKey']);
+  expect(code(jwtFn).problems(jwt)).toEqual([]);
+  const stages = (await awsJson(endpoint, env.aws.region, 'secretsmanager', 'secretsmanager.DescribeSecret', { SecretId: names.jwtSigning })).json.VersionIdsToStages as Record<string, string[]>;
+  expect(Object.values(stages).filter((x) => x.includes('AWSCURRENT'))).toHaveLength(1);
+  expect(Object.values(stages).some((x) => x.includes('AWSPENDING') && !x.includes('AWSCURRENT'))).toBe(false);
+});
+
+test('a later rotation by the function keeps the signing key trusted as previous, and a step that runs twice changes nothing', async () => {
+  const names = secretsManagerNames(env);
+  const jwtFn = Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::SecretsManager::RotationSchedule' && r.Properties?.RotationLambdaARN)![1].Properties!.RotationLambdaARN['Fn::GetAtt'][0];
+  const fn = code(jwtFn);
+  const client = secretsManagerClient(endpoint, env.aws.region);
+  const value = async (stage = 'AWSCURRENT') => JSON.parse((await client.send(new sdk.GetSecretValueCommand({ SecretId: names.jwtSigning, VersionStage: stage }))).SecretString!);
+  const before = await value();
+  const token = 'second-rotation-of-the-jwt-signing-keys-0001';
+  const view = duringRotation(client, token);
+  let pending: string | undefined;
+  for (const Step of ROTATION_STEPS) {
+    // Secrets Manager retries a step that timed out: the second run must find the first one's work and keep it.
+    for (let i = 0; i < 2; i++) await fn.rotate(view, sdk, { SecretId: names.jwtSigning, ClientRequestToken: token, Step });
+    if (Step === 'createSecret') pending = JSON.stringify(await value('AWSPENDING'));
+  }
+  const after = await value();
+  expect(JSON.stringify(after)).toBe(pending);
+  expect(after.privateKey).toBe(before.nextPrivateKey);
+  expect(fn.problems(after, before)).toEqual([]);
+  const kids = JSON.parse(after.keySet).keys.map((k: { kid: string }) => k.kid);
+  expect(kids).toEqual([fn.publicJwk(before.privateKey).kid, fn.publicJwk(before.nextPrivateKey).kid, fn.publicJwk(after.nextPrivateKey).kid]);
 });
 
 test('a key the stack generates that no local server was started with stops the seed, naming it', async () => {
   const broken = JSON.parse(JSON.stringify(template)) as CfnTemplate;
   const fields = Object.values(broken.Resources).find((r) => r.Type === 'Custom::SecretFields' && r.Properties?.Generate?.fernetKey)!;
   fields.Properties!.Generate.newKey = 'token';
-  await expect(seedSecrets(env, broken, endpoint, at, local, users)).rejects.toThrow(/airflow-eks\/dev\/airflow: the stack generates key "newKey"/);
+  await expect(seedSecrets(env, broken, code, endpoint, at, local, users)).rejects.toThrow(/airflow-eks\/dev\/airflow: the stack generates key "newKey"/);
 });
 
 test('a login name the stack creates that the local database does not have stops the seed', async () => {
-  await expect(seedSecrets(env, template, endpoint, at, { ...local, dbUser: 'someone_else' }, users)).rejects.toThrow(/creates the login "airflow", the local database "someone_else"/);
+  await expect(seedSecrets(env, template, code, endpoint, at, { ...local, dbUser: 'someone_else' }, users)).rejects.toThrow(/creates the login "airflow", the local database "someone_else"/);
 });

@@ -9,7 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { COMPONENTS, SERVICE_ACCOUNTS, loadEnvironments, type EnvironmentConfig } from '../../manifests-src/config';
 import { parseManifestFiles, type ManifestObject } from '../../manifests-src/gitops/manifest-objects';
 import { readTree } from '../../manifests-src/validate/drift';
-import { allows, createdSecrets, kubernetesManifests, logGroups, podIdentityAssociations, readTemplate, roleStatements, tokenOf, withoutPruneLabel, type CfnTemplate } from '../../infra/assembly/cdk-out';
+import { allows, createdSecrets, functionCode, kubernetesManifests, logGroups, podIdentityAssociations, readTemplate, roleStatements, tokenOf, withoutPruneLabel, type CfnTemplate } from '../../infra/assembly/cdk-out';
 import { stackName } from '../../infra/lib/airflow-eks-stack';
 import { operatorSecrets } from '../../infra/deploy/operator-secrets';
 import { committedSynth } from './committed-synth';
@@ -53,7 +53,8 @@ function grantsSecret(resource: unknown, secret: { logicalId?: string; name: str
 describe.each(envs.map((e) => [e.name, e] as const))('%s', (_name, env) => {
   const t: CfnTemplate = readTemplate(path.join(ROOT, 'cdk.out'), stackName(env));
   const objects = distObjects(env);
-  const created = createdSecrets(t);
+  // Keys a rotation function writes come from its code as synthesized (what Lambda runs).
+  const created = createdSecrets(t, functionCode(path.join(ROOT, 'cdk.out'), stackName(env), t));
   const users = userSecrets(env);
   const associations = podIdentityAssociations(t);
   const esAssociation = associations.find((a) => a.serviceAccount === SERVICE_ACCOUNTS.externalSecrets.name && a.namespace === SERVICE_ACCOUNTS.externalSecrets.namespace);

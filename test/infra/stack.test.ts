@@ -146,7 +146,11 @@ describe.each(envs.map((e) => [e.name, e] as const))('stack %s', (name, env) => 
     expect(fields.some((p) => Object.keys(p.Generate).sort().join() === Object.values(SECRET_KEYS.airflow).sort().join())).toBe(true);
     expect(fields.some((p) => Object.keys(p.Set).sort().join() === [SECRET_KEYS.broker.host, SECRET_KEYS.broker.port].sort().join())).toBe(true);
     // The master rotates alone; Airflow's login with alternating users, through the master (contract: airflowDb).
-    const rotations = resourcesOf(t(), 'AWS::SecretsManager::RotationSchedule').map(([, p]) => p.HostedRotationLambda);
+    const schedules = resourcesOf(t(), 'AWS::SecretsManager::RotationSchedule').map(([, p]) => p);
+    const rotations = schedules.filter((p) => p.HostedRotationLambda).map((p) => p.HostedRotationLambda);
+    // The JWT signing keys rotate by our own function, first when the schedule is created (that writes the keys).
+    const own = schedules.filter((p) => p.RotationLambdaARN);
+    expect(own.map((p) => [p.SecretId.Ref.startsWith('JwtSigningKeysSecret'), p.RotateImmediatelyOnUpdate])).toEqual([[true, true]]);
     expect(rotations.map((r) => r.RotationType).sort()).toEqual(['PostgreSQLMultiUser', 'PostgreSQLSingleUser']);
     const multi = rotations.find((r) => r.RotationType === 'PostgreSQLMultiUser');
     expect(multi.MasterSecretArn).toEqual(rotations.find((r) => r.RotationType === 'PostgreSQLSingleUser') && { Ref: expect.stringMatching(/^MetadataDbSecretAttachment/) });

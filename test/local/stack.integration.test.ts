@@ -115,7 +115,7 @@ test('under a burst of parallel task runs PostgreSQL connections stay within the
 
 test('each process holds only its own secrets, as files: no secret value in any Airflow process environment', async () => {
   const s = stack.secrets;
-  const values = { dbPassword: s.dbPassword, redisAuthToken: s.redisAuthToken, fernetKey: s.fernetKey, apiSecretKey: s.apiSecretKey, jwtSecret: s.jwtSecret, adminPassword: s.adminPassword };
+  const values = { dbPassword: s.dbPassword, redisAuthToken: s.redisAuthToken, fernetKey: s.fernetKey, apiSecretKey: s.apiSecretKey, jwtSigningKey: s.jwtSigning.privateKey, adminPassword: s.adminPassword };
   const airflow = [...stack.processes].filter(([n, p]) => p.running && !['postgres', 'pgbouncer', 'redis', 'aws-api'].includes(n));
   expect(airflow.length).toBeGreaterThanOrEqual(6);
   // The environment each process was started with (what /proc/<pid>/environ held before setproctitle reused it).
@@ -129,8 +129,8 @@ test('each process holds only its own secrets, as files: no secret value in any 
   }
   // The processes really ran (the tests above) holding only their table row.
   expect(folders).toEqual({
-    'api-server': ['api-secret-key', 'fernet-key', 'jwt-secret', 'sql-alchemy-conn'],
-    scheduler: ['broker-url', 'fernet-key', 'jwt-secret', 'result-backend', 'sql-alchemy-conn'],
+    'api-server': ['api-secret-key', 'fernet-key', 'jwt-key-set.json', 'jwt-signing-key.pem', 'sql-alchemy-conn'],
+    scheduler: ['broker-url', 'fernet-key', 'jwt-signing-key.pem', 'result-backend', 'sql-alchemy-conn'],
     'dag-processor': ['fernet-key', 'sql-alchemy-conn'],
     triggerer: ['api-secret-key', 'fernet-key', 'sql-alchemy-conn'],
     worker: ['api-secret-key', 'broker-url', 'result-backend'],
