@@ -2,6 +2,7 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../manifests-src/config';
 import { rootApplication } from '../../manifests-src/gitops/root-application';
+import { readyConditionHealthChecks } from './argocd-health';
 import { CHARTS, chartImages, imageRepository } from './charts';
 import { GitOpsCredentials } from './gitops-credentials';
 import { HelmAddOn, onSystemNodes } from './helm-addon';
@@ -20,7 +21,7 @@ export function argoCdValues(env: EnvironmentConfig): Record<string, unknown> {
     global: { image: argocd, ...onSystemNodes },
     dex: { enabled: false },
     redis: { image: redis },
-    configs: { params: { 'server.insecure': false }, cm: { [APPLICATION_HEALTH_KEY]: APPLICATION_HEALTH_LUA } },
+    configs: { params: { 'server.insecure': false }, cm: { [APPLICATION_HEALTH_KEY]: APPLICATION_HEALTH_LUA, ...readyConditionHealthChecks() } },
   };
 }
 

@@ -1,24 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { APPLICATION_HEALTH_LUA } from '../../infra/lib/argocd';
+import { runHealthLua, type Lua } from '../support/argo-lua';
 
-/**
- * The Application health check that gates the app-of-apps waves, run by Lua 5.1 (the language of Argo CD's
- * embedded interpreter) on Application objects as Argo CD stores them.
- */
-type Lua = string | number | boolean | null | Lua[] | { [k: string]: Lua };
-const literal = (v: Lua): string => {
-  if (v === null) return 'nil';
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v !== 'object') return String(v);
-  if (Array.isArray(v)) return `{${v.map(literal).join(', ')}}`;
-  return `{${Object.entries(v).map(([k, x]) => `[${JSON.stringify(k)}] = ${literal(x)}`).join(', ')}}`;
-};
-
-function health(obj: Record<string, Lua>): { status: string; message: string } {
-  const script = `local obj = ${literal(obj)}\nlocal hs = (function()\n${APPLICATION_HEALTH_LUA}\nend)()\nio.write(hs.status, "\\n", hs.message)`;
-  const [status, message] = execFileSync('lua5.1', ['-'], { input: script, encoding: 'utf8' }).split('\n');
-  return { status, message };
-}
+/** The Application health check that gates the app-of-apps waves, run on Application objects as Argo CD stores them. */
+const health = (obj: Record<string, Lua>) => runHealthLua(APPLICATION_HEALTH_LUA, obj);
 
 const app = (status: Record<string, Lua> | null) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'dev-airflow' }, ...(status ? { status } : {}) });
 
