@@ -27,4 +27,22 @@ describe('Application health (argocd-cm resource.customizations.health.argoproj.
       expect(health(app({ health: { status, message: `pods ${status}` }, sync: { status: 'Synced' } }))).toEqual({ status, message: `pods ${status}` });
     }
   });
+
+  test('Healthy and OutOfSync after a sync that Succeeded at that very revision is Healthy, and says it drifted: one permanent drift does not hold later waves', () => {
+    const drifted = app({ health: { status: 'Healthy' }, sync: { status: 'OutOfSync', revision: 'abc123' }, operationState: { phase: 'Succeeded', syncResult: { revision: 'abc123' } } });
+    expect(health(drifted)).toEqual({ status: 'Healthy', message: 'synced abc123, OutOfSync since (drift)' });
+  });
+
+  test('a sync that Succeeded at an older revision does not count for the new one', () => {
+    const behind = app({ health: { status: 'Healthy' }, sync: { status: 'OutOfSync', revision: 'def456' }, operationState: { phase: 'Succeeded', syncResult: { revision: 'abc123' } } });
+    expect(health(behind).status).toBe('Progressing');
+  });
+
+  test('a Degraded child names the object that is Degraded and why (resource health kept in the Application)', () => {
+    const resources = [
+      { kind: 'ExternalSecret', name: 'airflow-metadata', health: { status: 'Healthy', message: 'Synced: secret synced' } },
+      { kind: 'ExternalSecret', name: 'airflow-broker', health: { status: 'Degraded', message: 'SecretSyncedError: could not get secret data from provider' } },
+    ];
+    expect(health(app({ health: { status: 'Degraded' }, sync: { status: 'Synced' }, resources }))).toEqual({ status: 'Degraded', message: 'ExternalSecret airflow-broker: SecretSyncedError: could not get secret data from provider' });
+  });
 });
