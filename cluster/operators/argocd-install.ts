@@ -108,6 +108,9 @@ export function argoCdObjects(env: EnvironmentConfig, local: LocalGit = {}): K8s
     }
     if (o.kind === 'ConfigMap' && o.metadata.name === 'argocd-cm') {
       const { create: _create, ...cm } = values.configs?.cm ?? {};
+      // The stack's health checks (ExternalSecret, ...) are what the local waves must gate on: never replaced here.
+      const replaced = Object.keys(localHealthOverrides()).filter((k) => k in cm);
+      if (replaced.length) throw new Error(`the local health overrides would replace the stack's argocd-cm ${replaced.join(', ')}`);
       const data = { ...((o.data as Record<string, string>) ?? {}), ...Object.fromEntries(Object.entries(cm).map(([k, v]) => [k, configValue(v)])), ...localHealthOverrides() };
       return { ...o, data };
     }

@@ -2,6 +2,7 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../manifests-src/config';
 import { rootApplication } from '../../manifests-src/gitops/root-application';
+import { readyConditionHealthChecks } from './argocd-health';
 import { CHARTS, chartImages, imageRepository } from './charts';
 import { GitOpsCredentials } from './gitops-credentials';
 import { HelmAddOn, onSystemNodes } from './helm-addon';
@@ -20,9 +21,16 @@ export function argoCdValues(env: EnvironmentConfig): Record<string, unknown> {
     global: { image: argocd, ...onSystemNodes },
     dex: { enabled: false },
     redis: { image: redis },
-    configs: { params: { 'server.insecure': false }, cm: { [APPLICATION_HEALTH_KEY]: APPLICATION_HEALTH_LUA } },
+    configs: { params: { 'server.insecure': false, ...ARGOCD_PARAMS }, cm: { [APPLICATION_HEALTH_KEY]: APPLICATION_HEALTH_LUA, ...readyConditionHealthChecks() } },
   };
 }
+
+/**
+ * argocd-cmd-params-cm entries. Each resource's health is kept in its Application (Argo CD 3 keeps it only in its
+ * cache by default): `kubectl get application` then shows which object is unhealthy and why, and the Application
+ * health check below can name it. Our Applications hold tens of objects, so the extra writes are small.
+ */
+export const ARGOCD_PARAMS = { 'controller.resource.health.persist': true } as const;
 
 /** argocd-cm key of the health check for Application objects (group argoproj.io, kind Application). */
 export const APPLICATION_HEALTH_KEY = 'resource.customizations.health.argoproj.io_Application';
@@ -30,35 +38,56 @@ export const APPLICATION_HEALTH_KEY = 'resource.customizations.health.argoproj.i
 /**
  * Argo CD 1.8+ reports every child Application as Healthy at once, so sync waves between the Applications of the
  * app of apps (platform -> secrets -> pgbouncer -> airflow -> logging) would not wait. This check makes a child's
- * health its own, as Argo CD's docs suggest, and one step stricter: a child counts as Healthy only once it is also
- * Synced with no sync running. Health alone is not enough, because a child whose first sync failed part-way (and
- * is retrying) can already be Healthy on the objects it did apply; the next wave would then start before it.
- * A child that is Degraded stays Degraded, so the parent's sync fails visibly instead of waiting.
+ * health its own, as Argo CD's docs suggest, and one step stricter: a Healthy child counts as Healthy only once its
+ * last sync has finished well. Health alone is not enough, because a child whose first sync failed part-way (and is
+ * retrying) can already be Healthy on the objects it did apply; the next wave would then start before it.
+ *
+ * "Finished well" is Synced, or a sync that Succeeded at the very revision being compared. It is not Synced alone:
+ * one object that stays OutOfSync after a successful sync (a default the diff cannot see, a field another controller
+ * writes) would otherwise hold every later wave for good, with nothing but "Progressing" to show. Such a child is
+ * Healthy here and says it has drifted; its own OutOfSync status shows in Argo CD. (Server-side diff, sync-policy.ts,
+ * keeps CRD defaults from being drift in the first place.)
+ *
+ * A child that is not Healthy passes its health through, naming the first object in that state and its message
+ * (resource health is kept in the Application, `controller.resource.health.persist`), so the parent's sync says why
+ * it stopped: "ExternalSecret airflow-broker: SecretSyncedError: ...".
  */
 export const APPLICATION_HEALTH_LUA = [
   'hs = {}',
   'hs.status = "Progressing"',
   'hs.message = ""',
-  'if obj.status ~= nil then',
-  '  if obj.status.health ~= nil then',
-  '    hs.status = obj.status.health.status',
-  '    if obj.status.health.message ~= nil then',
-  '      hs.message = obj.status.health.message',
+  'if obj.status == nil then',
+  '  return hs',
+  'end',
+  'if obj.status.health ~= nil then',
+  '  hs.status = obj.status.health.status',
+  '  if obj.status.health.message ~= nil then',
+  '    hs.message = obj.status.health.message',
+  '  end',
+  'end',
+  'if hs.status ~= "Healthy" then',
+  '  for _, r in ipairs(obj.status.resources or {}) do',
+  '    if r.health ~= nil and r.health.status == hs.status and r.health.message ~= nil and r.health.message ~= "" then',
+  '      hs.message = r.kind .. " " .. r.name .. ": " .. r.health.message',
+  '      break',
   '    end',
   '  end',
-  '  if hs.status == "Healthy" then',
-  '    local op = obj.status.operationState',
-  '    local sync = obj.status.sync',
-  '    if op ~= nil and op.phase == "Running" then',
-  '      hs.status = "Progressing"',
-  '      hs.message = "sync running"',
-  '    elseif sync == nil or sync.status ~= "Synced" then',
-  '      hs.status = "Progressing"',
-  '      hs.message = "healthy but not synced yet"',
-  '      if op ~= nil and op.message ~= nil then',
-  '        hs.message = hs.message .. ": " .. op.message',
-  '      end',
-  '    end',
+  '  return hs',
+  'end',
+  'local op = obj.status.operationState',
+  'local sync = obj.status.sync',
+  'if op ~= nil and op.phase == "Running" then',
+  '  hs.status = "Progressing"',
+  '  hs.message = "sync running"',
+  'elseif sync ~= nil and sync.status == "Synced" then',
+  '  return hs',
+  'elseif op ~= nil and op.phase == "Succeeded" and op.syncResult ~= nil and sync ~= nil and sync.revision ~= nil and op.syncResult.revision == sync.revision then',
+  '  hs.message = "synced " .. sync.revision .. ", OutOfSync since (drift)"',
+  'else',
+  '  hs.status = "Progressing"',
+  '  hs.message = "healthy but not synced yet"',
+  '  if op ~= nil and op.message ~= nil then',
+  '    hs.message = hs.message .. ": " .. op.message',
   '  end',
   'end',
   'return hs',

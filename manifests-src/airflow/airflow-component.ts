@@ -32,6 +32,8 @@ export interface AirflowComponentProps {
   readonly probes: ProbeSet;
   /** @default 60 */
   readonly terminationGracePeriodSeconds?: number;
+  /** What the kubelet runs before it sends SIGTERM to the main container. @default none */
+  readonly preStop?: k8s.LifecycleHandler;
   /** @default 'core' */
   readonly pool?: NodePoolRole;
   readonly podAnnotations?: Record<string, string>;
@@ -104,6 +106,7 @@ function airflowWorkload(props: AirflowComponentProps): HardenedDeploymentProps 
     resources: props.resources,
     volumeMounts: mounts,
     ...props.probes,
+    ...(props.preStop ? { lifecycle: { preStop: props.preStop } } : {}),
   };
 
   return {

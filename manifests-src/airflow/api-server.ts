@@ -7,6 +7,7 @@ import type { AirflowConfig } from './airflow-config';
 import { AirflowComponent } from './airflow-component';
 import { airflowCommands, SERVICE_NAMES } from './airflow-settings';
 import { scheduledReplicas } from '../platform/office-hours';
+import { albTargetDraining } from '../platform/alb-target-draining';
 
 /** Public, unauthenticated health endpoint of the Airflow 3 api-server (also the ALB health check). */
 export const API_SERVER_HEALTH_PATH = '/api/v2/monitor/health';
@@ -24,6 +25,8 @@ export class ApiServerDeployment extends Construct {
     super(scope, id);
     const { env } = props;
     const c = env.components.apiServer;
+    // Leaves the ALB before it stops serving (platform/alb-target-draining.ts).
+    const draining = albTargetDraining(env);
     this.component = new AirflowComponent(this, 'Component', {
       env,
       config: props.config,
@@ -33,6 +36,8 @@ export class ApiServerDeployment extends Construct {
       resources: c.resources,
       command: airflowCommands(env).apiServer,
       probes: httpProbes(API_SERVER_HEALTH_PATH, PORTS.apiServer),
+      preStop: { sleep: { seconds: draining.preStopSleepSeconds } },
+      terminationGracePeriodSeconds: draining.terminationGracePeriodSeconds,
     });
     new k8s.KubeService(this, 'Service', {
       metadata: { name: SERVICE_NAMES.apiServer, namespace: env.namespace, labels: this.component.labels },

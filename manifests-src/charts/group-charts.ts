@@ -18,6 +18,7 @@ import { WorkerScaledObject } from '../platform/keda-scaled-object';
 import { AirflowNetworkPolicies } from '../platform/network-policies';
 import { OfficeHoursScaledObject } from '../platform/office-hours';
 import { PgBouncerDeployment } from '../platform/pgbouncer';
+import { READINESS_GATE_LABEL } from '../platform/alb-target-draining';
 
 /**
  * Which charts make up each Argo CD Application (folder of dist/<env>/). A chart becomes one file.
@@ -36,6 +37,8 @@ export function addGroupCharts(app: App, env: EnvironmentConfig, group: AppGroup
             // Pod Security Admission: every Airflow pod must pass the restricted profile.
             'pod-security.kubernetes.io/enforce': 'restricted',
             'pod-security.kubernetes.io/enforce-version': 'latest',
+            // The ALB controller gates each api-server pod's readiness on its target's health (alb-target-draining.ts).
+            ...READINESS_GATE_LABEL,
           },
         },
       });

@@ -251,6 +251,13 @@ const EnvironmentFields = z
           .optional().describe('ACM certificate ARN for HTTPS; when absent the ALB discovers one by host name.'),
         scheme: z.enum(['internal', 'internet-facing']).default('internal').describe('`internal` (VPC only, the default) or `internet-facing`.'),
         allowedCidrs: z.array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'an IPv4 CIDR such as "10.0.0.0/8"')).default(['10.0.0.0/8']).describe('CIDRs allowed to reach the load balancer.'),
+        deregistrationDelaySeconds: z
+          .number()
+          .int()
+          .min(5)
+          .max(300)
+          .default(30)
+          .describe('Seconds the ALB keeps a leaving api-server pod draining (its target group\'s deregistration_delay). Each api-server pod waits as long (preStop) before it stops serving, so requests the ALB still sends it during deregistration get answers; its termination grace period is derived from it.'),
       })
       .strict(),
     logging: z

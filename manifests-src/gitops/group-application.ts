@@ -4,7 +4,7 @@ import type { Application } from './argo-types';
 import { ARGOCD, DIST_DIR, groupAppName, projectName } from './argocd-settings';
 import { ignoreDifferencesFor } from './ignore-differences';
 import type { ManifestObject } from './manifest-objects';
-import { syncPolicyFor } from './sync-policy';
+import { SERVER_SIDE_DIFF, syncPolicyFor, usesServerSideApply } from './sync-policy';
 
 export interface GroupApplicationProps {
   readonly env: EnvironmentConfig;
@@ -32,7 +32,7 @@ export function groupApplication({ env, group, objects }: GroupApplicationProps)
     metadata: {
       name: groupAppName(env, group.name),
       namespace: ARGOCD.namespace,
-      annotations: { [ARGOCD.syncWave]: String(group.wave) },
+      annotations: { [ARGOCD.syncWave]: String(group.wave), ...(usesServerSideApply(objects) ? SERVER_SIDE_DIFF : {}) },
       labels: { 'app.kubernetes.io/part-of': 'airflow-eks', 'airflow-eks/environment': env.name, 'airflow-eks/group': group.name },
       finalizers: [ARGOCD.finalizer],
     },

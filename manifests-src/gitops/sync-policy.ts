@@ -13,6 +13,22 @@ export interface SyncPolicyProps {
 }
 
 /**
+ * Custom resources are defaulted by their CRD schema or a webhook: with server-side apply Argo CD owns only the fields
+ * we set (and large objects avoid the last-applied annotation size limit). Applying is half of it: see
+ * SERVER_SIDE_DIFF for the comparison.
+ */
+export const usesServerSideApply = (objects: readonly ManifestObject[]) => objects.some(isCustomResource);
+
+/**
+ * Compare option of an Application whose objects are applied server-side: the API server computes the diff (a dry-run
+ * apply), so defaults a CRD schema writes into the live object count as ours. Argo CD's own diff adds defaults for
+ * built-in kinds only; in a list that server-side apply treats as atomic (External Secrets' `data[].remoteRef`
+ * gets `conversionStrategy`, `decodingStrategy`, `metadataPolicy`) a default it cannot see would read as drift that
+ * no sync removes.
+ */
+export const SERVER_SIDE_DIFF = { 'argocd.argoproj.io/compare-options': 'ServerSideDiff=true' } as const;
+
+/**
  * Automated sync that heals drift and prunes what git no longer has. Retries with backoff cover the
  * normal ordering races of a first install (a CRD or webhook not ready yet, a Secret not yet written).
  */
@@ -27,10 +43,7 @@ export function syncPolicyFor(props: SyncPolicyProps): SyncPolicy {
     // Two Applications must never fight over one object.
     'FailOnSharedResource=true',
   ];
-  // Custom resources are defaulted by their CRD schema or a webhook: with server-side apply Argo CD
-  // owns only the fields we set, so those defaults are not drift (and large objects avoid the
-  // last-applied annotation size limit).
-  if (props.objects.some(isCustomResource)) syncOptions.push('ServerSideApply=true');
+  if (usesServerSideApply(props.objects)) syncOptions.push('ServerSideApply=true');
   return {
     automated: { prune: true, selfHeal: true, allowEmpty: false },
     syncOptions,

@@ -5,6 +5,7 @@ import { PORTS } from '../config';
 import { API_SERVER_HEALTH_PATH } from '../airflow/api-server';
 import { SERVICE_NAMES } from '../airflow/airflow-settings';
 import { labelsFor } from '../hardening/workload-defaults';
+import { albTargetDraining } from './alb-target-draining';
 
 export interface ApiServerIngressProps {
   readonly env: EnvironmentConfig;
@@ -28,7 +29,7 @@ export class ApiServerIngress extends Construct {
       'alb.ingress.kubernetes.io/unhealthy-threshold-count': '3',
       'alb.ingress.kubernetes.io/success-codes': '200',
       'alb.ingress.kubernetes.io/inbound-cidrs': i.allowedCidrs.join(','),
-      'alb.ingress.kubernetes.io/target-group-attributes': 'deregistration_delay.timeout_seconds=30',
+      'alb.ingress.kubernetes.io/target-group-attributes': `deregistration_delay.timeout_seconds=${albTargetDraining(env).deregistrationDelaySeconds}`,
       'alb.ingress.kubernetes.io/load-balancer-attributes': 'routing.http.drop_invalid_header_fields.enabled=true',
       'alb.ingress.kubernetes.io/tags': `airflow-eks/environment=${env.name}`,
     };

@@ -16,6 +16,10 @@ import { clusterRun, recordClusterRun } from '../../scripts/cluster-phase-table'
 import { AirflowApi } from '../../cluster/airflow-api';
 import { canConnect, containerFacts, containerPid, resolveInPod } from './pod-probe';
 import { contractDeployment, probePod, TEST_NS, webPolicy } from './workloads';
+import type { ScenarioContext } from './scenarios/context';
+import { outOfSyncResources } from './scenarios/no-drift';
+import { apiServerRolloutWithoutErrors } from './scenarios/api-server-rollout';
+import { missingSecretHoldsTheSecretsWave } from './scenarios/secrets-wave-gate';
 
 /**
  * Issue 11: dist/ and argocd/ of `dev`, unchanged, on a real single-node Kubernetes built here. One
@@ -533,6 +537,25 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
       expect(problems.filter((p) => !expected(p))).toEqual([]);
     });
   }, 10 * MIN);
+
+  // ---------- issue 22 scenarios (test/cluster/scenarios), after test 5: they restart pods on purpose ----------
+
+  const scenario = (): ScenarioContext => ({ env, services: upResult!.services, log, until });
+
+  distTest('22.1 no Application of argocd/dev (app of apps and children) has an OutOfSync object after its sync', async () => {
+    await needAirflowSynced();
+    await phase('22.1 no OutOfSync object', () => expect(outOfSyncResources(scenario())).toEqual([]));
+  }, 5 * MIN);
+
+  distTest('22.2 a rollout restart of the api-server: a client loop through its Service sees 0 errors', async () => {
+    await needAirflowSynced();
+    await phase('22.2 api-server rollout', () => apiServerRolloutWithoutErrors(scenario()));
+  }, 15 * MIN);
+
+  distTest('22.8 a Secrets Manager secret gone: the secrets wave is Degraded with the reason and no pod of a later wave is created; back, all syncs', async () => {
+    await needAirflowSynced();
+    await phase('22.8 secrets wave gate', () => missingSecretHoldsTheSecretsWave(scenario()));
+  }, 25 * MIN);
 
   test('down: every process, shim, mount, link, namespace and KUBE-* chain is gone', async () => {
     downRan = true;

@@ -120,6 +120,18 @@ describe('argocd/ generator', () => {
     expect(pgbouncer.spec.ignoreDifferences.map((r: any) => r.kind)).not.toContain('ExternalSecret');
   });
 
+  test('every Application that syncs custom resources server-side is also diffed server-side, in every environment (CRD defaults are not drift)', () => {
+    for (const env of envs) {
+      for (const app of groupApps(env.name)) {
+        const folder = app.spec.source.path.replace(/^dist\//, '');
+        const custom = objectsOf(dist).some((o) => o.file.startsWith(`${folder}/`) && !['v1', 'apps/v1', 'batch/v1', 'policy/v1', 'networking.k8s.io/v1', 'rbac.authorization.k8s.io/v1'].includes(o.obj.apiVersion));
+        const ssa = app.spec.syncPolicy.syncOptions.includes('ServerSideApply=true');
+        expect({ app: app.metadata.name, custom, ssa }).toEqual({ app: app.metadata.name, custom, ssa: custom });
+        expect({ app: app.metadata.name, compare: app.metadata.annotations['argocd.argoproj.io/compare-options'] }).toEqual({ app: app.metadata.name, compare: ssa ? 'ServerSideDiff=true' : undefined });
+      }
+    }
+  });
+
   test('the project allows exactly the cluster-scoped kinds dist/ contains', () => {
     const project = docs(argocd.get('prod/apps/project.yaml')!)[0];
     const clusterScoped = objectsOf(dist)

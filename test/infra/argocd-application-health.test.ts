@@ -1,24 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { APPLICATION_HEALTH_LUA } from '../../infra/lib/argocd';
+import { runHealthLua, type Lua } from '../support/argo-lua';
 
-/**
- * The Application health check that gates the app-of-apps waves, run by Lua 5.1 (the language of Argo CD's
- * embedded interpreter) on Application objects as Argo CD stores them.
- */
-type Lua = string | number | boolean | null | Lua[] | { [k: string]: Lua };
-const literal = (v: Lua): string => {
-  if (v === null) return 'nil';
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v !== 'object') return String(v);
-  if (Array.isArray(v)) return `{${v.map(literal).join(', ')}}`;
-  return `{${Object.entries(v).map(([k, x]) => `[${JSON.stringify(k)}] = ${literal(x)}`).join(', ')}}`;
-};
-
-function health(obj: Record<string, Lua>): { status: string; message: string } {
-  const script = `local obj = ${literal(obj)}\nlocal hs = (function()\n${APPLICATION_HEALTH_LUA}\nend)()\nio.write(hs.status, "\\n", hs.message)`;
-  const [status, message] = execFileSync('lua5.1', ['-'], { input: script, encoding: 'utf8' }).split('\n');
-  return { status, message };
-}
+/** The Application health check that gates the app-of-apps waves, run on Application objects as Argo CD stores them. */
+const health = (obj: Record<string, Lua>) => runHealthLua(APPLICATION_HEALTH_LUA, obj);
 
 const app = (status: Record<string, Lua> | null) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'dev-airflow' }, ...(status ? { status } : {}) });
 
@@ -42,5 +26,23 @@ describe('Application health (argocd-cm resource.customizations.health.argoproj.
     for (const status of ['Degraded', 'Missing', 'Progressing']) {
       expect(health(app({ health: { status, message: `pods ${status}` }, sync: { status: 'Synced' } }))).toEqual({ status, message: `pods ${status}` });
     }
+  });
+
+  test('Healthy and OutOfSync after a sync that Succeeded at that very revision is Healthy, and says it drifted: one permanent drift does not hold later waves', () => {
+    const drifted = app({ health: { status: 'Healthy' }, sync: { status: 'OutOfSync', revision: 'abc123' }, operationState: { phase: 'Succeeded', syncResult: { revision: 'abc123' } } });
+    expect(health(drifted)).toEqual({ status: 'Healthy', message: 'synced abc123, OutOfSync since (drift)' });
+  });
+
+  test('a sync that Succeeded at an older revision does not count for the new one', () => {
+    const behind = app({ health: { status: 'Healthy' }, sync: { status: 'OutOfSync', revision: 'def456' }, operationState: { phase: 'Succeeded', syncResult: { revision: 'abc123' } } });
+    expect(health(behind).status).toBe('Progressing');
+  });
+
+  test('a Degraded child names the object that is Degraded and why (resource health kept in the Application)', () => {
+    const resources = [
+      { kind: 'ExternalSecret', name: 'airflow-metadata', health: { status: 'Healthy', message: 'Synced: secret synced' } },
+      { kind: 'ExternalSecret', name: 'airflow-broker', health: { status: 'Degraded', message: 'SecretSyncedError: could not get secret data from provider' } },
+    ];
+    expect(health(app({ health: { status: 'Degraded' }, sync: { status: 'Synced' }, resources }))).toEqual({ status: 'Degraded', message: 'ExternalSecret airflow-broker: SecretSyncedError: could not get secret data from provider' });
   });
 });
