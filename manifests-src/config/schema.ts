@@ -182,6 +182,12 @@ const EnvironmentFields = z
         branch: z.string().min(1).default('main').describe('Branch (or tag) to follow.'),
         subPath: z.string().default('dags').describe('Folder inside the repository that holds the DAG files.'),
         refreshIntervalSeconds: z.number().int().min(5).max(3600).default(30).describe('Seconds between fetches of the DAG repository (GitDagBundle refresh_interval).'),
+        repositorySize: z
+          .string()
+          .regex(QUANTITY_MEM, 'a size such as "128Mi" or "1Gi": `du -sh` of a fresh `git clone` of the DAG repository, rounded up')
+          .refine((q) => !QUANTITY_MEM.test(q) || (memoryMiB(q) >= 1 && memoryMiB(q) <= 16384), 'from 1Mi to 16Gi: every worker holds one checkout per Celery slot; keep the DAGs in a repository of their own')
+          .default('128Mi')
+          .describe('Disk size of one clone of the DAG repository with its history (`du -sh` of a fresh `git clone`). Sizes the `dag-bundles` emptyDir of the dag-processor (bare and tracking clone) and of each worker (those plus one version per Celery slot and the idle versions kept); the groomer deletes idle versions when the storage passes that size (docs/local-disk.md). Too small: the kubelet evicts a worker and its running tasks once the checkouts outgrow it.'),
         auth: z.enum(['https', 'ssh', 'none']).default('https').describe('How the GitDagBundle authenticates: HTTPS user + password/token (CodeCommit HTTPS Git credentials, or any host\'s token), SSH key + known_hosts, or none (public repository).'),
       })
       .strict()

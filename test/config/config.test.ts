@@ -73,6 +73,8 @@ describe('configuration', () => {
     ['worker memory limit below the floor', { workers: { resources: { cpu: '1', memory: '8Gi', memoryLimit: '1Gi' } } }, /workers\.resources\.memoryLimit: 1Gi is too small for workers\.concurrency=16/],
     ['latest tag', { images: { airflow: { registry: 'docker.io', repository: 'apache/airflow', tag: 'latest' } } }, /images\.airflow\.tag: a pinned tag/],
     ['bad memory quantity', { workers: { resources: { cpu: '1', memory: '4GB' } } }, /workers\.resources\.memory: a memory quantity such as "512Mi"/],
+    ['DAG repository size in GB', { dags: { repositorySize: '90MB' } }, /dags\.repositorySize: a size such as "128Mi" or "1Gi": `du -sh` of a fresh `git clone` of the DAG repository, rounded up \(got "90MB"\)/],
+    ['DAG repository size beyond what a worker can hold per slot', { dags: { repositorySize: '20Gi' } }, /dags\.repositorySize: from 1Mi to 16Gi: every worker holds one checkout per Celery slot; keep the DAGs in a repository of their own \(got "20Gi"\)/],
     ['Bottlerocket AMI', { karpenter: { amiAlias: 'bottlerocket@latest' } }, /karpenter\.amiAlias: an AL2023 alias such as "al2023@v20251110" or "al2023@latest" \(nodes take the kubelet settings as a nodeadm NodeConfig, which Bottlerocket does not read\)/],
     ['one AZ', { cluster: { name: 'x', availabilityZones: 1 } }, /cluster\.availabilityZones: .*>=2/],
     ['s3 logs without bucket', { logging: { remoteTaskLogs: 's3' } }, /logging\.s3Bucket: required when logging\.remoteTaskLogs is "s3"/],
