@@ -50,6 +50,7 @@ export function logGroomer(env: EnvironmentConfig, props: LogGroomerProps): k8s.
     '}',
     // Least recently used idle version first (a tracking file's mtime is the version's last use).
     'trim_bundles() {',
+    '  [ -d "$1" ] || return 0',
     '  local used; used=$(du -sk "$1" | cut -f1)',
     '  while [ "$used" -gt "$2" ] && read -r _ t; do',
     `    flock -xn "$t" rm -rf -- "${layout.versions}/\${t##*/}" "$t" && used=$(du -sk "$1" | cut -f1)`,
