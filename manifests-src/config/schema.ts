@@ -187,7 +187,7 @@ const EnvironmentFields = z
           .regex(QUANTITY_MEM, 'a size such as "128Mi" or "1Gi": `du -sh` of a fresh `git clone` of the DAG repository, rounded up')
           .refine((q) => !QUANTITY_MEM.test(q) || (memoryMiB(q) >= 1 && memoryMiB(q) <= 16384), 'from 1Mi to 16Gi: every worker holds one checkout per Celery slot; keep the DAGs in a repository of their own')
           .default('128Mi')
-          .describe('Disk size of one clone of the DAG repository with its history (`du -sh` of a fresh `git clone`). Sizes the `dag-bundles` emptyDir of the dag-processor (bare and tracking clone) and of each worker (those plus one version per Celery slot and the idle versions kept); the groomer deletes idle versions when the storage passes that size (docs/local-disk.md). Too small: the kubelet evicts a worker and its running tasks once the checkouts outgrow it.'),
+          .describe('Disk size of one clone of the DAG repository with its history (`du -sh` of a fresh `git clone`). Sizes the `dag-bundles` emptyDir of the dag-processor and of each worker: the bare and tracking clones, one version per Celery slot (per parsing process on the dag-processor, which runs DAG callbacks at their run\'s version) and 2 idle versions kept, each counted as one clone, plus 25 %; above that size without the 25 % the groomer deletes idle versions, least recently used first (docs/local-disk.md). Too small: the kubelet evicts a worker and its running tasks once the checkouts outgrow it.'),
         auth: z.enum(['https', 'ssh', 'none']).default('https').describe('How the GitDagBundle authenticates: HTTPS user + password/token (CodeCommit HTTPS Git credentials, or any host\'s token), SSH key + known_hosts, or none (public repository).'),
       })
       .strict()
