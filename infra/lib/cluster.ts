@@ -7,6 +7,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { discoveryTags, type EnvironmentConfig } from '../../manifests-src/config';
+import { nodeConfigUserData } from '../../manifests-src/platform/node-config';
 import { PodIdentityRole } from './pod-identity';
 import { KEEP_DATA } from './retention';
 
@@ -32,28 +33,6 @@ export const VPC_CNI_CONFIGURATION = {
  * before the vpc-cni add-on is configured, so the kubelet is told through nodeadm's NodeConfig in the launch template.
  */
 export const SYSTEM_NODE_MAX_PODS = 110;
-
-/** AL2023 user data: a MIME part with nodeadm's NodeConfig, which EKS merges with its own (cluster endpoint, CA). */
-export function nodeConfigUserData(maxPods: number): string {
-  return [
-    'MIME-Version: 1.0',
-    'Content-Type: multipart/mixed; boundary="//"',
-    '',
-    '--//',
-    'Content-Type: application/node.eks.aws',
-    '',
-    '---',
-    'apiVersion: node.eks.aws/v1alpha1',
-    'kind: NodeConfig',
-    'spec:',
-    '  kubelet:',
-    '    config:',
-    `      maxPods: ${maxPods}`,
-    '',
-    '--//--',
-    '',
-  ].join('\n');
-}
 
 /**
  * The API endpoint: private (VPC only) when `infra.eks.publicAccessCidrs` is empty, else also public but only from
@@ -100,10 +79,10 @@ export class AirflowCluster extends Construct {
     });
 
     // A launch template without an AMI: EKS keeps choosing the AMI; the template adds the kubelet's max pods and
-    // carries the disk (a node group with a launch template takes its disk from there).
+    // the shared kubelet settings (node-config.ts), and carries the disk (a node group with a launch template takes its disk from there).
     const launchTemplate = new ec2.CfnLaunchTemplate(this, 'SystemNodeLaunchTemplate', {
       launchTemplateData: {
-        userData: Fn.base64(nodeConfigUserData(SYSTEM_NODE_MAX_PODS)),
+        userData: Fn.base64(nodeConfigUserData({ maxPods: SYSTEM_NODE_MAX_PODS })),
         blockDeviceMappings: [{ deviceName: '/dev/xvda', ebs: { volumeSize: e.systemNodeDiskGib, volumeType: 'gp3', encrypted: true } }],
         metadataOptions: { httpTokens: 'required', httpPutResponseHopLimit: 2 },
       },

@@ -8,7 +8,9 @@ import { reloadOnSecrets, type AirflowConfig } from './airflow-config';
 import { secretFileSettings, secretMount, secretsOf, secretVolume, type AirflowProcess } from './component-secrets';
 import { AIRFLOW_HOME, LOCAL_LOGS } from './airflow-settings';
 import { logGroomer } from './log-groomer';
-import { DagBundleVolumes } from './dag-bundle-volumes';
+import { DagBundleVolumes, STORAGE_VOLUME } from './dag-bundle-volumes';
+import { DAG_PROCESSOR_VERSIONS_IN_USE } from './dag-bundle-disk';
+import { memoryMiB } from '../config/worker-memory';
 
 /** The registry's Airflow components (those with an `airflow` process). */
 export type AirflowComponentName = { [K in ComponentName]: (typeof COMPONENTS)[K] extends { airflow: object } ? K : never }[ComponentName];
@@ -66,7 +68,7 @@ function airflowWorkload(props: AirflowComponentProps): HardenedDeploymentProps 
   const spec: ComponentSpec = COMPONENTS[props.component];
   const process = spec.airflow!.process as AirflowProcess;
   // Cloners (dag-processor, workers) get the bundle storage and the repository credentials.
-  const bundle = spec.clonesDags ? new DagBundleVolumes(env) : undefined;
+  const bundle = spec.clonesDags ? new DagBundleVolumes(env, process === 'worker' ? env.workers.concurrency : DAG_PROCESSOR_VERSIONS_IN_USE) : undefined;
   const ports = Object.entries(spec.ports).map(([name, containerPort]) => ({ name, containerPort }));
 
   const emptyDir = (sizeLimit: string): k8s.EmptyDirVolumeSource => ({ sizeLimit: k8s.Quantity.fromString(sizeLimit) });
@@ -125,7 +127,13 @@ function airflowWorkload(props: AirflowComponentProps): HardenedDeploymentProps 
     strategy: props.strategy,
     // The groomer's bash must not be PID 1 (see logGroomer): the pause container is.
     shareProcessNamespace: true,
-    initContainers: [logGroomer(env, 'logs')],
+    initContainers: [
+      logGroomer(env, {
+        logsVolume: 'logs',
+        logsLimitMiB: memoryMiB(EMPTY_DIR_LIMITS.logs),
+        bundles: bundle ? { volume: STORAGE_VOLUME, targetMiB: bundle.disk.targetMiB } : undefined,
+      }),
+    ],
     containers: [main],
     volumes,
   };

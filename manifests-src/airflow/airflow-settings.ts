@@ -1,6 +1,7 @@
 import type { EnvironmentConfig } from '../config';
 import { COMPONENTS, dagRepoUrl, PORTS } from '../config';
 import { dagBundleConfigList, dagBundleModule } from './dag-bundle';
+import { bundleCleanupSettings } from './dag-bundle-disk';
 import { SCHEDULER_SUPERVISOR_PY } from './scheduler-supervisor';
 
 /**
@@ -108,6 +109,8 @@ export function airflowEnvironment(env: EnvironmentConfig, at: AirflowEndpoints)
     AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL: String(a.dagDirListIntervalSeconds),
     AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST: dagBundleConfigList(env, at.dagRepoUrl),
     AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_STORAGE_PATH: at.dagBundleStorage,
+    // Count and age bounds of the bundle versions a pod keeps; the groomer adds the size bound (dag-bundle-disk.ts).
+    ...bundleCleanupSettings(),
     AIRFLOW__LOGGING__BASE_LOG_FOLDER: at.logsFolder,
     AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT: String(at.workerLogServerPort),
     AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT: String(at.triggererLogServerPort),

@@ -36,12 +36,12 @@ export const environments: EnvironmentInput[] = [
     },
     // Dev releases idle workers after a minute (the Airflow Helm chart's KEDA default is 30 s); prod keeps 300 s
     // so a bursty schedule does not pay a worker start each time. The query counts running tasks: no task is cut.
-    workers: { minReplicas: 0, maxReplicas: 3, concurrency: 8, kedaCooldownPeriodSeconds: 60, resources: { cpu: '500m', memory: '2Gi' } },
+    workers: { minReplicas: 0, maxReplicas: 3, concurrency: 8, kedaCooldownPeriodSeconds: 60, resources: { cpu: '500m', memory: '3392Mi' } },
     pgbouncer: { replicas: 1, metadataPoolSize: 20 },
     // Dev recovers faster from a lost worker; prod keeps Airflow's conservative defaults.
     airflow: { taskHeartbeatTimeoutSeconds: 60, taskQueuedTimeoutSeconds: 180, orphanedTasksCheckIntervalSeconds: 60 },
     // Dev follows every AMI release, so a new one is met in dev before prod's pinned alias is bumped.
-    karpenter: { workerCapacityTypes: ['spot'], instanceFamilies: ['t4g', 'm7g', 'c7g'], amiAlias: 'al2023@latest' },
+    karpenter: { workerCapacityTypes: ['spot'], instanceFamilies: ['t4g', 'm7g', 'c7g', 'r7g'], amiAlias: 'al2023@latest' },
     // The cheap profile: every choice here trades availability for cost (docs/cost.md lists which).
     // Office hours halve dev's bill (docs/cost.md prices dev with and without them). Off in the committed
     // config because the local-cluster test runs dist/dev at any hour; switch on per deployment.

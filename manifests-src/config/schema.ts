@@ -182,6 +182,12 @@ const EnvironmentFields = z
         branch: z.string().min(1).default('main').describe('Branch (or tag) to follow.'),
         subPath: z.string().default('dags').describe('Folder inside the repository that holds the DAG files.'),
         refreshIntervalSeconds: z.number().int().min(5).max(3600).default(30).describe('Seconds between fetches of the DAG repository (GitDagBundle refresh_interval).'),
+        repositorySize: z
+          .string()
+          .regex(QUANTITY_MEM, 'a size such as "128Mi" or "1Gi": `du -sh` of a fresh `git clone` of the DAG repository, rounded up')
+          .refine((q) => !QUANTITY_MEM.test(q) || (memoryMiB(q) >= 1 && memoryMiB(q) <= 16384), 'from 1Mi to 16Gi: every worker holds one checkout per Celery slot; keep the DAGs in a repository of their own')
+          .default('128Mi')
+          .describe('Disk size of one clone of the DAG repository with its history (`du -sh` of a fresh `git clone`). Sizes the `dag-bundles` emptyDir of the dag-processor and of each worker: the bare and tracking clones, one version per Celery slot (per parsing process on the dag-processor, which runs DAG callbacks at their run\'s version) and 2 idle versions kept, each counted as one clone, plus 25 %; above that size without the 25 % the groomer deletes idle versions, least recently used first (docs/local-disk.md). Too small: the kubelet evicts a worker and its running tasks once the checkouts outgrow it.'),
         auth: z.enum(['https', 'ssh', 'none']).default('https').describe('How the GitDagBundle authenticates: HTTPS user + password/token (CodeCommit HTTPS Git credentials, or any host\'s token), SSH key + known_hosts, or none (public repository).'),
       })
       .strict()
@@ -198,8 +204,8 @@ const EnvironmentFields = z
         kedaPollingIntervalSeconds: z.number().int().min(5).default(15).describe('KEDA pollingInterval (seconds).'),
         kedaCooldownPeriodSeconds: z.number().int().min(30).default(300).describe('KEDA cooldownPeriod (seconds) before scaling to zero.'),
         scaleDownStabilizationSeconds: z.number().int().min(0).default(600).describe('HPA scale-down stabilization (seconds): how long the desired count must stay lower before pods go.'),
-        taskMemoryMiB: z.number().int().min(0).max(65536).default(96).describe('Memory a task may allocate itself (MiB), on top of Airflow\'s measured per-slot overhead: the worker memory must cover `concurrency` times both.'),
-        resources: ResourcesSchema.default({ cpu: '1', memory: '4Gi' }).describe('Requests and limits per worker pod (16 slots need 3914Mi with the defaults, docs/reliability.md); the memory limit must cover the measured base, `concurrency` busy slots and `taskMemoryMiB` each (checked).'),
+        taskMemoryMiB: z.number().int().min(0).max(65536).default(264).describe('Memory a task may allocate itself (MiB), on top of Airflow\'s measured per-slot overhead: the worker memory must cover `concurrency` times both. 264: with the overhead, a slot gets what one of an MWAA mw1.small/medium/large worker\'s gets (2 GiB / 5 slots = 410 MiB; docs/reliability.md).'),
+        resources: ResourcesSchema.default({ cpu: '1', memory: '6656Mi' }).describe('Requests and limits per worker pod (16 slots need 6602Mi with the defaults, 416 MiB a slot, docs/reliability.md); the memory limit must cover the measured base, `concurrency` busy slots and `taskMemoryMiB` each (checked).'),
         scratchSize: z.string().regex(QUANTITY_MEM, 'a size such as "4Gi"').default('4Gi').describe('Size limit of the scratch emptyDir for task temp files (`/scratch`, also $TMPDIR of task processes), apart from Airflow\'s own files. Past it the kubelet evicts the worker pod.'),
         longTasks: z
           .object({
@@ -274,7 +280,7 @@ const EnvironmentFields = z
       .object({
         instanceFamilies: z.array(z.string().regex(/^[a-z]+\d+g[a-z]*$/, 'a Graviton family such as "m7g" or "c8gd"')).min(1).default(['m7g', 'c7g', 'r7g', 'm8g', 'c8g']).describe('Graviton instance families (arm64 only).'),
         workerCapacityTypes: z.array(z.enum(['spot', 'on-demand'])).min(1).default(['spot', 'on-demand']).describe('Capacity types for worker nodes; core components always run on-demand.'),
-        amiAlias: z.string().regex(/^(al2023|bottlerocket)@(latest|v[\d.]+)$/, 'an alias such as "al2023@v20251110" or "bottlerocket@latest"').default(PINNED_AMI_ALIAS).describe('EC2NodeClass amiSelectorTerms alias. Pinned by default (nodes change only when you bump it, through dev first); `al2023@latest` follows every AMI release (dev). Releases: github.com/awslabs/amazon-eks-ami/releases.'),
+        amiAlias: z.string().regex(/^al2023@(latest|v[\d.]+)$/, 'an AL2023 alias such as "al2023@v20251110" or "al2023@latest" (nodes take the kubelet settings as a nodeadm NodeConfig, which Bottlerocket does not read)').default(PINNED_AMI_ALIAS).describe('EC2NodeClass amiSelectorTerms alias. Pinned by default (nodes change only when you bump it, through dev first); `al2023@latest` follows every AMI release (dev). AL2023 only: the kubelet settings every node needs (singleProcessOOMKill) go in as a nodeadm NodeConfig. Releases: github.com/awslabs/amazon-eks-ami/releases.'),
         consolidateAfter: z.string().regex(/^\d+[smh]$/, 'a duration such as "5m"').default('5m').describe('consolidateAfter for the worker pool.'),
         disruptionBudget: z.string().regex(/^(\d+%|\d+)$/, 'a count or percentage such as "10%"').default('10%').describe('Max share of nodes Karpenter may disrupt at once.'),
         cpuLimit: z.number().int().min(4).default(256).describe('CPU limit of each NodePool (caps cost).'),

@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
 import { discoveryTags, karpenterNodeRoleName } from '../config';
+import { nodeConfigUserData } from './node-config';
 import { isWorkerPool, NODE_POOL_LABEL, type NodePoolRole } from '../hardening/workload-defaults';
 
 export const NODE_CLASS_NAME = 'airflow';
@@ -10,7 +11,11 @@ export interface GravitonNodeClassProps {
   readonly env: EnvironmentConfig;
 }
 
-/** EC2NodeClass: AMI by alias, subnets and security groups found by the discovery tag infra/ sets, IMDSv2 only. */
+/**
+ * EC2NodeClass: AMI by alias, subnets and security groups found by the discovery tag infra/ sets, IMDSv2 only,
+ * and the shared kubelet settings as a nodeadm NodeConfig in user data (Karpenter's `spec.kubelet` has no field for
+ * singleProcessOOMKill; it merges this part with its own NodeConfig).
+ */
 export class GravitonNodeClass extends Construct {
   constructor(scope: Construct, id: string, props: GravitonNodeClassProps) {
     super(scope, id);
@@ -27,8 +32,9 @@ export class GravitonNodeClass extends Construct {
         securityGroupSelectorTerms: [{ tags }],
         metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1, httpProtocolIPv6: 'disabled' },
         blockDeviceMappings: [
-          { deviceName: env.karpenter.amiAlias.startsWith('bottlerocket') ? '/dev/xvdb' : '/dev/xvda', ebs: { volumeSize: '80Gi', volumeType: 'gp3', encrypted: true, deleteOnTermination: true } },
+          { deviceName: '/dev/xvda', ebs: { volumeSize: '80Gi', volumeType: 'gp3', encrypted: true, deleteOnTermination: true } },
         ],
+        userData: nodeConfigUserData(),
         tags: { 'airflow-eks/environment': env.name, ...tags },
       },
     });

@@ -1,11 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { loadEnvironments, sizedRequest, type EnvironmentConfig } from '../../manifests-src/config';
+import { loadEnvironments, maxWorkerSlots, sizedRequest, type EnvironmentConfig } from '../../manifests-src/config';
+import { memoryMiB, workerMemoryFloorMiB } from '../../manifests-src/config/worker-memory';
 import { DEFAULT_ASSUMPTIONS, KMS_KEYS, SECRETS, cpuOf, crossover, estimate, gibOf, ratioAt } from '../../infra/cost/estimate';
 import { mwaaClassFor } from '../../infra/cost/mwaa';
 import { awakeShare, weeklyHours } from '../../infra/cost/cron-hours';
-import { MWAA_CLASSES, PRICE_TABLE, allPrices } from '../../infra/cost/prices';
+import { MWAA_CLASSES, PRICE_TABLE, allPrices, mwaaMemoryPerSlotMiB } from '../../infra/cost/prices';
 import { costDoc } from '../../infra/cost/markdown';
 import { atTaskRate, reportFor } from '../../infra/cost/report';
 import { UsageError, parseCostArgs } from '../../infra/cost/args';
@@ -52,6 +53,21 @@ test('MWAA class at equal slots: the smallest whose workers hold the peak (micro
   expect(mwaaClassFor(400).name).toBe('mw1.large');
   expect(mwaaClassFor(1000).name).toBe('mw1.xlarge');
   expect(() => mwaaClassFor(5000)).toThrow(/exceed the largest MWAA class/);
+});
+
+// The class each environment is compared against is the one the estimate picks for its peak slots (also where no
+// MWAA price exists, aws-cn); a slot of ours must not get less memory than a slot of that class's worker.
+// prod and prod-cn set no worker size or concurrency: they check the schema's defaults.
+test('worker memory per Celery slot is at least what a worker of the compared MWAA class gives per slot, and passes the schema floor', () => {
+  expect(MWAA_CLASSES.map((c) => Math.round(mwaaMemoryPerSlotMiB(c)))).toEqual([1024, 410, 410, 410, 614, 614]);
+  for (const env of envs) {
+    const cls = mwaaClassFor(maxWorkerSlots(env));
+    if (estimate(env).mwaa) expect(estimate(env).mwaa!.environmentClass).toBe(cls.name);
+    const w = env.workers;
+    const limit = memoryMiB(w.resources.memoryLimit ?? w.resources.memory);
+    expect({ env: env.name, cls: cls.name, perSlot: limit / w.concurrency >= mwaaMemoryPerSlotMiB(cls) }).toEqual({ env: env.name, cls: cls.name, perSlot: true });
+    expect(limit).toBeGreaterThanOrEqual(workerMemoryFloorMiB(w.concurrency, w.taskMemoryMiB));
+  }
 });
 
 test('MWAA: environment 24x7 with the first worker included, extra workers only for busy slots, shared NAT and logs', () => {
