@@ -9,8 +9,8 @@ import type { LocalSecrets } from '../../local/settings';
 import { NET, NODE_PORTS, SERVICE_PORTS, statePath, vpcAddresses } from '../node/layout';
 import { CA_CERT, CA_KEY, ensureServerCert, pki } from '../node/pki';
 import { AGENT_ADDRESS, associations, startPodIdentityAgent } from './pod-identity';
-import { seedSecrets } from './aws-seed';
-import { stackTemplate } from './stack-template';
+import { seedSecrets } from '../../local/aws-seed';
+import { stackTemplate } from '../../local/stack-template';
 import { operatorSecrets } from '../../infra/deploy/operator-secrets';
 import { startFrontDoor } from './front-door';
 

@@ -178,3 +178,19 @@ export function allows(statements: readonly Statement[], action: string, resourc
 export function logGroups(t: CfnTemplate): Map<string, string> {
   return new Map(Object.entries(t.Resources).flatMap(([id, r]) => (r.Type === 'AWS::Logs::LogGroup' && typeof r.Properties?.LogGroupName === 'string' ? [[r.Properties.LogGroupName as string, id] as [string, string]] : [])));
 }
+
+/**
+ * The code a Lambda function of the stack ships, as the stack publishes it: the function's S3 key in the template
+ * names a file asset of the stack's asset manifest, whose source folder in cdk.out/ holds the bundled handler.
+ * Tests and the local runner run this file, so they exercise what is uploaded, not the sources it was bundled from.
+ */
+export function bundledFunctionFile(cdkOut: string, stack: string, template: CfnTemplate, logicalId: RegExp, file = 'index.js'): string {
+  const fns = Object.entries(template.Resources).filter(([id, r]) => r.Type === 'AWS::Lambda::Function' && logicalId.test(id));
+  if (fns.length !== 1) throw new Error(`${stack}: ${fns.length} Lambda functions match ${logicalId}, expected 1`);
+  const hash = String(fns[0][1].Properties?.Code?.S3Key ?? '').replace(/\.zip$/, '');
+  const manifest = path.join(cdkOut, `${stack}.assets.json`);
+  const assets = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { files: Record<string, { source: { path: string } }> };
+  const source = assets.files[hash]?.source.path;
+  if (!source) throw new Error(`${fns[0][0]}: asset ${hash || '(no S3Key)'} is not in ${manifest}`);
+  return path.join(cdkOut, source, file);
+}

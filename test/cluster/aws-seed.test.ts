@@ -9,7 +9,7 @@ import { DB_MASTER_USER, loadEnvironments, secretsManagerNames } from '../../man
 import { createdSecrets, readTemplate, type CfnTemplate } from '../../infra/assembly/cdk-out';
 import { stackName } from '../../infra/lib/airflow-eks-stack';
 import { operatorSecrets } from '../../infra/deploy/operator-secrets';
-import { awsJson, seedSecrets } from '../../cluster/services/aws-seed';
+import { awsJson, seedSecrets } from '../../local/aws-seed';
 import type { LocalSecrets } from '../../local/settings';
 import { TOOLS_BIN } from '../../local/prerequisites';
 import { committedSynth } from '../infra/committed-synth';

@@ -1,7 +1,7 @@
-import { SECRET_KEYS, secretsManagerNames, type EnvironmentConfig } from '../../manifests-src/config';
-import { createdSecrets, resolveValue, type CfnTemplate } from '../../infra/assembly/cdk-out';
-import { stackName } from '../../infra/lib/airflow-eks-stack';
-import type { LocalSecrets } from '../../local/settings';
+import { SECRET_KEYS, secretsManagerNames, type EnvironmentConfig } from '../manifests-src/config';
+import { createdSecrets, resolveValue, type CfnTemplate } from '../infra/assembly/cdk-out';
+import { stackName } from '../infra/lib/airflow-eks-stack';
+import type { LocalSecrets } from './settings';
 
 /**
  * Puts into the AWS API emulator what the CDK stack puts into AWS, read from its synthesized template, and what the

@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import type { EnvironmentConfig } from '../../manifests-src/config';
-import { readTemplate, type CfnTemplate } from '../../infra/assembly/cdk-out';
-import { stackName } from '../../infra/lib/airflow-eks-stack';
-import { cdkOutStaleness } from '../../infra/lib/synth-inputs';
-import { PROJECT_ROOT } from '../../local/stack';
+import type { EnvironmentConfig } from '../manifests-src/config';
+import { readTemplate, type CfnTemplate } from '../infra/assembly/cdk-out';
+import { stackName } from '../infra/lib/airflow-eks-stack';
+import { cdkOutStaleness } from '../infra/lib/synth-inputs';
+import { PROJECT_ROOT } from './prerequisites';
 
 /**
  * The environment's CDK stack as synthesized in cdk.out/: the local cluster is bootstrapped from it the way AWS is
