@@ -119,6 +119,8 @@ export class AirflowDbLogin extends Construct {
       automaticallyAfter: Duration.days(LOGIN_ROTATION_DAYS),
     });
     schedule.node.addDependency(this.login);
+    // Secrets Manager of this account only may invoke it (the schedule's grant names no source).
+    for (const c of rotationFn.node.findAll()) if (c instanceof lambda.CfnPermission && c.principal === 'secretsmanager.amazonaws.com') c.sourceAccount = Stack.of(this).account;
   }
 }
 
