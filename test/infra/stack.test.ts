@@ -159,6 +159,12 @@ describe.each(envs.map((e) => [e.name, e] as const))('stack %s', (name, env) => 
     const ingress = resourcesOf(t(), 'AWS::EC2::SecurityGroupIngress').map(([, p]) => p);
     expect(ingress.some((p) => p.FromPort === PORTS.postgres && groups.includes(p.SourceSecurityGroupId?.['Fn::GetAtt']?.[0]) && /^MetadataDbSecurityGroup/.test(p.GroupId['Fn::GetAtt'][0]))).toBe(true);
     expect(resourcesOf(t(), 'AWS::Lambda::Permission').some(([, p]) => p.Principal === 'secretsmanager.amazonaws.com' && p.FunctionName['Fn::GetAtt'][0] === fnId)).toBe(true);
+    // It reaches Secrets Manager from its subnets: a Secrets Manager interface endpoint, or a default route out (NAT).
+    const subnets = fn.Properties.VpcConfig.SubnetIds.map((x: any) => x.Ref as string);
+    const tableOf = (subnet: string) => resourcesOf(t(), 'AWS::EC2::SubnetRouteTableAssociation').find(([, p]) => p.SubnetId.Ref === subnet)![1].RouteTableId.Ref;
+    const routesOut = (table: string) => resourcesOf(t(), 'AWS::EC2::Route').some(([, p]) => p.RouteTableId.Ref === table && p.DestinationCidrBlock === '0.0.0.0/0' && (p.NatGatewayId || p.InstanceId));
+    const smEndpoint = resourcesOf(t(), 'AWS::EC2::VPCEndpoint').some(([, p]) => JSON.stringify(p.ServiceName).includes('secretsmanager'));
+    for (const subnet of subnets) expect(smEndpoint || routesOut(tableOf(subnet))).toBe(true);
     // It reads the master (masterarn) and rewrites only the login secret's versions.
     const policy = resourcesOf(t(), 'AWS::IAM::Policy').find(([, p]) => p.Roles.some((r: any) => r.Ref === fn.Properties.Role['Fn::GetAtt'][0]))![1];
     const on = (ref: string) => policy.PolicyDocument.Statement.filter((st: any) => st.Resource?.Ref === ref).flatMap((st: any) => [st.Action].flat());
