@@ -10,10 +10,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AIRFLOW_DB_ROLE, DATABASES, SECRET_KEYS, secretsManagerNames } from '../../manifests-src/config';
-import { bundledFunctionFile, type CfnTemplate } from '../../infra/assembly/cdk-out';
+import { bundledFunctionFile, createdSecrets, type CfnTemplate } from '../../infra/assembly/cdk-out';
 import { stackName } from '../../infra/lib/airflow-eks-stack';
 import { awsJson, seedSecrets } from '../../local/aws-seed';
-import { currentValue, invokeRotationStep, rotateSecret, ROTATION_STEPS, type RotationTarget } from '../../local/login-rotation';
+import { currentValue, invokeRotationStep, rotateAirflowLogin, rotateSecret, ROTATION_STEPS, type RotationTarget } from '../../local/login-rotation';
 import { TOOLS_BIN } from '../../local/prerequisites';
 import { loadOrCreateSecrets } from '../../local/secret-store';
 import type { LocalSecrets } from '../../local/settings';
@@ -158,4 +158,30 @@ test('testSecret fails while the pending login does not work yet, and a step of 
   // Finish the interrupted rotation as Secrets Manager's retry would, so the secret ends consistent.
   for (const step of ['setSecret', 'testSecret', 'finishSecret'] as const) await run(step);
   expect((await currentValue(target, secretId))[k.username]).not.toBe(before[k.username]);
+}, 120_000);
+
+test("the local runner's rotation seeds an empty emulator from the template, then rotates with the same function from cdk.out/", async () => {
+  // A second emulator, empty, as the local runner's is when it first rotates.
+  const port = await freePort();
+  const second = spawn(path.join(TOOLS_BIN, 'moto_server'), ['-H', db.host, '-p', String(port)], { stdio: 'ignore' });
+  try {
+    const fresh = { ...target, endpoint: `http://${db.host}:${port}` };
+    const deadline = Date.now() + 30_000;
+    while ((await fetch(fresh.endpoint).catch(() => undefined)) === undefined) {
+      if (Date.now() > deadline) throw new Error('the second AWS emulator did not start');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const at = { host: db.host, postgresPort: db.port, redisPort: 1, dbname: DATABASES.metadata };
+    const now = await rotateAirflowLogin(env, fresh, at, local);
+    // Seeded with the runner's first login (airflow), so the rotation made the clone current, in the emulator and the database.
+    expect(now.username).toBe(clone);
+    expect(await currentValue(fresh, secretId)).toMatchObject({ [k.username]: clone, [k.password]: now.password, [k.clientPassword]: local.clientPassword });
+    expect(await db.query({ host: db.host, port: db.port, ...now }, 'SELECT session_user AS u')).toEqual([{ u: clone }]);
+    // Only what the template creates is there (the preflight's user secrets are not the rotation's business).
+    const names = ((await awsJson(fresh.endpoint, fresh.region, 'secretsmanager', 'secretsmanager.ListSecrets', {})).json.SecretList as { Name: string }[]).map((x) => x.Name).sort();
+    const template = committedSynth().templates.dev.toJSON() as CfnTemplate;
+    expect(names).toEqual(createdSecrets(template).map((x) => x.name).filter(Boolean).sort());
+  } finally {
+    second.kill();
+  }
 }, 120_000);
