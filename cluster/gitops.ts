@@ -7,7 +7,7 @@ import { normalizeReference } from './images/references';
 import { apply, kubectl, kubectlJson } from './node/kubectl';
 import { waitFor } from './node/daemon';
 import { kubernetesManifests } from '../infra/assembly/cdk-out';
-import { stackTemplate } from './services/stack-template';
+import { stackTemplate } from '../local/stack-template';
 import { KUBECONFIG, kubeBin } from './node/layout';
 
 /**

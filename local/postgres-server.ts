@@ -105,15 +105,3 @@ function allowClientNetworks(ctx: StackContext, data: string): void {
   const missing = [...own, ...(ctx.opts.clientCidrs ?? [])].map((c) => `host all all ${c} scram-sha-256`).filter((l) => !text.includes(l));
   if (missing.length) fs.appendFileSync(hba, `${missing.join('\n')}\n`);
 }
-
-/**
- * One password rotation as Secrets Manager's alternating-users rotation does it, with the master login: a new
- * password on the login that is not current (created on the first rotation as a member of the owner role).
- */
-export async function rotateLogin(master: PgLogin, current: string, password: string): Promise<string> {
-  const next = current === AIRFLOW_DB_ROLE ? `${AIRFLOW_DB_ROLE}_clone` : AIRFLOW_DB_ROLE;
-  const exists = (await psql(master, 'postgres', `SELECT 1 FROM pg_roles WHERE rolname = '${next}'`)) === '1';
-  if (exists) await psql(master, 'postgres', `ALTER ROLE ${next} PASSWORD '${password}'`);
-  else await psql(master, 'postgres', `CREATE ROLE ${next} LOGIN PASSWORD '${password}' IN ROLE ${AIRFLOW_DB_ROLE}`);
-  return next;
-}

@@ -9,12 +9,13 @@ import { publishDags } from './dag-repo';
 import type { ManagedProcess } from './managed-process';
 import { killLeftovers } from './pid-file';
 import { startPgBouncer, renderedSecrets, writePgBouncerSecretFiles } from './pgbouncer-server';
-import { assertServerUserReaches, masterLogin, rotateLogin, startPostgres } from './postgres-server';
+import { rotateAirflowLogin } from './login-rotation';
+import { assertServerUserReaches, masterLogin, startPostgres } from './postgres-server';
 import { allocatePorts, LOOPBACK } from './ports';
 import { assertDependencies, PROJECT_ROOT } from './prerequisites';
 import { processesIn } from './proc';
 import { startAwsApi, startRedis } from './redis-server';
-import { loadOrCreateSecrets, randomPassword, saveSecrets } from './secret-store';
+import { loadOrCreateSecrets, saveSecrets } from './secret-store';
 import { LOCAL_PORT_NAMES, writeGitSecretFiles, writeProcessSecretFiles, type LocalPaths, type LocalPorts, type LocalSecrets } from './settings';
 import type { LocalStackOptions, StackContext } from './stack-options';
 import { Supervisor, type ComponentName } from './supervisor';
@@ -141,17 +142,19 @@ export class LocalStack implements StackContext {
   }
 
   /**
-   * One password rotation as Secrets Manager's alternating-users rotation does it: the login that is not
-   * current gets a new password and becomes current; the previous one keeps working. Returns the new login.
+   * One password rotation as Secrets Manager runs it: the stack's own rotation function (the bundled asset in
+   * cdk.out/) called step by step against the AWS emulator's Secrets Manager and this PostgreSQL. The login that is
+   * not current gets a new password and becomes current; the previous one keeps working. Returns the new login.
    */
   async rotateDatabaseLogin(): Promise<string> {
-    const password = randomPassword();
-    const next = await rotateLogin(masterLogin(this), this.secrets.dbUser, password);
-    this.secrets = { ...this.secrets, dbUser: next, dbPassword: password };
+    const target = { endpoint: `http://${this.host}:${this.ports.awsApi}`, region: this.env.aws.region, caCert: this.paths.caCert };
+    const at = { host: this.host, postgresPort: this.ports.postgres, redisPort: this.ports.redis, dbname: DATABASES.metadata };
+    const login = await rotateAirflowLogin(this.env, target, at, this.secrets);
+    this.secrets = { ...this.secrets, dbUser: login.username, dbPassword: login.password };
     saveSecrets(this.paths.state, this.secrets);
     // The refreshed Secret in the migrate Job's (and admin tools') files: the direct URL with the new login.
     writeProcessSecretFiles(this.env, this.ports, this.paths, this.secrets);
-    return next;
+    return login.username;
   }
 
   /**

@@ -9,8 +9,8 @@ import type { LocalSecrets } from '../../local/settings';
 import { NET, NODE_PORTS, SERVICE_PORTS, statePath, vpcAddresses } from '../node/layout';
 import { CA_CERT, CA_KEY, ensureServerCert, pki } from '../node/pki';
 import { AGENT_ADDRESS, associations, startPodIdentityAgent } from './pod-identity';
-import { seedSecrets } from './aws-seed';
-import { stackFunctionCode, stackTemplate } from './stack-template';
+import { seedSecrets } from '../../local/aws-seed';
+import { stackTemplate } from '../../local/stack-template';
 import { operatorSecrets } from '../../infra/deploy/operator-secrets';
 import { startFrontDoor } from './front-door';
 
@@ -116,7 +116,7 @@ export async function runManagedServices(env: EnvironmentConfig, log: (l: string
     if (o.auth !== 'https') throw new Error(`${o.field}: the local cluster's git front door serves HTTPS only; use "https" or "none" to run ${env.name} here`);
     userSecrets[o.name] = { [o.keys[0]]: git.username, [o.keys[1]]: git.password };
   }
-  const seeded = await seedSecrets(env, template, stackFunctionCode(env, template), awsEndpoint, { host: vpc.services, postgresPort: PORTS.postgres, redisPort: PORTS.redis, dbname: DATABASES.metadata }, stack.secrets, userSecrets);
+  const seeded = await seedSecrets(env, template, { endpoint: awsEndpoint, region: env.aws.region, caCert: CA_CERT }, { host: vpc.services, postgresPort: PORTS.postgres, redisPort: PORTS.redis, dbname: DATABASES.metadata }, stack.secrets, userSecrets);
   log(`Secrets Manager: ${seeded.join(', ')} (from the stack's template and the preflight's list)`);
   const info: ServicesInfo = {
     host: vpc.services,

@@ -4,7 +4,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { POD_IDENTITY_AGENT_CIDRS, type EnvironmentConfig } from '../../manifests-src/config';
 import { podIdentityAssociations } from '../../infra/assembly/cdk-out';
-import { stackTemplate } from './stack-template';
+import { stackTemplate } from '../../local/stack-template';
 
 /**
  * EKS Pod Identity, emulated with the rest of AWS (only AWS is emulated here). What EKS does for a pod whose

@@ -137,21 +137,10 @@ export function rotationFunctions(t: CfnTemplate): RotationFunction[] {
 /** The exports of a Lambda function's code as synthesized, by the function's logical id. */
 export type FunctionCode = (functionLogicalId: string) => Record<string, any>;
 
-/** Folder in cdk.out/ of a Lambda function's code asset: its S3 key, mapped by the stack's asset manifest. */
-export function functionCodeDir(cdkOut: string, stack: string, t: CfnTemplate, functionLogicalId: string): string {
-  const fn = t.Resources[functionLogicalId];
-  const key = fn?.Type === 'AWS::Lambda::Function' ? fn.Properties?.Code?.S3Key : undefined;
-  if (typeof key !== 'string') throw new Error(`${functionLogicalId} is not a Lambda function with a code asset in ${stack}`);
-  const assets = JSON.parse(fs.readFileSync(path.join(cdkOut, `${stack}.assets.json`), 'utf8')) as { files: Record<string, { source: { path: string } }> };
-  const source = assets.files[key.replace(/\.zip$/, '')]?.source.path;
-  if (!source) throw new Error(`asset ${key} of ${functionLogicalId} is not in ${stack}.assets.json`);
-  return path.join(cdkOut, source);
-}
-
 /** Loads a function's code from cdk.out/ (what Lambda runs), for `createdSecrets` and the local bootstrap. */
 export function functionCode(cdkOut: string, stack: string, t: CfnTemplate): FunctionCode {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (id) => require(path.join(functionCodeDir(cdkOut, stack, t, id), 'index.js')) as Record<string, any>;
+  return (id) => require(bundledFunctionFile(cdkOut, stack, t, new RegExp(`^${id}$`))) as Record<string, any>;
 }
 
 /** The Kubernetes objects the stack's kubectl handler applies (`cluster.addManifest`), in template order. */
@@ -217,4 +206,20 @@ export function allows(statements: readonly Statement[], action: string, resourc
 /** Named log groups: name -> logical id. */
 export function logGroups(t: CfnTemplate): Map<string, string> {
   return new Map(Object.entries(t.Resources).flatMap(([id, r]) => (r.Type === 'AWS::Logs::LogGroup' && typeof r.Properties?.LogGroupName === 'string' ? [[r.Properties.LogGroupName as string, id] as [string, string]] : [])));
+}
+
+/**
+ * The code a Lambda function of the stack ships, as the stack publishes it: the function's S3 key in the template
+ * names a file asset of the stack's asset manifest, whose source folder in cdk.out/ holds the bundled handler.
+ * Tests and the local runner run this file, so they exercise what is uploaded, not the sources it was bundled from.
+ */
+export function bundledFunctionFile(cdkOut: string, stack: string, template: CfnTemplate, logicalId: RegExp, file = 'index.js'): string {
+  const fns = Object.entries(template.Resources).filter(([id, r]) => r.Type === 'AWS::Lambda::Function' && logicalId.test(id));
+  if (fns.length !== 1) throw new Error(`${stack}: ${fns.length} Lambda functions match ${logicalId}, expected 1`);
+  const hash = String(fns[0][1].Properties?.Code?.S3Key ?? '').replace(/\.zip$/, '');
+  const manifest = path.join(cdkOut, `${stack}.assets.json`);
+  const assets = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { files: Record<string, { source: { path: string } }> };
+  const source = assets.files[hash]?.source.path;
+  if (!source) throw new Error(`${fns[0][0]}: asset ${hash || '(no S3Key)'} is not in ${manifest}`);
+  return path.join(cdkOut, source, file);
 }

@@ -6,12 +6,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { DB_MASTER_USER, loadEnvironments, secretsManagerNames } from '../../manifests-src/config';
-import { createdSecrets, functionCode, readTemplate, type CfnTemplate, type FunctionCode } from '../../infra/assembly/cdk-out';
+import { bundledFunctionFile, createdSecrets, functionCode, readTemplate, rotationFunctions, type CfnTemplate, type FunctionCode } from '../../infra/assembly/cdk-out';
 import { stackName } from '../../infra/lib/airflow-eks-stack';
 import { operatorSecrets } from '../../infra/deploy/operator-secrets';
-import { awsJson, seedSecrets } from '../../cluster/services/aws-seed';
-import * as sdk from '@aws-sdk/client-secrets-manager';
-import { duringRotation, ROTATION_STEPS, secretsManagerClient } from '../../cluster/services/secret-rotation';
+import { awsJson, seedSecrets } from '../../local/aws-seed';
+import { invokeRotationStep, ROTATION_STEPS, type RotationTarget } from '../../local/secret-rotation';
 import type { LocalSecrets } from '../../local/settings';
 import { TOOLS_BIN } from '../../local/prerequisites';
 import { committedSynth } from '../infra/committed-synth';
@@ -62,6 +61,12 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => moto?.kill());
 
+/** Logical id of the function that rotates the JWT signing keys secret. */
+function jwtRotationFunction(): string {
+  const secret = Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::SecretsManager::Secret' && r.Properties?.Name === secretsManagerNames(env).jwtSigning)![0];
+  return rotationFunctions(template).find((r) => r.secret === secret)!.fn;
+}
+
 async function stored(): Promise<Record<string, Record<string, string>>> {
   const list = await awsJson(endpoint, env.aws.region, 'secretsmanager', 'secretsmanager.ListSecrets', {});
   const out: Record<string, Record<string, string>> = {};
@@ -74,7 +79,7 @@ async function stored(): Promise<Record<string, Record<string, string>>> {
 }
 
 test('exactly the secrets of the template and the preflight, each with exactly the keys the stack gives it', async () => {
-  const seeded = await seedSecrets(env, template, code, endpoint, at, local, users);
+  const seeded = await seedSecrets(env, template, { endpoint, region: env.aws.region }, at, local, users);
   const fromTemplate = createdSecrets(template, code).filter((s) => s.name);
   const all = await stored();
   expect(Object.keys(all).sort()).toEqual([...fromTemplate.map((s) => s.name!), ...Object.keys(users)].sort());
@@ -87,7 +92,7 @@ test('exactly the secrets of the template and the preflight, each with exactly t
   expect(all[names.airflowDb]).toMatchObject({ username: local.dbUser, password: local.dbPassword, host: at.host, port: '5432', clientPassword: local.clientPassword });
   expect(all[names.broker]).toEqual({ host: at.host, port: String(at.redisPort), authToken: local.redisAuthToken });
   // The JWT keys were written by the first rotation, run by the function's code in cdk.out/, and pass its own test step.
-  const jwtFn = Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::SecretsManager::RotationSchedule' && r.Properties?.RotationLambdaARN)![1].Properties!.RotationLambdaARN['Fn::GetAtt'][0];
+  const jwtFn = jwtRotationFunction();
   const jwt = all[names.jwtSigning];
   expect(Object.keys(jwt).sort()).toEqual(['keySet', 'nextPrivateKey', 'privateKey']);
   expect(code(jwtFn).problems(jwt)).toEqual([]);
@@ -98,17 +103,17 @@ test('exactly the secrets of the template and the preflight, each with exactly t
 
 test('a later rotation by the function keeps the signing key trusted as previous, and a step that runs twice changes nothing', async () => {
   const names = secretsManagerNames(env);
-  const jwtFn = Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::SecretsManager::RotationSchedule' && r.Properties?.RotationLambdaARN)![1].Properties!.RotationLambdaARN['Fn::GetAtt'][0];
+  const jwtFn = jwtRotationFunction();
   const fn = code(jwtFn);
-  const client = secretsManagerClient(endpoint, env.aws.region);
-  const value = async (stage = 'AWSCURRENT') => JSON.parse((await client.send(new sdk.GetSecretValueCommand({ SecretId: names.jwtSigning, VersionStage: stage }))).SecretString!);
+  const target: RotationTarget = { endpoint, region: env.aws.region };
+  const file = bundledFunctionFile(path.join(ROOT, 'cdk.out'), stackName(env), template, new RegExp(`^${jwtFn}$`));
+  const value = async (stage = 'AWSCURRENT') => JSON.parse(String((await awsJson(endpoint, env.aws.region, 'secretsmanager', 'secretsmanager.GetSecretValue', { SecretId: names.jwtSigning, VersionStage: stage })).json.SecretString));
   const before = await value();
   const token = 'second-rotation-of-the-jwt-signing-keys-0001';
-  const view = duringRotation(client, token);
   let pending: string | undefined;
   for (const Step of ROTATION_STEPS) {
     // Secrets Manager retries a step that timed out: the second run must find the first one's work and keep it.
-    for (let i = 0; i < 2; i++) await fn.rotate(view, sdk, { SecretId: names.jwtSigning, ClientRequestToken: token, Step });
+    for (let i = 0; i < 2; i++) await invokeRotationStep(file, target, { SecretId: names.jwtSigning, ClientRequestToken: token, Step });
     if (Step === 'createSecret') pending = JSON.stringify(await value('AWSPENDING'));
   }
   const after = await value();
@@ -123,9 +128,9 @@ test('a key the stack generates that no local server was started with stops the 
   const broken = JSON.parse(JSON.stringify(template)) as CfnTemplate;
   const fields = Object.values(broken.Resources).find((r) => r.Type === 'Custom::SecretFields' && r.Properties?.Generate?.fernetKey)!;
   fields.Properties!.Generate.newKey = 'token';
-  await expect(seedSecrets(env, broken, code, endpoint, at, local, users)).rejects.toThrow(/airflow-eks\/dev\/airflow: the stack generates key "newKey"/);
+  await expect(seedSecrets(env, broken, { endpoint, region: env.aws.region }, at, local, users)).rejects.toThrow(/airflow-eks\/dev\/airflow: the stack generates key "newKey"/);
 });
 
 test('a login name the stack creates that the local database does not have stops the seed', async () => {
-  await expect(seedSecrets(env, template, code, endpoint, at, { ...local, dbUser: 'someone_else' }, users)).rejects.toThrow(/creates the login "airflow", the local database "someone_else"/);
+  await expect(seedSecrets(env, template, { endpoint, region: env.aws.region }, at, { ...local, dbUser: 'someone_else' }, users)).rejects.toThrow(/creates the login "airflow", the local database "someone_else"/);
 });

@@ -2,97 +2,36 @@
  * The stack's custom resource that creates Airflow's database login, run as it ships: the bundled handler from
  * cdk.out/ (its PostgreSQL driver inside), against a real PostgreSQL with TLS, as Aurora's master would run it.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { AIRFLOW_DB_ROLE, DATABASES } from '../../manifests-src/config';
-import { PG_BIN } from '../../local/prerequisites';
-import { SERVER_USER, chownToServerUser } from '../../local/postgres-server';
-import { makeTlsMaterial, serverCertificate } from '../../local/tls-material';
+import { AIRFLOW_DB_ROLE, DATABASES, DB_MASTER_USER } from '../../manifests-src/config';
+import { bundledFunctionFile, type CfnTemplate } from '../../infra/assembly/cdk-out';
+import { startTlsPostgres, type Login, type TlsPostgres } from '../support/tls-postgres';
 import { committedSynth } from './committed-synth';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const pg = require('pg');
-type Login = { host: string; port: number; username: string; password: string; dbname?: string };
 
-/** The handler's code as the dev stack publishes it: template S3Key -> the asset manifest's source folder. */
+/** The handler's code as the dev stack publishes it (the asset in cdk.out/ its S3 key names). */
 function bundledHandler(): string {
-  const t = committedSynth().templates.dev.toJSON() as { Resources: Record<string, { Type: string; Properties: any }> };
-  const fn = Object.entries(t.Resources).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && /^AirflowDbLoginHandler/.test(id));
-  if (!fn) throw new Error('no AirflowDbLogin handler in the dev template');
-  const hash = String(fn[1].Properties.Code.S3Key).replace(/\.zip$/, '');
-  const assets = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.out', 'airflow-eks-dev.assets.json'), 'utf8')) as { files: Record<string, { source: { path: string } }> };
-  const source = assets.files[hash]?.source.path;
-  if (!source) throw new Error(`asset ${hash} is not in the dev stack's asset manifest`);
-  return path.join(ROOT, 'cdk.out', source, 'index.js');
+  const t = committedSynth().templates.dev.toJSON() as CfnTemplate;
+  return bundledFunctionFile(path.join(ROOT, 'cdk.out'), 'airflow-eks-dev', t, /^AirflowDbLoginHandler[0-9A-F]{8}$/);
 }
 
-let server: ChildProcess | undefined;
+let db: TlsPostgres;
 let work: string;
 let ca: string;
-const host = '127.0.0.1';
+let host: string;
 let port: number;
-const master = { username: 'airflow_admin', password: 'master-Pw1' };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, host, () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-async function query(login: Login, sql: string, params: unknown[] = []): Promise<any[]> {
-  const c = new pg.Client({ host: login.host, port: login.port, user: login.username, password: login.password, database: login.dbname ?? DATABASES.metadata, ssl: { ca, rejectUnauthorized: true } });
-  await c.connect();
-  try {
-    return (await c.query(sql, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const master = { username: DB_MASTER_USER, password: 'master-Pw1' };
+const query = (login: Login, sql: string, params: unknown[] = []) => db.query(login, sql, params);
 
 beforeAll(async () => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'db-login-'));
-  fs.chmodSync(work, 0o755);
-  const data = path.join(work, 'data');
-  const tls = path.join(work, 'tls');
-  makeTlsMaterial(path.join(tls, 'ca.pem'), host);
-  ca = fs.readFileSync(path.join(tls, 'ca.pem'), 'utf8');
-  const pw = path.join(work, 'pw');
-  fs.writeFileSync(pw, master.password);
-  fs.mkdirSync(data);
-  chownToServerUser(work);
-  execFileSync('runuser', ['-u', SERVER_USER, '--', path.join(PG_BIN, 'initdb'), '-D', data, '-U', master.username, '--pwfile', pw, '--auth', 'scram-sha-256'], { stdio: 'pipe' });
-  const { cert, key } = serverCertificate(path.join(tls, 'ca.pem'));
-  fs.copyFileSync(cert, path.join(data, 'server.crt'));
-  fs.copyFileSync(key, path.join(data, 'server.key'));
-  fs.chmodSync(path.join(data, 'server.key'), 0o600);
-  chownToServerUser(data);
-  port = await freePort();
-  server = spawn('runuser', ['-u', SERVER_USER, '--', path.join(PG_BIN, 'postgres'), '-D', data, '-p', String(port), '-k', work, '-c', `listen_addresses=${host}`, '-c', 'ssl=on', '-c', 'fsync=off'], { stdio: 'ignore', detached: true });
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      await query({ host, port, ...master, dbname: 'postgres' }, 'SELECT 1');
-      break;
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  // What Aurora does with defaultDatabaseName: the database exists, owned by the master.
-  await query({ host, port, ...master, dbname: 'postgres' }, `CREATE DATABASE ${DATABASES.metadata}`);
+  db = await startTlsPostgres(master.username, master.password);
+  ({ work, ca, host, port } = db);
 }, 60_000);
 
-afterAll(() => {
-  if (server?.pid) process.kill(-server.pid, 'SIGINT'); // runuser and the postmaster: one process group
-  if (work) fs.rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => db?.stop());
 
 test('the bundled handler creates the login, gives the role the database, and is idempotent', async () => {
   // A fresh node process from an empty folder: the asset must carry its own driver (no node_modules in Lambda).

@@ -145,15 +145,36 @@ describe.each(envs.map((e) => [e.name, e] as const))('stack %s', (name, env) => 
     const fields = resourcesOf(t(), 'Custom::SecretFields').map(([, p]) => p);
     expect(fields.some((p) => Object.keys(p.Generate).sort().join() === Object.values(SECRET_KEYS.airflow).sort().join())).toBe(true);
     expect(fields.some((p) => Object.keys(p.Set).sort().join() === [SECRET_KEYS.broker.host, SECRET_KEYS.broker.port].sort().join())).toBe(true);
-    // The master rotates alone; Airflow's login with alternating users, through the master (contract: airflowDb).
-    const schedules = resourcesOf(t(), 'AWS::SecretsManager::RotationSchedule').map(([, p]) => p);
-    const rotations = schedules.filter((p) => p.HostedRotationLambda).map((p) => p.HostedRotationLambda);
-    // The JWT signing keys rotate by our own function, first when the schedule is created (that writes the keys).
-    const own = schedules.filter((p) => p.RotationLambdaARN);
-    expect(own.map((p) => [p.SecretId.Ref.startsWith('JwtSigningKeysSecret'), p.RotateImmediatelyOnUpdate])).toEqual([[true, true]]);
-    expect(rotations.map((r) => r.RotationType).sort()).toEqual(['PostgreSQLMultiUser', 'PostgreSQLSingleUser']);
-    const multi = rotations.find((r) => r.RotationType === 'PostgreSQLMultiUser');
-    expect(multi.MasterSecretArn).toEqual(rotations.find((r) => r.RotationType === 'PostgreSQLSingleUser') && { Ref: expect.stringMatching(/^MetadataDbSecretAttachment/) });
+    // The master rotates alone (hosted single-user rotation); Airflow's login and the JWT signing keys with the stack's own functions.
+    const rotations = resourcesOf(t(), 'AWS::SecretsManager::RotationSchedule').map(([, p]) => p);
+    expect(rotations.filter((p) => p.HostedRotationLambda).map((p) => p.HostedRotationLambda.RotationType)).toEqual(['PostgreSQLSingleUser']);
+    const own = rotations.filter((p) => p.RotationLambdaARN);
+    const secretOf = (name: string) => resourcesOf(t(), 'AWS::SecretsManager::Secret').find(([, p]) => p.Name === name)!;
+    const loginSecret = secretOf(n.airflowDb);
+    const jwtSecret = secretOf(n.jwtSigning);
+    expect(own.map((p) => p.SecretId.Ref).sort()).toEqual([loginSecret[0], jwtSecret[0]].sort());
+    // The JWT keys are written by the first rotation, run when the schedule is created; the login exists already.
+    const schedule = (secret: string) => own.find((p) => p.SecretId.Ref === secret)!;
+    expect(schedule(jwtSecret[0]).RotateImmediatelyOnUpdate).toBe(true);
+    const fnId = schedule(loginSecret[0]).RotationLambdaARN['Fn::GetAtt'][0] as string;
+    const fn = t().toJSON().Resources[fnId];
+    // In the VPC, with the security group Aurora admits; Secrets Manager may invoke it.
+    const groups = fn.Properties.VpcConfig.SecurityGroupIds.map((g: any) => g['Fn::GetAtt'][0]);
+    const ingress = resourcesOf(t(), 'AWS::EC2::SecurityGroupIngress').map(([, p]) => p);
+    expect(ingress.some((p) => p.FromPort === PORTS.postgres && groups.includes(p.SourceSecurityGroupId?.['Fn::GetAtt']?.[0]) && /^MetadataDbSecurityGroup/.test(p.GroupId['Fn::GetAtt'][0]))).toBe(true);
+    expect(resourcesOf(t(), 'AWS::Lambda::Permission').some(([, p]) => p.Principal === 'secretsmanager.amazonaws.com' && p.FunctionName['Fn::GetAtt'][0] === fnId)).toBe(true);
+    // Both functions reach Secrets Manager from their subnets: a Secrets Manager interface endpoint, or a default route out (NAT).
+    const subnets = own.flatMap((p) => t().toJSON().Resources[p.RotationLambdaARN['Fn::GetAtt'][0]].Properties.VpcConfig.SubnetIds.map((x: any) => x.Ref as string));
+    const tableOf = (subnet: string) => resourcesOf(t(), 'AWS::EC2::SubnetRouteTableAssociation').find(([, p]) => p.SubnetId.Ref === subnet)![1].RouteTableId.Ref;
+    const routesOut = (table: string) => resourcesOf(t(), 'AWS::EC2::Route').some(([, p]) => p.RouteTableId.Ref === table && p.DestinationCidrBlock === '0.0.0.0/0' && (p.NatGatewayId || p.InstanceId));
+    const smEndpoint = resourcesOf(t(), 'AWS::EC2::VPCEndpoint').some(([, p]) => JSON.stringify(p.ServiceName).includes('secretsmanager'));
+    for (const subnet of subnets) expect(smEndpoint || routesOut(tableOf(subnet))).toBe(true);
+    // It reads the master (masterarn) and rewrites only the login secret's versions.
+    const policy = resourcesOf(t(), 'AWS::IAM::Policy').find(([, p]) => p.Roles.some((r: any) => r.Ref === fn.Properties.Role['Fn::GetAtt'][0]))![1];
+    const on = (ref: string) => policy.PolicyDocument.Statement.filter((st: any) => st.Resource?.Ref === ref).flatMap((st: any) => [st.Action].flat());
+    expect(on(loginSecret[0]).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']);
+    const master = rotations.find((p) => p.HostedRotationLambda)!.SecretId.Ref as string;
+    expect(on(master).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
   });
 
   test('log groups keep logs for logging.retentionDays', () => {

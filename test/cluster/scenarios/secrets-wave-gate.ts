@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { APP_GROUPS, secretsManagerNames } from '../../../manifests-src/config';
 import { groupAppName, rootAppName } from '../../../manifests-src/gitops/argocd-settings';
-import { awsJson } from '../../../cluster/services/aws-seed';
+import { awsJson } from '../../../local/aws-seed';
 import { ARGOCD_NS, applications, expectedApplications, settled } from '../../../cluster/gitops';
 import { kubectl, kubectlJson } from '../../../cluster/node/kubectl';
 import { PROJECT_ROOT } from '../../../local/stack';

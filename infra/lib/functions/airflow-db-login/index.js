@@ -3,7 +3,7 @@
  * CloudFormation custom resource: makes the login in the `airflow-db` secret real in Aurora, with the master
  * credentials (which the cluster never gets).
  *   MasterSecretId  the Aurora master secret (username, password, host, port, dbname)
- *   LoginSecretId   Airflow's own login (username, password, host, port, dbname; rotated by multi-user rotation)
+ *   LoginSecretId   Airflow's own login (username, password, host, port, dbname; rotated by ../airflow-db-rotation)
  *   Role            the role that owns the schema (contract AIRFLOW_DB_ROLE)
  * Idempotent, and safe after rotations: the secret's current login (the role itself or its `_clone`) is the truth;
  * it is created or given the secret's password, the role owns the database, the clone is a member of the role.
@@ -90,4 +90,5 @@ exports.handler = async (event) => {
 };
 
 exports.ensureLogin = ensureLogin;
+exports.withClient = withClient;
 exports.loginStatements = loginStatements;

@@ -1,8 +1,10 @@
-import { SECRET_KEYS, secretsManagerNames, type EnvironmentConfig } from '../../manifests-src/config';
-import { createdSecrets, resolveValue, rotationFunctions, type CfnTemplate, type FunctionCode } from '../../infra/assembly/cdk-out';
-import { rotateWith, secretsManagerClient, type RotationCode } from './secret-rotation';
-import { stackName } from '../../infra/lib/airflow-eks-stack';
-import type { LocalSecrets } from '../../local/settings';
+import { SECRET_KEYS, secretsManagerNames, type EnvironmentConfig } from '../manifests-src/config';
+import * as path from 'node:path';
+import { bundledFunctionFile, createdSecrets, functionCode, resolveValue, rotationFunctions, type CfnTemplate } from '../infra/assembly/cdk-out';
+import { stackName } from '../infra/lib/airflow-eks-stack';
+import { PROJECT_ROOT } from './prerequisites';
+import { rotateSecret, type RotationTarget } from './secret-rotation';
+import type { LocalSecrets } from './settings';
 
 /**
  * Puts into the AWS API emulator what the CDK stack puts into AWS, read from its synthesized template, and what the
@@ -59,13 +61,14 @@ function generatedValues(env: EnvironmentConfig, s: LocalSecrets): Record<string
  * What a deployed stack has put into Secrets Manager, computed from its template (`createdSecrets`): every secret it
  * creates with exactly the keys it will hold — constants and tokens of the generated template, the generated key,
  * the RDS attachment's keys, the SecretFields handler's endpoint and generated keys — with the local servers'
- * addresses for the endpoints, then the first rotation of the stack's own rotation functions. Then the secrets the
- * deploy preflight makes the user create. Nothing else.
+ * addresses for the endpoints, then the first rotation of the stack's own rotation functions that rotate on creation.
+ * Then the secrets the deploy preflight makes the user create. Nothing else.
  * Throws when the template and the local servers disagree (a login name, a key nothing here can fill).
  */
-export async function seedSecrets(env: EnvironmentConfig, template: CfnTemplate, code: FunctionCode, endpoint: string, at: ServiceAddresses, s: LocalSecrets, userSecrets: Record<string, Record<string, string>>): Promise<string[]> {
-  const region = env.aws.region;
-  const secrets = createdSecrets(template).filter((x) => x.name);
+export async function seedSecrets(env: EnvironmentConfig, template: CfnTemplate, target: RotationTarget, at: ServiceAddresses, s: LocalSecrets, userSecrets: Record<string, Record<string, string>>): Promise<string[]> {
+  const { endpoint, region } = target;
+  const cdkOut = path.join(PROJECT_ROOT, 'cdk.out');
+  const secrets = createdSecrets(template, functionCode(cdkOut, stackName(env), template)).filter((x) => x.name);
   const generated = generatedValues(env, s);
   const names = secretsManagerNames(env);
   /** Emulator ARN of each secret seeded so far, by logical id. */
@@ -109,13 +112,12 @@ export async function seedSecrets(env: EnvironmentConfig, template: CfnTemplate,
     arns.set(secret.logicalId, await putSecret(endpoint, region, name, value));
     seeded.push(name);
   }
-  // A schedule of the stack's own rotation function rotates once when CloudFormation creates it: that first rotation
-  // writes what the secret holds (the JWT signing keys), by the function's code in cdk.out/.
-  const client = secretsManagerClient(endpoint, region);
+  // A schedule of the stack's own rotation function that rotates when CloudFormation creates it: that first rotation
+  // writes what the secret holds (the JWT signing keys), by the function's code as cdk.out/ publishes it.
   for (const r of rotationFunctions(template).filter((x) => x.immediately)) {
     const secret = secrets.find((x) => x.logicalId === r.secret);
     if (!secret) throw new Error(`${r.fn} rotates ${r.secret}, which is not a named secret of ${stackName(env)}`);
-    await rotateWith(code(r.fn) as RotationCode, client, secret.name!);
+    await rotateSecret(bundledFunctionFile(cdkOut, stackName(env), template, new RegExp(`^${r.fn}$`)), target, secret.name!);
   }
   for (const [name, value] of Object.entries(userSecrets)) {
     await putSecret(endpoint, region, name, value);

@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import type { EnvironmentConfig } from '../../manifests-src/config';
-import { functionCode, readTemplate, type CfnTemplate, type FunctionCode } from '../../infra/assembly/cdk-out';
-import { stackName } from '../../infra/lib/airflow-eks-stack';
-import { cdkOutStaleness } from '../../infra/lib/synth-inputs';
-import { PROJECT_ROOT } from '../../local/stack';
+import type { EnvironmentConfig } from '../manifests-src/config';
+import { readTemplate, type CfnTemplate } from '../infra/assembly/cdk-out';
+import { stackName } from '../infra/lib/airflow-eks-stack';
+import { cdkOutStaleness } from '../infra/lib/synth-inputs';
+import { PROJECT_ROOT } from './prerequisites';
 
 /**
  * The environment's CDK stack as synthesized in cdk.out/: the local cluster is bootstrapped from it the way AWS is
@@ -16,9 +16,4 @@ export function stackTemplate(env: Pick<EnvironmentConfig, 'name'>): CfnTemplate
   const stale = cdkOutStaleness(PROJECT_ROOT);
   if (stale) throw new Error(`the local cluster is bootstrapped from the synthesized stack, and ${stale}`);
   return readTemplate(path.join(PROJECT_ROOT, 'cdk.out'), stackName(env));
-}
-
-/** The stack's Lambda code as synthesized in cdk.out/ (its rotation functions run here as Secrets Manager runs them). */
-export function stackFunctionCode(env: Pick<EnvironmentConfig, 'name'>, template: CfnTemplate): FunctionCode {
-  return functionCode(path.join(PROJECT_ROOT, 'cdk.out'), stackName(env), template);
 }
