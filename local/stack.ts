@@ -16,6 +16,7 @@ import { assertDependencies, PROJECT_ROOT } from './prerequisites';
 import { processesIn } from './proc';
 import { startAwsApi, startRedis } from './redis-server';
 import { loadOrCreateSecrets, saveSecrets } from './secret-store';
+import { rotated as rotatedJwtKeys } from '../infra/lib/functions/jwt-signing-keys';
 import { LOCAL_PORT_NAMES, writeGitSecretFiles, writeProcessSecretFiles, type LocalPaths, type LocalPorts, type LocalSecrets } from './settings';
 import type { LocalStackOptions, StackContext } from './stack-options';
 import { Supervisor, type ComponentName } from './supervisor';
@@ -164,6 +165,24 @@ export class LocalStack implements StackContext {
   reloadPgBouncerSecret(): void {
     writePgBouncerSecretFiles(this);
     this.processes.get('pgbouncer')?.signal('SIGHUP', 'leader');
+  }
+
+  /**
+   * One rotation of the JWT signing keys by the rotation function's code (as Secrets Manager runs it), then the roll
+   * Reloader does in the cluster: the api-server and each scheduler, one at a time, start again with the new files.
+   */
+  async rotateJwtKeys(): Promise<void> {
+    this.secrets = { ...this.secrets, jwtSigning: rotatedJwtKeys(this.secrets.jwtSigning) };
+    saveSecrets(this.paths.state, this.secrets);
+    writeProcessSecretFiles(this.env, this.ports, this.paths, this.secrets);
+    const a = this.airflowProcesses;
+    const rolled = [...this.processes.keys()].filter((n) => n === 'api-server' || n.startsWith('scheduler-'));
+    for (const name of rolled) {
+      await this.processes.get(name)!.stop(60_000);
+      if (name === 'api-server') a.startApiServer();
+      else a.startScheduler(Number(name.slice('scheduler-'.length)));
+      await this.waitHealthy(240_000);
+    }
   }
 
   async restartServer(name: 'postgres' | 'pgbouncer' | 'redis'): Promise<void> {

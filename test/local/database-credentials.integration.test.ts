@@ -110,3 +110,18 @@ test('password rotation while tasks run: alternating logins, one rendered Secret
   expect(fs.readFileSync(stack.processes.get('pgbouncer')!.opts.logFile, 'utf8')).not.toMatch(/password authentication failed|login rejected|SASL authentication failed/);
   for (const r of runs) expect((await taskInstances(stack, 'platform_workload', r)).filter((t) => t.try_number !== 1 || t.state !== 'success')).toEqual([]);
 });
+
+test('JWT signing key rotation while a task runs: the api-server and schedulers roll with new keys, the task succeeds on try 1', async () => {
+  // A task that runs across the rotation and the roll, heartbeating with a token signed by the key that is replaced.
+  const long = await trigger(stack, 'platform_workload', { tasks: 1, seconds: 150 });
+  await stack.waitFor('the long task running', async () => (await taskInstances(stack, 'platform_workload', long)).some((t) => t.state === 'running'), 300_000, 500);
+  const before = stack.secrets.jwtSigning;
+  await stack.rotateJwtKeys();
+  expect(stack.secrets.jwtSigning.privateKey).toBe(before.nextPrivateKey);
+  expect((await taskInstances(stack, 'platform_workload', long)).map((t) => t.state)).toEqual(['running']);
+  // Tokens signed with the new key are accepted too: a run started after the roll completes.
+  const after = await trigger(stack, 'platform_workload', { tasks: 4, seconds: 1 });
+  const states = await waitRuns(stack, 'platform_workload', [long, after], 600_000);
+  expect(states).toEqual(['success', 'success']);
+  for (const r of [long, after]) expect((await taskInstances(stack, 'platform_workload', r)).filter((t) => t.try_number !== 1 || t.state !== 'success')).toEqual([]);
+});

@@ -69,11 +69,10 @@ function parseObject(text) {
 /** The four rotation steps, against a Secrets Manager client (AWS SDK v3 commands). */
 async function rotate(client, sdk, { SecretId, ClientRequestToken: token, Step }) {
   const meta = await client.send(new sdk.DescribeSecretCommand({ SecretId }));
-  const stages = (meta.VersionIdsToStages || {})[token];
-  if (!stages) throw new Error(`version ${token} of ${SecretId} has no stage`);
-  const currentVersion = () => Object.entries(meta.VersionIdsToStages).find(([, s]) => s.includes('AWSCURRENT'))[0];
-  if (stages.includes('AWSCURRENT') && Step !== 'finishSecret') return;
-  if (!stages.includes('AWSPENDING') && !stages.includes('AWSCURRENT')) throw new Error(`version ${token} of ${SecretId} is not pending`);
+  const stagesOf = meta.VersionIdsToStages || {};
+  // A step retried after finishSecret: the version is already current, nothing is left to do.
+  if ((stagesOf[token] || []).includes('AWSCURRENT')) return;
+  const currentVersion = () => Object.entries(stagesOf).find(([, s]) => s.includes('AWSCURRENT'))[0];
   const read = async (params) => parseObject((await client.send(new sdk.GetSecretValueCommand({ SecretId, ...params }))).SecretString);
   if (Step === 'createSecret') {
     const current = await read({ VersionStage: 'AWSCURRENT' });
