@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SECRET_KEYS, loadEnvironments } from '../../manifests-src/config';
+import { SECRET_KEYS, loadEnvironments, secretsManagerNames } from '../../manifests-src/config';
 import { functionCode, readTemplate, rotationFunctions } from '../../infra/assembly/cdk-out';
 import { stackName } from '../../infra/lib/airflow-eks-stack';
 import { VENV_BIN } from '../../local/stack';
@@ -69,7 +69,8 @@ describe('JWT signing keys across rotations (real Airflow)', () => {
     committedSynth();
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'jwt-keys-'));
     const t = readTemplate(path.join(ROOT, 'cdk.out'), stackName(env));
-    const [rotation] = rotationFunctions(t);
+    const secret = Object.entries(t.Resources).find(([, r]) => r.Type === 'AWS::SecretsManager::Secret' && r.Properties?.Name === secretsManagerNames(env).jwtSigning)![0];
+    const rotation = rotationFunctions(t).find((r) => r.secret === secret)!;
     const { rotated } = functionCode(path.join(ROOT, 'cdk.out'), stackName(env), t)(rotation.fn);
     versions = [rotated({})];
     for (let i = 0; i < 3; i++) versions.push(rotated(versions[versions.length - 1]));
