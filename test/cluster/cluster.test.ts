@@ -16,6 +16,7 @@ import { clusterRun, recordClusterRun } from '../../scripts/cluster-phase-table'
 import { AirflowApi } from '../../cluster/airflow-api';
 import { canConnect, connectOutcome, containerFacts, containerPid, resolveInPod } from './pod-probe';
 import { contractDeployment, probePod, TEST_NS, webPolicy } from './workloads';
+import { TestOutcomes } from './outcomes';
 import { describeFinding, judge, PodHistory, startupProbeFailures, type Expected, type Finding } from './pod-history';
 import { PeakSampler, queryDivisor, queueBelowMax, workersFor, type WorkerScaling } from './scaling';
 
@@ -24,6 +25,13 @@ import { PeakSampler, queryDivisor, queueBelowMax, workersFor, type WorkerScalin
  * sequential suite; every phase prints its time. A missing prerequisite fails the test that needs it,
  * naming what is missing: nothing is skipped.
  */
+
+/**
+ * jest's `test`, wrapped to record whether each test passed: the phase table of docs/local-cluster.md is generated
+ * from runs in which every test did (scripts/cluster-phase-table.ts). A test added below is recorded as well.
+ */
+const outcomes = new TestOutcomes().install();
+const test = outcomes.test;
 
 const env = loadEnvironments().find((e) => e.name === 'dev')!;
 const NS = env.namespace;
@@ -136,7 +144,7 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
     if (!downRan) await down(log).then((left) => left.length && log(`left after down: ${left.join(', ')}`));
     log(`phase times:\n${phases.map(([n, s]) => `  ${s.toFixed(1).padStart(7)} s  ${n}`).join('\n')}`);
     // Whole-suite runs only: `npm run docs` renders them into docs/local-cluster.md.
-    if (DIST_SUITE) recordClusterRun(PROJECT_ROOT, clusterRun(phases, failedPhases));
+    if (DIST_SUITE) recordClusterRun(PROJECT_ROOT, clusterRun(phases, failedPhases, outcomes.results()));
   });
 
   // ---------- the node itself ----------
