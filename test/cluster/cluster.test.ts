@@ -493,9 +493,11 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
         if (!(await canConnect(NS, src.name, dst.ip, f.port))) results.push(`${f.from} -> ${f.to}:${f.port} refused`);
       }
       expect(results).toEqual([]);
-      // The control: the probe pod first carries the name of a peer the table lets reach PgBouncer, and must reach it
-      // and the cluster DNS; then only its label changes, to a name no policy admits. A denial is then the policy's.
-      const peer = allowedFlows(env).find((f) => f.to === 'pgbouncer' && tcpBetweenPods(f))!.from as keyof typeof POD_PEERS;
+      // The control: the probe pod first carries the scheduler's name (the table lets it reach PgBouncer; no Service
+      // selects it, so no traffic is sent to the probe), and must reach PgBouncer and the cluster DNS; then only its
+      // label changes, to a name no policy admits. A denial is then the policy's.
+      const peer = 'scheduler' as const;
+      expect(allowedFlows(env).some((f) => f.from === peer && f.to === 'pgbouncer' && f.port === env.pgbouncer.port)).toBe(true);
       apply(probePod(NS, 'outsider', { 'app.kubernetes.io/name': POD_PEERS[peer] }));
       await until('probe pod Ready', () => kubectlJson<{ status: { conditions?: { type: string; status: string }[] } }>(['-n', NS, 'get', 'pod', 'outsider']).status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false, 2 * MIN);
       const pgb = anyPod(POD_PEERS.pgbouncer)!;
