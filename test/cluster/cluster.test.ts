@@ -596,6 +596,17 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
       const expectedFindings: Expected[] = [
         { why: 'workers are stopped on purpose: deleted by tests 2 and 7, evicted by the drain of test 3, scaled in by KEDA', matches: (f) => f.what === 'Killing' && isWorker(f) },
         { why: "test 4's broken migration Job is ended with its sync", matches: (f) => f.what === 'Killing' && f.ns === NS && f.pod.startsWith(`${POD_PEERS.migrate}${BROKEN_JOB_SUFFIX}-`) },
+        {
+          why: "test 4's broken migration exits 1 on purpose; its Job's pod restarts it once (restartPolicy OnFailure) before the Job fails",
+          matches: (f) => f.what === 'restart' && f.ns === NS && f.pod.startsWith(`${POD_PEERS.migrate}${BROKEN_JOB_SUFFIX}-`) && /^restarted \d+x, last ended Error \(exit 1\)$/.test(f.detail),
+        },
+        {
+          why: "KEDA's certificate rotator (RestartOnSecretRefresh) exits 0 once after it first writes its certificates, while the cluster comes up",
+          matches: (f, h) => {
+            const c = f.what === 'restart' && f.ns === 'keda' && f.container === 'keda-operator' ? [...h.pods.values()].find((p) => p.ns === f.ns && p.name === f.pod)?.containers[f.container] : undefined;
+            return !!c && c.restarts === 1 && c.terminated.join() === 'Completed (exit 0)' && !!c.lastEndedAt && !!h.watchStartedAt && Date.parse(c.lastEndedAt) < h.watchStartedAt;
+          },
+        },
         { why: 'the node checks delete their namespace; test 6 deletes its probe pod', matches: (f) => f.what === 'Killing' && (f.ns === TEST_NS || (f.ns === NS && f.pod === 'outsider')) },
         { why: 'a probe cancelled by the stop of a worker that is gone (a cancelled probe in a pod that still runs is a hung probe)', matches: (f) => f.what === 'Unhealthy' && isWorker(f) && f.detail.includes('context canceled') && !live.has(f.pod) },
         {

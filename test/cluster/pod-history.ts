@@ -16,6 +16,8 @@ export interface ContainerRecord {
   terminated: string[];
   /** Waiting reasons seen (e.g. CrashLoopBackOff, ImagePullBackOff). */
   waiting: string[];
+  /** When it last ended (`lastState.terminated.finishedAt`). */
+  lastEndedAt?: string;
   /** Its startup probe's failureThreshold, when it has one. */
   startupFailureThreshold?: number;
   image: string;
@@ -59,6 +61,8 @@ export interface Expected {
 export interface PodHistoryData {
   pods: Map<string, PodRecord>;
   events: PodEvent[];
+  /** When the watch began (ms since the epoch): a container that ended before it did so while the cluster came up. */
+  watchStartedAt?: number;
 }
 
 /** Event reasons that mean a pod or container did not live its life undisturbed. */
@@ -76,7 +80,7 @@ type PodJson = {
     initContainerStatuses?: ContainerStatus[];
   };
 };
-type ContainerStatus = { name: string; image: string; restartCount: number; state?: { waiting?: { reason?: string } }; lastState?: { terminated?: { reason?: string; exitCode?: number } } };
+type ContainerStatus = { name: string; image: string; restartCount: number; state?: { waiting?: { reason?: string } }; lastState?: { terminated?: { reason?: string; exitCode?: number; finishedAt?: string } } };
 
 /** Folds one observed version of a pod into its record (counts only grow; reasons accumulate). */
 export function observe(pods: Map<string, PodRecord>, p: PodJson): void {
@@ -89,6 +93,7 @@ export function observe(pods: Map<string, PodRecord>, p: PodJson): void {
     r.restarts = Math.max(r.restarts, c.restartCount);
     const t = c.lastState?.terminated;
     if (t?.reason && !r.terminated.includes(`${t.reason} (exit ${t.exitCode ?? '?'})`)) r.terminated.push(`${t.reason} (exit ${t.exitCode ?? '?'})`);
+    if (t?.finishedAt) r.lastEndedAt = t.finishedAt;
     const w = c.state?.waiting?.reason;
     if (w && !r.waiting.includes(w)) r.waiting.push(w);
   }
@@ -168,11 +173,13 @@ export class JsonStream {
 /** A watch on every pod of the cluster from now on; `stop()` ends it and reads the events of every namespace. */
 export class PodHistory {
   readonly pods = new Map<string, PodRecord>();
+  private startedAt?: number;
   private child?: ChildProcess;
   private stopped = false;
   readonly watchErrors: string[] = [];
 
   start(): void {
+    this.startedAt ??= Date.now();
     const stream = new JsonStream((o) => {
       const obj = o as { kind?: string; items?: PodJson[] };
       try {
@@ -212,6 +219,6 @@ export class PodHistory {
       count: e.series?.count ?? e.count ?? 1,
       at: e.firstTimestamp ?? e.eventTime ?? '?',
     }));
-    return { pods: this.pods, events };
+    return { pods: this.pods, events, watchStartedAt: this.startedAt };
   }
 }
