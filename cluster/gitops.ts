@@ -2,13 +2,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { APP_GROUPS, type EnvironmentConfig } from '../manifests-src/config';
 import { PROJECT_ROOT } from '../local/stack';
-import { sh } from './node/daemon';
 import { normalizeReference } from './images/references';
 import { apply, kubectl, kubectlJson } from './node/kubectl';
 import { waitFor } from './node/daemon';
 import { kubernetesManifests } from '../infra/assembly/cdk-out';
 import { stackTemplate } from '../local/stack-template';
-import { KUBECONFIG, kubeBin } from './node/layout';
 
 /**
  * Argo CD pointed at the committed argocd/<env> (app of apps): the repository URL in it is the configured
@@ -57,11 +55,13 @@ export interface AppState {
   readonly revision: string;
 }
 
+/**
+ * Every Application and its state. A failed read throws (naming kubectl's error): read as "no Applications", it
+ * would let a check like "nothing went OutOfSync" pass on an API server that did not answer.
+ */
 export function applications(): AppState[] {
-  const out = sh(kubeBin('kubectl'), [`--kubeconfig=${KUBECONFIG}`, '-n', ARGOCD_NS, 'get', 'applications.argoproj.io', '-o', 'json'], { allowFail: true });
-  if (!out) return [];
   type Resource = { kind: string; name: string; health?: { status?: string } };
-  const items = (JSON.parse(out) as { items: { metadata: { name: string }; status?: { sync?: { status?: string; revision?: string }; health?: { status?: string }; operationState?: { phase?: string; message?: string }; resources?: Resource[] } }[] }).items;
+  const items = kubectlJson<{ items: { metadata: { name: string }; status?: { sync?: { status?: string; revision?: string }; health?: { status?: string }; operationState?: { phase?: string; message?: string }; resources?: Resource[] } }[] }>(['-n', ARGOCD_NS, 'get', 'applications.argoproj.io']).items;
   return items.map((a) => ({
     name: a.metadata.name,
     sync: a.status?.sync?.status ?? '',

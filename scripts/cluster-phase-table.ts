@@ -22,18 +22,34 @@ export interface ClusterRun {
   /** The suite's phases that failed (their times still count as measured). */
   readonly failed: readonly string[];
   readonly phases: readonly (readonly [name: string, seconds: number])[];
+  /** Every test of the suite and whether it passed (absent in runs recorded before tests were). */
+  readonly tests?: readonly { readonly test: string; readonly passed: boolean }[];
 }
 
-export function clusterRun(phases: readonly (readonly [string, number])[], failed: readonly string[]): ClusterRun {
-  return { finishedAt: new Date().toISOString(), machine: `${machineSummary()} at the end`, failed, phases };
+export function clusterRun(phases: readonly (readonly [string, number])[], failed: readonly string[], tests: ClusterRun['tests']): ClusterRun {
+  return { finishedAt: new Date().toISOString(), machine: `${machineSummary()} at the end`, failed, phases, tests };
 }
 
-/** Adds a run to the artifact, keeping the last RUNS_KEPT. */
+/** Why a run is not a result, or undefined when every test of the suite passed. */
+export function notAResult(run: ClusterRun): string | undefined {
+  if (!run.tests?.length) return 'no per-test outcome recorded';
+  const notPassed = run.tests.filter((t) => !t.passed).map((t) => t.test);
+  if (notPassed.length) return `not passed: ${notPassed.join('; ')}`;
+  if (run.failed.length) return `failed phases: ${run.failed.join('; ')}`;
+  return undefined;
+}
+
+/**
+ * Adds a run to the artifact, keeping the last RUNS_KEPT runs in which every test passed and, of the last RUNS_KEPT
+ * runs, those that are not results (so the table lists them as left out): a failed run never pushes a result out.
+ */
 export function recordClusterRun(root: string, run: ClusterRun): void {
   const file = path.join(root, PHASES_JSON);
-  const runs = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as ClusterRun[]) : [];
+  const all = [...(fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as ClusterRun[]) : []), run];
+  const results = all.filter((r) => !notAResult(r)).slice(-RUNS_KEPT);
+  const recentLeftOut = all.slice(-RUNS_KEPT).filter((r) => notAResult(r));
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, `${JSON.stringify([...runs, run].slice(-RUNS_KEPT), null, 2)}\n`);
+  fs.writeFileSync(file, `${JSON.stringify(all.filter((r) => results.includes(r) || recentLeftOut.includes(r)), null, 2)}\n`);
 }
 
 /** `| name | v1 | v2 | ... | median | min-max |`; an empty cell where a run lacks the value. */
@@ -43,14 +59,20 @@ function row(name: string, values: readonly (number | undefined)[], bold = false
   return `| ${name} | ${values.map(cell).join(' | ')} | ${s.median.toFixed(1)} | ${s.n > 1 ? `${s.min.toFixed(1)}-${s.max.toFixed(1)}` : ''} |`;
 }
 
-/** One row per phase (first-seen order), one column per run, then median and min-max; the whole suite last. */
-export function clusterPhaseMarkdown(runs: readonly ClusterRun[]): string {
+/**
+ * One row per phase (first-seen order), one column per run in which every test passed, then median and min-max;
+ * the whole suite last. A run with a failed, skipped or unrecorded test is listed as left out, never as a column.
+ */
+export function clusterPhaseMarkdown(recorded: readonly ClusterRun[]): string {
+  const runs = recorded.filter((r) => !notAResult(r));
+  const left = recorded.filter((r) => notAResult(r)).map((r) => `- left out, not a result: the run of ${r.finishedAt.slice(0, 16).replace('T', ' ')} UTC (${notAResult(r)})`);
+  if (!runs.length) return [`No run in ${PHASES_JSON} passed every test: nothing to show.`, ...left].join('\n');
   const names = [...new Set(runs.flatMap((r) => r.phases.map(([n]) => n)))];
   const head = runs.map((_, i) => `run ${i + 1}`);
   const rows = names.map((n) => row(n, runs.map((r) => r.phases.find(([p]) => p === n)?.[1])));
   rows.push(row('**whole suite**', runs.map((r) => r.phases.reduce((a, [, v]) => a + v, 0)), true));
-  const about = runs.map((r, i) => `- run ${i + 1}: ${r.finishedAt.slice(0, 16).replace('T', ' ')} UTC, ${r.machine}${r.failed.length ? `; failed: ${r.failed.join('; ')}` : '; every test passed'}`);
-  return [...about, '', `| phase (s) | ${head.join(' | ')} | median | min-max |`, `|---|${head.map(() => '---:').join('|')}|---:|---:|`, ...rows].join('\n');
+  const about = runs.map((r, i) => `- run ${i + 1}: ${r.finishedAt.slice(0, 16).replace('T', ' ')} UTC, ${r.machine}; all ${r.tests!.length} tests passed`);
+  return [...about, ...left, '', `| phase (s) | ${head.join(' | ')} | median | min-max |`, `|---|${head.map(() => '---:').join('|')}|---:|---:|`, ...rows].join('\n');
 }
 
 export function regenerateClusterPhaseTable(root: string): string {

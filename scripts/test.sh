@@ -57,4 +57,7 @@ fi
 echo "==> phases: $phases"
 # Both projects tolerate "no tests" (arguments may select one project only), but together they must run some.
 node -e 'const t = require("./test-artifacts/suite-times.json"); if (t.run !== process.env.SUITE_TIMES_RUN || t.suites.length === 0) { console.error("no test file matched the arguments"); process.exit(1); }' || status=1
+# And every test of those files ran: a skipped, todo or filtered-out test fails the run unless it is a declared
+# exception, printed with its reason (test/support/declared-skips.js).
+node test/support/skip-guard.js || status=1
 exit "$status"

@@ -50,11 +50,23 @@ export interface ImagePlan {
 }
 
 /** Why an image dist/ references cannot be built here (checked facts, see docs/local-cluster-images.md). */
-const CANNOT_BUILD: Partial<Record<ImageKey, string>> = {
+export const CANNOT_BUILD: Partial<Record<ImageKey, string>> = {
   fluentBit:
     'Debian bookworm has no fluent-bit package (`apt-cache policy fluent-bit`: no candidate) and aws-for-fluent-bit ' +
     'is only published as a container image; the logging app cannot run in the local cluster',
 };
+
+/**
+ * An image without a recipe is excused only when CANNOT_BUILD names it with its reason; any other is an error,
+ * so a new image in the config cannot slip into the cluster suite as "not buildable here" unnoticed.
+ */
+export function declaredUnbuildable(envName: string, ref: string, key: string, reasons: Readonly<Partial<Record<string, string>>> = CANNOT_BUILD): Unavailable {
+  const reason = reasons[key];
+  if (!reason) {
+    throw new Error(`dist/${envName} uses image ${ref} (images.${key}), which has no recipe in cluster/images/catalog.ts: add one, or, if it truly cannot be built here, name it in CANNOT_BUILD with the checked reason`);
+  }
+  return { ref, reason };
+}
 
 const arch = (): string => execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim();
 
@@ -178,7 +190,7 @@ export function planImages(repo: string, envName = 'dev', sandboxImage = DEFAULT
     }
     const made = byKey[key];
     if (made) provides.set(ref, made);
-    else unavailable.push({ ref, reason: CANNOT_BUILD[key] ?? `no recipe for images.${key} in cluster/images/catalog.ts` });
+    else unavailable.push(declaredUnbuildable(envName, ref, key));
   }
   return { recipes: [base, project, pgbouncer, statsd, pause], provides, unavailable, sandboxImage: sandboxRef };
 }

@@ -39,14 +39,32 @@ export async function inPodNetwork(ns: string, name: string, script: string, tim
   return stdout.trim();
 }
 
-/** True when a TCP connection from the pod to host:port is accepted within the timeout. */
-export async function canConnect(ns: string, name: string, host: string, port: number, timeoutMs = 3000): Promise<boolean> {
+/** How a TCP connection attempt ended: accepted, refused (RST or ICMP port unreachable), or no answer in time. */
+export type ConnectOutcome = 'open' | 'refused' | 'timeout';
+
+/**
+ * Whether a TCP connection from the pod to host:port is accepted within the timeout. A denial shows as refused
+ * (kube-router rejects) or as no answer; any other error (no route, the probe itself failing) is thrown, so
+ * "cannot connect" never stands for a probe that did not work.
+ */
+export async function connectOutcome(ns: string, name: string, host: string, port: number, timeoutMs = 3000): Promise<ConnectOutcome> {
   const out = await inPodNetwork(
     ns,
     name,
     `const s=require('net').connect({host:${JSON.stringify(host)},port:${port}});const t=setTimeout(()=>{console.log('timeout');process.exit(0)},${timeoutMs});s.on('connect',()=>{console.log('open');process.exit(0)});s.on('error',e=>{console.log(e.code);process.exit(0)})`,
   );
-  return out === 'open';
+  return connectResult(out, `${ns}/${name} -> ${host}:${port}`);
+}
+
+/** Maps the probe's output (a state or Node's error code) to an outcome; anything else is an error. */
+export function connectResult(probeOutput: string, what: string): ConnectOutcome {
+  if (probeOutput === 'open' || probeOutput === 'timeout') return probeOutput;
+  if (probeOutput === 'ECONNREFUSED') return 'refused';
+  throw new Error(`connection probe ${what}: neither connected, refused nor timed out (${probeOutput || 'no output'})`);
+}
+
+export async function canConnect(ns: string, name: string, host: string, port: number, timeoutMs = 3000): Promise<boolean> {
+  return (await connectOutcome(ns, name, host, port, timeoutMs)) === 'open';
 }
 
 /** A DNS lookup through the cluster DNS service from inside the pod. */

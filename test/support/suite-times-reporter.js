@@ -4,13 +4,14 @@
  * test-artifacts/suite-times.json. scripts/test.sh runs jest twice (unit, then live) with one SUITE_TIMES_RUN
  * id, so the second invocation adds its rows to the first's and the last table covers the whole `npm test`.
  * The failed tests follow the table, each with the head of its error: a log cut to its last lines still says
- * what failed.
+ * what failed. Tests that did not run are recorded per file (`skipped`) for scripts/test.sh's skip guard.
  */
 const fs = require('node:fs');
 const path = require('node:path');
 
 /** @typedef {{ test: string; error: string }} Failure */
-/** @typedef {{ file: string; project: string; seconds: number; tests: number; failed: number; failures?: Failure[] }} SuiteTime */
+/** @typedef {{ test: string; status: string }} Skipped */
+/** @typedef {{ file: string; project: string; seconds: number; tests: number; failed: number; failures?: Failure[]; skipped?: Skipped[] }} SuiteTime */
 /** @typedef {{ run: string; invocations: Array<{ projects: string[]; wallSeconds: number }>; suites: SuiteTime[] }} SuiteTimes */
 
 class SuiteTimesReporter {
@@ -30,6 +31,10 @@ class SuiteTimesReporter {
     /** @type {Failure[]} */
     const failures = result.testResults.filter((t) => t.status === 'failed').map((t) => ({ test: t.fullName, error: errorHead(t.failureMessages.join('\n')) }));
     if (result.testExecError) failures.push({ test: '(the file itself)', error: errorHead(String(result.testExecError.message ?? result.testExecError)) });
+    // Every test that did not run (skip, todo, filtered out): scripts/test.sh fails the run on any that is not a
+    // declared exception (test/support/skip-guard.js).
+    /** @type {Skipped[]} */
+    const skipped = result.testResults.filter((t) => t.status !== 'passed' && t.status !== 'failed').map((t) => ({ test: t.fullName, status: t.status }));
     this.suites.push({
       file: path.relative(this.root, test.path),
       project: test.context.config.displayName?.name ?? '',
@@ -37,6 +42,7 @@ class SuiteTimesReporter {
       tests: result.numPassingTests + result.numFailingTests + result.numPendingTests,
       failed: result.numFailingTests + (result.testExecError ? 1 : 0),
       ...(failures.length ? { failures } : {}),
+      ...(skipped.length ? { skipped } : {}),
     });
   }
 

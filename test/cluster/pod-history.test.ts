@@ -1,0 +1,42 @@
+import { describeFinding, judge, JsonStream, observe, type PodHistoryData, type PodRecord } from './pod-history';
+
+/**
+ * The bookkeeping behind cluster test 5 (no cluster needed): a pod seen once with a restart or an OOM kill stays
+ * recorded after it is gone, and a finding is excused only by a named expectation.
+ */
+
+const pod = (uid: string, name: string, restartCount: number, extra: Record<string, unknown> = {}) => ({
+  metadata: { uid, name, namespace: 'airflow' },
+  spec: { containers: [{ name: 'worker', image: 'x/airflow:1', startupProbe: { failureThreshold: 5 } }] },
+  status: { containerStatuses: [{ name: 'worker', image: 'x/airflow:1', restartCount, ...extra }] },
+});
+
+describe('pod history (cluster test 5)', () => {
+  test("kubectl's stream of pretty-printed objects splits into objects, braces inside strings included", () => {
+    const seen: unknown[] = [];
+    const s = new JsonStream((o) => seen.push(o));
+    const text = `${JSON.stringify({ a: '{not}', b: { c: 1 } }, null, 2)}\n${JSON.stringify({ d: 'quote \\" }' }, null, 2)}\n`;
+    s.push(text.slice(0, 7));
+    s.push(text.slice(7, 30));
+    s.push(text.slice(30));
+    expect(seen).toEqual([{ a: '{not}', b: { c: 1 } }, { d: 'quote \\" }' }]);
+  });
+
+  test('a restart and an OOM kill seen once stay recorded; a later version with fewer restarts does not erase them', () => {
+    const pods = new Map<string, PodRecord>();
+    observe(pods, pod('u1', 'airflow-worker-a', 1, { lastState: { terminated: { reason: 'OOMKilled', exitCode: 137 } } }));
+    observe(pods, pod('u1', 'airflow-worker-a', 0));
+    const h: PodHistoryData = { pods, events: [] };
+    expect(judge(h, []).unexpected.map(describeFinding)).toEqual(['restart airflow/airflow-worker-a/worker: restarted 1x, last ended OOMKilled (exit 137)']);
+  });
+
+  test('events are findings; only a matching named expectation excuses one, and says why', () => {
+    const pods = new Map<string, PodRecord>();
+    observe(pods, pod('u2', 'airflow-worker-b', 0, { state: { waiting: { reason: 'CrashLoopBackOff' } } }));
+    const ev = (reason: string, message: string) => ({ ns: 'airflow', reason, kind: 'Pod', name: 'airflow-worker-b', fieldPath: 'spec.containers{worker}', message, count: 1, at: 't' });
+    const h: PodHistoryData = { pods, events: [ev('Killing', 'Stopping container worker'), ev('BackOff', 'Back-off restarting failed container'), ev('Scheduled', 'ok')] };
+    const { unexpected, excused } = judge(h, [{ why: 'deleted on purpose', matches: (f) => f.what === 'Killing' }]);
+    expect(unexpected.map((f) => f.what)).toEqual(['waiting', 'BackOff']);
+    expect(excused.map((e) => `${e.finding.what}: ${e.why}`)).toEqual(['Killing: deleted on purpose']);
+  });
+});
