@@ -131,11 +131,14 @@ async function firstStartAfterOutage(runIds: string[], outage: Outage, timeoutMs
   return first!;
 }
 
-/** A client's view of each server: one connection and one request (Redis: the TLS port accepting). */
+/**
+ * A client's view of each server: one connection and one request (Redis: the TLS port accepting), and how often
+ * to look: a psql start costs tens of milliseconds, a TCP connect far less, and Redis is back within a second.
+ */
 const serverAnswers = {
-  postgres: async () => (await stack.psqlDirect('postgres', 'SELECT 1')) === '1',
-  pgbouncer: async () => (await stack.psqlViaPgBouncer('pgbouncer', 'SHOW VERSION')).length > 0,
-  redis: () => portInUse(stack.ports.redis, stack.host),
+  postgres: { probe: async () => (await stack.psqlDirect('postgres', 'SELECT 1')) === '1', everyMs: 100 },
+  pgbouncer: { probe: async () => (await stack.psqlViaPgBouncer('pgbouncer', 'SHOW VERSION')).length > 0, everyMs: 100 },
+  redis: { probe: () => portInUse(stack.ports.redis, stack.host), everyMs: 20 },
 };
 
 faultTest('1. kill -9 a Celery worker while it runs tasks: its tasks are retried after the heartbeat timeout and complete', async () => {
@@ -243,7 +246,7 @@ faultTest('3. kill one of two schedulers: the surviving one schedules new work w
 async function restartDuring(server: 'redis' | 'pgbouncer' | 'postgres', fault: string, rerunSlack?: number): Promise<{ nextStart: number; allDone: number; outage: number }> {
   const runs = await workload(2, 30, 3);
   await untilStarted(runs, 4);
-  const watch = watchOutage(serverAnswers[server]);
+  const watch = watchOutage(serverAnswers[server].probe, serverAnswers[server].everyMs);
   const at = now();
   await stack.restartServer(server);
   const outage = await watch.outage(120_000);
