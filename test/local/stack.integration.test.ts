@@ -195,8 +195,14 @@ test('UI: headless Chromium logs in, sees the DAG list and a finished run; scree
     expect(apiRuns.map((r) => r.state)).toEqual(apiRuns.map(() => 'success'));
     await page.goto(`${stack.apiUrl}/dags/example_platform/runs`);
     const rows = page.locator('tbody tr');
-    await stack.waitFor(`the runs list to show the ${apiRuns.length} runs`, async () => (await rows.count()) === apiRuns.length, 60_000, 500);
-    for (const text of await rows.allInnerTexts()) expect(text).toMatch(/\bsuccess\b/i);
+    // Rendered: as many rows as runs, each showing a run state (not a loading placeholder); then each must be success.
+    const states = /\b(success|failed|running|queued|upstream_failed)\b/i;
+    let texts: string[] = [];
+    await stack.waitFor(`the runs list to show the ${apiRuns.length} runs with their state`, async () => {
+      texts = await rows.allInnerTexts();
+      return texts.length === apiRuns.length && texts.every((t) => states.test(t));
+    }, 60_000, 500);
+    for (const text of texts) expect(text).toMatch(/\bsuccess\b/i);
     await page.screenshot({ path: path.join(artifacts, 'ui-example-platform-runs.png'), fullPage: true });
   } finally {
     await browser.close();
