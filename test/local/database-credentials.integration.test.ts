@@ -7,7 +7,7 @@ import type { LocalStack } from '../../local/stack';
 import { PROJECT_ROOT, VENV_BIN } from '../../local/stack';
 import { psql } from '../../local/clients';
 import { LOOPBACK } from '../../local/ports';
-import { startTestStack, taskInstances, trigger, unpause, waitRuns } from '../support/local-stack';
+import { startTestStack, taskInstances, trigger, unpause, waitRuns, WORKLOAD_TASK } from '../support/local-stack';
 
 /**
  * The database credentials as dist/dev renders them, on the real stack: the migration's direct path keeps an
@@ -81,7 +81,8 @@ test('password rotation while tasks run: alternating logins, one rendered Secret
   const serverLogins = async () => (await stack.psqlDirect('postgres', `SELECT usename FROM pg_stat_activity WHERE datname = '${DATABASES.metadata}' AND application_name <> 'psql'`)).split('\n').filter(Boolean);
   // The login the refreshed Secret gives PgBouncer (its databases.ini), whatever performed the rotation.
   const secretLogin = () => /\buser=(\S+)/.exec(stack.secretValues()[K8S_SECRETS.metadata.name][keys.pgbouncerDatabases])?.[1];
-  const running = async () => Number(await stack.psqlDirect(DATABASES.metadata, "SELECT count(*) FROM task_instance WHERE state = 'running' AND dag_id = 'platform_workload'"));
+  // Running work tasks (not the short `plan` task, which may end before the switch).
+  const running = async () => Number(await stack.psqlDirect(DATABASES.metadata, `SELECT count(*) FROM task_instance WHERE state = 'running' AND dag_id = 'platform_workload' AND task_id = '${WORKLOAD_TASK}'`));
 
   const runs = await Promise.all([1, 2].map(() => trigger(stack, 'platform_workload', { tasks: 24, seconds: 4 })));
 
@@ -90,8 +91,8 @@ test('password rotation while tasks run: alternating logins, one rendered Secret
   const moments: { what: string; at: number }[] = [];
   for (const expected of [`${AIRFLOW_DB_ROLE}_clone`, AIRFLOW_DB_ROLE]) {
     // Work in flight: a run triggered before the rotation, whose tasks are running when the login changes.
-    runs.push(await trigger(stack, 'platform_workload', { tasks: 16, seconds: 4 }));
-    await stack.waitFor('tasks running before the rotation', async () => (await running()) > 0, 300_000, 250);
+    runs.push(await trigger(stack, 'platform_workload', { tasks: 16, seconds: 8 }));
+    await stack.waitFor('work tasks running before the rotation', async () => (await running()) >= 4, 300_000, 250);
     const previous = { user: stack.secrets.dbUser, password: stack.secrets.dbPassword };
     // The rotation function sets the new password on the other login; Secrets Manager's current value changes.
     const current = await stack.rotateDatabaseLogin();
