@@ -20,7 +20,14 @@ export interface FaultRow {
   lost: number;
 }
 
+/** How one test of the fault file ended: only a test whose every assertion held recorded its rows. */
+export type FaultTestOutcome = 'passed' | 'failed' | 'not run';
+
 export interface FaultRun {
+  /** True only when every test of the fault file ran and passed: the one kind of run the doc may show. */
+  readonly passed: boolean;
+  /** Every test the file declares, with how it ended (a `-t` filter leaves tests 'not run'). */
+  readonly tests: Readonly<Record<string, FaultTestOutcome>>;
   /** ISO time the fault file finished. */
   readonly finishedAt: string;
   /** Logical CPUs of the machine that ran it. */
@@ -34,15 +41,32 @@ export interface FaultRun {
   readonly rows: readonly FaultRow[];
 }
 
-/** What the fault test writes at the end of its file. */
-export function faultRun(rows: readonly FaultRow[], o: { environment: string; workers: number; schedulers: number; seconds: number }): FaultRun {
-  return { finishedAt: new Date().toISOString(), cpus: os.cpus().length, ...o, rows };
+/** What the fault test writes at the end of its file: `rows` are those of the tests that passed. */
+export function faultRun(
+  rows: readonly FaultRow[],
+  tests: Readonly<Record<string, FaultTestOutcome>>,
+  o: { environment: string; workers: number; schedulers: number; seconds: number },
+): FaultRun {
+  const outcomes = Object.values(tests);
+  const passed = outcomes.length > 0 && outcomes.every((t) => t === 'passed');
+  return { passed, tests, finishedAt: new Date().toISOString(), cpus: os.cpus().length, ...o, rows };
+}
+
+/** Why a run may not be shown as a result, or undefined when it may (every test ran and passed). */
+export function whyNotRenderable(run: Partial<FaultRun>): string | undefined {
+  if (run.passed !== true || !run.tests) {
+    const bad = Object.entries(run.tests ?? {}).filter(([, o]) => o !== 'passed').map(([t, o]) => `${o}: ${t}`);
+    return `the run did not pass (${bad.length ? bad.join('; ') : 'no pass/fail record'})`;
+  }
+  return undefined;
 }
 
 export function faultTableMarkdown(run: FaultRun): string {
   const rows = run.rows.map((r) => `| ${r.fault.replace(/\|/g, '\\|')} | ${r.recovery} | ${r.affected} | ${r.lost} |`);
   const when = run.finishedAt.slice(0, 10);
+  const notPassed = whyNotRenderable(run);
   return [
+    ...(notPassed ? [`NOT A RESULT: ${notPassed}; only the rows of tests that passed are below.`, ''] : []),
     `Measured ${when} on a ${run.cpus}-CPU machine: \`${run.environment}\` configuration, ${run.workers} workers, ${run.schedulers} schedulers; the fault file took ${Math.round(run.seconds / 60)} min.`,
     '',
     '| fault | time to recover | runs affected | runs lost |',
@@ -51,16 +75,24 @@ export function faultTableMarkdown(run: FaultRun): string {
   ].join('\n');
 }
 
-/** docs/reliability.md with its fault table replaced by the one of `run`. */
+/** docs/reliability.md with its fault table replaced by the one of `run`; a run that did not pass is refused. */
 export function renderFaultTable(doc: string, run: FaultRun): string {
+  const notPassed = whyNotRenderable(run);
+  if (notPassed) throw new Error(`${FAULTS_JSON} is not rendered into ${RELIABILITY_DOC}: ${notPassed}`);
   return renderSection(doc, faultTableMarkdown(run), FAULT_BEGIN, FAULT_END, RELIABILITY_DOC);
 }
 
-/** Rewrites the table from test-artifacts/faults.json; says so and changes nothing when no fault run exists here. */
+/**
+ * Rewrites the table from test-artifacts/faults.json; says so and changes nothing when no fault run exists here
+ * or when the run did not pass (a failed or partial run never becomes the documented result).
+ */
 export function regenerateFaultTable(root: string): string {
   const json = path.join(root, FAULTS_JSON);
   if (!fs.existsSync(json)) return `${RELIABILITY_DOC}: fault table unchanged (no ${FAULTS_JSON}: run \`npm run test:chaos\` first)`;
+  const run = JSON.parse(fs.readFileSync(json, 'utf8')) as FaultRun;
+  const notPassed = whyNotRenderable(run);
+  if (notPassed) return `${RELIABILITY_DOC}: fault table unchanged (${FAULTS_JSON}: ${notPassed}; run all of \`npm run test:chaos\` until it passes)`;
   const file = path.join(root, RELIABILITY_DOC);
-  fs.writeFileSync(file, renderFaultTable(fs.readFileSync(file, 'utf8'), JSON.parse(fs.readFileSync(json, 'utf8')) as FaultRun));
+  fs.writeFileSync(file, renderFaultTable(fs.readFileSync(file, 'utf8'), run));
   return `${RELIABILITY_DOC}: fault table regenerated from ${FAULTS_JSON}`;
 }

@@ -1,4 +1,5 @@
 import { airflowEnvironment, kubernetesEndpoints } from '../../manifests-src/airflow/airflow-settings';
+import { SECRET_SETTINGS } from '../../manifests-src/config';
 import { environment, find, podSpecOf, render } from '../support/render';
 
 describe('shared Airflow configuration', () => {
@@ -6,8 +7,19 @@ describe('shared Airflow configuration', () => {
   const objs = render([prod]);
   const config = find(objs, 'ConfigMap', 'airflow-config');
 
-  test('the ConfigMap is exactly the derived non-secret settings', () => {
-    expect(config.data).toEqual(airflowEnvironment(prod, kubernetesEndpoints(prod)).plain);
+  test('the ConfigMap holds no secret setting, neither as a value nor as a command that reads one', () => {
+    const keys = Object.keys(config.data!);
+    for (const { option } of Object.values(SECRET_SETTINGS)) {
+      if (option) expect(keys.filter((k) => k === option || k === `${option}_CMD` || k === `${option}_SECRET`)).toEqual([]);
+    }
+  });
+
+  test('the ConfigMap is derived from the config: changing one field moves exactly its setting', () => {
+    const parallelism = prod.airflow.parallelism + 7;
+    const changed = find(render([environment('prod', { airflow: { parallelism } })]), 'ConfigMap', 'airflow-config').data!;
+    const moved = [...new Set([...Object.keys(config.data!), ...Object.keys(changed)])].filter((k) => config.data![k] !== changed[k]);
+    expect(moved).toEqual(['AIRFLOW__CORE__PARALLELISM']);
+    expect(changed.AIRFLOW__CORE__PARALLELISM).toBe(String(parallelism));
   });
 
   test('CeleryExecutor, FAB auth, Task Execution API on the api-server Service, StatsD on', () => {

@@ -7,7 +7,7 @@ import type { LocalStack } from '../../local/stack';
 import { PROJECT_ROOT, VENV_BIN } from '../../local/stack';
 import { psql } from '../../local/clients';
 import { LOOPBACK } from '../../local/ports';
-import { startTestStack, taskInstances, trigger, unpause, waitRuns } from '../support/local-stack';
+import { startTestStack, taskInstances, trigger, unpause, waitRuns, WORKLOAD_TASK } from '../support/local-stack';
 
 /**
  * The database credentials as dist/dev renders them, on the real stack: the migration's direct path keeps an
@@ -77,23 +77,43 @@ test('password rotation while tasks run: alternating logins, one rendered Secret
   const clientKeys = [keys.sqlAlchemyConn, keys.kedaConn, keys.pgbouncerUserlist];
   const clientView = () => clientKeys.map((k) => stack.secretValues()[K8S_SECRETS.metadata.name][k]);
   const before = clientView();
-  const serverLogins = async () => (await stack.psqlDirect('postgres', `SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = '${DATABASES.metadata}' AND application_name <> 'psql'`)).split('\n').filter(Boolean);
+  // Every session on the metadata database but our own psql: PgBouncer's server connections, one row each.
+  const serverLogins = async () => (await stack.psqlDirect('postgres', `SELECT usename FROM pg_stat_activity WHERE datname = '${DATABASES.metadata}' AND application_name <> 'psql'`)).split('\n').filter(Boolean);
+  // The login the refreshed Secret gives PgBouncer (its databases.ini), whatever performed the rotation.
+  const secretLogin = () => /\buser=(\S+)/.exec(stack.secretValues()[K8S_SECRETS.metadata.name][keys.pgbouncerDatabases])?.[1];
+  // Running work tasks (not the short `plan` task, which may end before the switch).
+  const running = async () => Number(await stack.psqlDirect(DATABASES.metadata, `SELECT count(*) FROM task_instance WHERE state = 'running' AND dag_id = 'platform_workload' AND task_id = '${WORKLOAD_TASK}'`));
 
   const runs = await Promise.all([1, 2].map(() => trigger(stack, 'platform_workload', { tasks: 24, seconds: 4 })));
-  await stack.waitFor('tasks running', async () => Number(await stack.psqlDirect(DATABASES.metadata, "SELECT count(*) FROM task_instance WHERE state = 'success' AND dag_id = 'platform_workload'")) >= 2, 300_000, 500);
 
   const logins: string[] = [];
+  /** Moments of each rotation and each switch (PgBouncer given the new login), epoch seconds. */
+  const moments: { what: string; at: number }[] = [];
   for (const expected of [`${AIRFLOW_DB_ROLE}_clone`, AIRFLOW_DB_ROLE]) {
+    // Work in flight: a run triggered before the rotation, whose tasks are running when the login changes.
+    runs.push(await trigger(stack, 'platform_workload', { tasks: 16, seconds: 8 }));
+    await stack.waitFor('work tasks running before the rotation', async () => (await running()) >= 4, 300_000, 250);
     const previous = { user: stack.secrets.dbUser, password: stack.secrets.dbPassword };
     // The rotation function sets the new password on the other login; Secrets Manager's current value changes.
     const current = await stack.rotateDatabaseLogin();
+    moments.push({ what: `rotation to ${expected}`, at: Date.now() / 1000 });
     expect(current).toBe(expected);
+    expect(secretLogin()).toBe(expected);
     // Until PgBouncer gets the refreshed Secret (External Secrets' refresh + the pod roll: up to an hour),
     // it still logs in with the previous login, which the alternating scheme keeps valid.
     expect(await sessionUser(previous.user, previous.password)).toBe(previous.user);
     stack.reloadPgBouncerSecret();
-    // PgBouncer now logs in with the new login (it replaces server connections as they are released).
-    await stack.waitFor(`PgBouncer logged in as ${expected}`, async () => (await serverLogins()).includes(expected), 180_000, 500);
+    moments.push({ what: `switch to ${expected}`, at: Date.now() / 1000 });
+    // PgBouncer replaces its server connections as they are released: then every one of them uses the new login.
+    let seen: string[] = [];
+    await stack
+      .waitFor(`every PgBouncer server connection logged in as ${expected}`, async () => {
+        seen = await serverLogins();
+        return seen.length > 0 && seen.every((u) => u === expected);
+      }, 180_000, 500)
+      .catch((e: Error) => {
+        throw new Error(`${e.message}; server connections by login: ${seen.join(', ')}`);
+      });
     logins.push(expected);
     // Work keeps flowing through the rotation: a run triggered now completes too.
     runs.push(await trigger(stack, 'platform_workload', { tasks: 8, seconds: 1 }));
@@ -106,6 +126,11 @@ test('password rotation while tasks run: alternating logins, one rendered Secret
 
   const states = await waitRuns(stack, 'platform_workload', runs, 600_000);
   expect(states).toEqual(runs.map(() => 'success'));
+  // Tasks were running at each rotation and each switch: task instances that started before it and ended after it.
+  for (const m of moments) {
+    const spanning = Number(await stack.psqlDirect(DATABASES.metadata, `SELECT count(*) FROM task_instance WHERE dag_id = 'platform_workload' AND start_date < to_timestamp(${m.at}) AND end_date > to_timestamp(${m.at})`));
+    expect({ moment: m.what, tasksRunning: spanning > 0 }).toEqual({ moment: m.what, tasksRunning: true });
+  }
   // 0 failed tasks: not one try failed and was retried, and PgBouncer refused no login.
   expect(fs.readFileSync(stack.processes.get('pgbouncer')!.opts.logFile, 'utf8')).not.toMatch(/password authentication failed|login rejected|SASL authentication failed/);
   for (const r of runs) expect((await taskInstances(stack, 'platform_workload', r)).filter((t) => t.try_number !== 1 || t.state !== 'success')).toEqual([]);

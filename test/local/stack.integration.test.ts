@@ -188,8 +188,21 @@ test('UI: headless Chromium logs in, sees the DAG list and a finished run; scree
     await page.getByText('example_platform').first().waitFor({ timeout: 60_000 });
     await page.getByText('platform_workload').first().waitFor();
     await page.screenshot({ path: path.join(artifacts, 'ui-dag-list.png'), fullPage: true });
+    // The runs list shows each run's state in its own row: every row the API knows as a finished run must say
+    // success there (a bare /success/i would match a filter label or any other text on the page).
+    const { dag_runs: apiRuns } = await stack.api<{ dag_runs: { dag_run_id: string; state: string }[] }>('GET', '/api/v2/dags/example_platform/dagRuns?limit=100');
+    expect(apiRuns.length).toBeGreaterThan(0);
+    expect(apiRuns.map((r) => r.state)).toEqual(apiRuns.map(() => 'success'));
     await page.goto(`${stack.apiUrl}/dags/example_platform/runs`);
-    await page.getByText(/success/i).first().waitFor({ timeout: 60_000 });
+    const rows = page.locator('tbody tr');
+    // Rendered: as many rows as runs, each showing a run state (not a loading placeholder); then each must be success.
+    const states = /\b(success|failed|running|queued|upstream_failed)\b/i;
+    let texts: string[] = [];
+    await stack.waitFor(`the runs list to show the ${apiRuns.length} runs with their state`, async () => {
+      texts = await rows.allInnerTexts();
+      return texts.length === apiRuns.length && texts.every((t) => states.test(t));
+    }, 60_000, 500);
+    for (const text of texts) expect(text).toMatch(/\bsuccess\b/i);
     await page.screenshot({ path: path.join(artifacts, 'ui-example-platform-runs.png'), fullPage: true });
   } finally {
     await browser.close();
