@@ -387,12 +387,18 @@ export function builtImageRegistry(env: Pick<EnvironmentConfig, 'images' | 'aws'
   return env.images.mirrorRegistry ?? ecrRegistry(env);
 }
 
+/** The tag of an image built around one Debian package: its version, with the characters a tag refuses (`+`, `:`, `~`) as `_`. */
+export function debianPackageTag(packageVersion: string): string {
+  return packageVersion.replace(/[+:~]/g, '_');
+}
+
 /**
  * Full image reference, honouring `images.mirrorRegistry` (one setting moves every image to ECR). The
  * Airflow image is ours (docker/airflow: git provider and git binary included): always from our registry.
  */
 export function imageRef(env: Pick<EnvironmentConfig, 'images' | 'aws'>, which: Exclude<keyof EnvironmentConfig['images'], 'mirrorRegistry'>): string {
   if (which === 'airflow') return `${builtImageRegistry(env)}/${env.images.airflow.repository}:${env.images.airflow.tag}`;
+  if (which === 'pgbouncer') return `${builtImageRegistry(env)}/${env.images.pgbouncer.repository}:${debianPackageTag(env.images.pgbouncer.packageVersion)}`;
   const image = env.images[which];
   return `${env.images.mirrorRegistry ?? image.registry}/${image.repository}:${image.tag}`;
 }
