@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { loadEnvironments } from '../../manifests-src/config';
+import { imageRef, loadEnvironments } from '../../manifests-src/config';
 import { buildSettings, ecrRegistry, mirrorPairs } from '../../docker/image-config';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -30,7 +30,7 @@ function distImages(name: string): Set<string> {
 describe('docker/lint.sh', () => {
   test('the repository Dockerfiles and shell scripts pass', () => {
     const r = bash('docker/lint.sh', []);
-    expect(r.stdout).toMatch(/hadolint 1 Dockerfile/);
+    expect(r.stdout).toMatch(/hadolint 2 Dockerfile/);
     expect(r.stdout).toMatch(/lint: ok/);
     expect(r.status).toBe(0);
   });
@@ -78,7 +78,8 @@ describe('image settings from the config', () => {
     const images = distImages('prod-cn');
     expect([...images].every((i) => i.startsWith(`${cn.images.mirrorRegistry}/`))).toBe(true);
     const s = buildSettings(cn);
-    const provided = new Set([...mirrorPairs(cn).map((p) => p.target), `${s.REGISTRY}/${s.REPOSITORY}:${s.IMAGE_TAG}`]);
+    const built = [`${s.REGISTRY}/${s.REPOSITORY}:${s.IMAGE_TAG}`, `${s.REGISTRY}/${s.PGBOUNCER_REPOSITORY}:${s.PGBOUNCER_TAG}`];
+    const provided = new Set([...mirrorPairs(cn).map((p) => p.target), ...built]);
     for (const image of images) expect(provided).toContain(image);
   });
 
@@ -96,13 +97,32 @@ describe('image settings from the config', () => {
     expect(r.stdout).toMatch(/aws ecr get-login-password --region cn-north-1/);
   });
 
-  test('mirror.sh --dry-run copies each third-party image once, never our own Airflow image', () => {
+  test('build.sh --dry-run: the PgBouncer image installs exactly the pinned Debian package, tagged with its version', () => {
+    const r = bash('docker/build.sh', ['prod-cn', '--dry-run']);
+    expect(r.status).toBe(0);
+    const cn = env('prod-cn');
+    const s = buildSettings(cn);
+    const build = r.stdout.split('\n').find((l) => l.startsWith('+ docker buildx build') && l.includes('docker/pgbouncer/Dockerfile'))!;
+    expect(build).toMatch(/--platform linux\/arm64\\?,linux\/amd64/);
+    expect(build).toContain(`--build-arg PGBOUNCER_VERSION=${cn.images.pgbouncer.packageVersion} `);
+    expect(build).toContain(`--build-arg DEBIAN_SUITE=${cn.images.pgbouncer.suite}`);
+    expect(build).toContain(`--tag ${imageRef(cn, 'pgbouncer')} `);
+    expect(s.PGBOUNCER_TAG).toBe(cn.images.pgbouncer.packageVersion.replace(/[+:~]/g, '_'));
+    // The Dockerfile takes both from build.sh only: no default that could drift from the config's pin.
+    const dockerfile = fs.readFileSync(path.join(ROOT, 'docker/pgbouncer/Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^ARG PGBOUNCER_VERSION$/m);
+    expect(dockerfile).toMatch(/^ARG DEBIAN_SUITE$/m);
+    expect(dockerfile).toMatch(/"pgbouncer=\$\{PGBOUNCER_VERSION\}"/);
+  });
+
+  test('mirror.sh --dry-run copies each third-party image once, never our own Airflow and PgBouncer images', () => {
     const r = bash('docker/mirror.sh', ['prod-cn', '--dry-run']);
     expect(r.status).toBe(0);
     const copies = r.stdout.split('\n').filter((l) => l.startsWith('+ docker buildx imagetools create'));
     expect(copies.length).toBe(mirrorPairs(env('prod-cn')).length);
     const cn = env('prod-cn');
     expect(copies.join('\n')).not.toContain(`${cn.images.airflow.repository}:${cn.images.airflow.tag}`);
+    expect(copies.join('\n')).not.toContain(`${cn.images.pgbouncer.repository}:`);
   });
 });
 

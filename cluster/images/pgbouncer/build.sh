@@ -20,6 +20,7 @@ path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 pgb_root=$work/pgbouncer-rootfs
 bash "$here/../rootfs.sh" "$pgb_root" "pgbouncer=$version" "$suite"
+# shellcheck disable=SC2016 # dpkg-query's own format string, not a shell expansion
 installed=$(chroot "$pgb_root" dpkg-query -W -f '${Version}' pgbouncer)
 if [ "$installed" != "$version" ]; then
   echo "pgbouncer/build.sh: the root has pgbouncer $installed, images.pgbouncer pins $version" >&2
