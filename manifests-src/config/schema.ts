@@ -68,7 +68,7 @@ export const ImageSchema = z
       .string()
       .min(1)
       .refine((t) => t !== 'latest', 'a pinned tag (not "latest")').describe('Immutable tag. `latest` is refused: syncs must be reproducible.'),
-    registry: z.string().min(1).describe('Registry the image comes from when no mirror is configured.'),
+    registry: z.string().min(1).describe('Public registry docker/mirror.sh (and the deploy\'s mirror step) copies the image from; pods always pull it from our registry (`images.mirrorRegistry`, else the account\'s ECR).'),
   })
   .strict();
 export type Image = z.infer<typeof ImageSchema>;
@@ -109,7 +109,7 @@ export const ImagesSchema = z
       .string()
       .min(1)
       .optional()
-      .describe('ECR registry mirroring every third-party image, e.g. `123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn`. Required in aws-cn. One setting switches every image.'),
+      .describe('ECR registry holding every image dist/ pulls and every chart the stack installs, e.g. `123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn`. Required in aws-cn. Unset: images come from the account\'s ECR in the environment\'s region (built by docker/build.sh, copied by docker/mirror.sh) and charts from their upstream repositories.'),
     airflow: BuiltImageSchema.default({ repository: 'airflow-eks/airflow', tag: '3.3.2-python3.11' }).describe(
       'Our Airflow image (docker/airflow: the official image plus the locked providers, git provider and git binary), pushed by docker/build.sh to `images.mirrorRegistry` or the account\'s ECR registry and pulled from there.',
     ),

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { imageRef, loadEnvironments } from '../../manifests-src/config';
 import { buildSettings, ecrRegistry, mirrorPairs } from '../../docker/image-config';
+import { registriesKey, repositoryNames } from '../../infra/lib/registries';
 
 const ROOT = path.resolve(__dirname, '../..');
 const bash = (script: string, args: string[]) => spawnSync('bash', [script, ...args], { cwd: ROOT, encoding: 'utf8' });
@@ -73,14 +74,21 @@ describe('image settings from the config', () => {
     }
   });
 
-  test('mirror + build cover every image prod-cn pulls, and prod-cn pulls only from its mirror', () => {
-    const cn = env('prod-cn');
-    const images = distImages('prod-cn');
-    expect([...images].every((i) => i.startsWith(`${cn.images.mirrorRegistry}/`))).toBe(true);
-    const s = buildSettings(cn);
-    const built = [`${s.REGISTRY}/${s.REPOSITORY}:${s.IMAGE_TAG}`, `${s.REGISTRY}/${s.PGBOUNCER_REPOSITORY}:${s.PGBOUNCER_TAG}`];
-    const provided = new Set([...mirrorPairs(cn).map((p) => p.target), ...built]);
-    for (const image of images) expect(provided).toContain(image);
+  test('every environment pulls only from its own ECR registry, in repositories the registries stack creates, filled by build + mirror', () => {
+    expect(env('prod-cn').images.mirrorRegistry).toBeDefined();
+    expect(env('prod').images.mirrorRegistry).toBeUndefined();
+    for (const e of envs) {
+      const registry = e.images.mirrorRegistry ?? ecrRegistry(e);
+      const repositories = new Set(repositoryNames(envs.filter((x) => registriesKey(x) === registriesKey(e))));
+      const s = buildSettings(e);
+      const built = [`${s.REGISTRY}/${s.REPOSITORY}:${s.IMAGE_TAG}`, `${s.REGISTRY}/${s.PGBOUNCER_REPOSITORY}:${s.PGBOUNCER_TAG}`];
+      const provided = new Set([...mirrorPairs(e).map((p) => p.target), ...built]);
+      for (const image of distImages(e.name)) {
+        expect(`${e.name}: ${image.startsWith(`${registry}/`) ? 'ours' : image}`).toBe(`${e.name}: ours`);
+        expect(repositories).toContain(image.slice(registry.length + 1, image.lastIndexOf(':')));
+        expect(provided).toContain(image);
+      }
+    }
   });
 
   test('build.sh --dry-run: multi-arch buildx push with version and git SHA tags', () => {
