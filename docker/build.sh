@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds docker/airflow for linux/arm64 (Graviton) and linux/amd64 with buildx and pushes it to the
-# environment's ECR registry (images.mirrorRegistry, else <account>.dkr.ecr.<region>.amazonaws.com[.cn]).
-# Tags: <images.airflow.tag> (what dist/ references) and <images.airflow.tag>-g<git sha>.
+# Builds our images for linux/arm64 (Graviton) and linux/amd64 with buildx and pushes them to the
+# environment's ECR registry (images.mirrorRegistry, else <account>.dkr.ecr.<region>.amazonaws.com[.cn]):
+#   docker/airflow    tags <images.airflow.tag> (what dist/ references) and <images.airflow.tag>-g<git sha>;
+#   docker/pgbouncer  tag <images.pgbouncer.packageVersion, `+:~` as `_`>: Debian's pgbouncer at that version.
 #
 #   docker/build.sh <env> [--config FILE] [--dry-run]
 #
@@ -36,7 +37,31 @@ build_args=(
   --push
 )
 
+pgbouncer_repository=$(setting PGBOUNCER_REPOSITORY "$settings")
+pgbouncer_tag=$(setting PGBOUNCER_TAG "$settings")
+pgbouncer_version=$(setting PGBOUNCER_VERSION "$settings")
+pgbouncer_image="$registry/$pgbouncer_repository:$pgbouncer_tag"
+pgbouncer_args=(
+  --platform "linux/arm64,linux/amd64"
+  --file docker/pgbouncer/Dockerfile
+  --build-arg "DEBIAN_SUITE=$(setting PGBOUNCER_DEBIAN_SUITE "$settings")"
+  --build-arg "PGBOUNCER_VERSION=$pgbouncer_version"
+  --label "org.opencontainers.image.revision=$sha"
+  --tag "$pgbouncer_image"
+  --provenance=true
+  --sbom=true
+  --push
+)
+
+ecr_login "$registry" "$region"
 echo "==> $env_name ($partition): Airflow $airflow_version -> $image:{$tag,$tag-g$sha}"
 ecr_ensure_repository "$repository" "$region"
-ecr_login "$registry" "$region"
 run docker buildx build "${build_args[@]}" .
+# Tags are immutable in ECR: a pushed PgBouncer version is never rebuilt (a new pin is a new tag).
+echo "==> $env_name ($partition): PgBouncer $pgbouncer_version -> $pgbouncer_image"
+ecr_ensure_repository "$pgbouncer_repository" "$region"
+if [ "$DRY_RUN" != 1 ] && aws ecr describe-images --repository-name "$pgbouncer_repository" --image-ids "imageTag=$pgbouncer_tag" --region "$region" >/dev/null 2>&1; then
+  echo "    already in ECR"
+else
+  run docker buildx build "${pgbouncer_args[@]}" .
+fi

@@ -4,18 +4,20 @@
  *   tsx docker/image-config.ts mirror <env> [--config FILE]  ->  "<source> <target>" lines
  * The shell reads values with sed, never eval.
  */
-import { builtImageRegistry, ecrRegistry, environmentsFromArgs, type EnvironmentConfig } from '../manifests-src/config';
+import { builtImageRegistry, debianPackageTag, ecrRegistry, environmentsFromArgs, type EnvironmentConfig } from '../manifests-src/config';
 
 export { ecrRegistry };
 
-/** The images we build ourselves (airflow); every other configured image is mirrored as is. */
-type MirroredImageName = Exclude<keyof EnvironmentConfig['images'], 'mirrorRegistry' | 'airflow'>;
+/** The images we build ourselves (build.sh); every other configured image is mirrored as is (mirror.sh). */
+export const BUILT_IMAGES = ['airflow', 'pgbouncer'] as const;
+type MirroredImageName = Exclude<keyof EnvironmentConfig['images'], 'mirrorRegistry' | (typeof BUILT_IMAGES)[number]>;
 
 /** Where our images go: the mirror registry when configured, else ECR; the manifests pull from the same place. */
 export const targetRegistry = (env: EnvironmentConfig) => builtImageRegistry(env);
 
 export function buildSettings(env: EnvironmentConfig): Record<string, string> {
   const image = env.images.airflow;
+  const pgbouncer = env.images.pgbouncer;
   return {
     ENV_NAME: env.name,
     AWS_REGION: env.aws.region,
@@ -25,13 +27,17 @@ export function buildSettings(env: EnvironmentConfig): Record<string, string> {
     IMAGE_TAG: image.tag,
     AIRFLOW_VERSION: env.airflow.version,
     PYTHON_VERSION: image.tag.match(/python(\d+\.\d+)/)?.[1] ?? '3.11',
+    PGBOUNCER_REPOSITORY: pgbouncer.repository,
+    PGBOUNCER_TAG: debianPackageTag(pgbouncer.packageVersion),
+    PGBOUNCER_VERSION: pgbouncer.packageVersion,
+    PGBOUNCER_DEBIAN_SUITE: pgbouncer.suite,
   };
 }
 
 /** Every third-party image the manifests use, from its public registry to the target registry. */
 export function mirrorPairs(env: EnvironmentConfig): Array<{ source: string; target: string; repository: string }> {
   const names = (Object.keys(env.images) as Array<keyof EnvironmentConfig['images']>).filter(
-    (k): k is MirroredImageName => k !== 'mirrorRegistry' && k !== 'airflow',
+    (k): k is MirroredImageName => k !== 'mirrorRegistry' && !(BUILT_IMAGES as readonly string[]).includes(k),
   );
   const seen = new Set<string>();
   return names.flatMap((k) => {

@@ -2,14 +2,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { K8S_SECRETS } from '../manifests-src/config';
 import { pgbouncerHba, pgbouncerIni } from '../manifests-src/platform/pgbouncer-config';
+import { pgbouncerCommand, pgbouncerRoot } from './pgbouncer-root';
 import { chownToServerUser, SERVER_USER } from './postgres-server';
 import { LOOPBACK, portInUse } from './ports';
 import { localSecretValues, withLocalPorts } from './settings';
 import type { StackContext } from './stack-options';
 
 /**
- * PgBouncer with the ini and HBA rules dist/ ships, TLS mode included (verify-full): the local CA stands in for
- * the RDS CA bundle.
+ * PgBouncer at the version dist/ ships (local/pgbouncer-root.ts) with the ini and HBA rules dist/ ships, TLS mode
+ * included (verify-full): the local CA stands in for the RDS CA bundle.
  */
 
 const dirOf = (ctx: StackContext) => path.join(ctx.paths.state, 'pgbouncer');
@@ -28,7 +29,9 @@ export async function startPgBouncer(ctx: StackContext): Promise<void> {
   const ini = pgbouncerIni(withLocalPorts(ctx.env, ctx.ports), { listenAddr: LOOPBACK, authFile: auth, authHbaFile: hba, databasesFile: dbs, serverTlsCaFile: ctx.paths.caCert, unixSocketDir: '' });
   fs.writeFileSync(path.join(dir, 'pgbouncer.ini'), ini);
   chownToServerUser(dir);
-  ctx.supervisor.spawn('pgbouncer', { command: '/usr/sbin/pgbouncer', args: [path.join(dir, 'pgbouncer.ini')], env: process.env, runAsUser: SERVER_USER });
+  // The version images.pgbouncer pins (the image dist/ ships), not the host's Debian package.
+  const { command, args } = pgbouncerCommand(pgbouncerRoot(ctx.env), path.join(dir, 'pgbouncer.ini'));
+  ctx.supervisor.spawn('pgbouncer', { command, args, env: process.env, runAsUser: SERVER_USER });
   await ctx.supervisor.waitFor('pgbouncer', () => portInUse(ctx.ports.pgbouncer), 30_000);
 }
 

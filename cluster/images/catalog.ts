@@ -137,12 +137,14 @@ export function planImages(repo: string, envName = 'dev', sandboxImage = DEFAULT
 
   const pgbRef = normalizeReference(imageRef(env, 'pgbouncer'));
   const expRef = normalizeReference(imageRef(env, 'pgbouncerExporter'));
-  const pgbKey = hashOf(repo, [...rootfs, 'cluster/images/pgbouncer/build.sh', 'cluster/images/pgbouncer/exporter-entrypoint.sh', 'cluster/images/pgbouncer/exporter-config.yml', 'cluster/images/pgbouncer/exporter.lock'], [pgbRef, expRef, hostArch]);
+  // The Debian package version docker/pgbouncer/Dockerfile installs: the config's pin, for both.
+  const { suite: pgbSuite, packageVersion: pgbVersion } = env.images.pgbouncer;
+  const pgbKey = hashOf(repo, [...rootfs, 'cluster/images/pgbouncer/build.sh', 'cluster/images/pgbouncer/exporter-entrypoint.sh', 'cluster/images/pgbouncer/exporter-config.yml', 'cluster/images/pgbouncer/exporter.lock'], [pgbRef, expRef, hostArch, pgbSuite, pgbVersion]);
   const pgbouncer: Recipe = {
     name: 'pgbouncer',
     key: pgbKey,
     outputs: [one('pgbouncer', pgbKey, pgbRef), one('pgbouncer-exporter', pgbKey, expRef)],
-    command: (a) => ['bash', 'cluster/images/pgbouncer/build.sh', pgbRef, a(pgbRef), expRef, a(expRef)],
+    command: (a) => ['bash', 'cluster/images/pgbouncer/build.sh', pgbRef, a(pgbRef), expRef, a(expRef), pgbSuite, pgbVersion],
     needs: [],
   };
 

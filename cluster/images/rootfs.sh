@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Builds a Debian bookworm root filesystem with debootstrap into DEST, with the given extra packages.
-#   usage: rootfs.sh DEST PKG[,PKG...]
-# The mirror is the one this machine's apt already uses (read from its sources at run time), so
-# nothing about the build host is written into the repository. Downloaded .debs are kept in the
+# Builds a Debian root filesystem (bookworm unless SUITE says otherwise) with debootstrap into DEST, with
+# the given extra packages (`name=version` pins one).
+#   usage: rootfs.sh DEST PKG[,PKG...] [SUITE]
+# The mirror is the one this machine's apt already uses for bookworm (read from its sources at run time;
+# the same archive serves every suite), so nothing about the build host is written into the repository. Downloaded .debs are kept in the
 # image cache so a second build downloads nothing.
 # Needs root (debootstrap, chroot, mounts).
 set -euo pipefail
 dest=$1
 packages=$2
+suite=${3:-bookworm}
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/airflow-eks/images/debs
 mkdir -p "$cache"
 
@@ -26,6 +28,7 @@ apt_uri() {
 }
 mirror=$(apt_uri bookworm | head -1 || true)
 security=$(apt_uri bookworm-security | head -1 || true)
+case $suite in bookworm | trixie) ;; *) echo "rootfs.sh: suite '$suite' not supported (bookworm or trixie)" >&2; exit 1 ;; esac
 if [ -z "$mirror" ]; then
   echo "rootfs.sh: no apt source for bookworm main in /etc/apt/sources.list*; add one (the image build uses the same mirror)" >&2
   exit 1
@@ -43,12 +46,12 @@ fail() {
 }
 # minbase (essential packages + apt), built once and kept as a tarball (keyed by this script), then apt
 # installs the image's packages in a copy: debootstrap's own --include resolves dependencies only partly.
-minbase=$cache/../bookworm-minbase-$(sha256sum "$0" | cut -c1-16).tar
+minbase=$cache/../$suite-minbase-$(sha256sum "$0" | cut -c1-16).tar
 if [ ! -f "$minbase" ]; then
   (
     flock 9
     if [ ! -f "$minbase" ]; then
-      nice -n 10 debootstrap --variant=minbase --cache-dir="$cache" bookworm "$dest" "$mirror" >"$log" 2>&1 || fail debootstrap
+      nice -n 10 debootstrap --variant=minbase --cache-dir="$cache" "$suite" "$dest" "$mirror" >"$log" 2>&1 || fail debootstrap
       rm -rf "$dest/debootstrap"
       tar -C "$dest" --numeric-owner -cf "$minbase.tmp" . && mv "$minbase.tmp" "$minbase"
       rm -rf "$dest" && mkdir -p "$dest"
@@ -65,9 +68,9 @@ mount -t proc proc "$dest/proc"
 cp /etc/resolv.conf "$dest/etc/resolv.conf"
 # Point releases and security updates too, from the same sources as this machine.
 {
-  echo "deb $mirror bookworm main"
-  echo "deb $mirror bookworm-updates main"
-  if [ -n "$security" ]; then echo "deb $security bookworm-security main"; fi
+  echo "deb $mirror $suite main"
+  echo "deb $mirror $suite-updates main"
+  if [ -n "$security" ]; then echo "deb $security $suite-security main"; fi
 } > "$dest/etc/apt/sources.list"
 apt_in() { chroot "$dest" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3 -qq "$@"; }
 { apt_in update && apt_in upgrade -y && apt_in install -y --no-install-recommends "${package_list[@]}"; } >>"$log" 2>&1 \

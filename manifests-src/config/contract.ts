@@ -411,12 +411,20 @@ export function builtImageRegistry(env: Pick<EnvironmentConfig, 'images' | 'aws'
   return env.images.mirrorRegistry ?? ecrRegistry(env);
 }
 
+/** The tag of an image built around one Debian package: its version, with the characters a tag refuses (`+`, `:`, `~`) as `_`. */
+export function debianPackageTag(packageVersion: string): string {
+  return packageVersion.replace(/[+:~]/g, '_');
+}
+
 /**
- * Full image reference, honouring `images.mirrorRegistry` (one setting moves every image to ECR). The
- * Airflow image is ours (docker/airflow: git provider and git binary included): always from our registry.
+ * Full image reference: every image from our registry (`images.mirrorRegistry`, else the account's ECR, whose
+ * repositories the registries stack creates), never from a public registry at run time (pull limits, shared NAT
+ * addresses, China). Ours are built there by docker/build.sh (Airflow; PgBouncer, tagged with its Debian package
+ * version); the others are copied there from `images.<name>.registry` by docker/mirror.sh.
  */
 export function imageRef(env: Pick<EnvironmentConfig, 'images' | 'aws'>, which: Exclude<keyof EnvironmentConfig['images'], 'mirrorRegistry'>): string {
   if (which === 'airflow') return `${builtImageRegistry(env)}/${env.images.airflow.repository}:${env.images.airflow.tag}`;
+  if (which === 'pgbouncer') return `${builtImageRegistry(env)}/${env.images.pgbouncer.repository}:${debianPackageTag(env.images.pgbouncer.packageVersion)}`;
   const image = env.images[which];
-  return `${env.images.mirrorRegistry ?? image.registry}/${image.repository}:${image.tag}`;
+  return `${builtImageRegistry(env)}/${image.repository}:${image.tag}`;
 }

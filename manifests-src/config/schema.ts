@@ -68,7 +68,7 @@ export const ImageSchema = z
       .string()
       .min(1)
       .refine((t) => t !== 'latest', 'a pinned tag (not "latest")').describe('Immutable tag. `latest` is refused: syncs must be reproducible.'),
-    registry: z.string().min(1).describe('Registry the image comes from when no mirror is configured.'),
+    registry: z.string().min(1).describe('Public registry docker/mirror.sh (and the deploy\'s mirror step) copies the image from; pods always pull it from our registry (`images.mirrorRegistry`, else the account\'s ECR).'),
   })
   .strict();
 export type Image = z.infer<typeof ImageSchema>;
@@ -84,6 +84,22 @@ export const BuiltImageSchema = z
   })
   .strict();
 
+/**
+ * An image we build (docker/<name>/Dockerfile, pushed by docker/build.sh) around one pinned Debian package: the
+ * pin is the one source of the version, for the image, its tag and the local cluster's and runner's copies.
+ */
+export const DebianPackageImageSchema = z
+  .object({
+    repository: z.string().min(1).describe('ECR repository, e.g. `airflow-eks/pgbouncer`.'),
+    suite: z.enum(['trixie']).describe('Debian release the image is built from (`debian:<suite>-slim`).'),
+    packageVersion: z
+      .string()
+      .regex(/^(\d+:)?\d[A-Za-z0-9.+~-]*$/, 'a Debian package version such as "1.24.1-1+deb13u2" (`apt-cache policy <package>` on the suite)')
+      .describe('Exact Debian package version installed; the image tag is derived from it (`+`, `:` and `~` become `_`).'),
+  })
+  .strict();
+export type DebianPackageImage = z.infer<typeof DebianPackageImageSchema>;
+
 const img = (registry: string, repository: string, tag: string) =>
   ImageSchema.default({ registry, repository, tag });
 
@@ -93,11 +109,13 @@ export const ImagesSchema = z
       .string()
       .min(1)
       .optional()
-      .describe('ECR registry mirroring every third-party image, e.g. `123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn`. Required in aws-cn. One setting switches every image.'),
+      .describe('ECR registry holding every image dist/ pulls and every chart the stack installs, e.g. `123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn`. Required in aws-cn. Unset: images come from the account\'s ECR in the environment\'s region (built by docker/build.sh, copied by docker/mirror.sh) and charts from their upstream repositories.'),
     airflow: BuiltImageSchema.default({ repository: 'airflow-eks/airflow', tag: '3.3.2-python3.11' }).describe(
       'Our Airflow image (docker/airflow: the official image plus the locked providers, git provider and git binary), pushed by docker/build.sh to `images.mirrorRegistry` or the account\'s ECR registry and pulled from there.',
     ),
-    pgbouncer: img('docker.io', 'apache/airflow', 'airflow-pgbouncer-2025.03.05-1.23.1').describe('PgBouncer (the Airflow project build).'),
+    pgbouncer: DebianPackageImageSchema.default({ repository: 'airflow-eks/pgbouncer', suite: 'trixie', packageVersion: '1.24.1-1+deb13u2' }).describe(
+      'Our PgBouncer image (docker/pgbouncer: Debian\'s pgbouncer at this exact version, >= 1.21 for `pgbouncer.maxPreparedStatements`), pushed by docker/build.sh like `images.airflow`; the local cluster and the local runner run the same package version.',
+    ),
     pgbouncerExporter: img('docker.io', 'apache/airflow', 'airflow-pgbouncer-exporter-2025.03.05-0.18.0').describe('PgBouncer Prometheus exporter.'),
     statsdExporter: img('quay.io', 'prometheus/statsd-exporter', 'v0.28.0').describe('StatsD exporter receiving Airflow metrics.'),
     fluentBit: img('public.ecr.aws', 'aws-observability/aws-for-fluent-bit', '2.32.5').describe('aws-for-fluent-bit (multi-arch) shipping container logs.'),
@@ -238,6 +256,12 @@ const EnvironmentFields = z
         metadataPoolSize: z.number().int().min(1).default(20).describe('Server connections per PgBouncer pod to the metadata database (default_pool_size).'),
         idleTransactionTimeoutSeconds: z.number().int().min(0).max(3600).default(60).describe('idle_transaction_timeout: close a server connection left idle inside a transaction this long, so a stuck client cannot pin the pool (0 disables).'),
         queryWaitTimeoutSeconds: z.number().int().min(5).max(3600).default(120).describe('query_wait_timeout: a client waiting this long for a server connection gets an error instead of hanging.'),
+        maxPreparedStatements: z
+          .number()
+          .int()
+          .min(1, 'must be > 0: the API server\'s async engine (asyncpg) names its prepared statements, and with 0 PgBouncer passes them to whichever server connection the next transaction gets ("prepared statement __asyncpg_stmt_N__ does not exist"); set pgbouncer.maxPreparedStatements to at least 100')
+          .default(200)
+          .describe('max_prepared_statements: named prepared statements PgBouncer tracks per server connection and re-prepares where a client\'s next transaction lands (PgBouncer >= 1.21). Must be > 0 in transaction pooling for the API server\'s async engine (asyncpg); at least its statement cache (100 per connection, SQLAlchemy\'s default) avoids re-preparing.'),
         serverTlsSslmode: z.enum(['require', 'verify-ca', 'verify-full']).default('verify-full').describe('TLS towards Aurora (server_tls_sslmode): `verify-full` checks the certificate against the RDS CA bundle and the host name.'),
         rdsCaBundleUrl: z
           .string()

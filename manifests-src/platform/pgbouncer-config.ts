@@ -39,6 +39,9 @@ export function pgbouncerIni(env: Pick<EnvironmentConfig, 'pgbouncer'>, o: PgBou
     `auth_file = ${o.authFile}`,
     // Transaction pooling: Airflow's short transactions share few server connections.
     'pool_mode = transaction',
+    // The API server's async engine (asyncpg) prepares named statements; in transaction pooling each
+    // transaction may get another server connection, so PgBouncer must track and re-prepare them (>= 1.21).
+    `max_prepared_statements = ${p.maxPreparedStatements}`,
     `max_client_conn = ${p.maxClientConn}`,
     `default_pool_size = ${p.metadataPoolSize}`,
     'min_pool_size = 0',

@@ -84,6 +84,18 @@ describe('configuration', () => {
     expect(problems.join('\n')).toMatch(message);
   });
 
+  test('PgBouncer tracks prepared statements (the async engine needs it) and its image pins a Debian package version', () => {
+    const dags = { repoUrl: 'https://git.example.org/d.git' };
+    const [env] = loadEnvironments([{ ...minimal, dags }]);
+    expect(env.pgbouncer.maxPreparedStatements).toBeGreaterThan(0);
+    expect(() => loadEnvironments([{ ...minimal, dags, pgbouncer: { maxPreparedStatements: 0 } }])).toThrow(
+      /pgbouncer\.maxPreparedStatements: must be > 0: the API server's async engine \(asyncpg\).*set pgbouncer\.maxPreparedStatements to at least 100/,
+    );
+    expect(() => loadEnvironments([{ ...minimal, dags, images: { pgbouncer: { repository: 'airflow-eks/pgbouncer', suite: 'trixie', packageVersion: 'latest' } } }])).toThrow(
+      /images\.pgbouncer\.packageVersion: a Debian package version such as "1\.24\.1-1\+deb13u2"/,
+    );
+  });
+
   test('aws-cn requires the ECR mirror so nothing is pulled from unreachable hosts', () => {
     const cn = committed.find((e) => e.name === 'prod-cn')!;
     const { images: _images, ...withoutMirror } = cn;

@@ -2,8 +2,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { loadEnvironments } from '../../manifests-src/config';
+import { imageRef, loadEnvironments } from '../../manifests-src/config';
 import { buildSettings, ecrRegistry, mirrorPairs } from '../../docker/image-config';
+import { registriesKey, repositoryNames } from '../../infra/lib/registries';
 
 const ROOT = path.resolve(__dirname, '../..');
 const bash = (script: string, args: string[]) => spawnSync('bash', [script, ...args], { cwd: ROOT, encoding: 'utf8' });
@@ -30,7 +31,7 @@ function distImages(name: string): Set<string> {
 describe('docker/lint.sh', () => {
   test('the repository Dockerfiles and shell scripts pass', () => {
     const r = bash('docker/lint.sh', []);
-    expect(r.stdout).toMatch(/hadolint 1 Dockerfile/);
+    expect(r.stdout).toMatch(/hadolint 2 Dockerfile/);
     expect(r.stdout).toMatch(/lint: ok/);
     expect(r.status).toBe(0);
   });
@@ -73,13 +74,21 @@ describe('image settings from the config', () => {
     }
   });
 
-  test('mirror + build cover every image prod-cn pulls, and prod-cn pulls only from its mirror', () => {
-    const cn = env('prod-cn');
-    const images = distImages('prod-cn');
-    expect([...images].every((i) => i.startsWith(`${cn.images.mirrorRegistry}/`))).toBe(true);
-    const s = buildSettings(cn);
-    const provided = new Set([...mirrorPairs(cn).map((p) => p.target), `${s.REGISTRY}/${s.REPOSITORY}:${s.IMAGE_TAG}`]);
-    for (const image of images) expect(provided).toContain(image);
+  test('every environment pulls only from its own ECR registry, in repositories the registries stack creates, filled by build + mirror', () => {
+    expect(env('prod-cn').images.mirrorRegistry).toBeDefined();
+    expect(env('prod').images.mirrorRegistry).toBeUndefined();
+    for (const e of envs) {
+      const registry = e.images.mirrorRegistry ?? ecrRegistry(e);
+      const repositories = new Set(repositoryNames(envs.filter((x) => registriesKey(x) === registriesKey(e))));
+      const s = buildSettings(e);
+      const built = [`${s.REGISTRY}/${s.REPOSITORY}:${s.IMAGE_TAG}`, `${s.REGISTRY}/${s.PGBOUNCER_REPOSITORY}:${s.PGBOUNCER_TAG}`];
+      const provided = new Set([...mirrorPairs(e).map((p) => p.target), ...built]);
+      for (const image of distImages(e.name)) {
+        expect(`${e.name}: ${image.startsWith(`${registry}/`) ? 'ours' : image}`).toBe(`${e.name}: ours`);
+        expect(repositories).toContain(image.slice(registry.length + 1, image.lastIndexOf(':')));
+        expect(provided).toContain(image);
+      }
+    }
   });
 
   test('build.sh --dry-run: multi-arch buildx push with version and git SHA tags', () => {
@@ -96,13 +105,32 @@ describe('image settings from the config', () => {
     expect(r.stdout).toMatch(/aws ecr get-login-password --region cn-north-1/);
   });
 
-  test('mirror.sh --dry-run copies each third-party image once, never our own Airflow image', () => {
+  test('build.sh --dry-run: the PgBouncer image installs exactly the pinned Debian package, tagged with its version', () => {
+    const r = bash('docker/build.sh', ['prod-cn', '--dry-run']);
+    expect(r.status).toBe(0);
+    const cn = env('prod-cn');
+    const s = buildSettings(cn);
+    const build = r.stdout.split('\n').find((l) => l.startsWith('+ docker buildx build') && l.includes('docker/pgbouncer/Dockerfile'))!;
+    expect(build).toMatch(/--platform linux\/arm64\\?,linux\/amd64/);
+    expect(build).toContain(`--build-arg PGBOUNCER_VERSION=${cn.images.pgbouncer.packageVersion} `);
+    expect(build).toContain(`--build-arg DEBIAN_SUITE=${cn.images.pgbouncer.suite}`);
+    expect(build).toContain(`--tag ${imageRef(cn, 'pgbouncer')} `);
+    expect(s.PGBOUNCER_TAG).toBe(cn.images.pgbouncer.packageVersion.replace(/[+:~]/g, '_'));
+    // The Dockerfile takes both from build.sh only: no default that could drift from the config's pin.
+    const dockerfile = fs.readFileSync(path.join(ROOT, 'docker/pgbouncer/Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^ARG PGBOUNCER_VERSION$/m);
+    expect(dockerfile).toMatch(/^ARG DEBIAN_SUITE$/m);
+    expect(dockerfile).toMatch(/"pgbouncer=\$\{PGBOUNCER_VERSION\}"/);
+  });
+
+  test('mirror.sh --dry-run copies each third-party image once, never our own Airflow and PgBouncer images', () => {
     const r = bash('docker/mirror.sh', ['prod-cn', '--dry-run']);
     expect(r.status).toBe(0);
     const copies = r.stdout.split('\n').filter((l) => l.startsWith('+ docker buildx imagetools create'));
     expect(copies.length).toBe(mirrorPairs(env('prod-cn')).length);
     const cn = env('prod-cn');
     expect(copies.join('\n')).not.toContain(`${cn.images.airflow.repository}:${cn.images.airflow.tag}`);
+    expect(copies.join('\n')).not.toContain(`${cn.images.pgbouncer.repository}:`);
   });
 });
 
