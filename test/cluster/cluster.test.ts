@@ -14,6 +14,7 @@ import { GIT_ROOT } from '../../cluster/services/managed-services';
 import { PROJECT_ROOT } from '../../local/stack';
 import { clusterRun, recordClusterRun } from '../../scripts/cluster-phase-table';
 import { AirflowApi } from '../../cluster/airflow-api';
+import { clusterHookRuns } from '../../cluster/hook-runs';
 import { canConnect, connectOutcome, containerFacts, containerPid, resolveInPod } from './pod-probe';
 import { contractDeployment, probePod, TEST_NS, webPolicy } from './workloads';
 import type { ScenarioContext } from './scenarios/context';
@@ -255,6 +256,8 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
 
       const jobs = kubectlJson<{ items: { metadata: { name: string }; status: { succeeded?: number; failed?: number; startTime?: string } }[] }>(['-n', NS, 'get', 'jobs', '-l', `app.kubernetes.io/name=${POD_PEERS.migrate}`]).items;
       expect(jobs).toHaveLength(1);
+      // A hook re-run deletes the Job before it creates the next one (BeforeHookCreation): count runs from events.
+      expect(clusterHookRuns(NS, jobs[0].metadata.name)).toHaveLength(1);
       expect(jobs[0].status.succeeded).toBe(1);
       expect(jobs[0].status.failed ?? 0).toBe(0);
       const migratePods = kubectlJson<{ items: { metadata: { creationTimestamp: string } }[] }>(['-n', NS, 'get', 'pods', '-l', `job-name=${jobs[0].metadata.name}`]).items;
