@@ -56,9 +56,9 @@ export function secretTemplates(env: EnvironmentConfig, pgbouncerHost: string, u
   return {
     metadata: {
       [m.sqlAlchemyConn]: `postgresql+psycopg2://${client}@${pgbouncer}/${DATABASES.metadata}`,
-      // KEDA's driver (pgx) caches named prepared statements per connection; behind PgBouncer's transaction
-      // pooling a statement lands on another server connection ("prepared statement ... already exists") and
-      // the ScaledObject turns Degraded. The simple protocol prepares nothing.
+      // KEDA's driver (pgx) caches named prepared statements per connection; behind transaction pooling they work
+      // only while PgBouncer tracks them (max_prepared_statements > 0), else the ScaledObject turns Degraded
+      // ("prepared statement ... already exists"). The simple protocol prepares nothing, so KEDA needs neither.
       [m.kedaConn]: `postgresql://${client}@${pgbouncer}/${DATABASES.metadata}?sslmode=disable&default_query_exec_mode=simple_protocol`,
       // The migration holds an advisory lock on a session idle in a transaction for the whole run: PgBouncer's
       // idle_transaction_timeout would cut it, so it goes straight to the database as the owner role.
