@@ -42,11 +42,12 @@ export const APPLICATION_HEALTH_KEY = 'resource.customizations.health.argoproj.i
  * last sync has finished well. Health alone is not enough, because a child whose first sync failed part-way (and is
  * retrying) can already be Healthy on the objects it did apply; the next wave would then start before it.
  *
- * "Finished well" is Synced, or a sync that Succeeded at the very revision being compared. It is not Synced alone:
- * one object that stays OutOfSync after a successful sync (a default the diff cannot see, a field another controller
- * writes) would otherwise hold every later wave for good, with nothing but "Progressing" to show. Such a child is
- * Healthy here and says it has drifted; its own OutOfSync status shows in Argo CD. (Server-side diff, sync-policy.ts,
- * keeps CRD defaults from being drift in the first place.)
+ * "Finished well" is Synced. A child that stays OutOfSync after a sync that Succeeded at the compared revision (a
+ * default the diff cannot see, a field another controller writes) holds the later waves, but not silently: its
+ * message names each OutOfSync object. Counting it Healthy was tried: right after a sync finishes, the child can show
+ * a Healthy it computed before its new objects existed, OutOfSync beside it, and the next wave started early (seen
+ * on the local cluster: logging before Airflow's pods). Server-side diff, sync-policy.ts, keeps CRD defaults from
+ * being drift in the first place.
  *
  * A child that is not Healthy passes its health through, naming the first object in that state and its message
  * (resource health is kept in the Application, `controller.resource.health.persist`), so the parent's sync says why
@@ -82,7 +83,13 @@ export const APPLICATION_HEALTH_LUA = [
   'elseif sync ~= nil and sync.status == "Synced" then',
   '  return hs',
   'elseif op ~= nil and op.phase == "Succeeded" and op.syncResult ~= nil and sync ~= nil and sync.revision ~= nil and op.syncResult.revision == sync.revision then',
-  '  hs.message = "synced " .. sync.revision .. ", OutOfSync since (drift)"',
+  '  hs.status = "Progressing"',
+  '  hs.message = "synced " .. sync.revision .. " but OutOfSync (drift):"',
+  '  for _, r in ipairs(obj.status.resources or {}) do',
+  '    if r.status == "OutOfSync" then',
+  '      hs.message = hs.message .. " " .. r.kind .. " " .. r.name',
+  '    end',
+  '  end',
   'else',
   '  hs.status = "Progressing"',
   '  hs.message = "healthy but not synced yet"',

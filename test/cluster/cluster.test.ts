@@ -608,6 +608,10 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
           matches: (f) => f.what === 'restart' && f.ns === NS && f.pod.startsWith(`${POD_PEERS.migrate}${BROKEN_JOB_SUFFIX}-`) && /^restarted \d+x, last ended Error \(exit 1\)$/.test(f.detail),
         },
         {
+          why: "the kubelet's back-off before that one restart of test 4's broken migration (its event)",
+          matches: (f) => f.what === 'BackOff' && f.ns === NS && f.pod.startsWith(`${POD_PEERS.migrate}${BROKEN_JOB_SUFFIX}-`) && f.container === 'migrate' && /\(x1,/.test(f.detail),
+        },
+        {
           why: "KEDA's certificate rotator (RestartOnSecretRefresh) exits 0 once after it first writes its certificates, while the cluster comes up",
           matches: (f, h) => {
             const c = f.what === 'restart' && f.ns === 'keda' && f.container === 'keda-operator' ? [...h.pods.values()].find((p) => p.ns === f.ns && p.name === f.pod)?.containers[f.container] : undefined;

@@ -28,9 +28,14 @@ describe('Application health (argocd-cm resource.customizations.health.argoproj.
     }
   });
 
-  test('Healthy and OutOfSync after a sync that Succeeded at that very revision is Healthy, and says it drifted: one permanent drift does not hold later waves', () => {
-    const drifted = app({ health: { status: 'Healthy' }, sync: { status: 'OutOfSync', revision: 'abc123' }, operationState: { phase: 'Succeeded', syncResult: { revision: 'abc123' } } });
-    expect(health(drifted)).toEqual({ status: 'Healthy', message: 'synced abc123, OutOfSync since (drift)' });
+  test('Healthy and OutOfSync after a sync that Succeeded at that very revision holds the next wave and names each drifted object', () => {
+    const resources = [
+      { kind: 'Deployment', name: 'airflow-api-server', status: 'Synced' },
+      { kind: 'ConfigMap', name: 'airflow-config', status: 'OutOfSync' },
+      { kind: 'Service', name: 'airflow-api-server', status: 'OutOfSync' },
+    ];
+    const drifted = app({ health: { status: 'Healthy' }, sync: { status: 'OutOfSync', revision: 'abc123' }, operationState: { phase: 'Succeeded', syncResult: { revision: 'abc123' } }, resources });
+    expect(health(drifted)).toEqual({ status: 'Progressing', message: 'synced abc123 but OutOfSync (drift): ConfigMap airflow-config Service airflow-api-server' });
   });
 
   test('a sync that Succeeded at an older revision does not count for the new one', () => {
