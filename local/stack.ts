@@ -19,7 +19,7 @@ import { loadOrCreateSecrets, saveSecrets } from './secret-store';
 import { rotated as rotatedJwtKeys } from '../infra/lib/functions/jwt-signing-keys';
 import { LOCAL_PORT_NAMES, writeGitSecretFiles, writeProcessSecretFiles, type LocalPaths, type LocalPorts, type LocalSecrets } from './settings';
 import type { LocalStackOptions, StackContext } from './stack-options';
-import { Supervisor, type ComponentName } from './supervisor';
+import { SERVER_STOP_SIGNALS, Supervisor, type ComponentName } from './supervisor';
 import { makeTlsMaterial } from './tls-material';
 
 export { missingDependencies, PROJECT_ROOT, TOOLS_BIN, VENV_BIN } from './prerequisites';
@@ -186,8 +186,7 @@ export class LocalStack implements StackContext {
   }
 
   async restartServer(name: 'postgres' | 'pgbouncer' | 'redis'): Promise<void> {
-    // PostgreSQL: fast shutdown (SIGINT) drops the sessions, as a failover does; a smart one would wait for them.
-    await this.processes.get(name)?.stop(30_000, name === 'postgres' ? 'SIGINT' : 'SIGTERM');
+    await this.processes.get(name)?.stop(30_000, SERVER_STOP_SIGNALS[name]);
     await { postgres: startPostgres, pgbouncer: startPgBouncer, redis: startRedis }[name](this);
     this.supervisor.recordPids();
   }

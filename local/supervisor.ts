@@ -16,6 +16,13 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
 }
 
 /**
+ * How each server is stopped. PostgreSQL: fast shutdown (SIGINT) drops the sessions, as a failover does; a smart one
+ * would wait for them. PgBouncer: safe shutdown (SIGINT: running transactions finish, then exit), what dist/'s preStop
+ * hook asks for; since 1.23 its SIGTERM waits for every client to disconnect, which pooled clients never do.
+ */
+export const SERVER_STOP_SIGNALS: Readonly<Record<string, NodeJS.Signals>> = { postgres: 'SIGINT', pgbouncer: 'SIGINT', redis: 'SIGTERM' };
+
+/**
  * The local stand-in for the kubelet: starts each component as a ManagedProcess, records its pid, restarts
  * it with a growing back-off when it exits unexpectedly (restartPolicy Always), and stops everything in order.
  */
@@ -82,7 +89,7 @@ export class Supervisor {
     this.stopping = true;
     const clients = [...this.processes].filter(([n]) => !servers.includes(n));
     await Promise.all(clients.map(([n, p]) => p.stop(graceOf(n))));
-    for (const n of servers) await this.processes.get(n)?.stop(30_000, n === 'postgres' ? 'SIGINT' : 'SIGTERM');
+    for (const n of servers) await this.processes.get(n)?.stop(30_000, SERVER_STOP_SIGNALS[n] ?? 'SIGTERM');
     // A runner refused at start (another one owns this state folder) started nothing and must not touch its record.
     if (this.processes.size > 0) removePidFile(this.stateDir);
   }
