@@ -128,7 +128,7 @@ export class AirflowDbLogin extends Construct {
 }
 
 /** esbuild (a pinned dev dependency) bundles a handler, the helpers it requires and the `pg` driver into one file; the AWS SDK is the runtime's. */
-function bundleWithDriver(codeDir: string) {
+export function bundleWithDriver(codeDir: string) {
   return {
     image: DockerImage.fromRegistry('scratch'),
     local: {

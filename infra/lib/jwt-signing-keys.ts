@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
+import { AssetHashType, Duration, RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
+import { bundleWithDriver } from './airflow-db-login';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -16,7 +17,7 @@ export interface JwtSigningKeysProps {
   readonly encryptionKey: kms.IKey;
 }
 
-/** Folder of the rotation function (no dependency beyond the runtime's AWS SDK: shipped as is). */
+/** Folder of the rotation function (bundled at synth; the AWS SDK is the runtime's). */
 export const JWT_SIGNING_KEYS_CODE = path.join(__dirname, 'functions', 'jwt-signing-keys');
 
 /** Days between rotations of the JWT signing key. */
@@ -46,7 +47,8 @@ export class JwtSigningKeys extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       handler: 'index.handler',
-      code: lambda.Code.fromAsset(JWT_SIGNING_KEYS_CODE),
+      // Bundled like the other functions so it shares their helpers (secret-fields' JSON reader).
+      code: lambda.Code.fromAsset(JWT_SIGNING_KEYS_CODE, { assetHashType: AssetHashType.OUTPUT, bundling: bundleWithDriver(JWT_SIGNING_KEYS_CODE) }),
       timeout: Duration.minutes(1),
       vpc: props.vpc,
       vpcSubnets: props.subnets,

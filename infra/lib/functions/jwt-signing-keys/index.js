@@ -11,6 +11,8 @@
  * RFC 7638 thumbprint of the public key, which is what this set names each key by.
  */
 const crypto = require('node:crypto');
+// Bundled in at synth (esbuild follows the relative require): one JSON reader for every function.
+const { parseObject } = require('../secret-fields/index.js');
 
 /** The secret's fields. */
 const FIELDS = { privateKey: 'privateKey', nextPrivateKey: 'nextPrivateKey', keySet: 'keySet' };
@@ -57,14 +59,6 @@ function problems(value, before) {
   return out;
 }
 
-function parseObject(text) {
-  try {
-    const v = JSON.parse(text || '{}');
-    return v && typeof v === 'object' && !Array.isArray(v) ? v : {};
-  } catch {
-    return {};
-  }
-}
 
 /** The four rotation steps, against a Secrets Manager client (AWS SDK v3 commands). */
 async function rotate(client, sdk, { SecretId, ClientRequestToken: token, Step }) {
