@@ -33,6 +33,8 @@ export class Supervisor {
   /** How to start each restartable component again. */
   private readonly starters = new Map<ComponentName, () => unknown>();
   private stopping = false;
+  /** Components whose restart waits: a pod on a lost node stays down until it is scheduled elsewhere. */
+  private readonly held = new Map<ComponentName, (() => void) | undefined>();
 
   constructor(
     private readonly stateDir: string,
@@ -69,12 +71,31 @@ export class Supervisor {
     if (!starter) return;
     const n = (this.restarts.get(name) ?? 0) + 1;
     this.restarts.set(name, n);
-    const delay = Math.min(1000 * 2 ** (n - 1), 10_000);
-    setTimeout(() => {
+    const restart = (why: string) => {
       if (this.stopping || this.processes.get(name) !== p) return;
-      this.log(`[${name}] restarting (restart ${n}, after ${delay} ms)`);
+      this.log(`[${name}] restarting (restart ${n}, ${why})`);
       starter();
-    }, delay);
+    };
+    if (this.held.has(name)) {
+      this.log(`[${name}] held down until released`);
+      this.held.set(name, () => restart('released'));
+      return;
+    }
+    const delay = Math.min(1000 * 2 ** (n - 1), 10_000);
+    setTimeout(() => restart(`after ${delay} ms`), delay);
+  }
+
+  /**
+   * Keeps `name` down after its next unexpected exit until the returned release is called (then it restarts at
+   * once): a pod on a lost node, where no kubelet restarts it in a second.
+   */
+  holdRestart(name: ComponentName): () => void {
+    this.held.set(name, undefined);
+    return () => {
+      const pending = this.held.get(name);
+      this.held.delete(name);
+      pending?.();
+    };
   }
 
   recordPids(): void {
