@@ -4,7 +4,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import type { EnvironmentConfig } from '../../manifests-src/config';
 import { AirflowEksStack, stackName } from './airflow-eks-stack';
 import { AcceptedFindingsChecks } from './nag-suppressions';
-import { RegistriesStack, registriesStackName, registryGroups } from './registries';
+import { RegistriesStack, registriesStackId, registryGroups } from './registries';
 
 export interface BuildAppOptions {
   /** Run the cdk-nag AwsSolutions pack on synth. @default true */
@@ -26,7 +26,8 @@ export function buildApp(envs: EnvironmentConfig[], options: BuildAppOptions = {
   const contextFile = path.resolve(__dirname, '..', '..', 'cdk.context.json');
   const committed = fs.existsSync(contextFile) ? (JSON.parse(fs.readFileSync(contextFile, 'utf8')) as Record<string, unknown>) : {};
   const app = new App({ outdir: options.outdir, context: { ...committed, ...(options.stageAssets === false ? { 'aws:cdk:disable-asset-staging': true, 'aws:cdk:bundling-stacks': [] } : {}), ...options.context } });
-  const registries = registryGroups(envs).map((group) => new RegistriesStack(app, registriesStackName(group[0]), { envs: group }));
+  const groups = registryGroups(envs);
+  const registries = groups.map((group) => new RegistriesStack(app, registriesStackId(group, groups), { envs: group }));
   const stacks = envs.map((config) => new AirflowEksStack(app, stackName(config), { config }));
   const nag = options.nag ?? true ? new AcceptedFindingsChecks() : undefined;
   if (nag) Validations.of(app).addPlugins(nag);

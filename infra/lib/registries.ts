@@ -27,6 +27,16 @@ export function registriesStackName(env: Pick<EnvironmentConfig, 'aws'>): string
   return `airflow-eks-registries-${env.aws.region}`;
 }
 
+/**
+ * Construct id of a group's registries stack within an app of `groups`: its stack name, unless another group of the
+ * app has the same region in another account (ids are unique per app, stack names per account and region).
+ */
+export function registriesStackId(group: readonly EnvironmentConfig[], groups: readonly (readonly EnvironmentConfig[])[]): string {
+  const [env] = group;
+  const shared = groups.filter(([e]) => e.aws.region === env.aws.region).length > 1;
+  return shared ? `${registriesStackName(env)}-${env.aws.account}` : registriesStackName(env);
+}
+
 /** Groups environments by account/region: one registries stack each. */
 export function registryGroups(envs: EnvironmentConfig[]): EnvironmentConfig[][] {
   const groups = new Map<string, EnvironmentConfig[]>();
@@ -51,7 +61,7 @@ export class RegistriesStack extends Stack {
   constructor(scope: Construct, id: string, props: RegistriesStackProps) {
     const { envs, ...rest } = props;
     const [first] = envs;
-    super(scope, id, { ...rest, env: { account: first.aws.account, region: first.aws.region }, description: `Airflow on EKS: ECR repositories of ${first.aws.region} (${envs.map((e) => e.name).join(', ')})` });
+    super(scope, id, { ...rest, stackName: registriesStackName(first), env: { account: first.aws.account, region: first.aws.region }, description: `Airflow on EKS: ECR repositories of ${first.aws.region} (${envs.map((e) => e.name).join(', ')})` });
     this.repositories = repositoryNames(envs).map(
       (name) =>
         new ecr.Repository(this, name.replace(/[^A-Za-z0-9]/g, '-'), {

@@ -70,6 +70,19 @@ test('dev and prod (one account and region) share one registries stack; prod-cn 
   }
 });
 
+test('environments of one region in two accounts get a registries stack each: same stack name, distinct construct ids', () => {
+  const prod = envs.find((e) => e.name === 'prod')!;
+  const other = { ...structuredClone(prod), name: 'prod2', aws: { ...prod.aws, account: '210987654321' } } as typeof prod;
+  const { app, registries } = buildApp([prod, other], { stageAssets: false, nag: false });
+  expect(registries.map((r) => [r.node.id, r.stackName, r.account])).toEqual([
+    [`${registriesStackName(prod)}-${prod.aws.account}`, registriesStackName(prod), prod.aws.account],
+    [`${registriesStackName(prod)}-210987654321`, registriesStackName(prod), '210987654321'],
+  ]);
+  expect(app.synth().stacks.filter((a) => a.stackName === registriesStackName(prod))).toHaveLength(2);
+  // What the deploy synthesizes (one account/region) keeps the id the stack name, so `cdk deploy <stack name>` selects it.
+  expect(buildApp([other], { stageAssets: false, nag: false }).registries.map((r) => r.node.id)).toEqual([registriesStackName(other)]);
+});
+
 test('npm run destroy lists every kept resource of the stack with its removal command', () => {
   const prod = envs.find((e) => e.name === 'prod')!;
   const kept = keptResources(prod);
