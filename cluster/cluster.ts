@@ -10,10 +10,11 @@ import { apiStatus, startApiServer, startControllerManager, startEtcd, startSche
 import { daemonNames, daemonPid, sh, sleep, startDaemon, stopDaemon, waitFor } from './node/daemon';
 import { kubeProxyCleanup, startKubelet, startKubeProxy } from './node/kubelet';
 import { apply, kubectl, kubectlJson } from './node/kubectl';
-import { CONTAINERD_SOCKET, KUBECONFIG, kubeBin, NET, NODES, SANDBOX_IMAGE, SNAPSHOTTER, STATE_DIR, vpcAddresses, type NodeSpec } from './node/layout';
-import { archPolicy, nodePoolRegistration } from './node/node-pools';
+import { KUBECONFIG, kubeBin, NET, NODES, SANDBOX_IMAGE, SNAPSHOTTER, STATE_DIR, SYSTEM_NODE, vpcAddresses, type NodeSpec } from './node/layout';
+import { archPolicy, nodePoolRegistration, type NodeRegistration } from './node/node-pools';
+import { kubeletLimits, systemNodeOf, type SystemNode } from './node/system-node';
+import { stackTemplate } from '../local/stack-template';
 import { podIdentityPolicy } from './services/pod-identity';
-import { SYSTEM_NODE_LABELS } from '../infra/lib/cluster';
 import { networkLeftovers, setupVpcLink, teardownNetwork, writeCniConfig } from './node/network';
 import { destroyEnforcerIpsets, enforcerCleanup, enforcerHealthy, enforcerIpsetsLeft, startNetworkPolicyEnforcer } from './node/network-policy-enforcer';
 import { ensureCredentials } from './node/pki';
@@ -65,13 +66,15 @@ function nodeReady(node: NodeSpec): boolean {
 }
 
 /**
- * Every EKS node carries its region and zone (dist/'s zone spread constraints need them): both nodes stand in
- * one zone. The core node also plays the CDK stack's managed system node group, where the operators run.
+ * Every EKS node carries its region and zone (dist/'s zone spread constraints need them): all nodes stand in
+ * one zone. The system node carries the stack's system node group labels and its AMI's arch; the others their
+ * dist/ NodePool's registration.
  */
-function registration(env: EnvironmentConfig, node: NodeSpec) {
-  const r = nodePoolRegistration(env.name, node.pool);
+function registration(env: EnvironmentConfig, node: NodeSpec, system: SystemNode): NodeRegistration {
   const where = { 'topology.kubernetes.io/region': env.aws.region, 'topology.kubernetes.io/zone': `${env.aws.region}a` };
-  return { ...r, labels: { ...r.labels, ...where, ...(node === NODES[0] ? SYSTEM_NODE_LABELS : {}) } };
+  if (node.pool === 'system') return { labels: { ...system.labels, 'kubernetes.io/arch': system.arch, 'kubernetes.io/os': 'linux', ...where }, taints: [] };
+  const r = nodePoolRegistration(env.name, node.pool);
+  return { ...r, labels: { ...r.labels, ...where } };
 }
 
 function rolloutDone(kind: string, ns: string, name: string): boolean {
@@ -124,7 +127,8 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
   if (opts.nodeOnly) missing.push('node only: the images of dist/ and the operators were not installed');
   else {
     try {
-      for (const n of NODES) {
+      // dist/'s pods all select a NodePool but one DaemonSet whose image cannot be built here: none on the system node.
+      for (const n of NODES.filter((x) => x !== SYSTEM_NODE)) {
         const r = loadImages(n.containerdSocket, { env: env.name, sandboxImage: SANDBOX_IMAGE, snapshotter: SNAPSHOTTER, log });
         if (n !== NODES[0]) continue;
         for (const u of r.unavailable) {
@@ -139,11 +143,14 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
   phase('runtime and images');
 
   startKubeProxy(vpc);
-  const registrations = NODES.map((n) => ({ n, r: registration(env, n) }));
+  const system = systemNodeOf(stackTemplate(env));
+  const limits = kubeletLimits(system);
+  log(`system node: a ${system.instanceType} of the stack's node group: ${system.allocatable.pods} pods, ${system.allocatable.cpuMilli}m CPU, ${system.allocatable.memoryMiB} MiB allocatable${limits.shortfall.length ? ` (this machine is smaller: ${limits.shortfall.join('; ')})` : ''}`);
+  const registrations = NODES.map((n) => ({ n, r: registration(env, n, system) }));
   for (const { n, r } of registrations) {
     ensureCgroupRoot(n);
     for (const o of archPolicy(n, r)) apply(JSON.stringify(o));
-    startKubelet(vpc, creds, n, r);
+    startKubelet(vpc, creds, n, r, n === SYSTEM_NODE ? limits : undefined);
   }
   for (const { n, r } of registrations) {
     await waitFor(`node ${n.name} Ready with pod CIDR ${n.podCidr}`, () => nodeReady(n), 120_000, `kubelet${n.suffix}`);
@@ -162,7 +169,7 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
   let operators = false;
   if (!opts.nodeOnly) {
     try {
-      await installOperators(KUBECONFIG, { env, caCert: services.caCert, gitHosts: services.git.gitHosts, ctrSocket: CONTAINERD_SOCKET, log });
+      await installOperators(KUBECONFIG, { env, caCert: services.caCert, gitHosts: services.git.gitHosts, ctrSocket: SYSTEM_NODE.containerdSocket, log });
       operators = true;
     } catch (e) {
       missing.push(`operators: ${(e as Error).message}`);

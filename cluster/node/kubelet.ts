@@ -3,10 +3,11 @@ import { sh, startDaemon } from './daemon';
 import { KUBECONFIG, kubeBin, NET, NODE_NAME, statePath, type NodeSpec, type VpcAddresses } from './layout';
 import type { NodeRegistration } from './node-pools';
 import { CA_CERT, type ClusterCredentials } from './pki';
+import { EVICTION_HARD_MEMORY_MIB, type KubeletLimits } from './system-node';
 
 /** The kubelets (one per node) and the one kube-proxy (iptables mode) of the machine. */
 
-function kubeletConfig(vpc: VpcAddresses, node: NodeSpec): string {
+function kubeletConfig(vpc: VpcAddresses, node: NodeSpec, limits?: KubeletLimits): string {
   return `apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 address: ${vpc.node}
@@ -29,10 +30,10 @@ authorization:
 podLogsDir: ${statePath(`pod-logs${node.suffix}`)}
 resolvConf: ""
 serializeImagePulls: false
-maxPods: 60
-# Absolute disk thresholds: the node shares a developer's disk, where 5 % of a large volume can be gigabytes
+maxPods: ${limits?.maxPods ?? 60}
+${limits ? `kubeReserved: {cpu: "${limits.kubeReserved.cpuMilli}m", memory: "${limits.kubeReserved.memoryMiB}Mi"}\n` : ''}# Absolute disk thresholds: the node shares a developer's disk, where 5 % of a large volume can be gigabytes
 # the cluster never needed (eviction of every pod followed).
-evictionHard: {memory.available: "200Mi", nodefs.available: "2Gi", imagefs.available: "2Gi"}
+evictionHard: {memory.available: "${EVICTION_HARD_MEMORY_MIB}Mi", nodefs.available: "2Gi", imagefs.available: "2Gi"}
 # No image garbage collection: nothing can be pulled here, so an image removed is an image lost (the GC
 # counts a shared disk's usage and removed the sandbox image of a node).
 imageGCHighThresholdPercent: 100
@@ -40,10 +41,11 @@ imageGCLowThresholdPercent: 99
 `;
 }
 
-export function startKubelet(vpc: VpcAddresses, creds: ClusterCredentials, node: NodeSpec, registration: NodeRegistration): void {
+/** `limits`: the system node's, so it offers what a node of the stack's system node group offers (system-node.ts). */
+export function startKubelet(vpc: VpcAddresses, creds: ClusterCredentials, node: NodeSpec, registration: NodeRegistration, limits?: KubeletLimits): void {
   fs.mkdirSync(node.kubeletDir, { recursive: true });
   const config = statePath(`kubelet${node.suffix}-config.yaml`);
-  fs.writeFileSync(config, kubeletConfig(vpc, node));
+  fs.writeFileSync(config, kubeletConfig(vpc, node, limits));
   const labels = Object.entries(registration.labels).map(([k, v]) => `${k}=${v}`).join(',');
   startDaemon({
     name: `kubelet${node.suffix}`,

@@ -90,14 +90,15 @@ export const SERVICE_PORTS = {
  * The nodes: dist/ places Airflow's control components and its Celery workers on two Karpenter NodePools
  * (`airflow-eks/pool` core and workers, the workers' tainted), so one node cannot run it unchanged. Karpenter
  * would launch as many nodes as the requests need; here a fixed set stands in: two core nodes (dev's core pods
- * and the operators request more CPU than one 2-vCPU node has) and one worker node. Each kubelet has its own
- * containerd, pod bridge and cgroup root; they share the machine's address (so one kube-proxy and one
- * NetworkPolicy enforcer serve all) on different kubelet ports.
+ * request more CPU than one 2-vCPU node has) and one worker node, plus one node playing the stack's managed
+ * system node group, where the operators run, with the limits of that group's instance type (system-node.ts).
+ * Each kubelet has its own containerd, pod bridge and cgroup root; they share the machine's address (so one
+ * kube-proxy and one NetworkPolicy enforcer serve all) on different kubelet ports.
  */
 export interface NodeSpec {
   readonly name: string;
-  /** The dist/ NodePool whose nodes this one stands in for. */
-  readonly pool: 'core' | 'workers';
+  /** The dist/ NodePool whose nodes this one stands in for, or the stack's system node group. */
+  readonly pool: 'core' | 'workers' | 'system';
   /** Appended to the daemon names (kubelet, containerd) and state folders of this node. */
   readonly suffix: string;
   readonly bridge: string;
@@ -130,9 +131,14 @@ function nodeSpec(name: string, pool: NodeSpec['pool'], index: number): NodeSpec
   };
 }
 
-export const NODES: readonly NodeSpec[] = [nodeSpec(NODE_NAME, 'core', 0), nodeSpec('airflow-eks-core-2', 'core', 1), nodeSpec('airflow-eks-workers', 'workers', 2)];
+export const NODES: readonly NodeSpec[] = [
+  nodeSpec(NODE_NAME, 'core', 0),
+  nodeSpec('airflow-eks-core-2', 'core', 1),
+  nodeSpec('airflow-eks-workers', 'workers', 2),
+  nodeSpec('airflow-eks-system', 'system', 3),
+];
 export const CORE_NODE = NODES[0];
-export const CONTAINERD_SOCKET = CORE_NODE.containerdSocket;
+export const SYSTEM_NODE = NODES[3];
 export const nodeNamed = (name: string): NodeSpec => {
   const n = NODES.find((x) => x.name === name);
   if (!n) throw new Error(`no local node named ${name}`);

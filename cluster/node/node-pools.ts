@@ -31,7 +31,7 @@ export interface NodeRegistration {
   readonly taints: string[];
 }
 
-export function nodePoolRegistration(envName: string, pool: NodeSpec['pool']): NodeRegistration {
+export function nodePoolRegistration(envName: string, pool: Exclude<NodeSpec['pool'], 'system'>): NodeRegistration {
   const file = path.join(PROJECT_ROOT, 'dist', envName, 'platform', 'karpenter.yaml');
   const pools = parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => d.toJS() as NodePoolObject).filter((o) => o?.kind === 'NodePool');
   const p = pools.find((o) => o.spec?.template?.metadata?.labels?.[NODE_POOL_LABEL] === pool);

@@ -9,7 +9,11 @@ import { distImageReferences, distWorkloadNames } from '../../cluster/images/ref
 import { sh, sleep } from '../../cluster/node/daemon';
 import { apply, kubectl, kubectlAsync, kubectlJson } from '../../cluster/node/kubectl';
 import { KUBE_ROUTER, enforcerHealthy } from '../../cluster/node/network-policy-enforcer';
-import { binDir, CORE_NODE, COREDNS_VERSION, KUBE_BIN, KUBERNETES_VERSION, NET, NODE_NAME, NODES, nodeNamed, STATE_DIR, vpcAddresses } from '../../cluster/node/layout';
+import { binDir, CORE_NODE, COREDNS_VERSION, KUBE_BIN, KUBERNETES_VERSION, NET, NODE_NAME, NODES, nodeNamed, STATE_DIR, SYSTEM_NODE, vpcAddresses } from '../../cluster/node/layout';
+import { kubeletLimits, systemNodeOf } from '../../cluster/node/system-node';
+import { mebi, milli } from '../../infra/capacity/system-pods';
+import { SYSTEM_NODE_LABELS } from '../../infra/lib/cluster';
+import { stackTemplate } from '../../local/stack-template';
 import { GIT_ROOT } from '../../cluster/services/managed-services';
 import { PROJECT_ROOT } from '../../local/stack';
 import { clusterRun, recordClusterRun } from '../../scripts/cluster-phase-table';
@@ -164,6 +168,21 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
       expect(internal).toBe(vpcAddresses(env).node);
       expect(ready('kube-system', 'k8s-app=kube-dns', 1)()).toBe(true);
       expect(await enforcerHealthy()).toBe(true);
+      // The system node offers what a node of the stack's system node group offers, and the controllers fit it.
+      const system = systemNodeOf(stackTemplate(env));
+      expect(kubeletLimits(system).shortfall).toEqual([]);
+      const sys = kubectlJson<{ metadata: { labels: Record<string, string> }; status: { allocatable: Record<string, string> } }>(['get', 'node', SYSTEM_NODE.name]);
+      expect(sys.metadata.labels).toMatchObject(system.labels);
+      const a = sys.status.allocatable;
+      // MemTotal is not a whole number of MiB: the kubelet keeps the remainder.
+      expect({ cpuMilli: milli(a.cpu), memoryMiB: Math.floor(mebi(a.memory)), pods: Number(a.pods) }).toEqual(system.allocatable);
+      const selector = Object.entries(SYSTEM_NODE_LABELS).map(([k, v]) => `${k}=${v}`);
+      const controllers = kubectlJson<{ items: { metadata: { namespace: string; name: string }; spec: { nodeName?: string; nodeSelector?: Record<string, string> }; status: { phase: string } }[] }>(['get', 'pods', '-A']).items.filter((p) =>
+        selector.every((kv) => Object.entries(p.spec.nodeSelector ?? {}).some(([k, v]) => `${k}=${v}` === kv)),
+      );
+      expect(controllers.length).toBeGreaterThan(3);
+      expect(controllers.filter((p) => p.spec.nodeName !== SYSTEM_NODE.name || p.status.phase !== 'Running').map((p) => `${p.metadata.namespace}/${p.metadata.name}: ${p.status.phase} on ${p.spec.nodeName ?? '(none)'}`)).toEqual([]);
+      log(`system node ${SYSTEM_NODE.name} (${system.instanceType}): ${controllers.length} controller pods; allocatable ${a.cpu} CPU, ${a.memory} memory, ${a.pods} pods`);
     });
   }, 10 * MIN);
 
