@@ -1,3 +1,4 @@
+import type { CfnTemplate } from '../../infra/assembly/cdk-out';
 import { kubeletLimits, systemNodeOf } from '../../cluster/node/system-node';
 import { allocatable } from '../../infra/capacity/node-capacity';
 import { SYSTEM_NODE_LABELS, SYSTEM_NODE_MAX_PODS } from '../../infra/lib/cluster';
@@ -7,7 +8,7 @@ import { committedSynth } from './committed-synth';
 const s = committedSynth();
 
 test.each(loadEnvironments().map((e) => [e.name, e] as const))('the local system node of %s is sized from its stack template: type, max pods, prefix delegation, labels', (name, env) => {
-  const node = systemNodeOf(s.templates[name].toJSON());
+  const node = systemNodeOf(s.templates[name].toJSON() as CfnTemplate);
   expect(node.instanceType).toBe(env.infra.eks.systemNodeInstanceType);
   expect(node.allocatable).toEqual(allocatable(env.infra.eks.systemNodeInstanceType, SYSTEM_NODE_MAX_PODS, true));
   expect(node.labels).toMatchObject(SYSTEM_NODE_LABELS);
