@@ -10,7 +10,7 @@ import { cpuByComponent, pssByComponent } from './phases';
 import { flag, positiveInt } from './plan';
 import { loadavg, machineSummary } from './proc-sample';
 import { runsPerHour, SCALE_DAG_PREFIX, writeScaleDags, type ScaleDag } from './scale-dags';
-import { percentile } from './stats';
+import { median, percentile } from './stats';
 
 /**
  * `npm run bench:scale [-- --dags 50,250,1000] [--repeats 3] [--minutes 8] [--active-runs-per-hour 60]`: how the
@@ -24,14 +24,14 @@ import { percentile } from './stats';
  * Prints a table and writes bench/results/scale-<date>.json.
  */
 
-interface Percentiles {
+export interface Percentiles {
   readonly n: number;
   readonly p50: number;
   readonly p95: number;
   readonly max: number;
 }
 
-interface ScalePoint {
+export interface ScalePoint {
   readonly dags: number;
   readonly repeat: number;
   readonly load: string;
@@ -177,6 +177,27 @@ async function measure(n: number, repeat: number, o: { minutes: number; perHour:
 const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '-');
 const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '-');
 
+/** What `npm run bench:scale` writes: the run's points and failures, with the machine they ran on. */
+export interface ScaleReport {
+  readonly date: string;
+  readonly machine: string;
+  readonly cores: number;
+  readonly options: { readonly minutes: number; readonly perHour: number; readonly workers: number };
+  readonly points: readonly ScalePoint[];
+  readonly failures: readonly { dags: number; repeat: number; error: string }[];
+}
+
+/** Per DAG count: min / median / max over the repeats of the figures the goals are about. */
+export function renderScaleSpread(points: readonly ScalePoint[]): string {
+  const counts = [...new Set(points.map((p) => p.dags))].sort((a, b) => a - b);
+  const sp = (xs: number[]) => (xs.length ? `${f1(Math.min(...xs))} / ${f1(median(xs))} / ${f1(Math.max(...xs))}` : '-');
+  const rows = counts.map((n) => {
+    const ps = points.filter((p) => p.dags === n);
+    return `| ${n} | ${ps.length} | ${sp(ps.map((p) => p.parseCycleSeconds))} | ${sp(ps.map((p) => p.lag.p95))} | ${sp(ps.map((p) => p.api['UI DAG list (50)'].p95))} | ${sp(ps.map((p) => p.api['UI grid runs'].p95))} | ${sp(ps.map((p) => p.apiServerMiB))} |`;
+  });
+  return ['| DAGs | repeats | parse cycle (s) | lag p95 (s) | UI DAG list p95 (s) | UI grid runs p95 (s) | api-server (MiB) |', `|${'---|'.repeat(7)}`, ...rows].join('\n');
+}
+
 export function renderScaleTable(points: readonly ScalePoint[]): string {
   const head = '| DAGs | repeat | first parse (s) | parse cycle (s) | CPU/file (ms) | active DAGs (runs/h) | lag p50 / p95 (s) | UI DAG list p50 / p95 (s) | UI grid runs p95 (s) | REST DAG list p95 (s) | api-server (MiB) | DB (MiB) | peak conns |';
   const rows = points.map(
@@ -201,7 +222,8 @@ async function main(): Promise<void> {
   const file = path.join(PROJECT_ROOT, 'bench', 'results', `scale-${started.slice(0, 16).replace(/:/g, '')}.json`);
   const write = () => {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    writeFileAtomic(file, `${JSON.stringify({ date: started, machine, cores: os.cpus().length, options: o, points, failures }, null, 2)}\n`);
+    const report: ScaleReport = { date: started, machine, cores: os.cpus().length, options: o, points, failures };
+    writeFileAtomic(file, `${JSON.stringify(report, null, 2)}\n`);
   };
   for (const n of counts) {
     for (let repeat = 1; repeat <= repeats; repeat++) {
