@@ -87,6 +87,13 @@ export interface RedisLogin {
   readonly caCert: string;
 }
 
+/** One Redis command over TLS with AUTH; its reply. */
+export async function redisCommand(login: RedisLogin, command: string[]): Promise<string> {
+  const { stdout } = await run('redis-cli', ['--tls', '--cacert', login.caCert, '-h', login.host, '-p', String(login.port), '--no-auth-warning', '-a', login.authToken, ...command], { timeout: 60_000 });
+  if (/^(ERR|WRONGPASS|NOAUTH)/m.test(stdout)) throw new Error(`redis ${command[0]}: ${stdout.trim()}`);
+  return stdout.trim();
+}
+
 /** Keys matching `pattern` in one Redis database, over TLS with AUTH. */
 export async function redisScan(login: RedisLogin, db: number, pattern: string): Promise<string[]> {
   const { stdout } = await run(

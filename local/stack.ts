@@ -1,15 +1,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import type { EnvironmentConfig } from '../manifests-src/config';
-import { DATABASES } from '../manifests-src/config';
+import { DATABASES, K8S_SECRETS } from '../manifests-src/config';
 import { type AirflowProcess } from '../manifests-src/airflow/component-secrets';
 import { AirflowProcesses } from './airflow-processes';
-import { AirflowApiClient, pgbouncerLogin, psql, redisScan, type AirflowHealth } from './clients';
+import { AirflowApiClient, pgbouncerLogin, psql, redisCommand, redisScan, type AirflowHealth } from './clients';
 import { publishDags } from './dag-repo';
 import type { ManagedProcess } from './managed-process';
 import { killLeftovers } from './pid-file';
 import { startPgBouncer, renderedSecrets, writePgBouncerSecretFiles } from './pgbouncer-server';
 import { rotateAirflowLogin } from './login-rotation';
+import { processesFor, reloadedBy } from './secret-rollout';
 import { assertServerUserReaches, masterLogin, startPostgres } from './postgres-server';
 import { allocatePorts, LOOPBACK } from './ports';
 import { assertDependencies, PROJECT_ROOT } from './prerequisites';
@@ -183,6 +185,62 @@ export class LocalStack implements StackContext {
       else a.startScheduler(Number(name.slice('scheduler-'.length)));
       await this.waitHealthy(240_000);
     }
+  }
+
+  /**
+   * What Reloader and each Deployment's strategy do after a Secret changed: every process standing for a Deployment
+   * whose reload annotation in the committed dist/ names `secret` is replaced. A worker gets its replacement first
+   * (maxUnavailable 0) and leaves with a warm shutdown within the worker grace of the config, so its running tasks
+   * finish; the returned `draining` ends with those old workers' exit codes. The others stop and start one by one.
+   */
+  async rollReaders(secret: string): Promise<{ rolled: string[]; draining: Promise<(number | null)[]> }> {
+    const a = this.airflowProcesses;
+    // A process already on its way out (a worker draining from an earlier rollout) is not rolled again.
+    const running = [...this.processes].filter(([, p]) => p.state === 'running').map(([n]) => n);
+    const names = reloadedBy(this.env.name, secret).flatMap((d) => processesFor(d, running));
+    const draining: Promise<number | null>[] = [];
+    for (const name of names) {
+      const old = this.processes.get(name)!;
+      if (name.startsWith('worker-')) {
+        const next = Math.max(...[...this.processes.keys()].filter((n) => n.startsWith('worker-')).map((n) => Number(n.slice('worker-'.length)))) + 1;
+        const fresh = await a.startWorker(next);
+        await this.waitFor(`worker-${next} ready`, async () => /\bready\.\s/.test(fs.readFileSync(fresh.opts.logFile, 'utf8')), 180_000);
+        draining.push(old.stop(this.env.workers.terminationGracePeriodSeconds * 1000).then(() => old.exitCode));
+        continue;
+      }
+      await old.stop(60_000);
+      if (name === 'api-server') a.startApiServer();
+      else if (name.startsWith('scheduler-')) a.startScheduler(Number(name.slice('scheduler-'.length)));
+      else if (name === 'triggerer') a.startTriggerer();
+      else if (name === 'dag-processor') a.startDagProcessor();
+      else throw new Error(`rollReaders: no way to start ${name} again`);
+      await this.waitHealthy(240_000);
+    }
+    return { rolled: names, draining: Promise.all(draining) };
+  }
+
+  /** A new `[api] secret_key` in Secrets Manager, refreshed into every reader's files, then Reloader's rollout. */
+  async rotateApiSecretKey(): Promise<Awaited<ReturnType<LocalStack['rollReaders']>>> {
+    this.secrets = { ...this.secrets, apiSecretKey: randomBytes(32).toString('hex') };
+    saveSecrets(this.paths.state, this.secrets);
+    writeProcessSecretFiles(this.env, this.ports, this.paths, this.secrets);
+    return this.rollReaders(K8S_SECRETS.apiSecretKey.name);
+  }
+
+  /**
+   * A broker AUTH token change the way ElastiCache allows it without dropping clients (docs/runbook.md): the new
+   * token is added beside the old (AuthTokenUpdateStrategy ROTATE; here a second Redis password), put in Secrets
+   * Manager, the readers roll; `finish()` then leaves only the new one (SET).
+   */
+  async rotateBrokerToken(): Promise<Awaited<ReturnType<LocalStack['rollReaders']>> & { finish: () => Promise<void> }> {
+    const token = randomBytes(24).toString('hex');
+    const login = { host: LOOPBACK, port: this.ports.redis, authToken: this.secrets.redisAuthToken, caCert: this.paths.caCert };
+    await redisCommand(login, ['ACL', 'SETUSER', 'default', `>${token}`]);
+    this.secrets = { ...this.secrets, redisAuthToken: token };
+    saveSecrets(this.paths.state, this.secrets);
+    writeProcessSecretFiles(this.env, this.ports, this.paths, this.secrets);
+    const roll = await this.rollReaders(K8S_SECRETS.broker.name);
+    return { ...roll, finish: async () => void (await redisCommand({ ...login, authToken: token }, ['ACL', 'SETUSER', 'default', 'resetpass', `>${token}`])) };
   }
 
   async restartServer(name: 'postgres' | 'pgbouncer' | 'redis'): Promise<void> {

@@ -152,3 +152,25 @@ test('JWT signing key rotation while a task runs: the api-server and schedulers 
   expect(states).toEqual(['success', 'success']);
   for (const r of [long, after]) expect((await taskInstances(stack, 'platform_workload', r)).filter((t) => t.try_number !== 1 || t.state !== 'success')).toEqual([]);
 });
+
+test('apiSecretKey and broker token rotations while a task runs: Reloader\'s rollout replaces the readers, the draining worker finishes the task on try 1 and exits 0', async () => {
+  const long = await trigger(stack, 'platform_workload', { tasks: 1, seconds: 150 });
+  const work = async () => (await taskInstances(stack, 'platform_workload', long)).filter((t) => t.task_id === WORKLOAD_TASK);
+  await stack.waitFor('the long task running', async () => (await work()).some((t) => t.state === 'running'), 300_000, 500);
+  const [{ hostname: host }] = await work();
+  const api = await stack.rotateApiSecretKey();
+  // The Deployments whose reload annotation names airflow-api-secret-key: the api-server, the triggerer, the workers.
+  expect(api.rolled.map((n) => n.replace(/-\d+$/, ''))).toEqual(['api-server', 'triggerer', 'worker']);
+  const broker = await stack.rotateBrokerToken();
+  expect([...new Set(broker.rolled.map((n) => n.replace(/-\d+$/, '')))]).toEqual(['scheduler', 'worker']);
+  // The old worker is draining, not rolled twice; the long task is still on its first try there.
+  expect(broker.rolled).not.toContain(api.rolled.find((n) => n.startsWith('worker-')));
+  expect((await work()).map((t) => [t.state, t.try_number, t.hostname])).toEqual([['running', 1, host]]);
+  // The old token goes (ElastiCache's SET) while that worker still runs the task.
+  await broker.finish();
+  const after = await trigger(stack, 'platform_workload', { tasks: 4, seconds: 1 });
+  expect(await waitRuns(stack, 'platform_workload', [long, after], 600_000)).toEqual(['success', 'success']);
+  for (const r of [long, after]) expect((await taskInstances(stack, 'platform_workload', r)).filter((t) => t.try_number !== 1 || t.state !== 'success')).toEqual([]);
+  // Warm shutdowns: every replaced worker left on its own, exit 0, after its tasks.
+  expect([...(await api.draining), ...(await broker.draining)]).toEqual([0, 0]);
+});
