@@ -171,33 +171,27 @@ export class LocalStack implements StackContext {
 
   /**
    * One rotation of the JWT signing keys by the rotation function's code (as Secrets Manager runs it), then the roll
-   * Reloader does in the cluster: the api-server and each scheduler, one at a time, start again with the new files.
+   * Reloader does in the cluster for both Secrets (the api-server and each scheduler, one at a time).
    */
-  async rotateJwtKeys(): Promise<void> {
+  async rotateJwtKeys(): Promise<Awaited<ReturnType<LocalStack['rollReaders']>>> {
     this.secrets = { ...this.secrets, jwtSigning: rotatedJwtKeys(this.secrets.jwtSigning) };
     saveSecrets(this.paths.state, this.secrets);
     writeProcessSecretFiles(this.env, this.ports, this.paths, this.secrets);
-    const a = this.airflowProcesses;
-    const rolled = [...this.processes.keys()].filter((n) => n === 'api-server' || n.startsWith('scheduler-'));
-    for (const name of rolled) {
-      await this.processes.get(name)!.stop(60_000);
-      if (name === 'api-server') a.startApiServer();
-      else a.startScheduler(Number(name.slice('scheduler-'.length)));
-      await this.waitHealthy(240_000);
-    }
+    return this.rollReaders(K8S_SECRETS.jwtSigningKey.name, K8S_SECRETS.jwtKeySet.name);
   }
 
   /**
    * What Reloader and each Deployment's strategy do after a Secret changed: every process standing for a Deployment
-   * whose reload annotation in the committed dist/ names `secret` is replaced. A worker gets its replacement first
+   * whose reload annotation in the committed dist/ names one of `secrets` is replaced (once, however many it names). A worker gets its replacement first
    * (maxUnavailable 0) and leaves with a warm shutdown within the worker grace of the config, so its running tasks
    * finish; the returned `draining` ends with those old workers' exit codes. The others stop and start one by one.
    */
-  async rollReaders(secret: string): Promise<{ rolled: string[]; draining: Promise<(number | null)[]> }> {
+  async rollReaders(...secrets: string[]): Promise<{ rolled: string[]; draining: Promise<(number | null)[]> }> {
     const a = this.airflowProcesses;
     // A process already on its way out (a worker draining from an earlier rollout) is not rolled again.
     const running = [...this.processes].filter(([, p]) => p.state === 'running').map(([n]) => n);
-    const names = reloadedBy(this.env.name, secret).flatMap((d) => processesFor(d, running));
+    const deployments = [...new Set(secrets.flatMap((secret) => reloadedBy(this.env.name, secret)))].sort();
+    const names = deployments.flatMap((d) => processesFor(d, running));
     const draining: Promise<number | null>[] = [];
     for (const name of names) {
       const old = this.processes.get(name)!;

@@ -136,41 +136,41 @@ test('password rotation while tasks run: alternating logins, one rendered Secret
   for (const r of runs) expect((await taskInstances(stack, 'platform_workload', r)).filter((t) => t.try_number !== 1 || t.state !== 'success')).toEqual([]);
 });
 
-test('JWT signing key rotation while a task runs: the api-server and schedulers roll with new keys, the task succeeds on try 1', async () => {
-  // A task that runs across the rotation and the roll, heartbeating with a token signed by the key that is replaced.
-  const long = await trigger(stack, 'platform_workload', { tasks: 1, seconds: 150 });
-  const work = async () => (await taskInstances(stack, 'platform_workload', long)).filter((t) => t.task_id === WORKLOAD_TASK).map((t) => t.state);
-  await stack.waitFor('the long task running', async () => (await work()).includes('running'), 300_000, 500);
-  const before = stack.secrets.jwtSigning;
-  await stack.rotateJwtKeys();
-  expect(stack.secrets.jwtSigning.privateKey).toBe(before.nextPrivateKey);
-  // Still the first try, still running: its heartbeats went on through the rotation and the roll.
-  expect(await work()).toEqual(['running']);
-  // Tokens signed with the new key are accepted too: a run started after the roll completes.
-  const after = await trigger(stack, 'platform_workload', { tasks: 4, seconds: 1 });
-  const states = await waitRuns(stack, 'platform_workload', [long, after], 600_000);
-  expect(states).toEqual(['success', 'success']);
-  for (const r of [long, after]) expect((await taskInstances(stack, 'platform_workload', r)).filter((t) => t.try_number !== 1 || t.state !== 'success')).toEqual([]);
-});
+/** Seconds of the task that runs across every rotation below: long enough to outlast three rollouts on 2 vCPU. */
+const LONG_TASK_SECONDS = 420;
 
-test('apiSecretKey and broker token rotations while a task runs: Reloader\'s rollout replaces the readers, the draining worker finishes the task on try 1 and exits 0', async () => {
-  const long = await trigger(stack, 'platform_workload', { tasks: 1, seconds: 150 });
+test('secret rotations while one task runs (JWT signing keys, [api] secret_key, broker token): each rolls the readers dist/ names, the task succeeds on try 1 on the worker that started it, replaced workers drain and exit 0', async () => {
+  const long = await trigger(stack, 'platform_workload', { tasks: 1, seconds: LONG_TASK_SECONDS });
   const work = async () => (await taskInstances(stack, 'platform_workload', long)).filter((t) => t.task_id === WORKLOAD_TASK);
   await stack.waitFor('the long task running', async () => (await work()).some((t) => t.state === 'running'), 300_000, 500);
   const [{ hostname: host }] = await work();
+  const stillRunning = async (after: string) => expect({ after, ti: (await work()).map((t) => [t.state, t.try_number, t.hostname]) }).toEqual({ after, ti: [['running', 1, host]] });
+  const components = (rolled: string[]) => [...new Set(rolled.map((n) => n.replace(/-\d+$/, '')))];
+
+  // JWT: the task heartbeats with a token signed by the key being replaced, through the roll of the api-server
+  // (which validates) and the schedulers (which sign).
+  const before = stack.secrets.jwtSigning;
+  const jwt = await stack.rotateJwtKeys();
+  expect(stack.secrets.jwtSigning.privateKey).toBe(before.nextPrivateKey);
+  expect(components(jwt.rolled)).toEqual(['api-server', 'scheduler']);
+  await stillRunning('JWT rotation');
+
+  // [api] secret_key: the api-server, the triggerer and the workers roll; the worker running the task drains.
   const api = await stack.rotateApiSecretKey();
-  // The Deployments whose reload annotation names airflow-api-secret-key: the api-server, the triggerer, the workers.
-  expect(api.rolled.map((n) => n.replace(/-\d+$/, ''))).toEqual(['api-server', 'triggerer', 'worker']);
+  expect(components(api.rolled)).toEqual(['api-server', 'triggerer', 'worker']);
+  await stillRunning('apiSecretKey rotation');
+
+  // Broker token (ElastiCache ROTATE, rollout, SET): the schedulers and the workers roll; a draining worker is not rolled twice.
   const broker = await stack.rotateBrokerToken();
-  expect([...new Set(broker.rolled.map((n) => n.replace(/-\d+$/, '')))]).toEqual(['scheduler', 'worker']);
-  // The old worker is draining, not rolled twice; the long task is still on its first try there.
+  expect(components(broker.rolled)).toEqual(['scheduler', 'worker']);
   expect(broker.rolled).not.toContain(api.rolled.find((n) => n.startsWith('worker-')));
-  expect((await work()).map((t) => [t.state, t.try_number, t.hostname])).toEqual([['running', 1, host]]);
-  // The old token goes (ElastiCache's SET) while that worker still runs the task.
   await broker.finish();
+  await stillRunning('broker token rotation');
+
+  // Work started after all three runs on the new values.
   const after = await trigger(stack, 'platform_workload', { tasks: 4, seconds: 1 });
-  expect(await waitRuns(stack, 'platform_workload', [long, after], 600_000)).toEqual(['success', 'success']);
+  expect(await waitRuns(stack, 'platform_workload', [long, after], 900_000)).toEqual(['success', 'success']);
   for (const r of [long, after]) expect((await taskInstances(stack, 'platform_workload', r)).filter((t) => t.try_number !== 1 || t.state !== 'success')).toEqual([]);
-  // Warm shutdowns: every replaced worker left on its own, exit 0, after its tasks.
-  expect([...(await api.draining), ...(await broker.draining)]).toEqual([0, 0]);
+  // Warm shutdowns: every replaced worker left on its own after its tasks, exit 0.
+  expect([...(await jwt.draining), ...(await api.draining), ...(await broker.draining)]).toEqual([0, 0]);
 });
