@@ -589,7 +589,7 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
 
   distTest('5. pod contract over the whole suite: every pod that existed (watched from the start) had no unexpected restart, OOM kill, eviction, back-off, probe failure or KEDA scaler error; peak memory and volume use per container', async () => {
     await needAirflowSynced();
-    await phase('5 pod contract', () => {
+    await phase('5 pod contract', async () => {
       const problems: string[] = [];
       for (const ns of [NS, 'airflow-logging']) {
         for (const p of kubectlJson<{ items: PodMeta[] }>(['-n', ns, 'get', 'pods']).items) {
@@ -616,7 +616,7 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
       }
       // Every pod of every namespace since the cluster came up, and every event: restarts, OOM kills, evictions,
       // back-offs, probe failures, KEDA scaler errors. Only what the suite does on purpose is excused, by name.
-      const history = podHistory.stop();
+      const history = await podHistory.stop();
       const live = new Set(kubectlJson<{ items: PodMeta[] }>(['-n', NS, 'get', 'pods']).items.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.name));
       const isWorker = (f: Finding) => f.ns === NS && f.pod.startsWith(`${POD_PEERS.worker}-`);
       const expectedFindings: Expected[] = [

@@ -30,6 +30,17 @@ describe('pod history (cluster test 5)', () => {
     expect(judge(h, []).unexpected.map(describeFinding)).toEqual(['restart airflow/airflow-worker-a/worker: restarted 1x, last ended OOMKilled (exit 137)']);
   });
 
+  test('observe names the containers whose restart count grew, and a restart finding carries its previous log', () => {
+    const pods = new Map<string, PodRecord>();
+    expect(observe(pods, pod('u3', 'keda-operator-x', 0))).toEqual([]);
+    expect(observe(pods, pod('u3', 'keda-operator-x', 1, { lastState: { terminated: { reason: 'Error', exitCode: 1 } } }))).toEqual(['worker']);
+    expect(observe(pods, pod('u3', 'keda-operator-x', 1))).toEqual([]);
+    const h: PodHistoryData = { pods, events: [], previousLogs: new Map([['airflow/keda-operator-x/worker', 'E problem running manager: leader election lost']]) };
+    const [f] = judge(h, []).unexpected;
+    expect(f.detail).toBe('restarted 1x, last ended Error (exit 1)');
+    expect(describeFinding(f)).toContain('its previous instance logged:\n        E problem running manager: leader election lost');
+  });
+
   test('events are findings; only a matching named expectation excuses one, and says why', () => {
     const pods = new Map<string, PodRecord>();
     observe(pods, pod('u2', 'airflow-worker-b', 0, { state: { waiting: { reason: 'CrashLoopBackOff' } } }));

@@ -50,6 +50,8 @@ export interface Finding {
   /** restart, terminated, waiting, evicted, or the event's reason. */
   what: string;
   detail: string;
+  /** For a restart: the last lines its previous instance logged (read as the restart was seen). */
+  previousLog?: string;
 }
 
 /** A finding that is part of the suite's design, with the reason. */
@@ -63,6 +65,8 @@ export interface PodHistoryData {
   events: PodEvent[];
   /** When the watch began (ms since the epoch): a container that ended before it did so while the cluster came up. */
   watchStartedAt?: number;
+  /** `ns/pod/container` → the tail of the log of the instance before its latest restart. */
+  previousLogs?: Map<string, string>;
 }
 
 /** Event reasons that mean a pod or container did not live its life undisturbed. */
@@ -82,14 +86,16 @@ type PodJson = {
 };
 type ContainerStatus = { name: string; image: string; restartCount: number; state?: { waiting?: { reason?: string } }; lastState?: { terminated?: { reason?: string; exitCode?: number; finishedAt?: string } } };
 
-/** Folds one observed version of a pod into its record (counts only grow; reasons accumulate). */
-export function observe(pods: Map<string, PodRecord>, p: PodJson): void {
+/** Folds one observed version of a pod into its record (counts only grow; reasons accumulate); returns the containers whose restart count grew. */
+export function observe(pods: Map<string, PodRecord>, p: PodJson): string[] {
+  const restarted: string[] = [];
   const rec = pods.get(p.metadata.uid) ?? { ns: p.metadata.namespace, name: p.metadata.name, containers: {} };
   if (p.status?.reason) rec.reason = p.status.reason;
   const specs = [...p.spec.containers, ...(p.spec.initContainers ?? [])];
   for (const c of [...(p.status?.containerStatuses ?? []), ...(p.status?.initContainerStatuses ?? [])]) {
     const spec = specs.find((s) => s.name === c.name) as { startupProbe?: { failureThreshold?: number } } | undefined;
     const r = (rec.containers[c.name] ??= { restarts: 0, terminated: [], waiting: [], image: c.image, startupFailureThreshold: spec?.startupProbe ? spec.startupProbe.failureThreshold ?? 3 : undefined });
+    if (c.restartCount > r.restarts) restarted.push(c.name);
     r.restarts = Math.max(r.restarts, c.restartCount);
     const t = c.lastState?.terminated;
     if (t?.reason && !r.terminated.includes(`${t.reason} (exit ${t.exitCode ?? '?'})`)) r.terminated.push(`${t.reason} (exit ${t.exitCode ?? '?'})`);
@@ -98,6 +104,7 @@ export function observe(pods: Map<string, PodRecord>, p: PodJson): void {
     if (w && !r.waiting.includes(w)) r.waiting.push(w);
   }
   pods.set(p.metadata.uid, rec);
+  return restarted;
 }
 
 /** Everything that disturbed a pod, from the records and the events. */
@@ -106,7 +113,7 @@ export function findings(h: PodHistoryData): Finding[] {
   for (const p of h.pods.values()) {
     if (p.reason) out.push({ ns: p.ns, pod: p.name, what: p.reason === 'Evicted' ? 'evicted' : 'failed', detail: p.reason });
     for (const [name, c] of Object.entries(p.containers)) {
-      if (c.restarts > 0) out.push({ ns: p.ns, pod: p.name, container: name, what: 'restart', detail: `restarted ${c.restarts}x${c.terminated.length ? `, last ended ${c.terminated.join(', ')}` : ''}` });
+      if (c.restarts > 0) out.push({ ns: p.ns, pod: p.name, container: name, what: 'restart', detail: `restarted ${c.restarts}x${c.terminated.length ? `, last ended ${c.terminated.join(', ')}` : ''}`, previousLog: h.previousLogs?.get(`${p.ns}/${p.name}/${name}`) });
       else if (c.terminated.some((t) => t.startsWith('OOMKilled'))) out.push({ ns: p.ns, pod: p.name, container: name, what: 'terminated', detail: c.terminated.join(', ') });
       for (const w of c.waiting.filter((x) => BAD_WAITING.test(x))) out.push({ ns: p.ns, pod: p.name, container: name, what: 'waiting', detail: `${w} (image ${c.image})` });
     }
@@ -131,7 +138,8 @@ export function judge(h: PodHistoryData, expected: readonly Expected[]): { unexp
   return { unexpected, excused };
 }
 
-export const describeFinding = (f: Finding): string => `${f.what} ${f.ns}/${f.pod}${f.container ? `/${f.container}` : ''}: ${f.detail}`;
+export const describeFinding = (f: Finding): string =>
+  `${f.what} ${f.ns}/${f.pod}${f.container ? `/${f.container}` : ''}: ${f.detail}${f.previousLog ? `\n      its previous instance logged:\n${f.previousLog.replace(/^/gm, '        ')}` : ''}`;
 
 /** Startup-probe failures of a container, summed over its events. */
 export function startupProbeFailures(h: PodHistoryData, ns: string, pod: string, container: string): number {
@@ -177,13 +185,18 @@ export class PodHistory {
   private child?: ChildProcess;
   private stopped = false;
   readonly watchErrors: string[] = [];
+  /** Why a container restarted is in the log of the instance that ended, which the kubelet keeps only until the next restart. */
+  readonly previousLogs = new Map<string, string>();
+  private readonly reads = new Set<Promise<void>>();
 
   start(): void {
     this.startedAt ??= Date.now();
     const stream = new JsonStream((o) => {
       const obj = o as { kind?: string; items?: PodJson[] };
       try {
-        for (const p of obj.kind === 'List' ? obj.items ?? [] : [o as PodJson]) observe(this.pods, p);
+        for (const p of obj.kind === 'List' ? obj.items ?? [] : [o as PodJson]) {
+          for (const c of observe(this.pods, p)) this.readPreviousLog(p.metadata.namespace, p.metadata.name, c);
+        }
       } catch (e) {
         this.watchErrors.push(`unreadable pod from the watch: ${(e as Error).message}`);
       }
@@ -198,6 +211,21 @@ export class PodHistory {
     this.child = child;
   }
 
+  private readPreviousLog(ns: string, pod: string, container: string): void {
+    const read = new Promise<void>((resolve) => {
+      const child = spawn(kubeBin('kubectl'), [`--kubeconfig=${KUBECONFIG}`, '-n', ns, 'logs', pod, '-c', container, '--previous', '--tail=20'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
+      child.on('close', () => {
+        this.previousLogs.set(`${ns}/${pod}/${container}`, out.trimEnd().slice(-3000));
+        resolve();
+      });
+    });
+    this.reads.add(read);
+    void read.then(() => this.reads.delete(read));
+  }
+
   /** Ends the watch without reading anything (a suite that stops early). */
   close(): void {
     this.stopped = true;
@@ -205,9 +233,12 @@ export class PodHistory {
   }
 
   /** Ends the watch (after one last full list) and returns the records with every namespace's events. */
-  stop(): PodHistoryData {
+  async stop(): Promise<PodHistoryData> {
     this.close();
-    for (const p of kubectlJson<{ items: PodJson[] }>(['get', 'pods', '-A']).items) observe(this.pods, p);
+    for (const p of kubectlJson<{ items: PodJson[] }>(['get', 'pods', '-A']).items) {
+      for (const c of observe(this.pods, p)) this.readPreviousLog(p.metadata.namespace, p.metadata.name, c);
+    }
+    await Promise.all([...this.reads]);
     type Ev = { metadata: { namespace: string }; reason: string; involvedObject: { kind: string; name: string; fieldPath?: string }; message: string; count?: number; series?: { count?: number }; firstTimestamp?: string; eventTime?: string };
     const events = kubectlJson<{ items: Ev[] }>(['get', 'events', '-A']).items.map((e) => ({
       ns: e.metadata.namespace,
@@ -219,6 +250,6 @@ export class PodHistory {
       count: e.series?.count ?? e.count ?? 1,
       at: e.firstTimestamp ?? e.eventTime ?? '?',
     }));
-    return { pods: this.pods, events, watchStartedAt: this.startedAt };
+    return { pods: this.pods, events, watchStartedAt: this.startedAt, previousLogs: this.previousLogs };
   }
 }
