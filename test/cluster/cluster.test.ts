@@ -26,6 +26,7 @@ import { outOfSyncResources } from './scenarios/no-drift';
 import { apiServerRolloutWithoutErrors } from './scenarios/api-server-rollout';
 import { missingSecretHoldsTheSecretsWave } from './scenarios/secrets-wave-gate';
 import { TestOutcomes } from './outcomes';
+import { KEDA_CERT_STARTUP } from './keda-startup';
 import { describeFinding, judge, PodHistory, startupProbeFailures, type Expected, type Finding } from './pod-history';
 import { PeakSampler, queryDivisor, queueBelowMax, workersFor, type WorkerScaling } from './scaling';
 
@@ -630,13 +631,7 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
           why: "the kubelet's back-off before that one restart of test 4's broken migration (its event)",
           matches: (f) => f.what === 'BackOff' && f.ns === NS && f.pod.startsWith(`${POD_PEERS.migrate}${BROKEN_JOB_SUFFIX}-`) && f.container === 'migrate' && /\(x1,/.test(f.detail),
         },
-        {
-          why: "KEDA's certificate rotator (RestartOnSecretRefresh) exits 0 once after it first writes its certificates, while the cluster comes up",
-          matches: (f, h) => {
-            const c = f.what === 'restart' && f.ns === 'keda' && f.container === 'keda-operator' ? [...h.pods.values()].find((p) => p.ns === f.ns && p.name === f.pod)?.containers[f.container] : undefined;
-            return !!c && c.restarts === 1 && c.terminated.join() === 'Completed (exit 0)' && !!c.lastEndedAt && !!h.watchStartedAt && Date.parse(c.lastEndedAt) < h.watchStartedAt;
-          },
-        },
+        KEDA_CERT_STARTUP,
         { why: 'the node checks delete their namespace; test 6 deletes its probe pod', matches: (f) => f.what === 'Killing' && (f.ns === TEST_NS || (f.ns === NS && f.pod === 'outsider')) },
         { why: 'a probe cancelled by the stop of a worker that is gone (a cancelled probe in a pod that still runs is a hung probe)', matches: (f) => f.what === 'Unhealthy' && isWorker(f) && f.detail.includes('context canceled') && !live.has(f.pod) },
         {

@@ -1,3 +1,4 @@
+import { KEDA_CERT_STARTUP } from './keda-startup';
 import { describeFinding, judge, JsonStream, observe, type PodHistoryData, type PodRecord } from './pod-history';
 
 /**
@@ -35,7 +36,7 @@ describe('pod history (cluster test 5)', () => {
     expect(observe(pods, pod('u3', 'keda-operator-x', 0))).toEqual([]);
     expect(observe(pods, pod('u3', 'keda-operator-x', 1, { lastState: { terminated: { reason: 'Error', exitCode: 1 } } }))).toEqual(['worker']);
     expect(observe(pods, pod('u3', 'keda-operator-x', 1))).toEqual([]);
-    const h: PodHistoryData = { pods, events: [], previousLogs: new Map([['airflow/keda-operator-x/worker', 'E problem running manager: leader election lost']]) };
+    const h: PodHistoryData = { pods, events: [], previousLogs: new Map([['airflow/keda-operator-x/worker', ['E problem running manager: leader election lost']]]) };
     const [f] = judge(h, []).unexpected;
     expect(f.detail).toBe('restarted 1x, last ended Error (exit 1)');
     expect(describeFinding(f)).toContain('its previous instance logged:\n        E problem running manager: leader election lost');
@@ -49,5 +50,33 @@ describe('pod history (cluster test 5)', () => {
     const { unexpected, excused } = judge(h, [{ why: 'deleted on purpose', matches: (f) => f.what === 'Killing' }]);
     expect(unexpected.map((f) => f.what)).toEqual(['waiting', 'BackOff']);
     expect(excused.map((e) => `${e.finding.what}: ${e.why}`)).toEqual(['Killing: deleted on purpose']);
+  });
+});
+
+describe("KEDA's certificate start-up restarts (cluster test 5)", () => {
+  const WATCH = Date.parse('2026-12-07T10:00:00Z');
+  const keda = (restartCount: number, reason: string, exitCode: number, finishedAt = '2026-12-07T09:59:00Z') => ({
+    metadata: { uid: `k${restartCount}${exitCode}`, name: 'keda-operator-abc', namespace: 'keda' },
+    spec: { containers: [{ name: 'keda-operator', image: 'keda:2.21.0' }] },
+    status: { containerStatuses: [{ name: 'keda-operator', image: 'keda:2.21.0', restartCount, lastState: { terminated: { reason, exitCode, finishedAt } } }] },
+  });
+  const RACE = 'ERROR\tsetup\tunable to create certificates secret\t{"error": "secrets \\"kedaorg-certs\\" already exists"}\nERROR\tsetup\tunable to set up cert rotation';
+  const judged = (pod: ReturnType<typeof keda>, logs: string[] = []) => {
+    const pods = new Map<string, PodRecord>();
+    observe(pods, pod);
+    const h: PodHistoryData = { pods, events: [], watchStartedAt: WATCH, previousLogs: new Map([['keda/keda-operator-abc/keda-operator', logs]]) };
+    return judge(h, [KEDA_CERT_STARTUP]).unexpected.map(describeFinding);
+  };
+
+  test('the rotator exit 0 and the create race exit 1 (with its log line) before the watch are excused', () => {
+    expect(judged(keda(1, 'Completed', 0))).toEqual([]);
+    expect(judged(keda(1, 'Error', 1), [RACE])).toEqual([]);
+  });
+
+  test('an exit 1 without the race in its log, a late restart, or a second exit 0 stays unexpected', () => {
+    expect(judged(keda(1, 'Error', 1), ['E problem running manager: leader election lost'])).toHaveLength(1);
+    expect(judged(keda(1, 'Error', 1))).toHaveLength(1);
+    expect(judged(keda(1, 'Completed', 0, '2026-12-07T10:05:00Z'))).toHaveLength(1);
+    expect(judged(keda(2, 'Completed', 0))).toHaveLength(1);
   });
 });

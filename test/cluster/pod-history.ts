@@ -65,8 +65,8 @@ export interface PodHistoryData {
   events: PodEvent[];
   /** When the watch began (ms since the epoch): a container that ended before it did so while the cluster came up. */
   watchStartedAt?: number;
-  /** `ns/pod/container` → the tail of the log of the instance before its latest restart. */
-  previousLogs?: Map<string, string>;
+  /** `ns/pod/container` → the tail of the log of each instance that ended (one entry per restart seen). */
+  previousLogs?: Map<string, string[]>;
 }
 
 /** Event reasons that mean a pod or container did not live its life undisturbed. */
@@ -113,7 +113,7 @@ export function findings(h: PodHistoryData): Finding[] {
   for (const p of h.pods.values()) {
     if (p.reason) out.push({ ns: p.ns, pod: p.name, what: p.reason === 'Evicted' ? 'evicted' : 'failed', detail: p.reason });
     for (const [name, c] of Object.entries(p.containers)) {
-      if (c.restarts > 0) out.push({ ns: p.ns, pod: p.name, container: name, what: 'restart', detail: `restarted ${c.restarts}x${c.terminated.length ? `, last ended ${c.terminated.join(', ')}` : ''}`, previousLog: h.previousLogs?.get(`${p.ns}/${p.name}/${name}`) });
+      if (c.restarts > 0) out.push({ ns: p.ns, pod: p.name, container: name, what: 'restart', detail: `restarted ${c.restarts}x${c.terminated.length ? `, last ended ${c.terminated.join(', ')}` : ''}`, previousLog: h.previousLogs?.get(`${p.ns}/${p.name}/${name}`)?.join('\n--- then, after its restart ---\n') });
       else if (c.terminated.some((t) => t.startsWith('OOMKilled'))) out.push({ ns: p.ns, pod: p.name, container: name, what: 'terminated', detail: c.terminated.join(', ') });
       for (const w of c.waiting.filter((x) => BAD_WAITING.test(x))) out.push({ ns: p.ns, pod: p.name, container: name, what: 'waiting', detail: `${w} (image ${c.image})` });
     }
@@ -186,7 +186,7 @@ export class PodHistory {
   private stopped = false;
   readonly watchErrors: string[] = [];
   /** Why a container restarted is in the log of the instance that ended, which the kubelet keeps only until the next restart. */
-  readonly previousLogs = new Map<string, string>();
+  readonly previousLogs = new Map<string, string[]>();
   private readonly reads = new Set<Promise<void>>();
 
   start(): void {
@@ -218,7 +218,8 @@ export class PodHistory {
       child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
       child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
       child.on('close', () => {
-        this.previousLogs.set(`${ns}/${pod}/${container}`, out.trimEnd().slice(-3000));
+        const key = `${ns}/${pod}/${container}`;
+        this.previousLogs.set(key, [...(this.previousLogs.get(key) ?? []), out.trimEnd().slice(-3000)]);
         resolve();
       });
     });
