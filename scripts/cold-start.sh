@@ -20,6 +20,7 @@ done
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/cold-start.XXXXXX")
 # The run's test artifacts (suite, phase and fault figures) outlive the folder, beside this clone's own.
+# shellcheck disable=SC2329 # called from the EXIT trap
 keep_artifacts() {
   local dest
   dest="$root/test-artifacts/cold-start-$(date -u +%Y%m%dT%H%M)"
