@@ -1,5 +1,6 @@
 """Synthetic workload for benchmarks and fault tests: `tasks` mapped tasks that each run `seconds`.
-Trigger with conf, e.g. {"tasks": 25, "seconds": 0}."""
+Trigger with conf, e.g. {"tasks": 25, "seconds": 0}; {"fail": true} makes each try fail after its sleep (the
+metrics test needs failed tries)."""
 from __future__ import annotations
 
 import json
@@ -32,7 +33,7 @@ DEFAULT_ARGS = {"owner": "platform", "retries": 3, "retry_delay": timedelta(seco
     catchup=False,
     default_args=DEFAULT_ARGS,
     max_active_runs=64,
-    params={"tasks": Param(25, type="integer", minimum=1, maximum=1024), "seconds": Param(0, type="number", minimum=0)},
+    params={"tasks": Param(25, type="integer", minimum=1, maximum=1024), "seconds": Param(0, type="number", minimum=0), "fail": Param(False, type="boolean")},
     tags=["benchmark", "platform"],
     doc_md=__doc__,
 )
@@ -46,6 +47,8 @@ def platform_workload():
         _journal("start")
         time.sleep(float(params["seconds"]))
         _journal("end")
+        if params["fail"]:
+            raise RuntimeError(f"task {index} fails on purpose (conf fail=true)")
         return index
 
     work.expand(index=plan())

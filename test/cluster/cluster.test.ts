@@ -25,6 +25,7 @@ import type { ScenarioContext } from './scenarios/context';
 import { outOfSyncResources } from './scenarios/no-drift';
 import { apiServerRolloutWithoutErrors } from './scenarios/api-server-rollout';
 import { missingSecretHoldsTheSecretsWave } from './scenarios/secrets-wave-gate';
+import { alarmMetricsAreExported } from './scenarios/exported-metrics';
 import { TestOutcomes } from './outcomes';
 import { KEDA_CERT_STARTUP } from './keda-startup';
 import { describeFinding, judge, PodHistory, startupProbeFailures, type Expected, type Finding } from './pod-history';
@@ -661,6 +662,11 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
     await needAirflowSynced();
     await phase('22.1 no OutOfSync object', () => expect(outOfSyncResources(scenario())).toEqual([]));
   }, 5 * MIN);
+
+  distTest('24.1 every Airflow metric the alarms and dashboard of cdk.out read is exported by the StatsD exporter under that name (after tasks that succeeded and one that failed)', async () => {
+    await needAirflowSynced();
+    await phase('24.1 alarm metrics exported', () => alarmMetricsAreExported(scenario(), api(), PROJECT_ROOT));
+  }, 10 * MIN);
 
   distTest('22.2 a rollout restart of the api-server: a client loop through its Service sees 0 errors', async () => {
     await needAirflowSynced();

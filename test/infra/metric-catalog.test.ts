@@ -1,0 +1,34 @@
+import { loadEnvironments } from '../../manifests-src/config';
+import { AIRFLOW_METRICS_NAMESPACE } from '../../infra/lib/observability';
+import { metricNamesIn, metricsReadBy } from '../../infra/lib/metric-catalog';
+import { committedSynth } from './committed-synth';
+
+/** The list of metrics the synthesized stacks read, which the cluster suite holds the StatsD exporter to. */
+const s = committedSynth();
+
+describe('metrics read by the alarms and dashboards of cdk.out', () => {
+  test.each(loadEnvironments().map((e) => e.name))('%s: every alarm and every dashboard metric is listed, with its dimensions', (name) => {
+    const template = s.templates[name].toJSON();
+    const read = metricsReadBy(template);
+    const alarms = Object.keys(s.templates[name].findResources('AWS::CloudWatch::Alarm'));
+    expect(read.filter((m) => m.readBy.startsWith('alarm ')).map((m) => m.readBy.slice('alarm '.length)).sort()).toEqual(alarms.sort());
+    expect(read.filter((m) => m.readBy.startsWith('dashboard ')).length).toBeGreaterThan(0);
+    // Airflow's metrics carry the cluster, as the metrics path must publish them.
+    for (const m of read.filter((x) => x.namespace === AIRFLOW_METRICS_NAMESPACE)) expect(m.dimensions).toEqual({ ClusterName: expect.stringMatching(/^airflow-/) });
+    expect(metricNamesIn(read, AIRFLOW_METRICS_NAMESPACE)).toEqual(['airflow_executor_queued_tasks', 'airflow_scheduler_heartbeat', 'airflow_ti_failures', 'airflow_ti_successes']);
+  });
+
+  test('a reference inside a dimension or the dashboard body is kept as a token, and a metric-math alarm is refused by name', () => {
+    const template = {
+      Resources: {
+        A: { Type: 'AWS::CloudWatch::Alarm', Properties: { Namespace: 'AWS/RDS', MetricName: 'CPUUtilization', Dimensions: [{ Name: 'DBClusterIdentifier', Value: { Ref: 'Db' } }] } },
+        D: { Type: 'AWS::CloudWatch::Dashboard', Properties: { DashboardBody: { 'Fn::Join': ['', ['{"widgets":[{"type":"metric","properties":{"title":"t","region":"', { Ref: 'AWS::Region' }, '","metrics":[["NS","m","K","', { Ref: 'X' }, '-001",{"stat":"Sum"}]]}}]}']] } } },
+      },
+    };
+    expect(metricsReadBy(template)).toEqual([
+      { namespace: 'AWS/RDS', metricName: 'CPUUtilization', dimensions: { DBClusterIdentifier: '{token}' }, readBy: 'alarm A' },
+      { namespace: 'NS', metricName: 'm', dimensions: { K: '{token}-001' }, readBy: 'dashboard D: t' },
+    ]);
+    expect(() => metricsReadBy({ Resources: { M: { Type: 'AWS::CloudWatch::Alarm', Properties: { Metrics: [] } } } })).toThrow(/alarm M: only single-metric alarms/);
+  });
+});
