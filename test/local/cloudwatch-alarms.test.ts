@@ -1,0 +1,80 @@
+import { loadEnvironments } from '../../manifests-src/config';
+import { alarmsOf, evaluateAlarm, periodValues, type AlarmDefinition, type Datapoint } from '../../local/cloudwatch-alarms';
+import { committedSynth } from '../infra/committed-synth';
+
+/**
+ * The alarm definitions of cdk.out/ against metric data shaped like what the platform emits: each alarm is OK
+ * while the platform works and goes to ALARM within its window when its fault happens. The data here is made
+ * up; the definitions are the ones that ship.
+ */
+const s = committedSynth();
+const MIN = 60_000;
+const T0 = Date.parse('2026-12-07T12:00:00Z');
+const every = (fromMs: number, toMs: number, stepMs: number, value: number): Datapoint[] => {
+  const out: Datapoint[] = [];
+  for (let t = fromMs; t < toMs; t += stepMs) out.push({ at: t, value });
+  return out;
+};
+
+describe.each(loadEnvironments().map((e) => e.name))("%s's alarms (cdk.out) evaluated on made-up data", (name) => {
+  const env = loadEnvironments().find((e) => e.name === name)!;
+  const alarms = alarmsOf(s.templates[name].toJSON());
+  const alarm = (suffix: string): AlarmDefinition => {
+    const a = alarms.find((x) => x.id.startsWith(`Observability${suffix}`));
+    if (!a) throw new Error(`no alarm Observability${suffix}* in ${name}: ${alarms.map((x) => x.id).join(', ')}`);
+    return a;
+  };
+
+  test('scheduler heartbeat: OK while schedulers beat every 5 s; ALARM within 15 minutes of the last beat, and not before the first empty period ends', () => {
+    const a = alarm('SchedulerHeartbeat');
+    const beats = every(T0 - 60 * MIN, T0, 5000, 1);
+    expect(evaluateAlarm(a, beats, T0)).toBe('OK');
+    // Stopped at T0: the alarm needs EvaluationPeriods empty periods.
+    const firstAlarm = [...Array(30).keys()].map((m) => T0 + m * MIN).find((t) => evaluateAlarm(a, beats, t) === 'ALARM');
+    expect(firstAlarm).toBeDefined();
+    expect(firstAlarm! - T0).toBeLessThanOrEqual(a.period * 1000 * (a.evaluationPeriods + 1));
+    expect(evaluateAlarm(a, beats, T0 + a.period * 1000)).toBe('OK');
+  });
+
+  test('queue depth: OK at the worker slots; ALARM after tasks wait above them for the whole window', () => {
+    const a = alarm('QueueDepth');
+    const slots = env.workers.maxReplicas * env.workers.concurrency;
+    expect(a.threshold).toBe(slots);
+    expect(evaluateAlarm(a, every(T0 - 60 * MIN, T0, MIN, slots), T0)).toBe('OK');
+    const waiting = [...every(T0 - 60 * MIN, T0 - 20 * MIN, MIN, slots), ...every(T0 - 20 * MIN, T0, MIN, slots + 1)];
+    expect(evaluateAlarm(a, waiting, T0)).toBe('ALARM');
+    // One spike of one period is not an incident.
+    expect(evaluateAlarm(a, [...every(T0 - 60 * MIN, T0, MIN, 0), { at: T0 - 2 * MIN, value: slots * 3 }], T0)).toBe('OK');
+  });
+
+  test('task failures: a quiet night (no datapoint at all) is OK, not INSUFFICIENT_DATA or ALARM; 11 failures every 5 minutes for 15 minutes is ALARM', () => {
+    const a = alarm('TaskFailures');
+    expect(evaluateAlarm(a, [], T0)).toBe('OK');
+    expect(evaluateAlarm(a, every(T0 - 15 * MIN, T0, 5 * MIN, 11), T0)).toBe('ALARM');
+    expect(evaluateAlarm(a, every(T0 - 15 * MIN, T0, 5 * MIN, 10), T0)).toBe('OK');
+  });
+
+  test('every alarm is evaluated from its template fields (no default left unread)', () => {
+    for (const a of alarms) {
+      expect({ id: a.id, values: periodValues(a, [], T0).length }).toEqual({ id: a.id, values: a.evaluationPeriods });
+      expect(a.datapointsToAlarm).toBeGreaterThan(0);
+      expect(['breaching', 'notBreaching', 'missing', 'ignore']).toContain(a.treatMissingData);
+    }
+  });
+});
+
+describe('the evaluation rules', () => {
+  const base: AlarmDefinition = { id: 'X', namespace: 'N', metricName: 'm', statistic: 'Maximum', period: 60, evaluationPeriods: 3, datapointsToAlarm: 2, threshold: 5, comparison: 'GreaterThanThreshold', treatMissingData: 'missing' };
+  test('M of N, statistic per aligned period, missing data by its treatment', () => {
+    const now = T0 + 30_000; // mid-period: the current period is not complete, so it is not evaluated
+    const d = [{ at: T0 - 3 * MIN + 1000, value: 9 }, { at: T0 - 2 * MIN + 1000, value: 1 }, { at: T0 - MIN + 1000, value: 9 }, { at: T0 + 1000, value: 99 }];
+    expect(periodValues(base, d, now)).toEqual([9, 1, 9]);
+    expect(evaluateAlarm(base, d, now)).toBe('ALARM');
+    expect(evaluateAlarm({ ...base, datapointsToAlarm: 3 }, d, now)).toBe('OK');
+    expect(evaluateAlarm(base, [], now)).toBe('INSUFFICIENT_DATA');
+    expect(evaluateAlarm({ ...base, treatMissingData: 'ignore' }, [], now, 'ALARM')).toBe('ALARM');
+    expect(evaluateAlarm({ ...base, treatMissingData: 'breaching' }, [], now)).toBe('ALARM');
+    expect(evaluateAlarm({ ...base, treatMissingData: 'notBreaching' }, [], now)).toBe('OK');
+    expect(evaluateAlarm({ ...base, statistic: 'Sum', comparison: 'LessThanThreshold', threshold: 1 }, d, now)).toBe('OK');
+  });
+});
