@@ -50,6 +50,14 @@ export class AirflowProcesses {
     return { seconds: (Date.now() - started) / 1000, output: `${stdout}${stderr}` };
   }
 
+  /** `airflow <args>` in one component's environment (what `kubectl exec deploy/<component> -- airflow ...` runs in the cluster); its standard output. */
+  async cli(component: AirflowProcess, args: string[]): Promise<string> {
+    const { stdout } = await run(path.join(VENV_BIN, 'airflow'), args, { env: this.env(component), cwd: this.ctx.paths.state, timeout: 300_000, maxBuffer: 16 << 20 }).catch((e: { stderr?: string; message: string }) => {
+      throw new Error(`airflow ${args.join(' ')} (as the ${component}) failed: ${e.stderr?.slice(-2000) ?? e.message}`);
+    });
+    return stdout;
+  }
+
   private get commands() {
     return airflowCommands(this.ctx.env);
   }

@@ -24,6 +24,12 @@ import type { LocalStackOptions, StackContext } from './stack-options';
 import { SERVER_STOP_SIGNALS, Supervisor, type ComponentName } from './supervisor';
 import { makeTlsMaterial } from './tls-material';
 
+/** Which processes a Secret change replaced, and the exit codes of the replaced workers once they drained. */
+export interface RollResult {
+  readonly rolled: string[];
+  readonly draining: Promise<(number | null)[]>;
+}
+
 export { missingDependencies, PROJECT_ROOT, TOOLS_BIN, VENV_BIN } from './prerequisites';
 export type { LocalStackOptions } from './stack-options';
 export type { ComponentName } from './supervisor';
@@ -173,7 +179,7 @@ export class LocalStack implements StackContext {
    * One rotation of the JWT signing keys by the rotation function's code (as Secrets Manager runs it), then the roll
    * Reloader does in the cluster for both Secrets (the api-server and each scheduler, one at a time).
    */
-  async rotateJwtKeys(): Promise<Awaited<ReturnType<LocalStack['rollReaders']>>> {
+  async rotateJwtKeys(): Promise<RollResult> {
     this.secrets = { ...this.secrets, jwtSigning: rotatedJwtKeys(this.secrets.jwtSigning) };
     saveSecrets(this.paths.state, this.secrets);
     writeProcessSecretFiles(this.env, this.ports, this.paths, this.secrets);
@@ -186,7 +192,7 @@ export class LocalStack implements StackContext {
    * (maxUnavailable 0) and leaves with a warm shutdown within the worker grace of the config, so its running tasks
    * finish; the returned `draining` ends with those old workers' exit codes. The others stop and start one by one.
    */
-  async rollReaders(...secrets: string[]): Promise<{ rolled: string[]; draining: Promise<(number | null)[]> }> {
+  async rollReaders(...secrets: string[]): Promise<RollResult> {
     const a = this.airflowProcesses;
     // A process already on its way out (a worker draining from an earlier rollout) is not rolled again.
     const running = [...this.processes].filter(([, p]) => p.state === 'running').map(([n]) => n);
@@ -214,7 +220,7 @@ export class LocalStack implements StackContext {
   }
 
   /** A new `[api] secret_key` in Secrets Manager, refreshed into every reader's files, then Reloader's rollout. */
-  async rotateApiSecretKey(): Promise<Awaited<ReturnType<LocalStack['rollReaders']>>> {
+  async rotateApiSecretKey(): Promise<RollResult> {
     this.secrets = { ...this.secrets, apiSecretKey: randomBytes(32).toString('hex') };
     saveSecrets(this.paths.state, this.secrets);
     writeProcessSecretFiles(this.env, this.ports, this.paths, this.secrets);
@@ -222,11 +228,32 @@ export class LocalStack implements StackContext {
   }
 
   /**
+   * A Fernet key change as docs/runbook.md gives it: the new key in front of the old (`new,old`) and the readers roll;
+   * `airflow rotate-fernet-key` in a scheduler's environment (in the cluster, `kubectl exec` into a scheduler: it has
+   * the database and both keys) re-encrypts connections, variables and triggers; then the new key alone, and the
+   * readers roll again.
+   */
+  async rotateFernetKey(): Promise<{ oldKey: string; newKey: string; first: RollResult; reencrypted: string; second: RollResult }> {
+    const oldKey = this.secrets.fernetKey;
+    const newKey = `${randomBytes(32).toString('base64url')}=`;
+    const put = (fernetKey: string) => {
+      this.secrets = { ...this.secrets, fernetKey };
+      saveSecrets(this.paths.state, this.secrets);
+      writeProcessSecretFiles(this.env, this.ports, this.paths, this.secrets);
+      return this.rollReaders(K8S_SECRETS.fernetKey.name);
+    };
+    const first = await put(`${newKey},${oldKey}`);
+    const reencrypted = await this.cli('scheduler', ['rotate-fernet-key']);
+    const second = await put(newKey);
+    return { oldKey, newKey, first, reencrypted, second };
+  }
+
+  /**
    * A broker AUTH token change the way ElastiCache allows it without dropping clients (docs/runbook.md): the new
    * token is added beside the old (AuthTokenUpdateStrategy ROTATE; here a second Redis password), put in Secrets
    * Manager, the readers roll; `finish()` then leaves only the new one (SET).
    */
-  async rotateBrokerToken(): Promise<Awaited<ReturnType<LocalStack['rollReaders']>> & { finish: () => Promise<void> }> {
+  async rotateBrokerToken(): Promise<RollResult & { finish: () => Promise<void> }> {
     const token = randomBytes(24).toString('hex');
     const login = { host: LOOPBACK, port: this.ports.redis, authToken: this.secrets.redisAuthToken, caCert: this.paths.caCert };
     await redisCommand(login, ['ACL', 'SETUSER', 'default', `>${token}`]);
@@ -253,6 +280,11 @@ export class LocalStack implements StackContext {
   /** The environment of one Airflow process; admin tools (CLI, bootstrap) get the migration Job's secrets. */
   airflowEnv(component: AirflowProcess = 'migrate', extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     return this.airflowProcesses.env(component, extra);
+  }
+
+  /** `airflow <args>` as one component (`kubectl exec deploy/<component> -- airflow ...` in the cluster). */
+  cli(component: AirflowProcess, args: string[]): Promise<string> {
+    return this.airflowProcesses.cli(component, args);
   }
 
   startWorker(i: number): Promise<ManagedProcess> {

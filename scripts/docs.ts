@@ -1,6 +1,6 @@
 /**
  * `npm run docs`: regenerates every generated part of docs/ (configuration reference, cost estimate, fault table,
- * test suite times, cluster phases, scale benchmark) and the sizing baseline the configuration reference's default requests come from.
+ * test suite times, cluster phases, scale benchmark, the runbook's alarm table from cdk.out/) and the sizing baseline the configuration reference's default requests come from.
  */
 import * as path from 'node:path';
 import { regenerateSizingBaseline } from '../bench/baseline';
@@ -11,6 +11,7 @@ import { regenerateConfigReference } from './config-reference';
 import { regenerateClusterPhaseTable } from './cluster-phase-table';
 import { regenerateFaultTable } from './fault-table';
 import { regenerateScaleTable } from './scale-table';
+import { regenerateAlarmTable } from './alarm-table';
 import { regenerateSuiteTimeTable } from './suite-time-table';
 
 const root = path.resolve(__dirname, '..');
@@ -23,3 +24,4 @@ console.log(regenerateFaultTable(root));
 console.log(regenerateSuiteTimeTable(root));
 console.log(regenerateClusterPhaseTable(root));
 console.log(regenerateScaleTable(root));
+console.log(regenerateAlarmTable(root));

@@ -18,7 +18,7 @@ export const AVAILABILITY_TRADEOFFS: ReadonlyArray<{ readonly field: string; rea
   { field: 'infra.eks.karpenterReplicas: 1', cheap: (e) => e.infra.eks.karpenterReplicas === 1, tradeoff: 'No new nodes while the single controller restarts.', prod: 'never' },
   { field: 'karpenter.workerCapacityTypes: [spot]', cheap: (e) => e.karpenter.workerCapacityTypes.includes('spot'), tradeoff: 'A spot reclaim gives a worker 2 minutes: long tasks are retried (keep them on the on-demand pool).', prod: 'ok' },
   { field: 'workers.minReplicas: 0', cheap: (e) => e.workers.minReplicas === 0, tradeoff: 'The first task after idle waits for a pod (and maybe a node): about a minute.', prod: 'ok' },
-  { field: 'infra.eks.containerInsights: false', cheap: (e) => !e.infra.eks.containerInsights, tradeoff: 'No Container Insights metrics or Airflow StatsD in CloudWatch (alarms on them go silent).', prod: 'never' },
+  { field: 'infra.eks.containerInsights: false', cheap: (e) => !e.infra.eks.containerInsights, tradeoff: 'No Container Insights metrics (pod and node CPU, memory, restarts) in CloudWatch.', prod: 'never' },
 ];
 
 const n0 = (n: number) => Math.round(n).toLocaleString('en-US');

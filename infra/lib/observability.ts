@@ -25,6 +25,9 @@ export interface ObservabilityProps {
  */
 export const AIRFLOW_METRICS_NAMESPACE = 'AirflowEKS';
 
+/** Between when an alarm fires and what to do, in its description (docs/runbook.md renders both from cdk.out). */
+export const ALARM_ACTION_SEPARATOR = ' What to do: ';
+
 /** Log groups FluentBit and Airflow write to (names from the same prefix function the manifests use). */
 export function logGroupNames(env: EnvironmentConfig): { containers: string; tasks: string } {
   const prefix = logGroupPrefix(env);
@@ -72,27 +75,37 @@ export class Observability extends Construct {
     // Memory of the primary node (member 001 of the replication group).
     const redisMemory = new cloudwatch.Metric({ namespace: 'AWS/ElastiCache', metricName: 'DatabaseMemoryUsagePercentage', dimensionsMap: { CacheClusterId: `${broker.ref}-001` }, statistic: 'Maximum', period: Duration.minutes(5) });
 
+    const importErrors = airflow('airflow_dag_processing_import_errors', 'Maximum');
+    const triggererHeartbeat = airflow('airflow_triggerer_heartbeat', 'Sum');
+    const brokerCpu = new cloudwatch.Metric({ namespace: 'AWS/ElastiCache', metricName: 'EngineCPUUtilization', dimensionsMap: { CacheClusterId: `${broker.ref}-001` }, statistic: 'Maximum', period: Duration.minutes(5) });
+
     const slots = env.workers.maxReplicas * env.workers.concurrency;
-    const alarm = (id: string, metric: cloudwatch.IMetric, threshold: number, op: cloudwatch.ComparisonOperator, description: string, missing = cloudwatch.TreatMissingData.NOT_BREACHING, periods = 3) => {
-      const a = new cloudwatch.Alarm(this, id, { metric, threshold, comparisonOperator: op, evaluationPeriods: periods, treatMissingData: missing, alarmDescription: description });
+    const ns = env.namespace;
+    /** One alarm: when it fires, and what the operator does first (both in its description, so the notification carries them). */
+    const alarm = (id: string, metric: cloudwatch.IMetric, threshold: number, op: cloudwatch.ComparisonOperator, fires: string, action: string, missing = cloudwatch.TreatMissingData.NOT_BREACHING, periods = 3) => {
+      const a = new cloudwatch.Alarm(this, id, { metric, threshold, comparisonOperator: op, evaluationPeriods: periods, treatMissingData: missing, alarmDescription: `${fires}${ALARM_ACTION_SEPARATOR}${action}` });
       a.addAlarmAction(new actions.SnsAction(this.topic));
       a.addOkAction(new actions.SnsAction(this.topic));
       this.alarms.push(a);
     };
     const GT = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD;
-    alarm('SchedulerHeartbeat', heartbeat, 1, cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD, 'No scheduler heartbeat for 10 minutes: no task is being scheduled', cloudwatch.TreatMissingData.BREACHING, 2);
-    alarm('TaskFailures', failures, 10, GT, 'More than 10 task failures per 5 minutes for 15 minutes');
-    alarm('QueueDepth', queued, slots, GT, `Queued tasks above what maxReplicas x concurrency (${slots}) can run, for 15 minutes: raise workers.maxReplicas or the Karpenter CPU limit`);
-    alarm('DbConnections', dbConnections, expectedMaxDbConnections(env) + 10, GT, 'More Aurora connections than PgBouncer opens: a client bypasses PgBouncer or pool sizes changed');
-    alarm('DbCpu', dbCpu, 80, GT, 'Aurora CPU above 80% for 15 minutes');
-    alarm('BrokerMemory', redisMemory, 80, GT, 'Broker memory above 80%: queued messages are piling up');
+    const LT = cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD;
+    alarm('SchedulerHeartbeat', heartbeat, 1, LT, 'No scheduler heartbeat for 10 minutes: no task is being scheduled.', `\`kubectl -n ${ns} get pods -l app.kubernetes.io/name=airflow-scheduler\`; read the scheduler log in CloudWatch Logs; check the database through PgBouncer (DbConnections, DbCpu). With no scheduler pod Pending or crashing, check that metrics still arrive (the alarm breaches on missing data).`, cloudwatch.TreatMissingData.BREACHING, 2);
+    alarm('TriggererHeartbeat', triggererHeartbeat, 1, LT, 'No triggerer heartbeat for 10 minutes: deferred tasks do not resume.', `\`kubectl -n ${ns} get pods -l app.kubernetes.io/name=airflow-triggerer\`; its log shows a trigger blocking the event loop (\`triggers.blocked_main_thread\`) or a database error.`, cloudwatch.TreatMissingData.BREACHING, 2);
+    alarm('TaskFailures', failures, 10, GT, 'More than 10 task failures per 5 minutes for 15 minutes.', 'Open the Airflow UI (Browse > Task Instances, state failed) to see whether one DAG or all fail; all failing points at the platform (workers, database, broker), one at its code or its source system.');
+    alarm('QueueDepth', queued, slots, GT, `Queued tasks above what maxReplicas x concurrency (${slots}) can run, for 15 minutes.`, 'Raise `workers.maxReplicas` (and `karpenter.cpuLimit`), or look for workers that do not start: `kubectl -n ' + ns + ' get pods -l app.kubernetes.io/name=airflow-worker` and Karpenter\'s NodeClaims.');
+    alarm('ImportErrors', importErrors, 0, GT, 'A DAG file failed to import for 15 minutes: its DAGs are not scheduled.', 'The Airflow UI lists the file and its traceback (DAG import errors); fix it in the DAG repository and push.');
+    alarm('DbConnections', dbConnections, expectedMaxDbConnections(env) + 10, GT, 'More Aurora connections than PgBouncer opens, for 15 minutes.', 'A client bypasses PgBouncer or the pool sizes changed: `SELECT usename, application_name, count(*) FROM pg_stat_activity GROUP BY 1, 2` on the cluster endpoint.');
+    alarm('DbCpu', dbCpu, 80, GT, 'Aurora CPU above 80% for 15 minutes.', 'Performance Insights names the top queries; raise `infra.database.instanceClass`; if the queries of the dag-processor dominate, fewer or slower-changing DAG files help.');
+    alarm('BrokerMemory', redisMemory, 80, GT, 'Broker memory above 80% for 15 minutes: queued messages are piling up.', 'Workers are not consuming: check QueueDepth and the worker pods; raise `infra.cache.nodeType` only if the backlog is real work.');
+    alarm('BrokerCpu', brokerCpu, 90, GT, 'Broker engine CPU above 90% for 15 minutes: Celery calls slow down for every task.', 'Too many workers polling or a very large queue: compare with QueueDepth; raise `infra.cache.nodeType`.');
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: `${env.cluster.name}-airflow`,
       widgets: [
-        [new cloudwatch.GraphWidget({ title: 'Scheduler heartbeat', left: [heartbeat], width: 8 }), new cloudwatch.GraphWidget({ title: 'Task successes / failures', left: [successes], right: [failures], width: 8 }), new cloudwatch.GraphWidget({ title: 'Queued tasks', left: [queued], leftAnnotations: [{ value: slots, label: 'worker slots at max' }], width: 8 })],
-        [new cloudwatch.GraphWidget({ title: 'Aurora connections', left: [dbConnections], leftAnnotations: [{ value: expectedMaxDbConnections(env), label: 'PgBouncer pools' }], width: 8 }), new cloudwatch.GraphWidget({ title: 'Aurora CPU', left: [dbCpu], width: 8 }), new cloudwatch.GraphWidget({ title: 'Broker memory %', left: [redisMemory], width: 8 })],
-        [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })],
+        [new cloudwatch.GraphWidget({ title: 'Scheduler / triggerer heartbeats', left: [heartbeat, triggererHeartbeat], width: 8 }), new cloudwatch.GraphWidget({ title: 'Task successes / failures', left: [successes], right: [failures], width: 8 }), new cloudwatch.GraphWidget({ title: 'Queued tasks', left: [queued], leftAnnotations: [{ value: slots, label: 'worker slots at max' }], width: 8 })],
+        [new cloudwatch.GraphWidget({ title: 'Aurora connections', left: [dbConnections], leftAnnotations: [{ value: expectedMaxDbConnections(env), label: 'PgBouncer pools' }], width: 8 }), new cloudwatch.GraphWidget({ title: 'Aurora CPU', left: [dbCpu], width: 8 }), new cloudwatch.GraphWidget({ title: 'Broker memory / engine CPU %', left: [redisMemory, brokerCpu], width: 8 })],
+        [new cloudwatch.GraphWidget({ title: 'DAG import errors', left: [importErrors], width: 8 }), new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 16 })],
       ],
     });
   }

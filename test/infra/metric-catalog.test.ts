@@ -15,7 +15,7 @@ describe('metrics read by the alarms and dashboards of cdk.out', () => {
     expect(read.filter((m) => m.readBy.startsWith('dashboard ')).length).toBeGreaterThan(0);
     // Airflow's metrics carry the cluster, as the metrics path must publish them.
     for (const m of read.filter((x) => x.namespace === AIRFLOW_METRICS_NAMESPACE)) expect(m.dimensions).toEqual({ ClusterName: expect.stringMatching(/^airflow-/) });
-    expect(metricNamesIn(read, AIRFLOW_METRICS_NAMESPACE)).toEqual(['airflow_executor_queued_tasks', 'airflow_scheduler_heartbeat', 'airflow_ti_failures', 'airflow_ti_successes']);
+    expect(metricNamesIn(read, AIRFLOW_METRICS_NAMESPACE)).toEqual(['airflow_dag_processing_import_errors', 'airflow_executor_queued_tasks', 'airflow_scheduler_heartbeat', 'airflow_ti_failures', 'airflow_ti_successes', 'airflow_triggerer_heartbeat']);
   });
 
   test('a reference inside a dimension or the dashboard body is kept as a token, and a metric-math alarm is refused by name', () => {

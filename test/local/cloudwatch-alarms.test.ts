@@ -54,6 +54,20 @@ describe.each(loadEnvironments().map((e) => e.name))("%s's alarms (cdk.out) eval
     expect(evaluateAlarm(a, every(T0 - 15 * MIN, T0, 5 * MIN, 10), T0)).toBe('OK');
   });
 
+  test('triggerer heartbeat: OK while it beats; ALARM once it stopped for its window', () => {
+    const a = alarm('TriggererHeartbeat');
+    const beats = every(T0 - 60 * MIN, T0, 5000, 1);
+    expect(evaluateAlarm(a, beats, T0)).toBe('OK');
+    expect(evaluateAlarm(a, beats, T0 + a.period * 1000 * (a.evaluationPeriods + 1))).toBe('ALARM');
+  });
+
+  test('import errors: the gauge at 0 is OK; one broken file for the whole window is ALARM; one that is fixed within a period is not', () => {
+    const a = alarm('ImportErrors');
+    expect(evaluateAlarm(a, every(T0 - 60 * MIN, T0, 30_000, 0), T0)).toBe('OK');
+    expect(evaluateAlarm(a, every(T0 - 60 * MIN, T0, 30_000, 1), T0)).toBe('ALARM');
+    expect(evaluateAlarm(a, [...every(T0 - 60 * MIN, T0, 30_000, 0), { at: T0 - 4 * MIN, value: 1 }], T0)).toBe('OK');
+  });
+
   test('every alarm is evaluated from its template fields (no default left unread)', () => {
     for (const a of alarms) {
       expect({ id: a.id, values: periodValues(a, [], T0).length }).toEqual({ id: a.id, values: a.evaluationPeriods });

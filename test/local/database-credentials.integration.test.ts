@@ -136,13 +136,31 @@ test('password rotation while tasks run: alternating logins, one rendered Secret
   for (const r of runs) expect((await taskInstances(stack, 'platform_workload', r)).filter((t) => t.try_number !== 1 || t.state !== 'success')).toEqual([]);
 });
 
-/** Seconds of the task that runs across every rotation below: long enough to outlast three rollouts on 2 vCPU. */
-const LONG_TASK_SECONDS = 420;
+/** Seconds of the task that runs across every rotation below: a 10-minute task, and long enough to outlast four rollouts on 2 vCPU. */
+const LONG_TASK_SECONDS = 600;
+/** Connection and variable written with the old Fernet key; read back after only the new one is left. */
+const PROBE = { conn: 'fernet_rotation_probe', password: 'probe-password-1', variable: 'fernet_rotation_probe', value: 'probe-value-1' };
 
-test('secret rotations while one task runs (JWT signing keys, [api] secret_key, broker token): each rolls the readers dist/ names, the task succeeds on try 1 on the worker that started it, replaced workers drain and exit 0', async () => {
+/** Whether `key` (a single Fernet key) decrypts each ciphertext, by the cryptography package Airflow uses. */
+async function decryptsWith(key: string, tokens: string[]): Promise<boolean[]> {
+  const code = 'import json,sys\nfrom cryptography.fernet import Fernet, InvalidToken\nf = Fernet(sys.argv[1].encode())\nout = []\nfor t in json.loads(sys.stdin.read()):\n    try:\n        f.decrypt(t.encode()); out.append(True)\n    except InvalidToken:\n        out.append(False)\nprint(json.dumps(out))';
+  return new Promise((resolve, reject) => {
+    const child = execFile(path.join(VENV_BIN, 'python'), ['-c', code, key], (err, stdout, stderr) => (err ? reject(new Error(`${err.message}: ${stderr}`)) : resolve(JSON.parse(stdout) as boolean[])));
+    child.stdin!.end(JSON.stringify(tokens));
+  });
+}
+
+test('secret rotations while a 10-minute task runs and deferred tasks wait (JWT signing keys, [api] secret_key, broker token, Fernet key): each rolls the readers dist/ names, the task succeeds on try 1 on the worker that started it, replaced workers drain and exit 0, every encrypted value is re-encrypted with the new key', async () => {
+  // Encrypted with the current (old) Fernet key, the way users store them: through the REST API.
+  await stack.api('POST', '/api/v2/connections', { connection_id: PROBE.conn, conn_type: 'postgres', host: 'db.example.internal', login: 'probe', password: PROBE.password });
+  await stack.api('POST', '/api/v2/variables', { key: PROBE.variable, value: PROBE.value });
+  await unpause(stack, 'deferred_workload');
   const long = await trigger(stack, 'platform_workload', { tasks: 1, seconds: LONG_TASK_SECONDS });
+  const deferred = await trigger(stack, 'deferred_workload', { seconds: LONG_TASK_SECONDS });
   const work = async () => (await taskInstances(stack, 'platform_workload', long)).filter((t) => t.task_id === WORKLOAD_TASK);
   await stack.waitFor('the long task running', async () => (await work()).some((t) => t.state === 'running'), 300_000, 500);
+  const triggerKwargs = async () => (await stack.psqlDirect(DATABASES.metadata, `SELECT t.kwargs FROM trigger t JOIN task_instance ti ON ti.trigger_id = t.id WHERE ti.run_id = '${deferred}' AND ti.state = 'deferred' ORDER BY t.id`)).split('\n').filter(Boolean);
+  await stack.waitFor('the three waits deferred', async () => (await triggerKwargs()).length === 3, 300_000, 500);
   const [{ hostname: host }] = await work();
   const stillRunning = async (after: string) => expect({ after, ti: (await work()).map((t) => [t.state, t.try_number, t.hostname]) }).toEqual({ after, ti: [['running', 1, host]] });
   const components = (rolled: string[]) => [...new Set(rolled.map((n) => n.replace(/-\d+$/, '')))];
@@ -167,10 +185,36 @@ test('secret rotations while one task runs (JWT signing keys, [api] secret_key, 
   await broker.finish();
   await stillRunning('broker token rotation');
 
-  // Work started after all three runs on the new values.
+  // Fernet key (new,old; rotate-fernet-key; new): the processes that read it roll twice; afterwards every stored
+  // ciphertext opens with the new key and not with the old one, and the waiting triggers are read with the new key alone.
+  const ciphertexts = async () => [
+    await stack.psqlDirect(DATABASES.metadata, `SELECT password FROM connection WHERE conn_id = '${PROBE.conn}'`),
+    await stack.psqlDirect(DATABASES.metadata, `SELECT val FROM variable WHERE key = '${PROBE.variable}'`),
+    ...(await triggerKwargs()),
+  ];
+  const sealed = await ciphertexts();
+  expect(sealed).toHaveLength(5);
+  const fernet = await stack.rotateFernetKey();
+  expect(await decryptsWith(fernet.oldKey, sealed)).toEqual([true, true, true, true, true]);
+  expect(components(fernet.first.rolled)).toEqual(['api-server', 'dag-processor', 'scheduler', 'triggerer']);
+  expect(components(fernet.second.rolled)).toEqual(['api-server', 'dag-processor', 'scheduler', 'triggerer']);
+  expect(stack.secrets.fernetKey).toBe(fernet.newKey);
+  const resealed = await ciphertexts();
+  expect(resealed).toHaveLength(5);
+  expect(await decryptsWith(fernet.newKey, resealed)).toEqual([true, true, true, true, true]);
+  expect(await decryptsWith(fernet.oldKey, resealed)).toEqual([false, false, false, false, false]);
+  // Read back through Airflow with only the new key: the CLI as the scheduler, the REST API through the api-server.
+  expect(JSON.parse(await stack.cli('scheduler', ['connections', 'get', PROBE.conn, '-o', 'json']))).toEqual([expect.objectContaining({ conn_id: PROBE.conn, password: PROBE.password })]);
+  expect(await stack.api<{ value: string }>('GET', `/api/v2/variables/${PROBE.variable}`)).toEqual(expect.objectContaining({ value: PROBE.value }));
+  await stillRunning('Fernet key rotation');
+  expect((await taskInstances(stack, 'deferred_workload', deferred)).map((t) => [t.task_id, t.state])).toEqual([0, 1, 2].map((i) => [`wait_${i}`, 'deferred']));
+
+  // Work started after all four runs on the new values.
   const after = await trigger(stack, 'platform_workload', { tasks: 4, seconds: 1 });
   expect(await waitRuns(stack, 'platform_workload', [long, after], 900_000)).toEqual(['success', 'success']);
+  expect(await waitRuns(stack, 'deferred_workload', [deferred], 600_000)).toEqual(['success']);
   for (const r of [long, after]) expect((await taskInstances(stack, 'platform_workload', r)).filter((t) => t.try_number !== 1 || t.state !== 'success')).toEqual([]);
+  expect((await taskInstances(stack, 'deferred_workload', deferred)).filter((t) => t.try_number !== 1 || t.state !== 'success')).toEqual([]);
   // Warm shutdowns: every replaced worker left on its own after its tasks, exit 0.
-  expect([...(await jwt.draining), ...(await api.draining), ...(await broker.draining)]).toEqual([0, 0]);
+  expect([...(await jwt.draining), ...(await api.draining), ...(await broker.draining), ...(await fernet.first.draining), ...(await fernet.second.draining)]).toEqual([0, 0]);
 });
