@@ -32,6 +32,8 @@ export class ManagedProcess {
   private exitPromise?: Promise<number | null>;
   state: ProcessState = 'starting';
   exitCode: number | null = null;
+  /** When its main process last exited (ms since the epoch). */
+  exitedAt?: number;
   /** Set when we stopped it on purpose, so an exit is not reported as a crash. */
   expectedExit = false;
 
@@ -53,6 +55,7 @@ export class ManagedProcess {
     this.exitPromise = new Promise((resolve) => {
       this.child!.once('exit', (code, signal) => {
         this.state = 'exited';
+        this.exitedAt = Date.now();
         this.exitCode = code ?? (signal ? 128 : null);
         resolve(this.exitCode);
       });

@@ -264,10 +264,14 @@ export class LocalStack implements StackContext {
     return { ...roll, finish: async () => void (await redisCommand({ ...login, authToken: token }, ['ACL', 'SETUSER', 'default', 'resetpass', `>${token}`])) };
   }
 
-  async restartServer(name: 'postgres' | 'pgbouncer' | 'redis'): Promise<void> {
-    await this.processes.get(name)?.stop(30_000, SERVER_STOP_SIGNALS[name]);
+  /** Stops a server and starts it again; resolves with when the old process exited (seconds since the epoch). */
+  async restartServer(name: 'postgres' | 'pgbouncer' | 'redis'): Promise<{ exitedAt: number }> {
+    const old = this.processes.get(name);
+    await old?.stop(30_000, SERVER_STOP_SIGNALS[name]);
+    const exitedAt = (old?.exitedAt ?? Date.now()) / 1000;
     await { postgres: startPostgres, pgbouncer: startPgBouncer, redis: startRedis }[name](this);
     this.supervisor.recordPids();
+    return { exitedAt };
   }
 
   // ---------- Airflow ----------

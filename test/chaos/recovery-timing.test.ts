@@ -26,6 +26,20 @@ describe('recovery timing of the fault tests', () => {
     await expect(watchOutage(s.probe, 1, s.clock).outage(200)).rejects.toThrow(/never refused/);
   });
 
+  test('an outage shorter than the probe cadence counts from the server\'s exit to the first answer to a probe sent after it', async () => {
+    const s = scripted([true, true, true, true, true, true]);
+    const w = watchOutage(s.probe, 1, s.clock);
+    w.serverGone(101.5);
+    expect(await w.outage(5_000)).toEqual({ down: 101.5, back: 103 });
+  });
+
+  test('a refusal seen before the reported exit starts the outage', async () => {
+    const s = scripted([true, false, true, true]);
+    const w = watchOutage(s.probe, 1, s.clock);
+    w.serverGone(150);
+    expect(await w.outage(5_000)).toEqual({ down: 101, back: 103 });
+  });
+
   test('a server that does not answer again is an error', async () => {
     const s = scripted([false]);
     await expect(watchOutage(s.probe, 1, s.clock).outage(200)).rejects.toThrow(/did not answer again/);

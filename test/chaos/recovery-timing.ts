@@ -1,6 +1,7 @@
 /**
  * How the fault tests time a recovery. The clock starts at the first connection the restarted server refused
- * (the outage as a client sees it), and the work counts as resumed only at the first task that started after
+ * (the outage as a client sees it) or, when the outage was shorter than the probe's cadence, at the old process's
+ * exit; the work counts as resumed only at the first task that started after
  * the server answered again: a task that started while the server was still going down is not recovery.
  * So a figure is at least the outage itself, and 0.0 s cannot be measured unless the outage was that short.
  */
@@ -14,7 +15,12 @@ export interface Outage {
 }
 
 export interface OutageWatch {
-  /** Waits until the server answers again after having refused; throws if it never refused (no fault reached clients). */
+  /**
+   * The server process is known to have stopped at `at` (its exit, seen by whoever restarted it). An outage shorter
+   * than the probe's cadence still counts, from there to the first answer of a probe sent after it.
+   */
+  serverGone(at: number): void;
+  /** Waits until the server answers again after having refused (or gone); throws if neither happened (no fault). */
   outage(timeoutMs: number): Promise<Outage>;
 }
 
@@ -23,28 +29,39 @@ export interface OutageWatch {
  * `probe` resolves true when the server answered, false (or rejects) when it refused.
  */
 export function watchOutage(probe: () => Promise<boolean>, intervalMs = 100, clock: () => number = () => Date.now() / 1000): OutageWatch {
-  let down: number | undefined;
-  let back: number | undefined;
+  let refusedAt: number | undefined;
+  let goneAt: number | undefined;
+  const answers: { sent: number; answered: number }[] = [];
   let stopped = false;
+  const down = () => (refusedAt === undefined ? goneAt : goneAt === undefined ? refusedAt : Math.min(refusedAt, goneAt));
+  // The answer counts from when it arrived, to a probe sent after the server went down.
+  const back = () => {
+    const d = down();
+    return d === undefined ? undefined : answers.find((a) => a.sent >= d)?.answered;
+  };
   const loop = (async () => {
-    while (!stopped && back === undefined) {
-      const at = clock();
+    while (!stopped && back() === undefined) {
+      const sent = clock();
       const ok = await probe().catch(() => false);
-      if (!ok && down === undefined) down = at;
-      // The answer counts from when it arrived: the server was back at the latest then.
-      if (ok && down !== undefined) back = clock();
-      if (back === undefined) await new Promise((r) => setTimeout(r, intervalMs));
+      if (ok) answers.push({ sent, answered: clock() });
+      else refusedAt ??= sent;
+      if (back() === undefined) await new Promise((r) => setTimeout(r, intervalMs));
     }
   })();
   return {
+    serverGone(at: number) {
+      goneAt = at;
+    },
     async outage(timeoutMs: number): Promise<Outage> {
       const timer = new Promise<void>((r) => setTimeout(r, timeoutMs).unref());
       await Promise.race([loop, timer]);
       stopped = true;
       await loop;
-      if (down === undefined) throw new Error('the server never refused a connection: the fault did not reach its clients');
-      if (back === undefined) throw new Error(`the server did not answer again within ${timeoutMs / 1000} s of refusing`);
-      return { down, back };
+      const d = down();
+      const b = back();
+      if (d === undefined) throw new Error('the server never refused a connection: the fault did not reach its clients');
+      if (b === undefined) throw new Error(`the server did not answer again within ${timeoutMs / 1000} s of refusing`);
+      return { down: d, back: b };
     },
   };
 }
