@@ -58,6 +58,14 @@ export class AirflowProcesses {
     return stdout;
   }
 
+  /** A Python file run in one component's environment (`kubectl exec -i deploy/<component> -- python - < file`); its standard output. */
+  async python(component: AirflowProcess, file: string): Promise<string> {
+    const { stdout } = await run(path.join(VENV_BIN, 'python'), [file], { env: this.env(component), cwd: this.ctx.paths.state, timeout: 300_000, maxBuffer: 16 << 20 }).catch((e: { stderr?: string; message: string }) => {
+      throw new Error(`python ${path.basename(file)} (as the ${component}) failed: ${e.stderr?.slice(-2000) ?? e.message}`);
+    });
+    return stdout;
+  }
+
   private get commands() {
     return airflowCommands(this.ctx.env);
   }

@@ -24,6 +24,9 @@ import type { LocalStackOptions, StackContext } from './stack-options';
 import { SERVER_STOP_SIGNALS, Supervisor, type ComponentName } from './supervisor';
 import { makeTlsMaterial } from './tls-material';
 
+/** The operator's Fernet re-encryption (runbook), run as it ships. */
+export const ROTATE_FERNET_KEY_PY = path.join(PROJECT_ROOT, 'manifests-src', 'airflow', 'rotate_fernet_key.py');
+
 /** Which processes a Secret change replaced, and the exit codes of the replaced workers once they drained. */
 export interface RollResult {
   readonly rolled: string[];
@@ -229,11 +232,11 @@ export class LocalStack implements StackContext {
 
   /**
    * A Fernet key change as docs/runbook.md gives it: the new key in front of the old (`new,old`) and the readers roll;
-   * `airflow rotate-fernet-key` in a scheduler's environment (in the cluster, `kubectl exec` into a scheduler: it has
-   * the database and both keys) re-encrypts connections, variables and triggers; then the new key alone, and the
-   * readers roll again.
+   * manifests-src/airflow/rotate_fernet_key.py in a scheduler's environment (in the cluster, `kubectl exec` into a
+   * scheduler: it has the database and both keys) re-encrypts connections, variables and triggers; then the new key
+   * alone, and the readers roll again. `beforeReencrypt` runs between the first roll and the re-encryption.
    */
-  async rotateFernetKey(): Promise<{ oldKey: string; newKey: string; first: RollResult; reencrypted: string; second: RollResult }> {
+  async rotateFernetKey(opts: { beforeReencrypt?: () => Promise<void> } = {}): Promise<{ oldKey: string; newKey: string; first: RollResult; reencrypted: string; second: RollResult }> {
     const oldKey = this.secrets.fernetKey;
     const newKey = `${randomBytes(32).toString('base64url')}=`;
     const put = (fernetKey: string) => {
@@ -243,7 +246,8 @@ export class LocalStack implements StackContext {
       return this.rollReaders(K8S_SECRETS.fernetKey.name);
     };
     const first = await put(`${newKey},${oldKey}`);
-    const reencrypted = await this.cli('scheduler', ['rotate-fernet-key']);
+    await opts.beforeReencrypt?.();
+    const reencrypted = await this.airflowProcesses.python('scheduler', ROTATE_FERNET_KEY_PY);
     const second = await put(newKey);
     return { oldKey, newKey, first, reencrypted, second };
   }
