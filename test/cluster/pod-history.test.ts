@@ -1,4 +1,5 @@
 import { KEDA_CERT_STARTUP } from './keda-startup';
+import { READINESS_WHILE_STARTING } from './startup-findings';
 import { describeFinding, judge, JsonStream, observe, type PodHistoryData, type PodRecord } from './pod-history';
 
 /**
@@ -78,5 +79,23 @@ describe("KEDA's certificate start-up restarts (cluster test 5)", () => {
     expect(judged(keda(1, 'Error', 1))).toHaveLength(1);
     expect(judged(keda(1, 'Completed', 0, '2026-12-07T10:05:00Z'))).toHaveLength(1);
     expect(judged(keda(2, 'Completed', 0))).toHaveLength(1);
+  });
+});
+
+describe('readiness refused while the cluster comes up (cluster test 5)', () => {
+  const WATCH = Date.parse('2026-12-07T13:30:00Z');
+  const judged = (at: string, restartCount: number, message = 'Readiness probe failed: Get "http://10.244.0.2:8181/ready": dial tcp 10.244.0.2:8181: connect: connection refused') => {
+    const pods = new Map<string, PodRecord>();
+    observe(pods, { metadata: { uid: 'c1', name: 'coredns-x', namespace: 'kube-system' }, spec: { containers: [{ name: 'coredns', image: 'coredns:1' }] }, status: { containerStatuses: [{ name: 'coredns', image: 'coredns:1', restartCount }] } });
+    const h: PodHistoryData = { pods, events: [{ ns: 'kube-system', reason: 'Unhealthy', kind: 'Pod', name: 'coredns-x', fieldPath: 'spec.containers{coredns}', message, count: 1, at }], watchStartedAt: WATCH };
+    return judge(h, [READINESS_WHILE_STARTING]).unexpected.map((f) => f.what);
+  };
+  test('a refusal before the watch, with no restart, is excused', () => {
+    expect(judged('2026-12-07T13:29:05Z', 0)).toEqual([]);
+  });
+  test('after the watch began, followed by a restart, or another failure: unexpected', () => {
+    expect(judged('2026-12-07T13:31:05Z', 0)).toEqual(['Unhealthy']);
+    expect(judged('2026-12-07T13:29:05Z', 1)).toEqual(['restart', 'Unhealthy']);
+    expect(judged('2026-12-07T13:29:05Z', 0, 'Readiness probe failed: HTTP probe failed with statuscode: 503')).toEqual(['Unhealthy']);
   });
 });
