@@ -27,7 +27,7 @@ import { apiServerRolloutWithoutErrors } from './scenarios/api-server-rollout';
 import { missingSecretHoldsTheSecretsWave } from './scenarios/secrets-wave-gate';
 import { alarmMetricsAreExported } from './scenarios/exported-metrics';
 import { TestOutcomes } from './outcomes';
-import { KEDA_CERT_STARTUP } from './keda-startup';
+import { KEDA_CERT_STARTUP, KEDA_METRICS_SERVER_BEFORE_CERTS } from './keda-startup';
 import { READINESS_WHILE_STARTING } from './startup-findings';
 import { describeFinding, judge, PodHistory, startupProbeFailures, type Expected, type Finding } from './pod-history';
 import { PeakSampler, queryDivisor, queueBelowMax, workersFor, type WorkerScaling } from './scaling';
@@ -634,6 +634,7 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
           matches: (f) => f.what === 'BackOff' && f.ns === NS && f.pod.startsWith(`${POD_PEERS.migrate}${BROKEN_JOB_SUFFIX}-`) && f.container === 'migrate' && /\(x1,/.test(f.detail),
         },
         KEDA_CERT_STARTUP,
+        KEDA_METRICS_SERVER_BEFORE_CERTS,
         READINESS_WHILE_STARTING,
         { why: 'the node checks delete their namespace; test 6 deletes its probe pod', matches: (f) => f.what === 'Killing' && (f.ns === TEST_NS || (f.ns === NS && f.pod === 'outsider')) },
         { why: 'a probe cancelled by the stop of a worker that is gone (a cancelled probe in a pod that still runs is a hung probe)', matches: (f) => f.what === 'Unhealthy' && isWorker(f) && f.detail.includes('context canceled') && !live.has(f.pod) },

@@ -1,4 +1,4 @@
-import { KEDA_CERT_STARTUP } from './keda-startup';
+import { KEDA_CERT_STARTUP, KEDA_METRICS_SERVER_BEFORE_CERTS } from './keda-startup';
 import { READINESS_WHILE_STARTING } from './startup-findings';
 import { describeFinding, judge, JsonStream, observe, type PodHistoryData, type PodRecord } from './pod-history';
 
@@ -97,5 +97,24 @@ describe('readiness refused while the cluster comes up (cluster test 5)', () => 
     expect(judged('2026-12-07T13:31:05Z', 0)).toEqual(['Unhealthy']);
     expect(judged('2026-12-07T13:29:05Z', 1)).toEqual(['restart', 'Unhealthy']);
     expect(judged('2026-12-07T13:29:05Z', 0, 'Readiness probe failed: HTTP probe failed with statuscode: 503')).toEqual(['Unhealthy']);
+  });
+});
+
+describe("KEDA's metrics API server before the certificates (cluster test 5)", () => {
+  const WATCH = Date.parse('2026-12-07T13:50:00Z');
+  const judged = (restartCount: number, finishedAt: string, logs: string[]) => {
+    const pods = new Map<string, PodRecord>();
+    observe(pods, { metadata: { uid: 'm1', name: 'keda-metrics-apiserver-x', namespace: 'keda' }, spec: { containers: [{ name: 'keda-metrics-apiserver', image: 'm:1' }] }, status: { containerStatuses: [{ name: 'keda-metrics-apiserver', image: 'm:1', restartCount, lastState: { terminated: { reason: 'Completed', exitCode: 0, finishedAt } } }] } });
+    const h: PodHistoryData = { pods, events: [], watchStartedAt: WATCH, previousLogs: new Map([['keda/keda-metrics-apiserver-x/keda-metrics-apiserver', logs]]) };
+    return judge(h, [KEDA_METRICS_SERVER_BEFORE_CERTS]).unexpected.length;
+  };
+  const LOG = '{"level":"error","msg":"unable to run external metrics adapter","error":"open /certs/ca.crt: no such file or directory"}';
+  test('one exit before the watch with the missing-certificate line is excused', () => {
+    expect(judged(1, '2026-12-07T13:46:16Z', [LOG])).toBe(0);
+  });
+  test('without that line, after the watch, or twice: unexpected', () => {
+    expect(judged(1, '2026-12-07T13:46:16Z', ['panic: something else'])).toBe(1);
+    expect(judged(1, '2026-12-07T13:55:00Z', [LOG])).toBe(1);
+    expect(judged(2, '2026-12-07T13:46:16Z', [LOG])).toBe(1);
   });
 });
