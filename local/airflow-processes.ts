@@ -51,17 +51,18 @@ export class AirflowProcesses {
   }
 
   /** `airflow <args>` in one component's environment (what `kubectl exec deploy/<component> -- airflow ...` runs in the cluster); its standard output. */
-  async cli(component: AirflowProcess, args: string[]): Promise<string> {
-    const { stdout } = await run(path.join(VENV_BIN, 'airflow'), args, { env: this.env(component), cwd: this.ctx.paths.state, timeout: 300_000, maxBuffer: 16 << 20 }).catch((e: { stderr?: string; message: string }) => {
-      throw new Error(`airflow ${args.join(' ')} (as the ${component}) failed: ${e.stderr?.slice(-2000) ?? e.message}`);
-    });
-    return stdout;
+  cli(component: AirflowProcess, args: string[]): Promise<string> {
+    return this.runAs(component, 'airflow', args);
   }
 
   /** A Python file run in one component's environment (`kubectl exec -i deploy/<component> -- python - < file`); its standard output. */
-  async python(component: AirflowProcess, file: string): Promise<string> {
-    const { stdout } = await run(path.join(VENV_BIN, 'python'), [file], { env: this.env(component), cwd: this.ctx.paths.state, timeout: 300_000, maxBuffer: 16 << 20 }).catch((e: { stderr?: string; message: string }) => {
-      throw new Error(`python ${path.basename(file)} (as the ${component}) failed: ${e.stderr?.slice(-2000) ?? e.message}`);
+  python(component: AirflowProcess, file: string): Promise<string> {
+    return this.runAs(component, 'python', [file]);
+  }
+
+  private async runAs(component: AirflowProcess, program: 'airflow' | 'python', args: string[]): Promise<string> {
+    const { stdout } = await run(path.join(VENV_BIN, program), args, { env: this.env(component), cwd: this.ctx.paths.state, timeout: 300_000, maxBuffer: 16 << 20 }).catch((e: { stderr?: string; message: string }) => {
+      throw new Error(`${program} ${args.map((x) => path.basename(x)).join(' ')} (as the ${component}) failed: ${e.stderr?.slice(-2000) ?? e.message}`);
     });
     return stdout;
   }
