@@ -29,7 +29,7 @@ import { alarmMetricsAreExported } from './scenarios/exported-metrics';
 import { TestOutcomes } from './outcomes';
 import { KEDA_CERT_STARTUP, KEDA_METRICS_SERVER_BEFORE_CERTS } from './keda-startup';
 import { READINESS_WHILE_STARTING } from './startup-findings';
-import { describeFinding, judge, PodHistory, startupProbeFailures, type Expected, type Finding } from './pod-history';
+import { containerOf, describeFinding, judge, PodHistory, startupProbeFailures, type Expected, type Finding } from './pod-history';
 import { PeakSampler, queryDivisor, queueBelowMax, workersFor, type WorkerScaling } from './scaling';
 
 /**
@@ -644,7 +644,7 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
           why: 'a startup probe fails until its container listens: below its failureThreshold, with no restart, that is the probe working',
           matches: (f, h) => {
             if (f.what !== 'Unhealthy' || !f.detail.startsWith('Startup probe failed') || !f.container) return false;
-            const c = [...h.pods.values()].find((p) => p.ns === f.ns && p.name === f.pod)?.containers[f.container];
+            const c = containerOf(h, f);
             return !!c?.startupFailureThreshold && c.restarts === 0 && startupProbeFailures(h, f.ns, f.pod, f.container) < c.startupFailureThreshold;
           },
         },

@@ -1,4 +1,4 @@
-import type { Expected } from './pod-history';
+import { containerOf, type Expected } from './pod-history';
 
 /**
  * The KEDA operator's restarts while the cluster comes up, from its own code (pkg/certificates, v2.21):
@@ -12,7 +12,7 @@ export const KEDA_CERT_STARTUP: Expected = {
   why: "KEDA's certificate setup while the cluster comes up: the rotator exits 0 after it first writes its certificates, and a replica that lost the race to create kedaorg-certs exits 1 (its log names it)",
   matches: (f, h) => {
     if (f.what !== 'restart' || f.ns !== 'keda' || f.container !== 'keda-operator') return false;
-    const c = [...h.pods.values()].find((p) => p.ns === f.ns && p.name === f.pod)?.containers[f.container];
+    const c = containerOf(h, f);
     if (!c || !c.lastEndedAt || !h.watchStartedAt || Date.parse(c.lastEndedAt) >= h.watchStartedAt) return false;
     const logs = h.previousLogs?.get(`${f.ns}/${f.pod}/${f.container}`) ?? [];
     const race = logs.some((l) => /unable to create certificates secret[^\n]*already exists/.test(l));
@@ -34,7 +34,7 @@ export const KEDA_METRICS_SERVER_BEFORE_CERTS: Expected = {
   why: "KEDA's metrics API server started before the operator wrote its certificates (its log names the missing /certs/ca.crt) and started again once they were there",
   matches: (f, h) => {
     if (f.what !== 'restart' || f.ns !== 'keda' || f.container !== 'keda-metrics-apiserver') return false;
-    const c = [...h.pods.values()].find((p) => p.ns === f.ns && p.name === f.pod)?.containers[f.container];
+    const c = containerOf(h, f);
     if (!c || c.restarts !== 1 || !c.lastEndedAt || !h.watchStartedAt || Date.parse(c.lastEndedAt) >= h.watchStartedAt) return false;
     return (h.previousLogs?.get(`${f.ns}/${f.pod}/${f.container}`) ?? []).some((l) => /open \/certs\/ca\.crt: no such file or directory/.test(l));
   },

@@ -107,6 +107,11 @@ export function observe(pods: Map<string, PodRecord>, p: PodJson): string[] {
   return restarted;
 }
 
+/** The record of the container a finding is about, if the watch saw it. */
+export function containerOf(h: PodHistoryData, f: Finding): ContainerRecord | undefined {
+  return f.container ? [...h.pods.values()].find((p) => p.ns === f.ns && p.name === f.pod)?.containers[f.container] : undefined;
+}
+
 /** Everything that disturbed a pod, from the records and the events. */
 export function findings(h: PodHistoryData): Finding[] {
   const out: Finding[] = [];

@@ -1,4 +1,4 @@
-import type { Expected } from './pod-history';
+import { containerOf, type Expected } from './pod-history';
 
 /** When an event finding happened: the `at` its detail ends with (pod-history.ts `findings`). */
 function eventTime(detail: string): number | undefined {
@@ -17,7 +17,7 @@ export const READINESS_WHILE_STARTING: Expected = {
   matches: (f, h) => {
     if (f.what !== 'Unhealthy' || !f.container || !f.detail.startsWith('Readiness probe failed') || !/connect: connection refused/.test(f.detail)) return false;
     const at = eventTime(f.detail);
-    const c = [...h.pods.values()].find((p) => p.ns === f.ns && p.name === f.pod)?.containers[f.container];
+    const c = containerOf(h, f);
     return at !== undefined && !!h.watchStartedAt && at < h.watchStartedAt && !!c && c.restarts === 0;
   },
 };
