@@ -32,7 +32,8 @@ export class ManagedProcess {
   private exitPromise?: Promise<number | null>;
   state: ProcessState = 'starting';
   exitCode: number | null = null;
-  /** When its main process last exited (ms since the epoch). */
+  /** When its main process was last started and last exited (ms since the epoch). */
+  startedAt?: number;
   exitedAt?: number;
   /** Set when we stopped it on purpose, so an exit is not reported as a crash. */
   expectedExit = false;
@@ -50,6 +51,7 @@ export class ManagedProcess {
       : [this.opts.command, [...this.opts.args]];
     this.child = spawn(cmd, args, { env: this.opts.env, cwd: this.opts.cwd, detached: true, stdio: ['ignore', out, out] });
     fs.closeSync(out);
+    this.startedAt = Date.now();
     this.state = 'running';
     this.expectedExit = false;
     this.exitPromise = new Promise((resolve) => {

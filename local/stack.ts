@@ -40,6 +40,9 @@ export type { ComponentName } from './supervisor';
 /** The stand-ins of the managed services, stopped last and in this order. */
 const SERVERS = ['aws-api', 'redis', 'pgbouncer', 'postgres'] as const;
 
+/** Schedulers the local runner starts unless told otherwise: two, as HA runs them. */
+export const LOCAL_SCHEDULERS = 2;
+
 /**
  * Airflow as dist/ defines it, as real processes on loopback: PostgreSQL, PgBouncer, Redis (TLS + AUTH),
  * api-server, HA schedulers, dag-processor, triggerer and Celery workers. This file orchestrates; the
@@ -139,7 +142,7 @@ export class LocalStack implements StackContext {
   private async startAirflow(): Promise<void> {
     const a = this.airflowProcesses;
     a.startApiServer();
-    for (let i = 1; i <= (this.opts.schedulers ?? 2); i++) a.startScheduler(i);
+    for (let i = 1; i <= (this.opts.schedulers ?? LOCAL_SCHEDULERS); i++) a.startScheduler(i);
     a.startDagProcessor();
     a.startTriggerer();
     for (let i = 1; i <= this.workerCount; i++) await this.startWorker(i);

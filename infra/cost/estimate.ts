@@ -2,7 +2,7 @@ import type { EnvironmentConfig, Resources } from '../../manifests-src/config';
 import { NAT_INSTANCE_DISK_GIB } from '../lib/vpc';
 import { estimateMwaa, type MwaaEstimate } from './mwaa';
 import { awakeShare } from './cron-hours';
-import { PRICE_TABLE, type Price, type RegionPrices } from './prices';
+import { PRICE_TABLE, type MwaaClass, type Price, type RegionPrices } from './prices';
 
 /** Usage the price pages cannot know; stated once so every figure is reproducible. Calibrate with CloudWatch. */
 export interface UsageAssumptions {
@@ -143,6 +143,8 @@ export interface EstimateOptions {
   /** Average busy slots while awake; default busyShareOfPeak x peak. */
   readonly busySlots?: number;
   readonly prices?: RegionPrices;
+  /** The MWAA class to compare with; default the smallest that holds the peak slots. */
+  readonly mwaaClass?: MwaaClass;
 }
 
 /** Monthly cost of one environment per component, and Amazon MWAA at equal task slots and load. */
@@ -241,7 +243,7 @@ export function estimate(env: EnvironmentConfig, opts: EstimateOptions = {}): Es
   add('Secrets Manager', SECRETS * $(prices.secretMonth), `${SECRETS} secrets`);
 
   const total = lines.reduce((s, l) => s + l.monthly, 0);
-  const mwaa = estimateMwaa({ peakSlots, busySlots, awake, metaDbGb: a.dbStorageGb, shared }, prices, H);
+  const mwaa = estimateMwaa({ peakSlots, busySlots, awake, metaDbGb: a.dbStorageGb, shared, environmentClass: opts.mwaaClass }, prices, H);
   if (mwaa && prices.mwaa) {
     for (const c of Object.values(prices.mwaa.environmentHour)) if (c) used.add(c);
     for (const c of Object.values(prices.mwaa.workerHour)) if (c) used.add(c);

@@ -1,7 +1,9 @@
-import { SIZING_BASELINE, type EnvironmentConfig } from '../../manifests-src/config';
+import { SCALE_MODEL, SIZING_BASELINE, type EnvironmentConfig } from '../../manifests-src/config';
 import { DEFAULT_ASSUMPTIONS } from './estimate';
 import { CROSSOVER_TARGET } from './goals';
 import { PRICE_TABLE } from './prices';
+import { at } from '../../bench/scale-model';
+import { CLASS_GOAL, compareClasses, renderClassNotes, renderClassTable } from './mwaa-classes';
 import { reportFor, sizingHeadline, type EnvironmentReport } from './report';
 
 /** Profile choices that trade availability for cost: the field, what it costs you, and whether prod may use it. */
@@ -85,6 +87,7 @@ export function renderMarkdown(envs: EnvironmentConfig[], reports: EnvironmentRe
       out.push('', `No MWAA prices for ${e.region} in the table: no comparison.`);
     }
   }
+  out.push('', ...classSection());
   out.push('', '## Choices that trade availability for cost', '', `| Field | Trade-off | In prod | ${envs.map((e) => e.name).join(' | ')} |`, `|---|---|---|${envs.map(() => '---').join('|')}|`);
   for (const t of AVAILABILITY_TRADEOFFS) out.push(`| \`${t.field}\` | ${t.tradeoff} | ${t.prod === 'never' ? '**never**' : 'acceptable'} | ${envs.map((e) => (t.cheap(e) ? 'yes' : '-')).join(' | ')} |`);
   out.push(
@@ -101,6 +104,25 @@ export function renderMarkdown(envs: EnvironmentConfig[], reports: EnvironmentRe
     '',
   );
   return out.join('\n');
+}
+
+/** Each MWAA class beside prod sized like for like (infra/cost/mwaa-classes.ts). */
+function classSection(): string[] {
+  const rows = compareClasses();
+  const m = SCALE_MODEL;
+  return [
+    '## Each MWAA class, like for like',
+    '',
+    'Prod\'s profile sized for each class: `capacity.dags` set to the DAG count the class publishes, so the parse interval,',
+    `the dag-processor's CPU and processes, the scheduler and API server follow from \`bench/scale-model.json\` (${(at(m.activeParseCpuSecondsPerFile, 50) * 1000).toFixed(0)} ms CPU per`,
+    `active file at 50 files, ${(at(m.activeParseCpuSecondsPerFile, 1000) * 1000).toFixed(0)} ms at 1,000), the class's task slots per worker on a worker pod with at least its vCPU and memory,`,
+    'and as many workers at most as MWAA starts by default. MWAA counts a file of many generated DAGs as many DAGs; here every',
+    `DAG is a file of its own, the dearer case to parse. Both sides at the reference load. Goal: ours at most ${CLASS_GOAL}x the class.`,
+    '',
+    renderClassTable(rows),
+    '',
+    ...renderClassNotes(rows).map((n) => `- ${n}`),
+  ];
 }
 
 /** docs/cost.md: the estimate of `envs` as configured, what `npm run cost -- --markdown` prints for them. */

@@ -30,6 +30,8 @@ export interface MwaaLoad {
   readonly metaDbGb: number;
   /** Lines both sides pay alike (NAT or endpoints, task logs), already priced. */
   readonly shared: ReadonlyArray<{ readonly component: string; readonly monthly: number; readonly detail: string }>;
+  /** Compare with this class instead of the smallest that holds the slots (the per-class table). */
+  readonly environmentClass?: MwaaClass;
 }
 
 /**
@@ -40,7 +42,7 @@ export interface MwaaLoad {
 export function estimateMwaa(load: MwaaLoad, prices: RegionPrices, hoursPerMonth: number): MwaaEstimate | null {
   const m = prices.mwaa;
   if (!m) return null;
-  const cls = mwaaClassFor(Math.max(load.peakSlots, load.busySlots));
+  const cls = load.environmentClass ? MWAA_CLASSES.find((c) => c.name === load.environmentClass)! : mwaaClassFor(Math.max(load.peakSlots, load.busySlots));
   const env = m.environmentHour[cls.name];
   const worker = m.workerHour[cls.name];
   if (!env) throw new Error(`no MWAA environment price for ${cls.name} in infra/cost/prices.ts`);

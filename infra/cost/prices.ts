@@ -18,19 +18,22 @@ export interface Price {
 export type MwaaClass = 'mw1.micro' | 'mw1.small' | 'mw1.medium' | 'mw1.large' | 'mw1.xlarge' | 'mw1.2xlarge';
 
 /**
- * Per MWAA class: default task slots per worker, the class's worker ceiling, and one worker's vCPU and memory as the
+ * Per MWAA class: the published DAG capacity, default task slots per worker, the class's worker ceiling, and one worker's vCPU and memory as the
  * environment-class documentation publishes them (MWAA_CLASS_DOC, read 2026-12-07; "GB" there is taken as GiB, the
  * larger reading, so what we compare against is never understated).
  */
-export const MWAA_CLASSES: ReadonlyArray<{ readonly name: MwaaClass; readonly slotsPerWorker: number; readonly maxWorkers: number; readonly workerVcpu: number; readonly workerMemoryGiB: number }> = [
+export const MWAA_CLASSES: ReadonlyArray<{ readonly name: MwaaClass; readonly dags: number; readonly slotsPerWorker: number; readonly maxWorkers: number; readonly workerVcpu: number; readonly workerMemoryGiB: number }> = [
   // mw1.micro runs scheduler and worker in one container (1 vCPU, 3 GB) and does not autoscale: 3 slots, full stop.
-  { name: 'mw1.micro', slotsPerWorker: 3, maxWorkers: 1, workerVcpu: 1, workerMemoryGiB: 3 },
-  { name: 'mw1.small', slotsPerWorker: 5, maxWorkers: 25, workerVcpu: 1, workerMemoryGiB: 2 },
-  { name: 'mw1.medium', slotsPerWorker: 10, maxWorkers: 25, workerVcpu: 2, workerMemoryGiB: 4 },
-  { name: 'mw1.large', slotsPerWorker: 20, maxWorkers: 25, workerVcpu: 4, workerMemoryGiB: 8 },
-  { name: 'mw1.xlarge', slotsPerWorker: 40, maxWorkers: 25, workerVcpu: 8, workerMemoryGiB: 24 },
-  { name: 'mw1.2xlarge', slotsPerWorker: 80, maxWorkers: 25, workerVcpu: 16, workerMemoryGiB: 48 },
+  { name: 'mw1.micro', dags: 25, slotsPerWorker: 3, maxWorkers: 1, workerVcpu: 1, workerMemoryGiB: 3 },
+  { name: 'mw1.small', dags: 50, slotsPerWorker: 5, maxWorkers: 25, workerVcpu: 1, workerMemoryGiB: 2 },
+  { name: 'mw1.medium', dags: 250, slotsPerWorker: 10, maxWorkers: 25, workerVcpu: 2, workerMemoryGiB: 4 },
+  { name: 'mw1.large', dags: 1000, slotsPerWorker: 20, maxWorkers: 25, workerVcpu: 4, workerMemoryGiB: 8 },
+  { name: 'mw1.xlarge', dags: 2000, slotsPerWorker: 40, maxWorkers: 25, workerVcpu: 8, workerMemoryGiB: 24 },
+  { name: 'mw1.2xlarge', dags: 4000, slotsPerWorker: 80, maxWorkers: 25, workerVcpu: 16, workerMemoryGiB: 48 },
 ];
+
+/** MWAA's MaxWorkers when an environment does not set it (CloudFormation AWS::MWAA::Environment). */
+export const MWAA_DEFAULT_MAX_WORKERS = 10;
 
 /** Memory one task slot of an MWAA worker of `cls` gets, MiB. */
 export function mwaaMemoryPerSlotMiB(cls: (typeof MWAA_CLASSES)[number]): number {

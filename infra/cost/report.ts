@@ -1,6 +1,8 @@
-import { MEASURED_AS, SIZING_BASELINE, sizedRequests, withPodResources, type Capacity, type EnvironmentConfig, type Resources, type SizedComponent } from '../../manifests-src/config';
+import { MEASURED_AS, SCALE_MODEL, SIZING_BASELINE, derivedParseInterval, derivedParsingProcesses, sizedRequests, withPodResources, type Capacity, type EnvironmentConfig, type Resources, type SizedComponent } from '../../manifests-src/config';
+import { dagLoad, predictedParseCycleSeconds } from '../../bench/scale-model';
 import { DEFAULT_ASSUMPTIONS, crossover, estimate, ratioAt, type Estimate } from './estimate';
 import { CROSSOVER_TARGET, goalsFor } from './goals';
+import { CLASS_GOAL, compareClasses, renderClassNotes, renderClassTable } from './mwaa-classes';
 import { PRICE_TABLE } from './prices';
 
 export interface GoalResult {
@@ -21,6 +23,8 @@ export interface EnvironmentReport {
   /** The ratio with spot capacity priced at on-demand (what the goals would be without the spot assumption). */
   readonly ratioSpotAtOnDemand: number | null;
   readonly sizing: SizingReport;
+  /** The environment priced: as configured, or sized for the capacity asked for. */
+  readonly env: EnvironmentConfig;
 }
 
 /** Requests sized from the benchmark next to the configured ones, per pod of each sized component. */
@@ -31,10 +35,19 @@ export interface SizingReport {
   readonly rows: ReadonlyArray<{ readonly component: SizedComponent; readonly replicas: number; readonly sized: { readonly cpu: string; readonly memory: string }; readonly configured: Resources }>;
 }
 
-/** The sized stack: the environment with the requests sized for `tasksPerMinute` in place of the configured ones. */
-export function atTaskRate(env: EnvironmentConfig, tasksPerMinute: number): EnvironmentConfig {
-  const capacity = { ...env.capacity, tasksPerMinute };
-  return { ...withPodResources(env, capacity, (_, sized) => sized), capacity };
+/** What `npm run cost` may size for in place of the configured capacity (`--tasks-per-minute`, `--dags`). */
+export type CapacityPatch = Partial<Pick<Capacity, 'tasksPerMinute' | 'dags'>>;
+
+/**
+ * The sized stack: the environment with the requests and parsing processes sized for `patch` over its capacity,
+ * in place of the configured ones.
+ */
+export function atCapacity(env: EnvironmentConfig, patch: CapacityPatch): EnvironmentConfig {
+  const capacity = { ...env.capacity, ...patch };
+  // The interval and processes for the files asked for, then the requests at that interval.
+  const airflow = { ...env.airflow, minFileProcessIntervalSeconds: derivedParseInterval(capacity) };
+  const sized = { ...env, airflow: { ...airflow, parsingProcesses: derivedParsingProcesses({ airflow, capacity }) } };
+  return { ...withPodResources(sized, capacity, (_, r) => r), capacity };
 }
 
 function sizingOf(env: EnvironmentConfig, capacity: Capacity, priced: boolean): SizingReport {
@@ -43,10 +56,12 @@ function sizingOf(env: EnvironmentConfig, capacity: Capacity, priced: boolean): 
   return { capacity, priced, rows: (Object.keys(MEASURED_AS) as SizedComponent[]).map((c) => ({ component: c, replicas: pod(c).replicas, sized: sized[c], configured: pod(c).resources })) };
 }
 
-/** The report of an environment as configured, or (`tasksPerMinute`) of its stack sized for that rate. */
-export function reportFor(configured: EnvironmentConfig, opts: { readonly tasksPerMinute?: number } = {}): EnvironmentReport {
-  const env = opts.tasksPerMinute === undefined ? configured : atTaskRate(configured, opts.tasksPerMinute);
-  const sizing = sizingOf(configured, env.capacity, opts.tasksPerMinute !== undefined);
+/** The report of an environment as configured, or (a capacity patch) of its stack sized for that capacity. */
+export function reportFor(configured: EnvironmentConfig, opts: CapacityPatch = {}): EnvironmentReport {
+  const sized = opts.tasksPerMinute !== undefined || opts.dags !== undefined;
+  const patch: CapacityPatch = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
+  const env = sized ? atCapacity(configured, patch) : configured;
+  const sizing = sizingOf(configured, env.capacity, sized);
   const e = estimate(env);
   const goals = goalsFor(env).map((g): GoalResult => {
     const v = estimate(g.variant(env));
@@ -56,13 +71,21 @@ export function reportFor(configured: EnvironmentConfig, opts: { readonly tasksP
   const loads = [0, 0.25, 0.5, 1].map((share) => ({ share, busySlots: share * e.peakSlots, ratio: ratioAt(env, share * e.peakSlots) }));
   const idle = estimate(env, { busySlots: 0 }).lines.filter((l) => /^Workers \(/.test(l.component)).reduce((s, l) => s + l.monthly, 0);
   const noSpot = estimate(env, { assumptions: { ...DEFAULT_ASSUMPTIONS, spotDiscount: 0 } });
-  return { ratioSpotAtOnDemand: noSpot.mwaa ? noSpot.total / noSpot.mwaa.monthly : null, idleWorkersMonthly: idle, estimate: e, ratio: e.mwaa ? e.total / e.mwaa.monthly : null, crossover: crossover(env, CROSSOVER_TARGET), loads, goals, sizing };
+  return { env, ratioSpotAtOnDemand: noSpot.mwaa ? noSpot.total / noSpot.mwaa.monthly : null, idleWorkersMonthly: idle, estimate: e, ratio: e.mwaa ? e.total / e.mwaa.monthly : null, crossover: crossover(env, CROSSOVER_TARGET), loads, goals, sizing };
+}
+
+/** What the environment's DAG files need, from the scale model: parsing, the scheduler loop, API server memory, database size. */
+export function dagSizingLine(env: EnvironmentConfig): string {
+  const a = env.airflow;
+  const l = dagLoad(SCALE_MODEL, env.capacity.dags, a.minFileProcessIntervalSeconds, env.capacity.targetUtilisation);
+  const cycle = predictedParseCycleSeconds(SCALE_MODEL, env.capacity.dags, env.capacity.dags, a.minFileProcessIntervalSeconds);
+  return `${env.capacity.dags} DAG files: parsed every ${a.minFileProcessIntervalSeconds} s (cycle up to ${cycle.toFixed(0)} s${l.overOneProcessor ? '; more than one dag-processor can carry: split the DAGs over bundles' : ''}), ${l.parseCores.toFixed(2)} cores parsing, ${a.parsingProcesses} parsing processes; scheduler loop ~${l.schedulerLoopSeconds.toFixed(2)} s; api-server ~${l.apiServerMiB.toFixed(0)} MiB; metadata DB ~${l.dbMiB.toFixed(0)} MiB (the DAGs, minutes of run history) (${SCALE_MODEL.source.file})`;
 }
 
 /** One line on what the sized requests come from, and what the estimate prices. */
 export function sizingHeadline(s: SizingReport): string {
   const src = SIZING_BASELINE.source;
-  return `requests sized for ${s.capacity.tasksPerMinute} tasks/min at ${(s.capacity.targetUtilisation * 100).toFixed(0)}% target utilisation (benchmark ${src.file}, ${src.machine.cores} cores); ${s.priced ? 'priced: the sized requests, in place of the configured ones' : 'priced: the configured requests'}; workers by busy slots`;
+  return `requests sized for ${s.capacity.tasksPerMinute} tasks/min and ${s.capacity.dags} DAG files at ${(s.capacity.targetUtilisation * 100).toFixed(0)}% target utilisation (benchmark ${src.file}, ${src.machine.cores} cores); ${s.priced ? 'priced: the sized requests, in place of the configured ones' : 'priced: the configured requests'}; workers by busy slots`;
 }
 
 const n0 = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -72,11 +95,11 @@ const x3 = (r: number | null) => (r === null ? 'n/a' : `${r.toFixed(3)}x`);
 /** Plain-text table for the terminal. */
 export function renderText(reports: EnvironmentReport[]): string {
   const out: string[] = [];
-  for (const { estimate: e, ratio, crossover: c, loads, goals, idleWorkersMonthly, ratioSpotAtOnDemand, sizing } of reports) {
+  for (const { estimate: e, ratio, crossover: c, loads, goals, idleWorkersMonthly, ratioSpotAtOnDemand, sizing, env } of reports) {
     const cur = e.currency;
     const money = (n: number) => `${cur} ${n0(n).padStart(7)}`;
     out.push('', `${e.env} (${e.region}) - monthly, list prices as of ${PRICE_TABLE.asOf}; ${e.peakSlots} task slots at peak, reference load ${e.busySlots.toFixed(1)} busy slots; awake ${(e.awake * 100).toFixed(0)}% of the month`);
-    out.push(`  ${sizingHeadline(sizing)}, per pod:`);
+    out.push(`  ${dagSizingLine(env)}`, `  ${sizingHeadline(sizing)}, per pod:`);
     for (const r of sizing.rows) out.push(`    ${r.component.padEnd(14)} ${String(r.replicas).padStart(2)} x  sized ${`${r.sized.cpu} / ${r.sized.memory}`.padEnd(14)} configured ${r.configured.cpu} / ${r.configured.memory}`);
     for (const l of e.lines) out.push(`  ${l.component.padEnd(36)} ${money(l.monthly)}   ${l.detail}`);
     out.push(`  ${'TOTAL'.padEnd(36)} ${money(e.total)}   ${money(e.total / e.peakSlots).trim()} per task slot`);
@@ -94,7 +117,9 @@ export function renderText(reports: EnvironmentReport[]): string {
     for (const g of goals) out.push(`  goal ${g.name}: ${x3(g.ratio)} ${g.met === null ? 'n/a' : g.met ? 'MET' : 'NOT MET'}`);
     out.push(`  idle workers (nothing queued): ${money(idleWorkersMonthly).trim()}; ratio with spot priced on-demand: ${x3(ratioSpotAtOnDemand)}`);
   }
-  const unverified = [...new Set(reports.flatMap((r) => r.estimate.unverifiedPrices))];
+  const classes = compareClasses();
+  out.push('', `Each MWAA class beside prod sized like for like (its DAG count, its worker per slot, MWAA's default max workers; goal <= ${CLASS_GOAL}x):`, renderClassTable(classes), ...renderClassNotes(classes));
+  const unverified = [...new Set([...reports, ...classes].flatMap((r) => r.estimate.unverifiedPrices))];
   out.push('', `Assumptions: ${JSON.stringify(DEFAULT_ASSUMPTIONS)}`);
   out.push(`Unverified prices (check these pages before budgeting; details in infra/cost/prices.ts): ${unverified.length ? unverified.join(' ') : 'none'}`);
   return out.join('\n');

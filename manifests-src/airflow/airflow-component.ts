@@ -9,7 +9,6 @@ import { secretFileSettings, secretMount, secretsOf, secretVolume, type AirflowP
 import { AIRFLOW_HOME, LOCAL_LOGS } from './airflow-settings';
 import { logGroomer } from './log-groomer';
 import { DagBundleVolumes, STORAGE_VOLUME } from './dag-bundle-volumes';
-import { DAG_PROCESSOR_VERSIONS_IN_USE } from './dag-bundle-disk';
 import { memoryMiB } from '../config/worker-memory';
 
 /** The registry's Airflow components (those with an `airflow` process). */
@@ -68,7 +67,7 @@ function airflowWorkload(props: AirflowComponentProps): HardenedDeploymentProps 
   const spec: ComponentSpec = COMPONENTS[props.component];
   const process = spec.airflow!.process as AirflowProcess;
   // Cloners (dag-processor, workers) get the bundle storage and the repository credentials.
-  const bundle = spec.clonesDags ? new DagBundleVolumes(env, process === 'worker' ? env.workers.concurrency : DAG_PROCESSOR_VERSIONS_IN_USE) : undefined;
+  const bundle = spec.clonesDags ? new DagBundleVolumes(env, process === 'worker' ? env.workers.concurrency : env.airflow.parsingProcesses) : undefined;
   const ports = Object.entries(spec.ports).map(([name, containerPort]) => ({ name, containerPort }));
 
   const emptyDir = (sizeLimit: string): k8s.EmptyDirVolumeSource => ({ sizeLimit: k8s.Quantity.fromString(sizeLimit) });

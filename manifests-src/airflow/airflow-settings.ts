@@ -107,6 +107,8 @@ export function airflowEnvironment(env: EnvironmentConfig, at: AirflowEndpoints)
     AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL: String(a.orphanedTasksCheckIntervalSeconds),
     AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT: String(PORTS.schedulerHealth),
     AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL: String(a.dagDirListIntervalSeconds),
+    AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL: String(a.minFileProcessIntervalSeconds),
+    AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES: String(a.parsingProcesses),
     AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST: dagBundleConfigList(env, at.dagRepoUrl),
     AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_STORAGE_PATH: at.dagBundleStorage,
     // Count and age bounds of the bundle versions a pod keeps; the groomer adds the size bound (dag-bundle-disk.ts).

@@ -39,10 +39,7 @@ export interface BundleDisk {
   readonly limitMiB: number;
 }
 
-/** Versions the dag-processor may use at once: `[dag_processor] parsing_processes`, left at Airflow's default (2). */
-export const DAG_PROCESSOR_VERSIONS_IN_USE = 2;
-
-/** `versionsInUse`: Celery slots of a worker, DAG_PROCESSOR_VERSIONS_IN_USE for the dag-processor. */
+/** `versionsInUse`: Celery slots of a worker, `airflow.parsingProcesses` for the dag-processor (a version each at most). */
 export function bundleDisk(env: Pick<EnvironmentConfig, 'dags'>, versionsInUse: number): BundleDisk {
   const copy = memoryMiB(env.dags.repositorySize);
   const copies = 2 + versionsInUse + BUNDLE_VERSIONS_KEPT;

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { sizeFor, type SizingBaseline } from '../../bench/sizing';
+import { dagLoad, neededIntervalSeconds, type ScaleModel } from '../../bench/scale-model';
 import measured from '../../bench/sizing-baseline.json';
+import measuredAtScale from '../../bench/scale-model.json';
 import type { Resources } from './schema';
 import { memoryMiB } from './worker-memory';
 
@@ -12,6 +14,8 @@ import { memoryMiB } from './worker-memory';
  * benchmark result (docs/benchmark.md, "Sizing"). Requests an environment configures always win.
  */
 export const SIZING_BASELINE: SizingBaseline = measured;
+/** What N DAG files cost (bench/scale-model.json, fitted from the newest `npm run bench:scale` report by `npm run docs`). */
+export const SCALE_MODEL: ScaleModel = measuredAtScale;
 
 /** Config component -> the benchmark's name for it. Workers are sized by `workers.*` (KEDA scales them). */
 export const MEASURED_AS = { apiServer: 'api-server', scheduler: 'scheduler', dagProcessor: 'dag-processor', triggerer: 'triggerer', pgbouncer: 'pgbouncer' } as const;
@@ -38,6 +42,7 @@ export const REQUEST_FLOORS: Readonly<Record<SizedComponent, { readonly cpu: str
 export const MEMORY_HEADROOM = 1.5;
 
 const RATE = 'a whole number of tasks per minute from 0 to 10000, such as 300';
+const DAGS = 'a whole number of DAG files from 1 to 10000, such as 250';
 const SHARE = 'a share of a core from 0.2 to 1, such as 0.7';
 
 export const CapacitySchema = z
@@ -50,6 +55,15 @@ export const CapacitySchema = z
       .default(300)
       .describe(
         'Task instances per minute (all DAGs) the scheduler, API server, dag-processor, triggerer and PgBouncer requests are sized for when their `resources` are unset (docs/benchmark.md, "Sizing"). 300 is the rate the benchmark measured, so the default extrapolates nothing. Workers are sized by `workers.*`.',
+      ),
+    dags: z
+      .number({ error: DAGS })
+      .int(DAGS)
+      .min(1, DAGS)
+      .max(10000, DAGS)
+      .default(50)
+      .describe(
+        'DAG files in the repository the dag-processor, scheduler and API server requests are sized for when their `resources` are unset, and `airflow.parsingProcesses` when unset: every file is parsed once per `airflow.minFileProcessIntervalSeconds` at the CPU per file `npm run bench:scale` measured (docs/benchmark.md, "Scale"). 50: an MWAA mw1.small\'s published DAG capacity.',
       ),
     targetUtilisation: z
       .number({ error: SHARE })
@@ -65,12 +79,34 @@ const cpuQuantity = (cores: number) => (Math.round(cores * 1000) % 1000 === 0 ? 
 const memQuantity = (mib: number) => (mib % 1024 === 0 ? `${mib / 1024}Gi` : `${mib}Mi`);
 const coresOf = (q: string) => (q.endsWith('m') ? Number(q.slice(0, -1)) / 1000 : Number(q));
 
-/** The request of one replica of `component` when `replicas` of them share `capacity`'s task rate. */
-export function sizedRequest(component: SizedComponent, replicas: number, capacity: Capacity): { cpu: string; memory: string } {
+/** What `capacity.dags` files add to one replica of `component`: cores busy whatever the task rate, and a memory floor (MiB, before headroom). */
+function dagShare(component: SizedComponent, replicas: number, capacity: Capacity, intervalSeconds: number): { cores: number; memoryMiB: number } {
+  const load = dagLoad(SCALE_MODEL, capacity.dags, intervalSeconds, capacity.targetUtilisation);
+  const measuredWith = SCALE_MODEL.measuredWith;
+  switch (component) {
+    // Every dag-processor replica parses every file; its memory grows with the processes it forks (measured with 2).
+    case 'dagProcessor':
+      return { cores: load.parseCores, memoryMiB: (SIZING_BASELINE.components['dag-processor'].memoryMiB * load.parsingProcesses) / measuredWith.parsingProcesses };
+    // The benchmark's schedulers shared the loop; each replica here is as busy as one of them.
+    case 'scheduler':
+      return { cores: load.schedulerCores / measuredWith.schedulers, memoryMiB: 0 };
+    case 'apiServer':
+      return { cores: 0, memoryMiB: load.apiServerMiB };
+    default:
+      return { cores: 0, memoryMiB: 0 };
+  }
+}
+
+/**
+ * The request of one replica of `component` when `replicas` of them share `capacity`'s task rate, with the cores
+ * and memory `capacity.dags` files cost at `intervalSeconds` (`airflow.minFileProcessIntervalSeconds`).
+ */
+export function sizedRequest(component: SizedComponent, replicas: number, capacity: Capacity, intervalSeconds = derivedParseInterval(capacity)): { cpu: string; memory: string } {
   const cost = SIZING_BASELINE.components[MEASURED_AS[component]];
   if (!cost) throw new Error(`bench/sizing-baseline.json has no "${MEASURED_AS[component]}": regenerate it with npm run docs`);
+  const dags = dagShare(component, replicas, capacity, intervalSeconds);
   const size = sizeFor({
-    components: { [component]: { ...cost, memoryMiB: cost.memoryMiB * MEMORY_HEADROOM } },
+    components: { [component]: { ...cost, idleCores: cost.idleCores + dags.cores, memoryMiB: Math.max(cost.memoryMiB, dags.memoryMiB) * MEMORY_HEADROOM } },
     // Each replica carries its share of the rate, and its own idle floor.
     tasksPerMinute: capacity.tasksPerMinute / Math.max(1, replicas),
     targetUtilisation: capacity.targetUtilisation,
@@ -83,9 +119,23 @@ export function sizedRequest(component: SizedComponent, replicas: number, capaci
 }
 
 /** Sized requests of every sized component, from an environment's capacity and replicas. */
-export function sizedRequests(env: { capacity: Capacity; components: Record<Exclude<SizedComponent, 'pgbouncer'>, { replicas: number }>; pgbouncer: { replicas: number } }, capacity: Capacity = env.capacity): Record<SizedComponent, { cpu: string; memory: string }> {
+export function sizedRequests(env: ParseIntervalOf & { capacity: Capacity; components: Record<Exclude<SizedComponent, 'pgbouncer'>, { replicas: number }>; pgbouncer: { replicas: number } }, capacity: Capacity = env.capacity): Record<SizedComponent, { cpu: string; memory: string }> {
   const replicas = (c: SizedComponent) => (c === 'pgbouncer' ? env.pgbouncer : env.components[c]).replicas;
-  return Object.fromEntries((Object.keys(MEASURED_AS) as SizedComponent[]).map((c) => [c, sizedRequest(c, replicas(c), capacity)])) as Record<SizedComponent, { cpu: string; memory: string }>;
+  return Object.fromEntries((Object.keys(MEASURED_AS) as SizedComponent[]).map((c) => [c, sizedRequest(c, replicas(c), capacity, parseIntervalOf(env, capacity))])) as Record<SizedComponent, { cpu: string; memory: string }>;
+}
+
+/** An environment's `airflow.minFileProcessIntervalSeconds`: configured, or what `capacity.dags` files need. */
+type ParseIntervalOf = { airflow?: { minFileProcessIntervalSeconds?: number } };
+export const parseIntervalOf = (env: ParseIntervalOf, capacity: Capacity) => env.airflow?.minFileProcessIntervalSeconds ?? derivedParseInterval(capacity);
+
+/** `airflow.minFileProcessIntervalSeconds` when unset: the interval at which `capacity.dags` active files keep the dag-processor's manager at the target utilisation. */
+export function derivedParseInterval(capacity: Capacity): number {
+  return neededIntervalSeconds(SCALE_MODEL, capacity.dags, capacity.targetUtilisation);
+}
+
+/** `airflow.parsingProcesses` when unset: what `capacity.dags` files need to be parsed within the interval. */
+export function derivedParsingProcesses(env: ParseIntervalOf & { capacity: Capacity }): number {
+  return dagLoad(SCALE_MODEL, env.capacity.dags, parseIntervalOf(env, env.capacity), env.capacity.targetUtilisation).parsingProcesses;
 }
 
 interface SizedPod {
@@ -98,12 +148,12 @@ interface SizedPod {
  * defaults are filled in) and the ones sized for `capacity`: the config's defaults, and the sized stack `npm run
  * cost -- --tasks-per-minute` prices.
  */
-export function withPodResources<E extends { components: Record<Exclude<SizedComponent, 'pgbouncer'>, SizedPod>; pgbouncer: SizedPod }>(
+export function withPodResources<E extends ParseIntervalOf & { components: Record<Exclude<SizedComponent, 'pgbouncer'>, SizedPod>; pgbouncer: SizedPod }>(
   env: E,
   capacity: Capacity,
   pick: (configured: Resources | undefined, sized: Resources) => Resources,
 ) {
-  const pod = <P extends SizedPod>(c: SizedComponent, p: P) => ({ ...p, resources: pick(p.resources, sizedRequest(c, p.replicas, capacity)) });
+  const pod = <P extends SizedPod>(c: SizedComponent, p: P) => ({ ...p, resources: pick(p.resources, sizedRequest(c, p.replicas, capacity, parseIntervalOf(env, capacity))) });
   const k = env.components;
   return {
     ...env,

@@ -36,8 +36,12 @@ export const environments: EnvironmentInput[] = [
     },
     // Dev releases idle workers after a minute (the Airflow Helm chart's KEDA default is 30 s); prod keeps 300 s
     // so a bursty schedule does not pay a worker start each time. The query counts running tasks: no task is cut.
-    workers: { minReplicas: 0, maxReplicas: 3, concurrency: 8, kedaCooldownPeriodSeconds: 60, resources: { cpu: '500m', memory: '3392Mi' } },
+    // Dev's slots get a sixteenth of a vCPU each (MWAA's get 0.2): its tasks are examples and tests, and the cluster
+    // suite runs three such workers on small nodes. Prod keeps the schema's MWAA-like 0.2.
+    workers: { minReplicas: 0, maxReplicas: 3, concurrency: 8, taskCpu: 0.0625, kedaCooldownPeriodSeconds: 60, resources: { cpu: '500m', memory: '3392Mi' } },
     pgbouncer: { replicas: 1, metadataPoolSize: 20 },
+    // Dev's repository holds a handful of example DAGs: parsed every 30 s (Airflow's default), nothing to size up.
+    capacity: { dags: 10 },
     // Dev recovers faster from a lost worker; prod keeps Airflow's conservative defaults.
     airflow: { taskHeartbeatTimeoutSeconds: 60, taskQueuedTimeoutSeconds: 180, orphanedTasksCheckIntervalSeconds: 60 },
     // Dev follows every AMI release, so a new one is met in dev before prod's pinned alias is bumped.

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { CapacitySchema, sizedRequest, withPodResources, type SizedComponent } from './capacity';
+import { CapacitySchema, derivedParseInterval, derivedParsingProcesses, sizedRequest, withPodResources, type SizedComponent } from './capacity';
 import { InfraSettingsSchema } from './infra-schema';
-import { memoryMiB, workerMemoryFloorMiB } from './worker-memory';
+import { derivedWorkerResources, memoryMiB, MWAA_CPU_PER_SLOT, workerMemoryFloorMiB } from './worker-memory';
 
 /**
  * The typed configuration: one documented field, one default, used everywhere it matters.
@@ -167,6 +167,20 @@ const EnvironmentFields = z
         defaultPoolSlots: z.number().int().min(1).default(128).describe('Slots of `default_pool` when the database is created ([core] default_pool_task_slot_count); later edits in the UI/API are kept.'),
         pools: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'a pool name such as "db_heavy"'), z.number().int().min(1)).default({}).describe('Extra pools the migration Job creates when missing: name -> slots. An existing pool is left as it is (edits in the UI/API are kept).'),
         dagDirListIntervalSeconds: z.number().int().min(10).default(60).describe('Seconds between DAG folder scans by the dag-processor.'),
+        minFileProcessIntervalSeconds: z
+          .number()
+          .int()
+          .min(5)
+          .max(3600)
+          .optional()
+          .describe('[dag_processor] min_file_process_interval: an unchanged DAG file is parsed again this many seconds after its last parse (a changed one at once: Airflow re-queues files modified since their last parse). Unset: what `capacity.dags` active files need so that the dag-processor\'s one manager thread, which writes every parse result to the database, stays at `capacity.targetUtilisation`, from the CPU per file `npm run bench:scale` measured; never below Airflow\'s 30 s (docs/benchmark.md, "Scale"). Only DAGs built from outside state (Variables, APIs, the date) notice a longer interval.'),
+        parsingProcesses: z
+          .number()
+          .int()
+          .min(1)
+          .max(64)
+          .optional()
+          .describe('[dag_processor] parsing_processes: DAG files parsed at once. Unset: what `capacity.dags` files need to be parsed within `minFileProcessIntervalSeconds` at `capacity.targetUtilisation`, from the CPU per file `npm run bench:scale` measured, and never below Airflow\'s 2 (docs/benchmark.md, "Scale").'),
         adminUsername: z.string().regex(/^[a-z][a-z0-9_.-]{2,63}$/, 'a user name such as "admin"').default('admin').describe('Admin user the migration Job ensures exists; its password comes from Secrets Manager.'),
         defaultTaskRetries: z.number().int().min(0).max(10).default(2).describe('Task retries unless a DAG says otherwise.'),
         taskHeartbeatTimeoutSeconds: z.number().int().min(30).max(3600).default(300).describe('[scheduler] task_instance_heartbeat_timeout: a running task silent this long (its worker was killed) is failed and retried.'),
@@ -222,8 +236,14 @@ const EnvironmentFields = z
         kedaPollingIntervalSeconds: z.number().int().min(5).default(15).describe('KEDA pollingInterval (seconds).'),
         kedaCooldownPeriodSeconds: z.number().int().min(30).default(300).describe('KEDA cooldownPeriod (seconds) before scaling to zero.'),
         scaleDownStabilizationSeconds: z.number().int().min(0).default(600).describe('HPA scale-down stabilization (seconds): how long the desired count must stay lower before pods go.'),
+        taskCpu: z
+          .number()
+          .min(0.01)
+          .max(16)
+          .default(MWAA_CPU_PER_SLOT)
+          .describe('vCPU a busy task slot is guaranteed: the worker\'s CPU request must cover `concurrency` times it (checked). 0.2: an MWAA mw1.small to mw1.2xlarge worker\'s vCPU per default slot (1 vCPU for 5 slots ... 16 for 80), so a slot here gets at least what one there gets.'),
         taskMemoryMiB: z.number().int().min(0).max(65536).default(264).describe('Memory a task may allocate itself (MiB), on top of Airflow\'s measured per-slot overhead: the worker memory must cover `concurrency` times both. 264: with the overhead, a slot gets what one of an MWAA mw1.small/medium/large worker\'s gets (2 GiB / 5 slots = 410 MiB; docs/reliability.md).'),
-        resources: ResourcesSchema.default({ cpu: '1', memory: '6656Mi' }).describe('Requests and limits per worker pod (16 slots need 6602Mi with the defaults, 416 MiB a slot, docs/reliability.md); the memory limit must cover the measured base, `concurrency` busy slots and `taskMemoryMiB` each (checked).'),
+        resources: ResourcesSchema.optional().describe('Requests and limits per worker pod. Unset: `concurrency` x `taskCpu` CPU and the least memory the check below allows, rounded up to 128Mi (16 slots: 3200m and 6656Mi, 416 MiB a slot, docs/reliability.md). The CPU request must cover `concurrency` x `taskCpu`, the memory limit the measured base, `concurrency` busy slots and `taskMemoryMiB` each (both checked).'),
         scratchSize: z.string().regex(QUANTITY_MEM, 'a size such as "4Gi"').default('4Gi').describe('Size limit of the scratch emptyDir for task temp files (`/scratch`, also $TMPDIR of task processes), apart from Airflow\'s own files. Past it the kubelet evicts the worker pod.'),
         longTasks: z
           .object({
@@ -359,14 +379,24 @@ const EnvironmentFields = z
     if (env.logging.remoteTaskLogs === 's3' && !env.logging.s3Bucket) {
       ctx.addIssue({ code: 'custom', path: ['logging', 's3Bucket'], message: 'required when logging.remoteTaskLogs is "s3"' });
     }
-    const workerMemory = env.workers.resources.memoryLimit ?? env.workers.resources.memory;
+    // Configured worker requests are checked; unset ones are derived to pass (derivedWorkerResources).
+    const wr = env.workers.resources;
+    const workerMemory = wr ? (wr.memoryLimit ?? wr.memory) : undefined;
     const floor = workerMemoryFloorMiB(env.workers.concurrency, env.workers.taskMemoryMiB);
     // A malformed quantity is reported by its own field check.
-    if (/^\d+(Ki|Mi|Gi)$/.test(workerMemory) && memoryMiB(workerMemory) < floor) {
+    if (workerMemory && /^\d+(Ki|Mi|Gi)$/.test(workerMemory) && memoryMiB(workerMemory) < floor) {
       ctx.addIssue({
         code: 'custom',
-        path: ['workers', 'resources', env.workers.resources.memoryLimit ? 'memoryLimit' : 'memory'],
+        path: ['workers', 'resources', wr?.memoryLimit ? 'memoryLimit' : 'memory'],
         message: `${workerMemory} is too small for workers.concurrency=${env.workers.concurrency} with workers.taskMemoryMiB=${env.workers.taskMemoryMiB}: needs at least ${floor}Mi (docs/reliability.md); raise it or lower workers.concurrency`,
+      });
+    }
+    const cpuNeed = env.workers.concurrency * env.workers.taskCpu;
+    if (wr && /^\d+(\.\d+)?m?$/.test(wr.cpu) && (wr.cpu.endsWith('m') ? Number(wr.cpu.slice(0, -1)) / 1000 : Number(wr.cpu)) < cpuNeed - 1e-9) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['workers', 'resources', 'cpu'],
+        message: `${wr.cpu} is too little for workers.concurrency=${env.workers.concurrency} at workers.taskCpu=${env.workers.taskCpu}: needs at least ${Math.ceil(cpuNeed * 1000 - 1e-6)}m; raise it, lower workers.concurrency, or set workers.taskCpu to what a slot may get (${MWAA_CPU_PER_SLOT}: an MWAA slot's)`,
       });
     }
     // Infra settings that depend on other sections: every entry point (synth:manifests, synth:infra, local) refuses them alike.
@@ -420,12 +450,19 @@ export function derivedParallelism(env: ParsedEnvironment): number {
 
 /**
  * The parsed environment with what it leaves unset derived from the rest (a configured value wins): the requests
- * sized from its `capacity`, and [core] parallelism from the worker slots.
+ * sized from its `capacity`, [core] parallelism from the worker slots, the parse interval and processes from `capacity.dags`, and
+ * the worker requests from `workers.taskCpu` and the memory floor.
  */
 function withDerivedDefaults(env: z.output<typeof EnvironmentFields>) {
   return {
     ...withPodResources(env, env.capacity, (configured, sized) => configured ?? sized),
-    airflow: { ...env.airflow, parallelism: env.airflow.parallelism ?? derivedParallelism(env) },
+    airflow: {
+      ...env.airflow,
+      parallelism: env.airflow.parallelism ?? derivedParallelism(env),
+      minFileProcessIntervalSeconds: env.airflow.minFileProcessIntervalSeconds ?? derivedParseInterval(env.capacity),
+      parsingProcesses: env.airflow.parsingProcesses ?? derivedParsingProcesses(env),
+    },
+    workers: { ...env.workers, resources: env.workers.resources ?? derivedWorkerResources(env.workers) },
   };
 }
 

@@ -29,3 +29,14 @@ export function workerMemoryFloorMiB(concurrency: number, taskMemoryMiB: number)
   const m = MEASURED_WORKER_MEMORY;
   return Math.ceil((m.baseMiB + concurrency * m.perBusySlotMiB) * WORKER_MEMORY_HEADROOM + concurrency * taskMemoryMiB);
 }
+
+/**
+ * vCPU one default task slot of an Amazon MWAA worker gets, mw1.small to mw1.2xlarge alike (1 vCPU for 5 slots,
+ * 2 for 10, 4 for 20, 8 for 40, 16 for 80; infra/cost/prices.ts lists the classes and a test holds them to this).
+ */
+export const MWAA_CPU_PER_SLOT = 0.2;
+
+/** Worker requests when `workers.resources` is unset: `taskCpu` per slot, and the memory floor rounded up to 128Mi. */
+export function derivedWorkerResources(w: { concurrency: number; taskCpu: number; taskMemoryMiB: number }): { cpu: string; memory: string; cpuLimit?: string; memoryLimit?: string } {
+  return { cpu: `${Math.ceil(w.concurrency * w.taskCpu * 1000 - 1e-6)}m`, memory: `${Math.ceil(workerMemoryFloorMiB(w.concurrency, w.taskMemoryMiB) / 128) * 128}Mi` };
+}

@@ -30,7 +30,7 @@ describe('local disk of Airflow pods', () => {
   // docs/local-disk.md: 2 clones + the versions in use (a slot each on workers, 2 parsing processes on the
   // dag-processor) + 2 kept, times dags.repositorySize, plus 25 %; the groomer's target is the same without the 25 %.
   test('the dag-bundles emptyDir and the groomer\'s bundle target follow dags.repositorySize and the versions a pod can hold', () => {
-    const sized = render([environment('prod', { dags: { repositorySize: '256Mi' }, workers: { concurrency: 12, resources: { cpu: '1', memory: '6Gi' } } })]);
+    const sized = render([environment('prod', { dags: { repositorySize: '256Mi' }, workers: { concurrency: 12, resources: { cpu: '2400m', memory: '6Gi' } } })]);
     for (const [name, copies] of [['airflow-worker', 2 + 12 + 2], ['airflow-dag-processor', 2 + 2 + 2]] as const) {
       const spec = podSpecOf(find(sized, 'Deployment', name))!;
       expect([name, spec.volumes.find((v: any) => v.name === 'dag-bundles').emptyDir.sizeLimit]).toEqual([name, `${Math.ceil(256 * copies * 1.25)}Mi`]);

@@ -1,7 +1,11 @@
-import { MEASURED_AS, MEMORY_HEADROOM, REQUEST_FLOORS, SIZING_BASELINE, loadEnvironments, type EnvironmentConfig, type EnvironmentInput, type SizedComponent } from '../../manifests-src/config';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { MEASURED_AS, MEMORY_HEADROOM, REQUEST_FLOORS, SCALE_MODEL, SIZING_BASELINE, loadEnvironments, type EnvironmentConfig, type EnvironmentInput, type SizedComponent } from '../../manifests-src/config';
+import { AIRFLOW_DEFAULT_PARSING_PROCESSES, dagLoad, neededIntervalSeconds } from '../../bench/scale-model';
 import { configProblems } from '../support/config-problems';
 import { environments as committed } from '../../manifests-src/config/environments';
-import { memoryMiB } from '../../manifests-src/config/worker-memory';
+import { derivedWorkerResources, memoryMiB, MWAA_CPU_PER_SLOT, workerMemoryFloorMiB } from '../../manifests-src/config/worker-memory';
 import { cpuOf } from '../../infra/cost/estimate';
 
 const prodInput = committed.find((e) => e.name === 'prod')!;
@@ -42,7 +46,8 @@ describe('default requests sized from capacity (manifests-src/config/capacity.ts
   });
 
   test('never below the floors; memory is the measured PSS with its headroom, or the floor', () => {
-    const idle = atRate(0);
+    // No tasks and a single DAG file: nothing to size above the floors.
+    const idle = atRate(0, { capacity: { dags: 1 } });
     for (const c of sized) {
       expect([c, resourcesOf(idle, c).cpu]).toEqual([c, REQUEST_FLOORS[c].cpu]);
       for (const env of [idle, atRate(10000)]) {
@@ -76,5 +81,66 @@ describe('default requests sized from capacity (manifests-src/config/capacity.ts
     ['a misspelt field', { taskPerMinute: 300 }, /capacity\.taskPerMinute: unknown field; remove it or fix its spelling/],
   ])('%s is refused naming the field and what it takes', (_label, capacity, message) => {
     expect(problemsOf({ ...prodInput, capacity })).toMatch(message);
+  });
+});
+
+describe('capacity.dags: the DAG files the dag-processor, scheduler and API server are sized for (bench/scale-model.json)', () => {
+  const atDags = (dags: number, more: Partial<EnvironmentInput> = {}) => load({ ...prodInput, ...more, capacity: { dags, ...more.capacity } });
+
+  test('more files: a longer parse interval (never below 30 s); the dag-processor asks for the cores parsing takes at it', () => {
+    const envs = [10, 50, 250, 1000, 2000].map((n) => atDags(n));
+    const intervals = envs.map((e) => e.airflow.minFileProcessIntervalSeconds);
+    expect(intervals).toEqual([...intervals].sort((a, b) => a - b));
+    expect(intervals[0]).toBe(30);
+    expect(intervals[4]).toBeGreaterThan(intervals[1]);
+    for (const e of envs) {
+      expect(e.airflow.minFileProcessIntervalSeconds).toBe(neededIntervalSeconds(SCALE_MODEL, e.capacity.dags, e.capacity.targetUtilisation));
+      const load = dagLoad(SCALE_MODEL, e.capacity.dags, e.airflow.minFileProcessIntervalSeconds, e.capacity.targetUtilisation);
+      expect(e.airflow.parsingProcesses).toBe(load.parsingProcesses);
+      // The CPU asked for covers the parsing at the target utilisation.
+      expect(cores(e, 'dagProcessor')).toBeGreaterThanOrEqual(load.parseCores / e.capacity.targetUtilisation - 1e-9);
+    }
+    expect(envs[0].airflow.parsingProcesses).toBe(AIRFLOW_DEFAULT_PARSING_PROCESSES);
+  });
+
+  test('a configured shorter interval costs more parsing CPU; configured values win', () => {
+    const derived = atDags(1000);
+    const fast = atDags(1000, { airflow: { minFileProcessIntervalSeconds: 30 } });
+    expect(fast.airflow.minFileProcessIntervalSeconds).toBe(30);
+    expect(cores(fast, 'dagProcessor')).toBeGreaterThan(cores(derived, 'dagProcessor'));
+    expect(fast.airflow.parsingProcesses).toBeGreaterThanOrEqual(derived.airflow.parsingProcesses);
+    expect(atDags(1000, { airflow: { parsingProcesses: 3 } }).airflow.parsingProcesses).toBe(3);
+  });
+
+  test('what ships: every environment\'s Airflow config carries its interval and parsing processes', () => {
+    for (const env of loadEnvironments()) {
+      const cm = parseYaml(fs.readFileSync(path.join(__dirname, '../../dist', env.name, 'airflow/airflow-config.yaml'), 'utf8'));
+      expect([env.name, cm.data.AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES, cm.data.AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL]).toEqual([env.name, String(env.airflow.parsingProcesses), String(env.airflow.minFileProcessIntervalSeconds)]);
+    }
+  });
+
+  test('a bad count is refused with the field and what it takes', () => {
+    for (const bad of [0, 2.5, 20000]) expect(problemsOf({ ...prodInput, capacity: { dags: bad } })).toMatch(/capacity\.dags: a whole number of DAG files from 1 to 10000, such as 250/);
+  });
+});
+
+describe('workers.taskCpu: a slot gets at least its vCPU (MWAA: 0.2)', () => {
+  test('unset worker requests are derived: concurrency x taskCpu, the memory floor rounded up to 128Mi', () => {
+    const prod = load(prodInput);
+    expect(prod.workers.taskCpu).toBe(MWAA_CPU_PER_SLOT);
+    expect(prod.workers.resources).toEqual(derivedWorkerResources(prod.workers));
+    expect(cpuOf(prod.workers.resources.cpu)).toBeCloseTo(prod.workers.concurrency * MWAA_CPU_PER_SLOT);
+    expect(memoryMiB(prod.workers.resources.memory)).toBeGreaterThanOrEqual(workerMemoryFloorMiB(prod.workers.concurrency, prod.workers.taskMemoryMiB));
+    expect(memoryMiB(prod.workers.resources.memory) % 128).toBe(0);
+    const eight = load({ ...prodInput, workers: { ...prodInput.workers, concurrency: 8 } });
+    expect(cpuOf(eight.workers.resources.cpu)).toBeCloseTo(1.6);
+  });
+
+  test('a worker CPU request below concurrency x taskCpu is refused naming the field and the fixes', () => {
+    const p = problemsOf({ ...prodInput, workers: { ...prodInput.workers, concurrency: 16, resources: { cpu: '1', memory: '6656Mi' } } });
+    expect(p).toMatch(/workers\.resources\.cpu: 1 is too little for workers\.concurrency=16 at workers\.taskCpu=0\.2: needs at least 3200m; raise it, lower workers\.concurrency, or set workers\.taskCpu/);
+    expect(load({ ...prodInput, workers: { ...prodInput.workers, concurrency: 16, taskCpu: 0.0625, resources: { cpu: '1', memory: '6656Mi' } } }).workers.resources.cpu).toBe('1');
+    // dev says what its slots get instead of inheriting MWAA's.
+    expect(load(devInput).workers.taskCpu * load(devInput).workers.concurrency).toBeLessThanOrEqual(cpuOf(load(devInput).workers.resources.cpu));
   });
 });
