@@ -102,7 +102,7 @@ function medianPoint(dags: number, ps: readonly ScalePoint[]): MeasuredPoint {
 /** The model of a report (`file`: its path in the repository), from the medians at each DAG count. */
 export function fitScaleModel(report: ScaleReport, file: string): ScaleModel {
   // Reports from before the settings were recorded ran with Airflow's defaults and two schedulers.
-  const measuredWith: ScaleSettings = report.settings ?? { minFileProcessIntervalSeconds: 30, parsingProcesses: AIRFLOW_DEFAULT_PARSING_PROCESSES, schedulers: 2 };
+  const measuredWith: ScaleSettings = report.settings ?? { minFileProcessIntervalSeconds: AIRFLOW_DEFAULT_MIN_FILE_PROCESS_INTERVAL, parsingProcesses: AIRFLOW_DEFAULT_PARSING_PROCESSES, schedulers: 2 };
   const counts = [...new Set(report.points.map((p) => p.dags))].sort((a, b) => a - b);
   if (counts.length < 2) throw new Error(`${file}: a scale model needs points at two DAG counts at least (has ${counts.join(', ') || 'none'})`);
   const points = counts.map((n) => medianPoint(n, report.points.filter((p) => p.dags === n)));

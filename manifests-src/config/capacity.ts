@@ -63,7 +63,7 @@ export const CapacitySchema = z
       .max(10000, DAGS)
       .default(50)
       .describe(
-        'DAG files in the repository the dag-processor, scheduler and API server requests are sized for when their `resources` are unset, and `airflow.parsingProcesses` when unset: every file is parsed once per `airflow.minFileProcessIntervalSeconds` at the CPU per file `npm run bench:scale` measured (docs/benchmark.md, "Scale"). 50: an MWAA mw1.small\'s published DAG capacity.',
+        'DAG files in the repository, all active, that `airflow.minFileProcessIntervalSeconds` and `airflow.parsingProcesses` (when unset) and the dag-processor, scheduler and API server requests (when their `resources` are unset) are sized for, from what `npm run bench:scale` measured per file (docs/benchmark.md, "Scale"). 50: an MWAA mw1.small\'s published DAG capacity.',
       ),
     targetUtilisation: z
       .number({ error: SHARE })
@@ -80,7 +80,7 @@ const memQuantity = (mib: number) => (mib % 1024 === 0 ? `${mib / 1024}Gi` : `${
 const coresOf = (q: string) => (q.endsWith('m') ? Number(q.slice(0, -1)) / 1000 : Number(q));
 
 /** What `capacity.dags` files add to one replica of `component`: cores busy whatever the task rate, and a memory floor (MiB, before headroom). */
-function dagShare(component: SizedComponent, replicas: number, capacity: Capacity, intervalSeconds: number): { cores: number; memoryMiB: number } {
+function dagShare(component: SizedComponent, capacity: Capacity, intervalSeconds: number): { cores: number; memoryMiB: number } {
   const load = dagLoad(SCALE_MODEL, capacity.dags, intervalSeconds, capacity.targetUtilisation);
   const measuredWith = SCALE_MODEL.measuredWith;
   switch (component) {
@@ -104,7 +104,7 @@ function dagShare(component: SizedComponent, replicas: number, capacity: Capacit
 export function sizedRequest(component: SizedComponent, replicas: number, capacity: Capacity, intervalSeconds = derivedParseInterval(capacity)): { cpu: string; memory: string } {
   const cost = SIZING_BASELINE.components[MEASURED_AS[component]];
   if (!cost) throw new Error(`bench/sizing-baseline.json has no "${MEASURED_AS[component]}": regenerate it with npm run docs`);
-  const dags = dagShare(component, replicas, capacity, intervalSeconds);
+  const dags = dagShare(component, capacity, intervalSeconds);
   const size = sizeFor({
     components: { [component]: { ...cost, idleCores: cost.idleCores + dags.cores, memoryMiB: Math.max(cost.memoryMiB, dags.memoryMiB) * MEMORY_HEADROOM } },
     // Each replica carries its share of the rate, and its own idle floor.
