@@ -129,12 +129,6 @@ export function fitScaleModel(report: ScaleReport, file: string): ScaleModel {
 
 /** What `dags` files need at a parse interval, at a target utilisation of the CPU asked for. */
 export interface DagLoad {
-  /**
-   * `[dag_processor] min_file_process_interval` that keeps the dag-processor's one manager thread, which writes
-   * every parse result to the database, busy at most the target utilisation: N x (CPU per active file) / target,
-   * never below Airflow's 30 s nor above an hour (beyond, one dag-processor cannot carry the files).
-   */
-  readonly intervalSeconds: number;
   /** Whether the files need more than an hour at the target utilisation (split them over bundles, one dag-processor each). */
   readonly overOneProcessor: boolean;
   /** Cores the dag-processor is busy parsing (every file once per interval). */
@@ -164,7 +158,6 @@ export function dagLoad(model: ScaleModel, dags: number, intervalSeconds: number
   // Every DAG active, as in production.
   const parseCores = passCpuSeconds(model, dags) / intervalSeconds;
   return {
-    intervalSeconds,
     overOneProcessor: passCpuSeconds(model, dags) / targetUtilisation > MAX_FILE_PROCESS_INTERVAL,
     parseCores,
     parsingProcesses: Math.max(AIRFLOW_DEFAULT_PARSING_PROCESSES, Math.ceil(parseCores / targetUtilisation - 1e-9)),

@@ -1,4 +1,5 @@
 import type { EnvironmentConfig, Resources } from '../../manifests-src/config';
+import { cpuCores } from '../../manifests-src/config/worker-memory';
 import { NAT_INSTANCE_DISK_GIB } from '../lib/vpc';
 import { estimateMwaa, type MwaaEstimate } from './mwaa';
 import { awakeShare } from './cron-hours';
@@ -110,9 +111,8 @@ export interface Estimate {
   readonly unverifiedPrices: string[];
 }
 
-export function cpuOf(q: string): number {
-  return q.endsWith('m') ? Number(q.slice(0, -1)) / 1000 : Number(q);
-}
+/** CPU quantity -> cores (the config's parser). */
+export const cpuOf = cpuCores;
 export function gibOf(q: string): number {
   const n = Number(q.replace(/(Ki|Mi|Gi)$/, ''));
   return q.endsWith('Gi') ? n : q.endsWith('Mi') ? n / 1024 : n / 1024 / 1024;

@@ -34,7 +34,7 @@ const FIXED = /^(EKS control plane|System nodes|NAT|Load balancer|ElastiCache br
 /** Our environment for `cls`, from `base` (the committed prod input by default), parsed and derived like any config. */
 export function likeForLike(cls: (typeof MWAA_CLASSES)[number], base: EnvironmentInput = environments.find((e) => e.name === 'prod')!): EnvironmentConfig {
   const maxWorkers = Math.min(cls.maxWorkers, MWAA_DEFAULT_MAX_WORKERS);
-  const w = { concurrency: cls.slotsPerWorker, taskCpu: cls.workerVcpu / cls.slotsPerWorker, taskMemoryMiB: base.workers?.taskMemoryMiB ?? 264 };
+  const w = { concurrency: cls.slotsPerWorker, taskCpu: cls.workerVcpu / cls.slotsPerWorker, taskMemoryMiB: loadEnvironments([base])[0].workers.taskMemoryMiB };
   const memory = Math.max(cls.workerMemoryGiB * 1024, memoryMiB(derivedWorkerResources(w).memory));
   const input: EnvironmentInput = {
     ...base,

@@ -4,7 +4,7 @@ import { dagLoad, neededIntervalSeconds, type ScaleModel } from '../../bench/sca
 import measured from '../../bench/sizing-baseline.json';
 import measuredAtScale from '../../bench/scale-model.json';
 import type { Resources } from './schema';
-import { memoryMiB } from './worker-memory';
+import { cpuCores, memoryMiB } from './worker-memory';
 
 /**
  * Default requests of the always-on components, sized from the benchmark: per replica, the busy cores its share
@@ -77,7 +77,6 @@ export type Capacity = z.output<typeof CapacitySchema>;
 
 const cpuQuantity = (cores: number) => (Math.round(cores * 1000) % 1000 === 0 ? String(Math.round(cores)) : `${Math.round(cores * 1000)}m`);
 const memQuantity = (mib: number) => (mib % 1024 === 0 ? `${mib / 1024}Gi` : `${mib}Mi`);
-const coresOf = (q: string) => (q.endsWith('m') ? Number(q.slice(0, -1)) / 1000 : Number(q));
 
 /** What `capacity.dags` files add to one replica of `component`: cores busy whatever the task rate, and a memory floor (MiB, before headroom). */
 function dagShare(component: SizedComponent, capacity: Capacity, intervalSeconds: number): { cores: number; memoryMiB: number } {
@@ -113,7 +112,7 @@ export function sizedRequest(component: SizedComponent, replicas: number, capaci
   }).components[component];
   const floor = REQUEST_FLOORS[component];
   return {
-    cpu: cpuQuantity(Math.max(coresOf(floor.cpu), size.vcpu)),
+    cpu: cpuQuantity(Math.max(cpuCores(floor.cpu), size.vcpu)),
     memory: memQuantity(Math.max(memoryMiB(floor.memory), size.memoryMiB)),
   };
 }

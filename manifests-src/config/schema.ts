@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CapacitySchema, derivedParseInterval, derivedParsingProcesses, sizedRequest, withPodResources, type SizedComponent } from './capacity';
 import { InfraSettingsSchema } from './infra-schema';
-import { derivedWorkerResources, memoryMiB, MWAA_CPU_PER_SLOT, workerMemoryFloorMiB } from './worker-memory';
+import { cpuCores, derivedWorkerResources, memoryMiB, MWAA_CPU_PER_SLOT, workerMemoryFloorMiB } from './worker-memory';
 
 /**
  * The typed configuration: one documented field, one default, used everywhere it matters.
@@ -392,7 +392,7 @@ const EnvironmentFields = z
       });
     }
     const cpuNeed = env.workers.concurrency * env.workers.taskCpu;
-    if (wr && /^\d+(\.\d+)?m?$/.test(wr.cpu) && (wr.cpu.endsWith('m') ? Number(wr.cpu.slice(0, -1)) / 1000 : Number(wr.cpu)) < cpuNeed - 1e-9) {
+    if (wr && /^\d+(\.\d+)?m?$/.test(wr.cpu) && cpuCores(wr.cpu) < cpuNeed - 1e-9) {
       ctx.addIssue({
         code: 'custom',
         path: ['workers', 'resources', 'cpu'],

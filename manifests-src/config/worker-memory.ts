@@ -24,6 +24,11 @@ export function memoryMiB(quantity: string): number {
   return Number(m[1]) * { Ki: 1 / 1024, Mi: 1, Gi: 1024 }[m[2] as 'Ki' | 'Mi' | 'Gi'];
 }
 
+/** "500m" / "2" -> cores. */
+export function cpuCores(quantity: string): number {
+  return quantity.endsWith('m') ? Number(quantity.slice(0, -1)) / 1000 : Number(quantity);
+}
+
 /** The least memory limit a worker with `concurrency` busy slots and `taskMemoryMiB` per task may have, MiB. */
 export function workerMemoryFloorMiB(concurrency: number, taskMemoryMiB: number): number {
   const m = MEASURED_WORKER_MEMORY;
