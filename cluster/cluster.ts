@@ -4,6 +4,7 @@ import type { EnvironmentConfig } from '../manifests-src/config';
 import { PROJECT_ROOT } from '../local/stack';
 import { allSettled, applyStackManifests } from './gitops';
 import { loadImages } from './images/load';
+import { distDaemonSetImageReferences } from './images/references';
 import { installOperators } from './operators/install';
 import { addonManifests, loadAddonImages } from './node/addons';
 import { apiStatus, startApiServer, startControllerManager, startEtcd, startScheduler } from './node/control-plane';
@@ -15,6 +16,7 @@ import { archPolicy, nodePoolRegistration, type NodeRegistration } from './node/
 import { kubeletLimits, systemNodeOf, type SystemNode } from './node/system-node';
 import { stackTemplate } from '../local/stack-template';
 import { podIdentityPolicy } from './services/pod-identity';
+import { hostPathPolicy, leftoverContainerLinks, prepareNodeDisk, startLogLinkRelay } from './node/node-disks';
 import { networkLeftovers, setupVpcLink, teardownNetwork, writeCniConfig } from './node/network';
 import { destroyEnforcerIpsets, enforcerCleanup, enforcerHealthy, enforcerIpsetsLeft, startNetworkPolicyEnforcer } from './node/network-policy-enforcer';
 import { ensureCredentials } from './node/pki';
@@ -127,9 +129,11 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
   if (opts.nodeOnly) missing.push('node only: the images of dist/ and the operators were not installed');
   else {
     try {
-      // dist/'s pods all select a NodePool but one DaemonSet whose image cannot be built here: none on the system node.
-      for (const n of NODES.filter((x) => x !== SYSTEM_NODE)) {
-        const r = loadImages(n.containerdSocket, { env: env.name, sandboxImage: SANDBOX_IMAGE, snapshotter: SNAPSHOTTER, log });
+      // dist/'s pods all select a NodePool but its DaemonSets, which run on every node: the system node gets their images only.
+      const daemonSetImages = distDaemonSetImageReferences(path.join(PROJECT_ROOT, 'dist', env.name));
+      for (const n of NODES) {
+        const only = n === SYSTEM_NODE ? daemonSetImages : undefined;
+        const r = loadImages(n.containerdSocket, { env: env.name, sandboxImage: SANDBOX_IMAGE, snapshotter: SNAPSHOTTER, log, only });
         if (n !== NODES[0]) continue;
         for (const u of r.unavailable) {
           unbuildable.push(u.ref);
@@ -150,6 +154,7 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
   for (const { n, r } of registrations) {
     ensureCgroupRoot(n);
     for (const o of archPolicy(n, r)) apply(JSON.stringify(o));
+    prepareNodeDisk(n);
     startKubelet(vpc, creds, n, r, n === SYSTEM_NODE ? limits : undefined);
   }
   for (const { n, r } of registrations) {
@@ -160,6 +165,8 @@ export async function up(env: EnvironmentConfig, log: Log, opts: UpOptions = {})
   const hosts = frontDoorNames(env).map((name) => ({ name, address: services.host }));
   apply(addonManifests(hosts));
   for (const o of podIdentityPolicy(env)) apply(JSON.stringify(o));
+  for (const o of hostPathPolicy()) apply(JSON.stringify(o));
+  startLogLinkRelay();
   startNetworkPolicyEnforcer();
   await waitFor('CoreDNS ready', () => rolloutDone('deployment', 'kube-system', 'coredns'), 120_000);
   await waitFor('NetworkPolicy enforcer (kube-router firewall) healthy', enforcerHealthy, 120_000, 'kube-router');
@@ -263,8 +270,9 @@ export async function down(log: Log, opts: DownOptions = {}): Promise<string[]> 
   destroyEnforcerIpsets();
   for (const d of daemonNames()) await stopDaemon(d);
   for (const n of NODES) removeCgroupRoot(n);
+  for (const l of leftoverContainerLinks()) fs.rmSync(l, { force: true });
   // Purge = the next `up` starts from nothing: cluster state and the managed services' data and credentials.
-  if (opts.purge) for (const dir of ['etcd', 'services', ...NODES.map((n) => n.kubeletDir)]) fs.rmSync(path.resolve(STATE_DIR, dir), { recursive: true, force: true });
+  if (opts.purge) for (const dir of ['etcd', 'services', 'nodes', ...NODES.map((n) => n.kubeletDir)]) fs.rmSync(path.resolve(STATE_DIR, dir), { recursive: true, force: true });
   const left = [
     ...daemonNames().filter((d) => daemonPid(d)).map((d) => `process ${d}`),
     ...ourShims().map((p) => `containerd shim pid ${p}`),
@@ -272,6 +280,7 @@ export async function down(log: Log, opts: DownOptions = {}): Promise<string[]> 
     ...enforcerIpsetsLeft().map((s) => `ipset ${s}`),
     ...leftoverMounts().map((m) => `mount ${m}`),
     ...cgroupRootsLeft(NODES).map((c) => `cgroup ${c}`),
+    ...leftoverContainerLinks().map((l) => `container log link ${l}`),
   ];
   return left;
 }
@@ -283,7 +292,7 @@ export interface Status {
   readonly applications: string[];
 }
 
-export const DAEMONS = ['managed-services', 'etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', ...NODES.flatMap((n) => [`containerd${n.suffix}`, `kubelet${n.suffix}`]), 'kube-proxy', 'kube-router'];
+export const DAEMONS = ['managed-services', 'etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', ...NODES.flatMap((n) => [`containerd${n.suffix}`, `kubelet${n.suffix}`]), 'kube-proxy', 'kube-router', 'log-links'];
 
 export async function status(env: EnvironmentConfig): Promise<Status> {
   const daemons = Object.fromEntries(DAEMONS.map((d) => [d, daemonPid(d)]));

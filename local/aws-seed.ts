@@ -1,6 +1,6 @@
 import { SECRET_KEYS, secretsManagerNames, type EnvironmentConfig } from '../manifests-src/config';
 import * as path from 'node:path';
-import { bundledFunctionFile, createdSecrets, functionCode, resolveValue, rotationFunctions, type CfnTemplate } from '../infra/assembly/cdk-out';
+import { bundledFunctionFile, createdSecrets, functionCode, logGroups, resolveValue, rotationFunctions, type CfnTemplate } from '../infra/assembly/cdk-out';
 import { stackName } from '../infra/lib/airflow-eks-stack';
 import { PROJECT_ROOT } from './prerequisites';
 import { rotateSecret, type RotationTarget } from './secret-rotation';
@@ -33,6 +33,21 @@ async function putSecret(endpoint: string, region: string, name: string, value: 
   const put = await awsJson(endpoint, region, 'secretsmanager', 'secretsmanager.PutSecretValue', { SecretId: name, SecretString });
   if (put.status !== 200) throw new Error(`Secrets Manager emulator refused ${name}: HTTP ${put.status} ${JSON.stringify(put.json)}`);
   return String(put.json.ARN);
+}
+
+/** The named log groups the stack creates (its AWS::Logs::LogGroup resources), with their retention; returns their names. */
+export async function seedLogGroups(template: CfnTemplate, endpoint: string, region: string): Promise<string[]> {
+  const names: string[] = [];
+  for (const [name, id] of logGroups(template)) {
+    const created = await awsJson(endpoint, region, 'logs', 'Logs_20140328.CreateLogGroup', { logGroupName: name });
+    if (created.status !== 200 && !String(created.json.__type ?? '').includes('ResourceAlreadyExists')) {
+      throw new Error(`CloudWatch Logs emulator refused log group ${name}: HTTP ${created.status} ${JSON.stringify(created.json)}`);
+    }
+    const days = template.Resources[id].Properties?.RetentionInDays;
+    if (typeof days === 'number') await awsJson(endpoint, region, 'logs', 'Logs_20140328.PutRetentionPolicy', { logGroupName: name, retentionInDays: days });
+    names.push(name);
+  }
+  return names;
 }
 
 export interface ServiceAddresses {

@@ -11,6 +11,7 @@ import { imageRef, loadEnvironments, type Images } from '../../manifests-src/con
 import { localCaCert } from '../node/pki';
 import { KUBERNETES_VERSION } from '../node/layout';
 import { distImageReferences, normalizeReference } from './references';
+import { FLUENT_BIT_OF_AWS_RELEASE } from '../../manifests-src/platform/fluent-bit';
 
 /** The sandbox ("pause") image containerd's config names; the cluster passes its own when it differs. */
 export const DEFAULT_SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10';
@@ -50,11 +51,7 @@ export interface ImagePlan {
 }
 
 /** Why an image dist/ references cannot be built here (checked facts, see docs/local-cluster-images.md). */
-export const CANNOT_BUILD: Partial<Record<ImageKey, string>> = {
-  fluentBit:
-    'Debian bookworm has no fluent-bit package (`apt-cache policy fluent-bit`: no candidate) and aws-for-fluent-bit ' +
-    'is only published as a container image; the logging app cannot run in the local cluster',
-};
+export const CANNOT_BUILD: Partial<Record<ImageKey, string>> = {};
 
 /**
  * An image without a recipe is excused only when CANNOT_BUILD names it with its reason; any other is an error,
@@ -66,6 +63,27 @@ export function declaredUnbuildable(envName: string, ref: string, key: string, r
     throw new Error(`dist/${envName} uses image ${ref} (images.${key}), which has no recipe in cluster/images/catalog.ts: add one, or, if it truly cannot be built here, name it in CANNOT_BUILD with the checked reason`);
   }
   return { ref, reason };
+}
+
+/** The Fluent Bit version an aws-for-fluent-bit release bundles; an unlisted release is refused with the fix. */
+export function bundledFluentBit(awsForFluentBitTag: string): string {
+  const version = FLUENT_BIT_OF_AWS_RELEASE[awsForFluentBitTag];
+  if (!version) {
+    throw new Error(`images.fluentBit.tag ${awsForFluentBitTag}: which Fluent Bit it bundles is unknown; add it to FLUENT_BIT_OF_AWS_RELEASE in manifests-src/platform/fluent-bit.ts from the aws-for-fluent-bit release notes`);
+  }
+  return version;
+}
+
+/** Why Fluent Bit `version` cannot be built on this machine (its source is not at hand), or undefined when it can. */
+export function fluentBitSourceMissing(repo: string, version: string): string | undefined {
+  try {
+    execFileSync('bash', [join(repo, 'cluster/build/fluent-bit.sh'), '--check', version], { stdio: 'pipe' });
+    return undefined;
+  } catch (e) {
+    const x = e as { status?: number; stderr?: Buffer };
+    if (x.status === 3) return x.stderr!.toString().trim();
+    throw e;
+  }
 }
 
 const arch = (): string => execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim();
@@ -163,6 +181,19 @@ export function planImages(repo: string, envName = 'dev', sandboxImage = DEFAULT
     needs: [],
   };
 
+  // Fluent Bit: the version the pinned aws-for-fluent-bit release bundles, from its public source.
+  const fluentBitRef = normalizeReference(imageRef(env, 'fluentBit'));
+  const fluentBitVersion = bundledFluentBit(env.images.fluentBit.tag);
+  const fluentBitMissing = fluentBitSourceMissing(repo, fluentBitVersion);
+  const fluentBitKey = hashOf(repo, [...rootfs, 'cluster/images/fluent-bit/build.sh', 'cluster/build/fluent-bit.sh'], [fluentBitRef, fluentBitVersion, hostArch, readFileSync(localCaCert(), 'utf8')]);
+  const fluentBit: Recipe = {
+    name: 'fluent-bit',
+    key: fluentBitKey,
+    outputs: [one('fluent-bit', fluentBitKey, fluentBitRef)],
+    command: (a) => ['bash', 'cluster/images/fluent-bit/build.sh', fluentBitRef, a(fluentBitRef), fluentBitVersion, localCaCert()],
+    needs: [],
+  };
+
   const sandboxRef = normalizeReference(sandboxImage);
   // The same pause binary (from the Kubernetes module's source) the cluster's nodes run as their sandbox.
   const pauseKey = hashOf(repo, ['cluster/images/pause-image.sh', 'cluster/build/pause.sh', 'cluster/node/static-image.sh'], [sandboxRef, hostArch, KUBERNETES_VERSION]);
@@ -179,7 +210,9 @@ export function planImages(repo: string, envName = 'dev', sandboxImage = DEFAULT
     pgbouncer: { recipe: pgbouncer, output: pgbouncer.outputs[0] },
     pgbouncerExporter: { recipe: pgbouncer, output: pgbouncer.outputs[1] },
     statsdExporter: { recipe: statsd, output: statsd.outputs[0] },
+    ...(fluentBitMissing ? {} : { fluentBit: { recipe: fluentBit, output: fluentBit.outputs[0] } }),
   };
+  const reasons: Partial<Record<ImageKey, string>> = { ...CANNOT_BUILD, ...(fluentBitMissing ? { fluentBit: fluentBitMissing } : {}) };
   const keys = Object.keys(env.images).filter((k): k is ImageKey => k !== 'mirrorRegistry');
   const provides = new Map<string, { recipe: Recipe; output: Output }>();
   const unavailable: Unavailable[] = [];
@@ -192,7 +225,7 @@ export function planImages(repo: string, envName = 'dev', sandboxImage = DEFAULT
     }
     const made = byKey[key];
     if (made) provides.set(ref, made);
-    else unavailable.push(declaredUnbuildable(envName, ref, key));
+    else unavailable.push(declaredUnbuildable(envName, ref, key, reasons));
   }
-  return { recipes: [base, project, pgbouncer, statsd, pause], provides, unavailable, sandboxImage: sandboxRef };
+  return { recipes: [base, project, pgbouncer, statsd, fluentBit, pause], provides, unavailable, sandboxImage: sandboxRef };
 }

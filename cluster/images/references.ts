@@ -68,3 +68,10 @@ export function distImageReferences(envDir: string): string[] {
   for (const o of distObjects(envDir)) collect(o, refs);
   return [...refs].map(normalizeReference).sort();
 }
+
+/** Images of the DaemonSets under `envDir`: what every node runs, the system node included. */
+export function distDaemonSetImageReferences(envDir: string): string[] {
+  const refs = new Set<string>();
+  for (const o of distObjects(envDir)) if ((o as { kind?: string } | null)?.kind === 'DaemonSet') collect(o, refs);
+  return [...refs].map(normalizeReference).sort();
+}

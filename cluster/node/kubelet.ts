@@ -4,6 +4,7 @@ import { KUBECONFIG, kubeBin, NET, NODE_NAME, statePath, type NodeSpec, type Vpc
 import type { NodeRegistration } from './node-pools';
 import { CA_CERT, type ClusterCredentials } from './pki';
 import { EVICTION_HARD_MEMORY_MIB, type KubeletLimits } from './system-node';
+import { podLogsDir } from './node-disks';
 
 /** The kubelets (one per node) and the one kube-proxy (iptables mode) of the machine. */
 
@@ -27,7 +28,7 @@ authentication:
   x509: {clientCAFile: ${CA_CERT}}
 authorization:
   mode: Webhook
-podLogsDir: ${statePath(`pod-logs${node.suffix}`)}
+podLogsDir: ${podLogsDir(node)}
 resolvConf: ""
 serializeImagePulls: false
 maxPods: ${limits?.maxPods ?? 60}

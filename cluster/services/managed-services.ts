@@ -9,7 +9,7 @@ import type { LocalSecrets } from '../../local/settings';
 import { NET, NODE_PORTS, SERVICE_PORTS, statePath, vpcAddresses } from '../node/layout';
 import { CA_CERT, CA_KEY, ensureServerCert, pki } from '../node/pki';
 import { AGENT_ADDRESS, associations, startPodIdentityAgent } from './pod-identity';
-import { seedSecrets } from '../../local/aws-seed';
+import { seedLogGroups, seedSecrets } from '../../local/aws-seed';
 import { stackTemplate } from '../../local/stack-template';
 import { operatorSecrets } from '../../infra/deploy/operator-secrets';
 import { startFrontDoor } from './front-door';
@@ -118,6 +118,7 @@ export async function runManagedServices(env: EnvironmentConfig, log: (l: string
   }
   const seeded = await seedSecrets(env, template, { endpoint: awsEndpoint, region: env.aws.region, caCert: CA_CERT }, { host: vpc.services, postgresPort: PORTS.postgres, redisPort: PORTS.redis, dbname: DATABASES.metadata }, stack.secrets, userSecrets);
   log(`Secrets Manager: ${seeded.join(', ')} (from the stack's template and the preflight's list)`);
+  log(`CloudWatch Logs: ${(await seedLogGroups(template, awsEndpoint, env.aws.region)).join(', ')} (the stack's log groups)`);
   const info: ServicesInfo = {
     host: vpc.services,
     ports: { postgres: PORTS.postgres, redis: PORTS.redis, awsApi: SERVICE_PORTS.awsApi, https: SERVICE_PORTS.gitHttps },

@@ -118,7 +118,9 @@ export const ImagesSchema = z
     ),
     pgbouncerExporter: img('docker.io', 'apache/airflow', 'airflow-pgbouncer-exporter-2025.03.05-0.18.0').describe('PgBouncer Prometheus exporter.'),
     statsdExporter: img('quay.io', 'prometheus/statsd-exporter', 'v0.28.0').describe('StatsD exporter receiving Airflow metrics.'),
-    fluentBit: img('public.ecr.aws', 'aws-observability/aws-for-fluent-bit', '2.32.5').describe('aws-for-fluent-bit (multi-arch) shipping container logs.'),
+    fluentBit: img('public.ecr.aws', 'aws-observability/aws-for-fluent-bit', '3.2.1').describe(
+      'aws-for-fluent-bit (multi-arch) shipping container logs: 3.2.1 bundles Fluent Bit 4.2.2, whose cloudwatch_logs output also carries metrics (EMF); the local cluster builds that Fluent Bit from source.',
+    ),
   })
   .strict();
 export type Images = z.infer<typeof ImagesSchema>;

@@ -7,6 +7,12 @@ import { contentChecksum, labelsFor, resourceRequirements, selectorFor } from '.
 
 const HEALTH_PORT = 2020;
 
+/**
+ * The Fluent Bit each aws-for-fluent-bit release bundles (its release notes): the local cluster builds that
+ * version from source to run the committed configuration. A pin not listed here is refused there, by name.
+ */
+export const FLUENT_BIT_OF_AWS_RELEASE: Readonly<Record<string, string>> = { '3.2.1': '4.2.2' };
+
 export interface FluentBitProps {
   readonly env: EnvironmentConfig;
 }
@@ -37,6 +43,13 @@ export function fluentBitConfig(env: EnvironmentConfig): string {
     Skip_Long_Lines   On
     Refresh_Interval  10
     storage.type      filesystem
+
+# A Python traceback (an Airflow component's, a task's) is one event, not one per line.
+[FILTER]
+    Name                  multiline
+    Match                 kube.*
+    multiline.key_content log
+    multiline.parser      python
 
 [FILTER]
     Name              kubernetes

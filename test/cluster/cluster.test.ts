@@ -26,6 +26,7 @@ import { outOfSyncResources } from './scenarios/no-drift';
 import { apiServerRolloutWithoutErrors } from './scenarios/api-server-rollout';
 import { missingSecretHoldsTheSecretsWave } from './scenarios/secrets-wave-gate';
 import { alarmMetricsAreExported } from './scenarios/exported-metrics';
+import { containerLogsReachCloudWatch } from './scenarios/container-logs';
 import { TestOutcomes } from './outcomes';
 import { KEDA_CERT_STARTUP, KEDA_METRICS_SERVER_BEFORE_CERTS } from './keda-startup';
 import { READINESS_WHILE_STARTING } from './startup-findings';
@@ -682,6 +683,11 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
     await needAirflowSynced();
     await phase('22.8 secrets wave gate', () => missingSecretHoldsTheSecretsWave(scenario()));
   }, 25 * MIN);
+
+  distTest('24.2 FluentBit (built from the source its pinned image bundles) runs the committed configuration: scheduler and PgBouncer lines reach the stack\'s CloudWatch Logs group with their Kubernetes metadata; a traceback is one event; a FluentBit restart mid-stream loses and duplicates nothing', async () => {
+    await needAirflowSynced();
+    await phase('24.2 container logs', () => containerLogsReachCloudWatch(scenario(), upResult!.unbuildable));
+  }, 15 * MIN);
 
   test('down: every process, shim, mount, link, namespace and KUBE-* chain is gone', async () => {
     downRan = true;

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Builds Fluent Bit (the C program inside the aws-for-fluent-bit image dist/ pins) from its public source at
+# one tag, into the cache outside the clone:
+#   ${XDG_CACHE_HOME:-$HOME/.cache}/airflow-eks/bin/fluent-bit-<version>-<options hash>/{fluent-bit,parsers*.conf}
+# No package registry serves Fluent Bit: the source is a git repository of github.com/fluent/fluent-bit, taken
+# from $FLUENT_BIT_SOURCE (a path or URL), else the cache's src/fluent-bit.git, else cloned from GitHub.
+# Debian's libsqlite3 replaces the vendored SQLite amalgamation (some source snapshots lack sqlite3.c).
+# Only the plugins a committed configuration of this project may use are built (FLB_MINIMAL + the list below):
+# a configuration naming another plugin fails here, first, rather than on EKS.
+#   usage: fluent-bit.sh [--check] VERSION   (e.g. 4.2.2, the tag without its v)
+#   --check: exit 0 when the binary is cached or its source is at hand, else 3 saying what is missing.
+set -euo pipefail
+check=0
+if [[ $1 == --check ]]; then check=1; shift; fi
+version=$1
+plugins=(
+  IN_TAIL IN_EMITTER IN_PROMETHEUS_SCRAPE IN_FLUENTBIT_METRICS IN_STORAGE_BACKLOG IN_DUMMY
+  FILTER_KUBERNETES FILTER_MULTILINE FILTER_PARSER FILTER_MODIFY FILTER_GREP FILTER_RECORD_MODIFIER FILTER_NEST
+  FILTER_REWRITE_TAG
+  OUT_CLOUDWATCH_LOGS OUT_STDOUT OUT_NULL OUT_FILE
+  PROCESSOR_LABELS PROCESSOR_METRICS_SELECTOR PROCESSOR_CONTENT_MODIFIER
+)
+options=(-DCMAKE_BUILD_TYPE=Release -DFLB_RELEASE=On -DFLB_DEBUG=Off -DFLB_MINIMAL=On -DFLB_CONFIG_YAML=On
+  -DFLB_SHARED_LIB=Off -DFLB_EXAMPLES=Off -DFLB_LUAJIT=Off -DFLB_WASM=Off -DFLB_KAFKA=Off -DFLB_ZIG=Off
+  -DFLB_PROXY_GO=Off -DFLB_CUSTOM_CALYPTIA=Off -DFLB_STREAM_PROCESSOR=Off -DFLB_BACKTRACE=Off -DFLB_PROFILES=Off
+  -DFLB_PREFER_SYSTEM_LIB_SQLITE=On)
+for p in "${plugins[@]}"; do options+=("-DFLB_$p=On"); done
+# The cache folder is keyed by the version and the build options: a new plugin is a new build.
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/airflow-eks"
+out="$cache/bin/fluent-bit-$version-$(printf '%s\n' "${options[@]}" | sha256sum | cut -c1-8)"
+# Prints the folder (last line of stdout) for the image recipe; progress goes to stderr.
+done_with() { echo "$1" >&2; echo "$out"; exit 0; }
+if [[ -x "$out/fluent-bit" && -z "${FORCE:-}" ]]; then done_with "cached: $out"; fi
+source=${FLUENT_BIT_SOURCE:-$cache/src/fluent-bit.git}
+if ! git --git-dir="$source" rev-parse -q --verify "v$version^{commit}" >/dev/null 2>&1 &&
+   ! git -C "$source" rev-parse -q --verify "v$version^{commit}" >/dev/null 2>&1; then
+  if [[ $check == 0 && -z "${FLUENT_BIT_SOURCE:-}" ]] && mkdir -p "$cache/src" && rm -rf "$cache/src/fluent-bit.git.tmp" &&
+     timeout 600 git clone --quiet --bare --filter=blob:none https://github.com/fluent/fluent-bit "$cache/src/fluent-bit.git.tmp" 2>/dev/null; then
+    mv "$cache/src/fluent-bit.git.tmp" "$source"
+  else
+    echo "fluent-bit.sh: no Fluent Bit source with tag v$version: clone https://github.com/fluent/fluent-bit" \
+      "(git clone --bare) into $cache/src/fluent-bit.git, or set FLUENT_BIT_SOURCE to a clone that has the tag" >&2
+    exit 3
+  fi
+fi
+if [[ $check == 1 ]]; then done_with "source at hand: $source (v$version)"; fi
+mkdir -p "$out" "$cache/src"
+exec 9>"$out.lock"
+flock 9
+if [[ -x "$out/fluent-bit" && -z "${FORCE:-}" ]]; then done_with "cached: $out"; fi
+
+here=$(cd "$(dirname "$0")" && pwd)
+bash "$here/../../scripts/apt-install.sh" cluster/build/fluent-bit.sh \
+  cmake make gcc g++ flex bison pkg-config libssl-dev libyaml-dev libsqlite3-dev zlib1g-dev git
+
+gitdir=$(git -C "$source" rev-parse --absolute-git-dir 2>/dev/null || echo "$source")
+
+work=$(mktemp -d "$cache/src/fluent-bit-$version.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+# Every file of the tag but the vendored SQLite amalgamation (Debian's library is linked instead).
+# (git archive reads every blob of the tree it is given: give it a tree without that file.)
+export GIT_INDEX_FILE=$work/index
+git --git-dir="$gitdir" read-tree "v$version"
+git --git-dir="$gitdir" ls-tree -r -z --name-only "v$version" -- lib | grep -z '^lib/sqlite-amalgamation-[^/]*/sqlite3\.c$' |
+  xargs -0 -r git --git-dir="$gitdir" --work-tree="$work" update-index --force-remove --
+tree=$(git --git-dir="$gitdir" write-tree)
+unset GIT_INDEX_FILE
+git --git-dir="$gitdir" archive --format=tar "$tree" | tar -x -C "$work"
+
+start=$(date +%s)
+cmake -S "$work" -B "$work/build" "${options[@]}" >"$work/cmake.log" 2>&1 || { tail -40 "$work/cmake.log" >&2; exit 1; }
+nice -n 10 make -C "$work/build" -j "$(nproc)" fluent-bit-bin >"$work/make.log" 2>&1 || { tail -60 "$work/make.log" >&2; exit 1; }
+cp "$work"/conf/parsers*.conf "$out/"
+install -m 0755 "$work/build/bin/fluent-bit" "$out/fluent-bit.tmp"
+mv "$out/fluent-bit.tmp" "$out/fluent-bit"
+done_with "built fluent-bit $version in $(( $(date +%s) - start )) s"
