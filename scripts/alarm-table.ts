@@ -32,7 +32,10 @@ export function alarmRows(template: { Resources?: Record<string, { Type: string;
       const description = String(r.Properties?.AlarmDescription ?? '');
       const at = description.indexOf(ALARM_ACTION_SEPARATOR);
       if (at < 0) throw new Error(`alarm ${id}: its description has no "${ALARM_ACTION_SEPARATOR.trim()}" part (infra/lib/observability.ts)`);
-      return { name: id.replace(/^Observability/, '').replace(/[0-9A-F]{8}$/, ''), fires: description.slice(0, at), action: description.slice(at + ALARM_ACTION_SEPARATOR.length), reads: reads.get(id) ?? '?' };
+      // A counter is read as its increase per period (metric math on its running total).
+      const expression = ((r.Properties?.Metrics as { Expression?: string }[] | undefined) ?? []).find((q) => q.Expression)?.Expression;
+      const read = `${reads.get(id) ?? '?'}${expression?.startsWith('DIFF(') ? ', increase per period (DIFF)' : ''}`;
+      return { name: id.replace(/^Observability/, '').replace(/[0-9A-F]{8}$/, ''), fires: description.slice(0, at), action: description.slice(at + ALARM_ACTION_SEPARATOR.length), reads: read };
     });
 }
 

@@ -15,7 +15,7 @@ export interface AirflowAccessProps {
   readonly cluster: eks.ICluster;
   /** Secrets External Secrets reads (the git secret is created by the operator, so it is granted by name). */
   readonly secrets: secretsmanager.ISecret[];
-  readonly logGroups: Record<'containers' | 'tasks', logs.ILogGroup>;
+  readonly logGroups: Record<'containers' | 'tasks' | 'metrics', logs.ILogGroup>;
 }
 
 /** The contract's service accounts that call AWS (aws: true). */
@@ -25,7 +25,7 @@ export function awsServiceAccounts(): Array<[ServiceAccountKey, (typeof SERVICE_
 
 /**
  * One Pod Identity role per contract service account with `aws: true`, each with only what it uses:
- * Airflow components write remote task logs; FluentBit writes container logs; External Secrets reads the
+ * Airflow components write remote task logs; FluentBit writes container logs and Airflow's metrics; External Secrets reads the
  * environment's secrets.
  */
 export class AirflowAccess extends Construct {
@@ -61,7 +61,8 @@ export class AirflowAccess extends Construct {
         ];
       }
       case 'fluentBit':
-        return [writeLogs(props.logGroups.containers, false)];
+        // The DaemonSet ships container logs; the metrics agent (same service account) Airflow's metrics as EMF.
+        return [writeLogs(props.logGroups.containers, false), writeLogs(props.logGroups.metrics, false)];
       default:
         // Airflow components: remote task logs (written by workers/triggerer, read back by the api-server).
         if (env.logging.remoteTaskLogs === 's3') {

@@ -44,14 +44,21 @@ export function metricsReadBy(template: { Resources?: Record<string, CfnResource
   for (const [id, r] of Object.entries(template.Resources ?? {})) {
     const p = r.Properties ?? {};
     if (r.Type === 'AWS::CloudWatch::Alarm') {
-      if (typeof p.MetricName !== 'string') throw new Error(`alarm ${id}: only single-metric alarms are read here (no MetricName)`);
-      const dims = (p.Dimensions as { Name: string; Value: unknown }[] | undefined) ?? [];
-      out.push({ namespace: String(p.Namespace), metricName: p.MetricName, dimensions: Object.fromEntries(dims.map((d) => [d.Name, text(d.Value)])), readBy: `alarm ${id}` });
+      const dimensions = (dims: { Name: string; Value: unknown }[] | undefined) => Object.fromEntries((dims ?? []).map((d) => [d.Name, text(d.Value)]));
+      if (typeof p.MetricName === 'string') {
+        out.push({ namespace: String(p.Namespace), metricName: p.MetricName, dimensions: dimensions(p.Dimensions as { Name: string; Value: unknown }[]), readBy: `alarm ${id}` });
+      } else if (Array.isArray(p.Metrics)) {
+        // A metric-math alarm: each metric its expression reads.
+        for (const q of p.Metrics as { MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions?: { Name: string; Value: unknown }[] } } }[]) {
+          if (q.MetricStat) out.push({ namespace: q.MetricStat.Metric.Namespace, metricName: q.MetricStat.Metric.MetricName, dimensions: dimensions(q.MetricStat.Metric.Dimensions), readBy: `alarm ${id}` });
+        }
+      } else throw new Error(`alarm ${id}: neither MetricName nor Metrics`);
     } else if (r.Type === 'AWS::CloudWatch::Dashboard') {
       // The body is JSON with references spliced in (region, resource ids): inside strings, so a token keeps it JSON.
       const body = JSON.parse(text(p.DashboardBody)) as { widgets: { type: string; properties?: { title?: string; metrics?: unknown[][] } }[] };
       for (const w of body.widgets) {
-        for (const m of w.properties?.metrics ?? []) out.push(fromMetricArray(m, `dashboard ${id}: ${w.properties?.title ?? w.type}`));
+        // An expression's entry ([{expression, ...}]) names no metric: the metrics it reads have entries of their own.
+        for (const m of w.properties?.metrics ?? []) if (typeof m[0] === 'string') out.push(fromMetricArray(m, `dashboard ${id}: ${w.properties?.title ?? w.type}`));
       }
     }
   }

@@ -118,9 +118,9 @@ export const ACCEPTED_FINDINGS: readonly AcceptedFinding[] = [
   },
   {
     rule: 'AwsSolutions-IAM5',
-    finding: /^Resource::<Observability(Tasks|Containers)[0-9A-F]+\.Arn>:log-stream:\*$/,
+    finding: /^Resource::<Observability(Tasks|Containers|Metrics)[0-9A-F]+\.Arn>:log-stream:\*$/,
     path: /^Access\/(apiServer|scheduler|dagProcessor|triggerer|worker|fluentBit)\/Role\//,
-    reason: 'Log streams are created per pod and per task try at run time; access is limited to the one log group of the component.',
+    reason: 'Log streams are created per pod, per task try and per metrics agent at run time; access is limited to the log groups of the component.',
   },
   {
     rule: 'AwsSolutions-L1',

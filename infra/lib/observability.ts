@@ -10,8 +10,9 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../../manifests-src/config';
-import { logGroupPrefix } from '../../manifests-src/airflow/airflow-settings';
+import { AIRFLOW_METRICS_PREFIX, CLOUDWATCH_AIRFLOW_METRICS, METRIC_CLUSTER_DIMENSION, SERVICE_ACCOUNTS, type EnvironmentConfig } from '../../manifests-src/config';
+import { METRICS_AGENT } from '../../manifests-src/platform/fluent-bit';
+import { logGroupNames } from '../../manifests-src/airflow/airflow-settings';
 
 export interface ObservabilityProps {
   readonly env: EnvironmentConfig;
@@ -20,19 +21,15 @@ export interface ObservabilityProps {
 }
 
 /**
- * CloudWatch namespace of Airflow's StatsD metrics, as the CloudWatch agent (amazon-cloudwatch-observability)
- * publishes them after scraping the StatsD exporter; dimension ClusterName.
+ * CloudWatch namespace of Airflow's metrics: the metrics agent (dist/'s `fluent-bit-metrics`) scrapes the StatsD
+ * exporter and writes embedded metric format, whose namespace is the names' first segment, Airflow's StatsD prefix.
  */
-export const AIRFLOW_METRICS_NAMESPACE = 'AirflowEKS';
+export const AIRFLOW_METRICS_NAMESPACE = AIRFLOW_METRICS_PREFIX;
 
 /** Between when an alarm fires and what to do, in its description (docs/runbook.md renders both from cdk.out). */
 export const ALARM_ACTION_SEPARATOR = ' What to do: ';
 
-/** Log groups FluentBit and Airflow write to (names from the same prefix function the manifests use). */
-export function logGroupNames(env: EnvironmentConfig): { containers: string; tasks: string } {
-  const prefix = logGroupPrefix(env);
-  return { containers: `${prefix}/containers`, tasks: `${prefix}/tasks` };
-}
+export { logGroupNames };
 
 /** PgBouncer's server connections at most; more on Aurora means something bypasses PgBouncer. */
 export function expectedMaxDbConnections(env: EnvironmentConfig): number {
@@ -42,7 +39,7 @@ export function expectedMaxDbConnections(env: EnvironmentConfig): number {
 
 /** Log groups with the configured retention, a dashboard, alarms and the SNS topic they notify. */
 export class Observability extends Construct {
-  readonly logGroups: Record<'containers' | 'tasks', logs.LogGroup>;
+  readonly logGroups: Record<'containers' | 'tasks' | 'metrics', logs.LogGroup>;
   readonly topic: sns.Topic;
   readonly alarms: cloudwatch.Alarm[] = [];
   readonly dashboard: cloudwatch.Dashboard;
@@ -55,6 +52,8 @@ export class Observability extends Construct {
     this.logGroups = {
       containers: new logs.LogGroup(this, 'Containers', { logGroupName: names.containers, retention, removalPolicy: KEEP_DATA }),
       tasks: new logs.LogGroup(this, 'Tasks', { logGroupName: names.tasks, retention, removalPolicy: KEEP_DATA }),
+      // EMF events of the metrics agent (CloudWatch extracts the metrics on arrival): a few MB a day.
+      metrics: new logs.LogGroup(this, 'Metrics', { logGroupName: names.metrics, retention, removalPolicy: KEEP_DATA }),
     };
 
     // Encrypts alarm notifications only (nothing kept depends on it): scheduled for deletion with the stack.
@@ -64,19 +63,28 @@ export class Observability extends Construct {
     this.topic = new sns.Topic(this, 'Alarms', { displayName: `${env.cluster.name} alarms`, masterKey: topicKey, enforceSSL: true });
     if (env.infra.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(env.infra.alarmEmail));
 
-    const airflow = (metricName: string, statistic: string, period = Duration.minutes(5)) =>
-      new cloudwatch.Metric({ namespace: AIRFLOW_METRICS_NAMESPACE, metricName, dimensionsMap: { ClusterName: env.cluster.name }, statistic, period });
-    const heartbeat = airflow('airflow_scheduler_heartbeat', 'Sum');
-    const successes = airflow('airflow_ti_successes', 'Sum');
-    const failures = airflow('airflow_ti_failures', 'Sum');
-    const queued = airflow('airflow_executor_queued_tasks', 'Maximum');
+    const period = Duration.minutes(5);
+    type AirflowMetric = keyof typeof CLOUDWATCH_AIRFLOW_METRICS;
+    /**
+     * A gauge by its maximum per period; a counter (its running total arrives) by its increase per period: the
+     * highest total of the period less the previous period's (DIFF), so a stalled counter reads 0 while data flows.
+     */
+    const airflow = (key: AirflowMetric, label: string): cloudwatch.IMetric => {
+      const { name, kind } = CLOUDWATCH_AIRFLOW_METRICS[key];
+      const metric = new cloudwatch.Metric({ namespace: AIRFLOW_METRICS_NAMESPACE, metricName: name, dimensionsMap: { [METRIC_CLUSTER_DIMENSION]: env.cluster.name }, statistic: 'Maximum', period });
+      return kind === 'gauge' ? metric.with({ label }) : new cloudwatch.MathExpression({ expression: `DIFF(${key})`, usingMetrics: { [key]: metric }, period, label });
+    };
+    const heartbeat = airflow('schedulerHeartbeat', 'Scheduler heartbeats');
+    const successes = airflow('taskSuccesses', 'Task successes');
+    const failures = airflow('taskFailures', 'Task failures');
+    const queued = airflow('queuedTasks', 'Queued tasks');
     const dbConnections = database.metricDatabaseConnections({ period: Duration.minutes(5), statistic: 'Maximum' });
     const dbCpu = database.metricCPUUtilization({ period: Duration.minutes(5) });
     // Memory of the primary node (member 001 of the replication group).
     const redisMemory = new cloudwatch.Metric({ namespace: 'AWS/ElastiCache', metricName: 'DatabaseMemoryUsagePercentage', dimensionsMap: { CacheClusterId: `${broker.ref}-001` }, statistic: 'Maximum', period: Duration.minutes(5) });
 
-    const importErrors = airflow('airflow_dag_processing_import_errors', 'Maximum');
-    const triggererHeartbeat = airflow('airflow_triggerer_heartbeat', 'Sum');
+    const importErrors = airflow('importErrors', 'DAG import errors');
+    const triggererHeartbeat = airflow('triggererHeartbeat', 'Triggerer heartbeats');
     const brokerCpu = new cloudwatch.Metric({ namespace: 'AWS/ElastiCache', metricName: 'EngineCPUUtilization', dimensionsMap: { CacheClusterId: `${broker.ref}-001` }, statistic: 'Maximum', period: Duration.minutes(5) });
 
     const slots = env.workers.maxReplicas * env.workers.concurrency;
@@ -90,7 +98,7 @@ export class Observability extends Construct {
     };
     const GT = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD;
     const LT = cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD;
-    alarm('SchedulerHeartbeat', heartbeat, 1, LT, 'No scheduler heartbeat for 10 minutes: no task is being scheduled.', `\`kubectl -n ${ns} get pods -l app.kubernetes.io/name=airflow-scheduler\`; read the scheduler log in CloudWatch Logs; check the database through PgBouncer (DbConnections, DbCpu). With no scheduler pod Pending or crashing, check that metrics still arrive (the alarm breaches on missing data).`, cloudwatch.TreatMissingData.BREACHING, 2);
+    alarm('SchedulerHeartbeat', heartbeat, 1, LT, 'No scheduler heartbeat for 10 minutes: no task is being scheduled.', `\`kubectl -n ${ns} get pods -l app.kubernetes.io/name=airflow-scheduler\`; read the scheduler log in CloudWatch Logs; check the database through PgBouncer (DbConnections, DbCpu). With no scheduler pod Pending or crashing, check that metrics still arrive (the alarm breaches on missing data): \`kubectl -n ${SERVICE_ACCOUNTS.fluentBit.namespace} logs deploy/${METRICS_AGENT}\`.`, cloudwatch.TreatMissingData.BREACHING, 2);
     alarm('TriggererHeartbeat', triggererHeartbeat, 1, LT, 'No triggerer heartbeat for 10 minutes: deferred tasks do not resume.', `\`kubectl -n ${ns} get pods -l app.kubernetes.io/name=airflow-triggerer\`; its log shows a trigger blocking the event loop (\`triggers.blocked_main_thread\`) or a database error.`, cloudwatch.TreatMissingData.BREACHING, 2);
     alarm('TaskFailures', failures, 10, GT, 'More than 10 task failures per 5 minutes for 15 minutes.', 'Open the Airflow UI (Browse > Task Instances, state failed) to see whether one DAG or all fail; all failing points at the platform (workers, database, broker), one at its code or its source system.');
     alarm('QueueDepth', queued, slots, GT, `Queued tasks above what maxReplicas x concurrency (${slots}) can run, for 15 minutes.`, 'Raise `workers.maxReplicas` (and `karpenter.cpuLimit`), or look for workers that do not start: `kubectl -n ' + ns + ' get pods -l app.kubernetes.io/name=airflow-worker` and Karpenter\'s NodeClaims.');

@@ -1,5 +1,5 @@
 import type { EnvironmentConfig } from '../config';
-import { COMPONENTS, dagRepoUrl, PORTS } from '../config';
+import { AIRFLOW_METRICS_PREFIX, COMPONENTS, dagRepoUrl, PORTS } from '../config';
 import { dagBundleConfigList, dagBundleModule } from './dag-bundle';
 import { bundleCleanupSettings } from './dag-bundle-disk';
 import { SCHEDULER_SUPERVISOR_PY } from './scheduler-supervisor';
@@ -53,12 +53,21 @@ export function visibilityTimeoutSeconds(env: Pick<EnvironmentConfig, 'workers'>
 
 export function remoteBaseLogFolder(env: Pick<EnvironmentConfig, 'aws' | 'logging' | 'name'>): string {
   if (env.logging.remoteTaskLogs === 's3') return `s3://${env.logging.s3Bucket}/task-logs`;
-  return `cloudwatch://arn:${env.aws.partition}:logs:${env.aws.region}:${env.aws.account}:log-group:${logGroupPrefix(env)}/tasks`;
+  return `cloudwatch://arn:${env.aws.partition}:logs:${env.aws.region}:${env.aws.account}:log-group:${logGroupNames(env).tasks}`;
 }
 
 /** CloudWatch log group prefix: configured, or `/airflow-eks/<env>`. */
 export function logGroupPrefix(env: Pick<EnvironmentConfig, 'logging' | 'name'>): string {
   return env.logging.logGroupPrefix ?? `/airflow-eks/${env.name}`;
+}
+
+/**
+ * The log groups the stack creates (infra/lib/observability.ts) and who writes them: FluentBit the containers' logs,
+ * Airflow the task logs, the metrics agent Airflow's metrics as embedded metric format (CloudWatch extracts them).
+ */
+export function logGroupNames(env: Pick<EnvironmentConfig, 'logging' | 'name'>): { containers: string; tasks: string; metrics: string } {
+  const prefix = logGroupPrefix(env);
+  return { containers: `${prefix}/containers`, tasks: `${prefix}/tasks`, metrics: `${prefix}/metrics` };
 }
 
 const bool = (b: boolean) => (b ? 'True' : 'False');
@@ -120,7 +129,7 @@ export function airflowEnvironment(env: EnvironmentConfig, at: AirflowEndpoints)
     AIRFLOW__METRICS__STATSD_ON: bool(true),
     AIRFLOW__METRICS__STATSD_HOST: at.statsdHost,
     AIRFLOW__METRICS__STATSD_PORT: String(at.statsdPort),
-    AIRFLOW__METRICS__STATSD_PREFIX: 'airflow',
+    AIRFLOW__METRICS__STATSD_PREFIX: AIRFLOW_METRICS_PREFIX,
   };
   if (at.remoteBaseLogFolder !== undefined) {
     plain.AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER = at.remoteBaseLogFolder;

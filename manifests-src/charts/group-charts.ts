@@ -11,7 +11,7 @@ import { StatsdExporter } from '../airflow/statsd';
 import { TriggererDeployment } from '../airflow/triggerer';
 import { CeleryWorkerDeployment } from '../airflow/worker';
 import { AirflowExternalSecrets, AwsSecretsManagerStore } from '../platform/external-secret-objects';
-import { FluentBitDaemonSet } from '../platform/fluent-bit';
+import { FluentBitDaemonSet, FluentBitMetricsAgent } from '../platform/fluent-bit';
 import { ApiServerIngress } from '../platform/ingress';
 import { AirflowNodePool, GravitonNodeClass } from '../platform/karpenter-node-pools';
 import { WorkerScaledObject } from '../platform/keda-scaled-object';
@@ -56,6 +56,7 @@ export function addGroupCharts(app: App, env: EnvironmentConfig, group: AppGroup
       return;
     case 'logging':
       new FluentBitDaemonSet(chart('fluent-bit'), 'FluentBit', { env });
+      new FluentBitMetricsAgent(chart('fluent-bit-metrics'), 'Metrics', { env });
       return;
     case 'pgbouncer': {
       const pgbouncer = chart('pgbouncer');

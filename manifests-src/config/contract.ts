@@ -222,7 +222,7 @@ export type ExternalPeer =
   | 'kube-dns'
   | 'pod-identity-agent' // EKS Pod Identity agent on the node: AWS credentials for the pod's service account
   | 'keda' // keda-operator runs the scaler query through PgBouncer
-  | 'metrics-scraper'; // CloudWatch agent (Container Insights) scraping Prometheus endpoints
+  | 'metrics-scraper'; // our metrics agent (airflow-logging/fluent-bit-metrics), or Container Insights' CloudWatch agent, scraping Prometheus endpoints
 
 /** A port of a flow: a fixed number, or PgBouncer's listening port, which is configured (`pgbouncer.port`). */
 export type FlowPort = number | 'pgbouncer.port';
@@ -428,3 +428,30 @@ export function imageRef(env: Pick<EnvironmentConfig, 'images' | 'aws'>, which: 
   const image = env.images[which];
   return `${builtImageRegistry(env)}/${image.repository}:${image.tag}`;
 }
+
+/**
+ * Airflow's StatsD prefix (`[metrics] statsd_prefix`): the first segment of every name the StatsD exporter exposes,
+ * and so the CloudWatch namespace the metrics agent's EMF encoder gives them (Fluent Bit splits a Prometheus name at
+ * its first `_` into namespace and the rest).
+ */
+export const AIRFLOW_METRICS_PREFIX = 'airflow';
+
+/** The dimension every Airflow metric in CloudWatch carries (added by the metrics agent): the EKS cluster's name. */
+export const METRIC_CLUSTER_DIMENSION = 'ClusterName';
+
+/**
+ * The Airflow metrics published to CloudWatch, as the StatsD exporter exposes them: what the alarms and the dashboard
+ * read, and nothing more (each custom metric is billed). A counter arrives as its running total, so what reads one
+ * takes the increase per period (metric math DIFF).
+ */
+export const CLOUDWATCH_AIRFLOW_METRICS = {
+  schedulerHeartbeat: { name: `${AIRFLOW_METRICS_PREFIX}_scheduler_heartbeat`, kind: 'counter' },
+  triggererHeartbeat: { name: `${AIRFLOW_METRICS_PREFIX}_triggerer_heartbeat`, kind: 'counter' },
+  taskSuccesses: { name: `${AIRFLOW_METRICS_PREFIX}_ti_successes`, kind: 'counter' },
+  taskFailures: { name: `${AIRFLOW_METRICS_PREFIX}_ti_failures`, kind: 'counter' },
+  queuedTasks: { name: `${AIRFLOW_METRICS_PREFIX}_executor_queued_tasks`, kind: 'gauge' },
+  importErrors: { name: `${AIRFLOW_METRICS_PREFIX}_dag_processing_import_errors`, kind: 'gauge' },
+} as const satisfies Record<string, { name: string; kind: 'counter' | 'gauge' }>;
+
+/** How often the metrics agent scrapes the StatsD exporter: one datapoint per metric per interval. */
+export const METRICS_SCRAPE_SECONDS = 60;

@@ -1,8 +1,9 @@
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
-import { imageRef, SERVICE_ACCOUNTS } from '../config';
-import { logGroupPrefix } from '../airflow/airflow-settings';
+import { CLOUDWATCH_AIRFLOW_METRICS, COMPONENTS, imageRef, METRIC_CLUSTER_DIMENSION, METRICS_SCRAPE_SECONDS, PORTS, SERVICE_ACCOUNTS } from '../config';
+import { logGroupNames } from '../airflow/airflow-settings';
+import { HardenedDeployment } from '../hardening/hardened-deployment';
 import { contentChecksum, labelsFor, resourceRequirements, selectorFor } from '../hardening/workload-defaults';
 
 const HEALTH_PORT = 2020;
@@ -66,7 +67,7 @@ export function fluentBitConfig(env: EnvironmentConfig): string {
     Name              cloudwatch_logs
     Match             kube.*
     region            ${env.aws.region}
-    log_group_name    ${logGroupPrefix(env)}/containers
+    log_group_name    ${logGroupNames(env).containers}
     log_stream_prefix \${HOST_NAME}-
     auto_create_group false
     workers           1
@@ -157,3 +158,91 @@ export class FluentBitDaemonSet extends Construct {
     });
   }
 }
+
+/** The metrics agent's Deployment (and the `app.kubernetes.io/name` the StatsD exporter's NetworkPolicy admits). */
+export const METRICS_AGENT = 'fluent-bit-metrics';
+/** Where the image keeps its binary (aws-for-fluent-bit's layout); the agent runs it on its YAML configuration. */
+const FLUENT_BIT_BINARY = '/fluent-bit/bin/fluent-bit';
+const METRICS_CONFIG = '/fluent-bit/etc/fluent-bit.yaml';
+
+/**
+ * The metrics agent's configuration (Fluent Bit's YAML format, which processors need): scrape the StatsD exporter,
+ * keep only the metrics CloudWatch should hold (CLOUDWATCH_AIRFLOW_METRICS: each custom metric is billed), add the
+ * cluster dimension, and write them as embedded metric format into the metrics log group, from which CloudWatch
+ * extracts namespace `airflow` (the names' first segment) with dimension ClusterName.
+ */
+export function fluentBitMetricsConfig(env: EnvironmentConfig): string {
+  const names = Object.values(CLOUDWATCH_AIRFLOW_METRICS).map((m) => m.name);
+  return `service:
+  flush: 5
+  log_level: info
+  http_server: on
+  http_listen: 0.0.0.0
+  http_port: ${HEALTH_PORT}
+  health_check: on
+
+pipeline:
+  inputs:
+    - name: prometheus_scrape
+      tag: airflow.metrics
+      host: ${COMPONENTS.statsd.service}.${env.namespace}.svc.cluster.local
+      port: ${PORTS.statsdMetrics}
+      metrics_path: /metrics
+      scrape_interval: ${METRICS_SCRAPE_SECONDS}s
+      processors:
+        metrics:
+          - name: metrics_selector
+            metric_name: /^(${names.join('|')})$/
+            action: include
+          - name: labels
+            insert: ${METRIC_CLUSTER_DIMENSION} ${env.cluster.name}
+
+  outputs:
+    - name: cloudwatch_logs
+      match: airflow.metrics
+      region: ${env.aws.region}
+      log_group_name: ${logGroupNames(env).metrics}
+      log_stream_name: ${COMPONENTS.statsd.service}
+      log_format: json/emf
+      auto_create_group: false
+`;
+}
+
+/**
+ * One Fluent Bit (the image the DaemonSet runs, its service account and Pod Identity role) that sends Airflow's
+ * metrics to CloudWatch: a single replica, so each datapoint is sent once (a scrape from every node would repeat it).
+ */
+export class FluentBitMetricsAgent extends Construct {
+  constructor(scope: Construct, id: string, props: FluentBitProps) {
+    super(scope, id);
+    const { env } = props;
+    const sa = SERVICE_ACCOUNTS.fluentBit;
+    const httpGet = { path: '/api/v1/health', port: k8s.IntOrString.fromNumber(HEALTH_PORT) };
+    new HardenedDeployment(this, 'Workload', {
+      namespace: sa.namespace,
+      name: METRICS_AGENT,
+      component: 'metrics',
+      serviceAccountName: sa.name,
+      createServiceAccount: false,
+      replicas: 1,
+      uid: 65534,
+      gid: 65534,
+      configFiles: { 'fluent-bit.yaml': fluentBitMetricsConfig(env) },
+      containers: [
+        {
+          name: 'fluent-bit',
+          image: imageRef(env, 'fluentBit'),
+          command: [FLUENT_BIT_BINARY, '-c', METRICS_CONFIG],
+          ports: [{ name: 'http', containerPort: HEALTH_PORT }],
+          resources: { cpu: '50m', memory: '64Mi', memoryLimit: '128Mi' },
+          startupProbe: { httpGet, periodSeconds: 5, failureThreshold: 24 },
+          readinessProbe: { httpGet, periodSeconds: 10 },
+          livenessProbe: { httpGet, periodSeconds: 30, failureThreshold: 5 },
+          volumeMounts: [{ name: 'config', mountPath: METRICS_CONFIG, subPath: 'fluent-bit.yaml', readOnly: true }],
+        },
+      ],
+      volumes: [{ name: 'config', configMap: { name: METRICS_AGENT } }],
+    });
+  }
+}
+

@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../config';
+import { SERVICE_ACCOUNTS, type EnvironmentConfig } from '../config';
+import { METRICS_AGENT } from './fluent-bit';
 import { labelsFor } from '../hardening/workload-defaults';
 import { allowedFlows, ipRangesOf, POD_PEERS, type ExternalPeer, type Flow, type Peer, type PodPeer } from './network-flows';
 
@@ -15,6 +16,10 @@ const podSelector = (p: PodPeer) => ({ matchLabels: { 'app.kubernetes.io/name': 
 function externalPeers(env: EnvironmentConfig, p: ExternalPeer): k8s.NetworkPolicyPeer[] {
   const ranges = ipRangesOf(env, p);
   if (ranges) return ranges.map((cidr) => ({ ipBlock: { cidr } }));
+  // Our metrics agent, and Container Insights' CloudWatch agent for teams that scrape with it.
+  if (p === 'metrics-scraper') {
+    return [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': SERVICE_ACCOUNTS.fluentBit.namespace } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': METRICS_AGENT } } }, externalSelector(p)];
+  }
   return [externalSelector(p)];
 }
 

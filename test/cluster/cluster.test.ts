@@ -25,7 +25,7 @@ import type { ScenarioContext } from './scenarios/context';
 import { outOfSyncResources } from './scenarios/no-drift';
 import { apiServerRolloutWithoutErrors } from './scenarios/api-server-rollout';
 import { missingSecretHoldsTheSecretsWave } from './scenarios/secrets-wave-gate';
-import { alarmMetricsAreExported } from './scenarios/exported-metrics';
+import { alarmMetricsAreExported, alarmMetricsReachCloudWatch } from './scenarios/exported-metrics';
 import { containerLogsReachCloudWatch } from './scenarios/container-logs';
 import { TestOutcomes } from './outcomes';
 import { KEDA_CERT_STARTUP, KEDA_METRICS_SERVER_BEFORE_CERTS } from './keda-startup';
@@ -688,6 +688,11 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
     await needAirflowSynced();
     await phase('24.2 container logs', () => containerLogsReachCloudWatch(scenario(), upResult!.unbuildable));
   }, 15 * MIN);
+
+  distTest('24.3 the metrics agent of dist/ delivers every Airflow metric the alarms and dashboard of cdk.out read, with their namespace and dimensions, as EMF to the stack\'s metrics log group; every alarm on them, evaluated on that data, is OK', async () => {
+    await needAirflowSynced();
+    await phase('24.3 alarm metrics in CloudWatch', () => alarmMetricsReachCloudWatch(scenario(), PROJECT_ROOT));
+  }, 30 * MIN);
 
   test('down: every process, shim, mount, link, namespace and KUBE-* chain is gone', async () => {
     downRan = true;

@@ -18,17 +18,19 @@ describe('metrics read by the alarms and dashboards of cdk.out', () => {
     expect(metricNamesIn(read, AIRFLOW_METRICS_NAMESPACE)).toEqual(['airflow_dag_processing_import_errors', 'airflow_executor_queued_tasks', 'airflow_scheduler_heartbeat', 'airflow_ti_failures', 'airflow_ti_successes', 'airflow_triggerer_heartbeat']);
   });
 
-  test('a reference inside a dimension or the dashboard body is kept as a token, and a metric-math alarm is refused by name', () => {
+  test('a reference inside a dimension or the dashboard body is kept as a token; a metric-math alarm reads the metrics of its queries; an alarm with neither is refused by name', () => {
     const template = {
       Resources: {
         A: { Type: 'AWS::CloudWatch::Alarm', Properties: { Namespace: 'AWS/RDS', MetricName: 'CPUUtilization', Dimensions: [{ Name: 'DBClusterIdentifier', Value: { Ref: 'Db' } }] } },
+        E: { Type: 'AWS::CloudWatch::Alarm', Properties: { Metrics: [{ Id: 'e', Expression: 'DIFF(c)', ReturnData: true }, { Id: 'c', ReturnData: false, MetricStat: { Metric: { Namespace: 'airflow', MetricName: 'airflow_x', Dimensions: [{ Name: 'ClusterName', Value: 'c1' }] }, Period: 300, Stat: 'Maximum' } }] } },
         D: { Type: 'AWS::CloudWatch::Dashboard', Properties: { DashboardBody: { 'Fn::Join': ['', ['{"widgets":[{"type":"metric","properties":{"title":"t","region":"', { Ref: 'AWS::Region' }, '","metrics":[["NS","m","K","', { Ref: 'X' }, '-001",{"stat":"Sum"}]]}}]}']] } } },
       },
     };
     expect(metricsReadBy(template)).toEqual([
       { namespace: 'AWS/RDS', metricName: 'CPUUtilization', dimensions: { DBClusterIdentifier: '{token}' }, readBy: 'alarm A' },
+      { namespace: 'airflow', metricName: 'airflow_x', dimensions: { ClusterName: 'c1' }, readBy: 'alarm E' },
       { namespace: 'NS', metricName: 'm', dimensions: { K: '{token}-001' }, readBy: 'dashboard D: t' },
     ]);
-    expect(() => metricsReadBy({ Resources: { M: { Type: 'AWS::CloudWatch::Alarm', Properties: { Metrics: [] } } } })).toThrow(/alarm M: only single-metric alarms/);
+    expect(() => metricsReadBy({ Resources: { M: { Type: 'AWS::CloudWatch::Alarm', Properties: {} } } })).toThrow(/alarm M: neither MetricName nor Metrics/);
   });
 });

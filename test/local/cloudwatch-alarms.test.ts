@@ -1,4 +1,4 @@
-import { loadEnvironments } from '../../manifests-src/config';
+import { loadEnvironments, METRICS_SCRAPE_SECONDS } from '../../manifests-src/config';
 import { alarmsOf, evaluateAlarm, periodValues, type AlarmDefinition, type Datapoint } from '../../local/cloudwatch-alarms';
 import { committedSynth } from '../infra/committed-synth';
 
@@ -15,6 +15,19 @@ const every = (fromMs: number, toMs: number, stepMs: number, value: number): Dat
   for (let t = fromMs; t < toMs; t += stepMs) out.push({ at: t, value });
   return out;
 };
+/**
+ * A counter as the metrics agent ships it: its running total, one datapoint per scrape (METRICS_SCRAPE_SECONDS),
+ * rising by `perScrape` until `stopsAt`, then flat (the StatsD exporter keeps the last total).
+ */
+const counter = (fromMs: number, toMs: number, perScrape: number, stopsAt = Infinity, start = 0): Datapoint[] => {
+  const out: Datapoint[] = [];
+  let total = start;
+  for (let t = fromMs; t < toMs; t += METRICS_SCRAPE_SECONDS * 1000) {
+    if (t < stopsAt) total += perScrape;
+    out.push({ at: t, value: total });
+  }
+  return out;
+};
 
 describe.each(loadEnvironments().map((e) => e.name))("%s's alarms (cdk.out) evaluated on made-up data", (name) => {
   const env = loadEnvironments().find((e) => e.name === name)!;
@@ -25,15 +38,25 @@ describe.each(loadEnvironments().map((e) => e.name))("%s's alarms (cdk.out) eval
     return a;
   };
 
-  test('scheduler heartbeat: OK while schedulers beat every 5 s; ALARM within 15 minutes of the last beat, and not before the first empty period ends', () => {
+  test('scheduler heartbeat: OK while schedulers beat; ALARM within its window once the beats stop, though the agent still ships the flat total, and as well when nothing arrives at all', () => {
     const a = alarm('SchedulerHeartbeat');
-    const beats = every(T0 - 60 * MIN, T0, 5000, 1);
+    expect(a.expression).toBe('DIFF');
+    // A beat every 5 s: 12 a scrape.
+    const beats = counter(T0 - 60 * MIN, T0 + 30 * MIN, 12, T0);
     expect(evaluateAlarm(a, beats, T0)).toBe('OK');
-    // Stopped at T0: the alarm needs EvaluationPeriods empty periods.
     const firstAlarm = [...Array(30).keys()].map((m) => T0 + m * MIN).find((t) => evaluateAlarm(a, beats, t) === 'ALARM');
     expect(firstAlarm).toBeDefined();
     expect(firstAlarm! - T0).toBeLessThanOrEqual(a.period * 1000 * (a.evaluationPeriods + 1));
     expect(evaluateAlarm(a, beats, T0 + a.period * 1000)).toBe('OK');
+    // The agent gone too: no data is breaching.
+    const silent = beats.filter((d) => d.at < T0);
+    expect(evaluateAlarm(a, silent, T0 + a.period * 1000 * (a.evaluationPeriods + 1))).toBe('ALARM');
+  });
+
+  test('scheduler heartbeat: a restart of the StatsD exporter (its totals start again at 0) is one odd period, not an alarm', () => {
+    const a = alarm('SchedulerHeartbeat');
+    const restarted = [...counter(T0 - 60 * MIN, T0 - 7 * MIN, 12), ...counter(T0 - 7 * MIN, T0 + 30 * MIN, 12)];
+    for (let m = 0; m <= 15; m++) expect({ at: m, state: evaluateAlarm(a, restarted, T0 + m * MIN) }).toEqual({ at: m, state: 'OK' });
   });
 
   test('queue depth: OK at the worker slots; ALARM after tasks wait above them for the whole window', () => {
@@ -47,16 +70,18 @@ describe.each(loadEnvironments().map((e) => e.name))("%s's alarms (cdk.out) eval
     expect(evaluateAlarm(a, [...every(T0 - 60 * MIN, T0, MIN, 0), { at: T0 - 2 * MIN, value: slots * 3 }], T0)).toBe('OK');
   });
 
-  test('task failures: a quiet night (no datapoint at all) is OK, not INSUFFICIENT_DATA or ALARM; 11 failures every 5 minutes for 15 minutes is ALARM', () => {
+  test('task failures: a quiet night is OK (the total flat, or no datapoint at all), not INSUFFICIENT_DATA or ALARM; 11 failures every 5 minutes for 15 minutes is ALARM', () => {
     const a = alarm('TaskFailures');
     expect(evaluateAlarm(a, [], T0)).toBe('OK');
-    expect(evaluateAlarm(a, every(T0 - 15 * MIN, T0, 5 * MIN, 11), T0)).toBe('ALARM');
-    expect(evaluateAlarm(a, every(T0 - 15 * MIN, T0, 5 * MIN, 10), T0)).toBe('OK');
+    expect(evaluateAlarm(a, counter(T0 - 60 * MIN, T0, 0, Infinity, 3), T0)).toBe('OK');
+    // 11 in each 5-minute period: 2.2 a scrape.
+    expect(evaluateAlarm(a, counter(T0 - 60 * MIN, T0, 11 / 5), T0)).toBe('ALARM');
+    expect(evaluateAlarm(a, counter(T0 - 60 * MIN, T0, 10 / 5), T0)).toBe('OK');
   });
 
   test('triggerer heartbeat: OK while it beats; ALARM once it stopped for its window', () => {
     const a = alarm('TriggererHeartbeat');
-    const beats = every(T0 - 60 * MIN, T0, 5000, 1);
+    const beats = counter(T0 - 60 * MIN, T0 + 30 * MIN, 12, T0);
     expect(evaluateAlarm(a, beats, T0)).toBe('OK');
     expect(evaluateAlarm(a, beats, T0 + a.period * 1000 * (a.evaluationPeriods + 1))).toBe('ALARM');
   });
@@ -78,7 +103,7 @@ describe.each(loadEnvironments().map((e) => e.name))("%s's alarms (cdk.out) eval
 });
 
 describe('the evaluation rules', () => {
-  const base: AlarmDefinition = { id: 'X', namespace: 'N', metricName: 'm', statistic: 'Maximum', period: 60, evaluationPeriods: 3, datapointsToAlarm: 2, threshold: 5, comparison: 'GreaterThanThreshold', treatMissingData: 'missing' };
+  const base: AlarmDefinition = { id: 'X', namespace: 'N', metricName: 'm', dimensions: {}, statistic: 'Maximum', period: 60, evaluationPeriods: 3, datapointsToAlarm: 2, threshold: 5, comparison: 'GreaterThanThreshold', treatMissingData: 'missing' };
   test('M of N, statistic per aligned period, missing data by its treatment', () => {
     const now = T0 + 30_000; // mid-period: the current period is not complete, so it is not evaluated
     const d = [{ at: T0 - 3 * MIN + 1000, value: 9 }, { at: T0 - 2 * MIN + 1000, value: 1 }, { at: T0 - MIN + 1000, value: 9 }, { at: T0 + 1000, value: 99 }];
@@ -90,5 +115,20 @@ describe('the evaluation rules', () => {
     expect(evaluateAlarm({ ...base, treatMissingData: 'breaching' }, [], now)).toBe('ALARM');
     expect(evaluateAlarm({ ...base, treatMissingData: 'notBreaching' }, [], now)).toBe('OK');
     expect(evaluateAlarm({ ...base, statistic: 'Sum', comparison: 'LessThanThreshold', threshold: 1 }, d, now)).toBe('OK');
+  });
+});
+
+describe('DIFF alarms (counters)', () => {
+  const diff: AlarmDefinition = { id: 'D', namespace: 'N', metricName: 'c', dimensions: {}, statistic: 'Maximum', period: 60, evaluationPeriods: 2, datapointsToAlarm: 2, threshold: 1, comparison: 'LessThanThreshold', treatMissingData: 'breaching', expression: 'DIFF' };
+  test('each period is its maximum less the previous value of the series; the first value has none', () => {
+    const d = [{ at: T0 - 4 * MIN, value: 10 }, { at: T0 - 3 * MIN, value: 15 }, { at: T0 - 2 * MIN, value: 15 }, { at: T0 - MIN + 1, value: 18 }];
+    expect(periodValues(diff, d, T0)).toEqual([0, 3]);
+    expect(periodValues(diff, d.slice(3), T0)).toEqual([undefined, undefined]);
+    // A gap: the value before it is the previous one.
+    expect(periodValues(diff, [d[0], d[3]], T0)).toEqual([undefined, 8]);
+  });
+  test('a template with another expression is refused by name', () => {
+    const template = { Resources: { A: { Type: 'AWS::CloudWatch::Alarm', Properties: { EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'LessThanThreshold', Metrics: [{ Id: 'e', Expression: 'RATE(m)', ReturnData: true }, { Id: 'm', ReturnData: false, MetricStat: { Metric: { Namespace: 'N', MetricName: 'c' }, Period: 60, Stat: 'Sum' } }] } } } };
+    expect(() => alarmsOf(template)).toThrow(/alarm A: only single-metric alarms and DIFF\(<metric>\) expressions are evaluated here/);
   });
 });

@@ -1,5 +1,5 @@
 import { awsJson } from '../../../local/aws-seed';
-import { logGroupPrefix } from '../../../manifests-src/airflow/airflow-settings';
+import { logGroupNames } from '../../../manifests-src/airflow/airflow-settings';
 import { imageRef, SERVICE_ACCOUNTS } from '../../../manifests-src/config';
 import { POD_PEERS } from '../../../manifests-src/platform/network-flows';
 import { apply, kubectl, kubectlAsync, kubectlJson } from '../../../cluster/node/kubectl';
@@ -110,7 +110,7 @@ export async function containerLogsReachCloudWatch(ctx: ScenarioContext, unbuild
   const fluentBitImage = imageRef(env, 'fluentBit');
   const missing = unbuildable.find((r) => r.endsWith(fluentBitImage.split('/').slice(1).join('/')));
   if (missing) throw new Error(`the log shipper's image ${missing} was not built: see the cluster's "NOT LOADED" line for what is missing and how to get it`);
-  const group = `${logGroupPrefix(env)}/containers`;
+  const group = logGroupNames(env).containers;
   const cw = new CloudWatchLogsReader(`http://${services.host}:${services.ports.awsApi}`, env.aws.region);
 
   // One FluentBit per node, each Ready, each with its hostPath volumes on its own node's disk.

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PORTS } from '../../../manifests-src/config';
+import { METRICS_SCRAPE_SECONDS, PORTS } from '../../../manifests-src/config';
 import { POD_PEERS } from '../../../manifests-src/platform/network-flows';
 import { AIRFLOW_METRICS_NAMESPACE } from '../../../infra/lib/observability';
 import { stackName } from '../../../infra/lib/airflow-eks-stack';
@@ -9,6 +9,10 @@ import type { AirflowApi } from '../../../cluster/airflow-api';
 import { kubectlJson } from '../../../cluster/node/kubectl';
 import { inPodNetwork } from '../pod-probe';
 import { MIN, type ScenarioContext } from './context';
+import { logGroupNames } from '../../../manifests-src/airflow/airflow-settings';
+import { alarmsOf, evaluateAlarm, type AlarmDefinition } from '../../../local/cloudwatch-alarms';
+import { metricId, metricsFromEmf } from '../../../local/emf';
+import { CloudWatchLogsReader } from './container-logs';
 
 /** Metric names in a Prometheus text exposition (comments and samples' labels left out). */
 export function exposedMetricNames(exposition: string): string[] {
@@ -19,10 +23,67 @@ export function exposedMetricNames(exposition: string): string[] {
   return [...new Set(names.filter(Boolean))].sort();
 }
 
+const stackTemplateOf = (root: string, envName: string) => JSON.parse(fs.readFileSync(path.join(root, 'cdk.out', `${stackName({ name: envName })}.template.json`), 'utf8'));
+
 /** The names the alarms and dashboard of one environment's synthesized stack read in the Airflow namespace. */
 export function airflowMetricsOfStack(root: string, envName: string): string[] {
-  const template = JSON.parse(fs.readFileSync(path.join(root, 'cdk.out', `${stackName({ name: envName })}.template.json`), 'utf8'));
-  return metricNamesIn(metricsReadBy(template), AIRFLOW_METRICS_NAMESPACE);
+  return metricNamesIn(metricsReadBy(stackTemplateOf(root, envName)), AIRFLOW_METRICS_NAMESPACE);
+}
+
+/**
+ * The alarm's own rule on the complete periods of its window that lie after the metrics began at `earliest` (and, for
+ * DIFF, after a first period to diff from): before the agent ran, a period's missing data says nothing of the platform.
+ */
+export function coveredPart(a: AlarmDefinition, earliest: number, now: number): AlarmDefinition | undefined {
+  const p = a.period * 1000;
+  const firstJudged = Math.floor(earliest / p) * p + (a.expression === 'DIFF' ? p : 0);
+  const covered = Math.min(a.evaluationPeriods, Math.floor((Math.floor(now / p) * p - firstJudged) / p));
+  return covered >= 1 ? { ...a, evaluationPeriods: covered, datapointsToAlarm: Math.min(a.datapointsToAlarm, covered) } : undefined;
+}
+
+/**
+ * Issue 24: the committed metrics agent (dist/'s fluent-bit-metrics) delivers every Airflow metric the stack's alarms
+ * and dashboard read (cdk.out/), under their namespace, name and dimensions, as EMF into the stack's metrics log
+ * group; CloudWatch's extraction of them is emulated (local/emf.ts). Each alarm on them, evaluated on that data once
+ * its window is covered, is OK: the platform ran work all along.
+ */
+export async function alarmMetricsReachCloudWatch(ctx: ScenarioContext, root: string): Promise<void> {
+  const { env, services, log, until } = ctx;
+  const template = stackTemplateOf(root, env.name);
+  const read = metricsReadBy(template).filter((m) => m.namespace === AIRFLOW_METRICS_NAMESPACE);
+  const wanted = [...new Set(read.map((m) => metricId(m)))].sort();
+  expect(wanted.length).toBeGreaterThan(0);
+  const group = logGroupNames(env).metrics;
+  const cw = new CloudWatchLogsReader(`http://${services.host}:${services.ports.awsApi}`, env.aws.region);
+  const arrived = async () => {
+    const events: string[] = [];
+    for (const s of await cw.streams(group, '')) events.push(...(await cw.events(group, s)));
+    return metricsFromEmf(events);
+  };
+  let metrics = await arrived();
+  try {
+    await until(`every Airflow metric of cdk.out's alarms and dashboard as EMF in ${group}`, async () => {
+      metrics = await arrived();
+      return wanted.every((w) => metrics.has(w));
+    }, 4 * MIN, 10_000);
+  } finally {
+    log(`  ${group}: ${wanted.map((w) => `${w} ${metrics.get(w)?.data.length ?? 0} datapoints`).join('; ')}`);
+  }
+
+  const alarms = alarmsOf(template).filter((a) => a.namespace === AIRFLOW_METRICS_NAMESPACE);
+  expect(alarms.length).toBeGreaterThan(0);
+  const data = (a: AlarmDefinition) => metrics.get(metricId(a))!.data;
+  const earliest = Math.min(...alarms.map((a) => data(a)[0].at));
+  // Each alarm judged on at least one complete period after the metrics began (DIFF: two).
+  await until('a complete period of metric data for every alarm', () => alarms.every((a) => coveredPart(a, earliest, Date.now() - METRICS_SCRAPE_SECONDS * 1000)), 15 * MIN, 10_000);
+  metrics = await arrived();
+  const now = Date.now() - METRICS_SCRAPE_SECONDS * 1000;
+  const states = alarms.map((a) => {
+    const judged = coveredPart(a, earliest, now)!;
+    return { alarm: `${a.id} (${judged.evaluationPeriods} of ${a.evaluationPeriods} periods)`, state: evaluateAlarm(judged, data(a), now) };
+  });
+  log(`  alarms on Airflow's metrics, evaluated on the data that arrived: ${states.map((x) => `${x.alarm} ${x.state}`).join(', ')}`);
+  expect(states.filter((x) => x.state !== 'OK')).toEqual([]);
 }
 
 /**
