@@ -2,8 +2,8 @@
 # Builds Fluent Bit (the C program inside the aws-for-fluent-bit image dist/ pins) from its public source at
 # one tag, into the cache outside the clone:
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/airflow-eks/bin/fluent-bit-<version>-<options hash>/{fluent-bit,parsers*.conf}
-# No package registry serves Fluent Bit: the source is a git repository of github.com/fluent/fluent-bit, taken
-# from $FLUENT_BIT_SOURCE (a path or URL), else the cache's src/fluent-bit.git, else cloned from GitHub.
+# No package registry serves Fluent Bit: its source is the public github.com/fluent/fluent-bit at tag v<VERSION>,
+# found by cluster/build/git-source.sh ($FLUENT_BIT_SOURCE, else the cache's src/fluent-bit.git, else a clone).
 # Debian's libsqlite3 replaces the vendored SQLite amalgamation (some source snapshots lack sqlite3.c).
 # Only the plugins a committed configuration of this project may use are built (FLB_MINIMAL + the list below):
 # a configuration naming another plugin fails here, first, rather than on EKS.
@@ -31,42 +31,25 @@ out="$cache/bin/fluent-bit-$version-$(printf '%s\n' "${options[@]}" | sha256sum 
 # Prints the folder (last line of stdout) for the image recipe; progress goes to stderr.
 done_with() { echo "$1" >&2; echo "$out"; exit 0; }
 if [[ -x "$out/fluent-bit" && -z "${FORCE:-}" ]]; then done_with "cached: $out"; fi
-source=${FLUENT_BIT_SOURCE:-$cache/src/fluent-bit.git}
-if ! git --git-dir="$source" rev-parse -q --verify "v$version^{commit}" >/dev/null 2>&1 &&
-   ! git -C "$source" rev-parse -q --verify "v$version^{commit}" >/dev/null 2>&1; then
-  if [[ $check == 0 && -z "${FLUENT_BIT_SOURCE:-}" ]] && mkdir -p "$cache/src" && rm -rf "$cache/src/fluent-bit.git.tmp" &&
-     timeout 600 git clone --quiet --bare --filter=blob:none https://github.com/fluent/fluent-bit "$cache/src/fluent-bit.git.tmp" 2>/dev/null; then
-    mv "$cache/src/fluent-bit.git.tmp" "$source"
-  else
-    echo "fluent-bit.sh: no Fluent Bit source with tag v$version: clone https://github.com/fluent/fluent-bit" \
-      "(git clone --bare) into $cache/src/fluent-bit.git, or set FLUENT_BIT_SOURCE to a clone that has the tag" >&2
-    exit 3
-  fi
+here=$(cd "$(dirname "$0")" && pwd)
+# The vendored SQLite amalgamation is left out: Debian's library is linked instead.
+export EXCLUDE='lib/sqlite-amalgamation-[^/]*/sqlite3\.c'
+if [[ $check == 1 ]]; then
+  bash "$here/git-source.sh" --check fluent-bit https://github.com/fluent/fluent-bit "v$version" >/dev/null
+  done_with "Fluent Bit $version can be built"
 fi
-if [[ $check == 1 ]]; then done_with "source at hand: $source (v$version)"; fi
-mkdir -p "$out" "$cache/src"
+src=$(bash "$here/git-source.sh" fluent-bit https://github.com/fluent/fluent-bit "v$version" | tail -1)
+mkdir -p "$out"
 exec 9>"$out.lock"
 flock 9
 if [[ -x "$out/fluent-bit" && -z "${FORCE:-}" ]]; then done_with "cached: $out"; fi
 
-here=$(cd "$(dirname "$0")" && pwd)
 bash "$here/../../scripts/apt-install.sh" cluster/build/fluent-bit.sh \
   cmake make gcc g++ flex bison pkg-config libssl-dev libyaml-dev libsqlite3-dev zlib1g-dev git
 
-gitdir=$(git -C "$source" rev-parse --absolute-git-dir 2>/dev/null || echo "$source")
-
-work=$(mktemp -d "$cache/src/fluent-bit-$version.XXXXXX")
+work=$(mktemp -d "${XDG_CACHE_HOME:-$HOME/.cache}/airflow-eks/src/fluent-bit-$version-build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-# Every file of the tag but the vendored SQLite amalgamation (Debian's library is linked instead).
-# (git archive reads every blob of the tree it is given: give it a tree without that file.)
-export GIT_INDEX_FILE=$work/index
-git --git-dir="$gitdir" read-tree "v$version"
-git --git-dir="$gitdir" ls-tree -r -z --name-only "v$version" -- lib | grep -z '^lib/sqlite-amalgamation-[^/]*/sqlite3\.c$' |
-  xargs -0 -r git --git-dir="$gitdir" --work-tree="$work" update-index --force-remove --
-tree=$(git --git-dir="$gitdir" write-tree)
-unset GIT_INDEX_FILE
-git --git-dir="$gitdir" archive --format=tar "$tree" | tar -x -C "$work"
-
+cp -r "$src/." "$work/"
 start=$(date +%s)
 cmake -S "$work" -B "$work/build" "${options[@]}" >"$work/cmake.log" 2>&1 || { tail -40 "$work/cmake.log" >&2; exit 1; }
 nice -n 10 make -C "$work/build" -j "$(nproc)" fluent-bit-bin >"$work/make.log" 2>&1 || { tail -60 "$work/make.log" >&2; exit 1; }

@@ -74,16 +74,29 @@ export function bundledFluentBit(awsForFluentBitTag: string): string {
   return version;
 }
 
-/** Why Fluent Bit `version` cannot be built on this machine (its source is not at hand), or undefined when it can. */
-export function fluentBitSourceMissing(repo: string, version: string): string | undefined {
+/**
+ * Why an image built from a public source no registry serves cannot be built on this machine (the source is not at
+ * hand: the script's `--check` says what is missing and how to get it), or undefined when it can.
+ */
+export function sourceMissing(repo: string, script: string, args: readonly string[]): string | undefined {
   try {
-    execFileSync('bash', [join(repo, 'cluster/build/fluent-bit.sh'), '--check', version], { stdio: 'pipe' });
+    execFileSync('bash', [join(repo, script), '--check', ...args], { stdio: 'pipe' });
     return undefined;
   } catch (e) {
     const x = e as { status?: number; stderr?: Buffer };
     if (x.status === 3) return x.stderr!.toString().trim();
     throw e;
   }
+}
+
+/** The public repository of the PgBouncer exporter (upstream of the Airflow project's `airflow-pgbouncer-exporter-*` tags). */
+export const PGBOUNCER_EXPORTER_SOURCE = 'https://github.com/jbub/pgbouncer_exporter';
+
+/** The exporter version a tag names (upstream's `v<version>`, or the Airflow project's `airflow-pgbouncer-exporter-<date>-<version>`). */
+export function pgbouncerExporterVersion(tag: string): string {
+  const m = /^(?:v|airflow-pgbouncer-exporter-\d{4}\.\d{2}\.\d{2}-)(\d+\.\d+\.\d+)$/.exec(tag);
+  if (!m) throw new Error(`images.pgbouncerExporter.tag ${tag}: neither v<version> nor airflow-pgbouncer-exporter-<date>-<version>; the local cluster builds ${PGBOUNCER_EXPORTER_SOURCE} at the version the tag names`);
+  return m[1];
 }
 
 const arch = (): string => execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim();
@@ -154,15 +167,26 @@ export function planImages(repo: string, envName = 'dev', sandboxImage = DEFAULT
   };
 
   const pgbRef = normalizeReference(imageRef(env, 'pgbouncer'));
-  const expRef = normalizeReference(imageRef(env, 'pgbouncerExporter'));
   // The Debian package version docker/pgbouncer/Dockerfile installs: the config's pin, for both.
   const { suite: pgbSuite, packageVersion: pgbVersion } = env.images.pgbouncer;
-  const pgbKey = hashOf(repo, [...rootfs, 'cluster/images/pgbouncer/build.sh', 'cluster/images/pgbouncer/exporter-entrypoint.sh', 'cluster/images/pgbouncer/exporter-config.yml', 'cluster/images/pgbouncer/exporter.lock'], [pgbRef, expRef, hostArch, pgbSuite, pgbVersion]);
+  const pgbKey = hashOf(repo, [...rootfs, 'cluster/images/pgbouncer/build.sh'], [pgbRef, hostArch, pgbSuite, pgbVersion]);
   const pgbouncer: Recipe = {
     name: 'pgbouncer',
     key: pgbKey,
-    outputs: [one('pgbouncer', pgbKey, pgbRef), one('pgbouncer-exporter', pgbKey, expRef)],
-    command: (a) => ['bash', 'cluster/images/pgbouncer/build.sh', pgbRef, a(pgbRef), expRef, a(expRef), pgbSuite, pgbVersion],
+    outputs: [one('pgbouncer', pgbKey, pgbRef)],
+    command: (a) => ['bash', 'cluster/images/pgbouncer/build.sh', pgbRef, a(pgbRef), pgbSuite, pgbVersion],
+    needs: [],
+  };
+  // The PgBouncer exporter: the Airflow project's (jbub/pgbouncer_exporter) at the version its tag names, from source.
+  const expRef = normalizeReference(imageRef(env, 'pgbouncerExporter'));
+  const expVersion = pgbouncerExporterVersion(env.images.pgbouncerExporter.tag);
+  const expMissing = sourceMissing(repo, 'cluster/build/git-source.sh', ['pgbouncer_exporter', PGBOUNCER_EXPORTER_SOURCE, `v${expVersion}`]);
+  const expKey = hashOf(repo, [...lib, 'cluster/images/go-image.sh', 'cluster/images/pgbouncer/exporter-image.sh', 'cluster/build/git-source.sh'], [expRef, expVersion, hostArch]);
+  const exporter: Recipe = {
+    name: 'pgbouncer-exporter',
+    key: expKey,
+    outputs: [one('pgbouncer-exporter', expKey, expRef)],
+    command: (a) => ['bash', 'cluster/images/pgbouncer/exporter-image.sh', expRef, a(expRef), expVersion],
     needs: [],
   };
 
@@ -184,7 +208,7 @@ export function planImages(repo: string, envName = 'dev', sandboxImage = DEFAULT
   // Fluent Bit: the version the pinned aws-for-fluent-bit release bundles, from its public source.
   const fluentBitRef = normalizeReference(imageRef(env, 'fluentBit'));
   const fluentBitVersion = bundledFluentBit(env.images.fluentBit.tag);
-  const fluentBitMissing = fluentBitSourceMissing(repo, fluentBitVersion);
+  const fluentBitMissing = sourceMissing(repo, 'cluster/build/fluent-bit.sh', [fluentBitVersion]);
   const fluentBitKey = hashOf(repo, [...rootfs, 'cluster/images/fluent-bit/build.sh', 'cluster/build/fluent-bit.sh'], [fluentBitRef, fluentBitVersion, hostArch, readFileSync(localCaCert(), 'utf8')]);
   const fluentBit: Recipe = {
     name: 'fluent-bit',
@@ -208,11 +232,11 @@ export function planImages(repo: string, envName = 'dev', sandboxImage = DEFAULT
   const byKey: Partial<Record<ImageKey, { recipe: Recipe; output: Output }>> = {
     airflow: projectRefConfigured === baseRef ? { recipe: base, output: base.outputs[0] } : { recipe: project, output: project.outputs[0] },
     pgbouncer: { recipe: pgbouncer, output: pgbouncer.outputs[0] },
-    pgbouncerExporter: { recipe: pgbouncer, output: pgbouncer.outputs[1] },
+    ...(expMissing ? {} : { pgbouncerExporter: { recipe: exporter, output: exporter.outputs[0] } }),
     statsdExporter: { recipe: statsd, output: statsd.outputs[0] },
     ...(fluentBitMissing ? {} : { fluentBit: { recipe: fluentBit, output: fluentBit.outputs[0] } }),
   };
-  const reasons: Partial<Record<ImageKey, string>> = { ...CANNOT_BUILD, ...(fluentBitMissing ? { fluentBit: fluentBitMissing } : {}) };
+  const reasons: Partial<Record<ImageKey, string>> = { ...CANNOT_BUILD, ...(fluentBitMissing ? { fluentBit: fluentBitMissing } : {}), ...(expMissing ? { pgbouncerExporter: expMissing } : {}) };
   const keys = Object.keys(env.images).filter((k): k is ImageKey => k !== 'mirrorRegistry');
   const provides = new Map<string, { recipe: Recipe; output: Output }>();
   const unavailable: Unavailable[] = [];
@@ -227,5 +251,5 @@ export function planImages(repo: string, envName = 'dev', sandboxImage = DEFAULT
     if (made) provides.set(ref, made);
     else unavailable.push(declaredUnbuildable(envName, ref, key, reasons));
   }
-  return { recipes: [base, project, pgbouncer, statsd, fluentBit, pause], provides, unavailable, sandboxImage: sandboxRef };
+  return { recipes: [base, project, pgbouncer, exporter, statsd, fluentBit, pause], provides, unavailable, sandboxImage: sandboxRef };
 }

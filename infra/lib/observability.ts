@@ -10,7 +10,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { AIRFLOW_METRICS_PREFIX, CLOUDWATCH_AIRFLOW_METRICS, METRIC_CLUSTER_DIMENSION, SERVICE_ACCOUNTS, type EnvironmentConfig } from '../../manifests-src/config';
+import { AIRFLOW_METRICS_PREFIX, CLOUDWATCH_AIRFLOW_METRICS, CLOUDWATCH_PGBOUNCER_METRICS, DATABASES, METRIC_CLUSTER_DIMENSION, PGBOUNCER_METRICS_PREFIX, SERVICE_ACCOUNTS, type EnvironmentConfig } from '../../manifests-src/config';
 import { METRICS_AGENT } from '../../manifests-src/platform/fluent-bit';
 import { logGroupNames } from '../../manifests-src/airflow/airflow-settings';
 
@@ -83,6 +83,15 @@ export class Observability extends Construct {
     // Memory of the primary node (member 001 of the replication group).
     const redisMemory = new cloudwatch.Metric({ namespace: 'AWS/ElastiCache', metricName: 'DatabaseMemoryUsagePercentage', dimensionsMap: { CacheClusterId: `${broker.ref}-001` }, statistic: 'Maximum', period: Duration.minutes(5) });
 
+    // Clients of the metadata database's pool queued for a server connection (the highest of the period).
+    const pgbouncerWaiting = new cloudwatch.Metric({
+      namespace: PGBOUNCER_METRICS_PREFIX,
+      metricName: CLOUDWATCH_PGBOUNCER_METRICS.waitingClients.name,
+      dimensionsMap: { [METRIC_CLUSTER_DIMENSION]: env.cluster.name, database: DATABASES.metadata },
+      statistic: 'Maximum',
+      period,
+      label: 'PgBouncer clients waiting',
+    });
     const importErrors = airflow('importErrors', 'DAG import errors');
     const triggererHeartbeat = airflow('triggererHeartbeat', 'Triggerer heartbeats');
     const brokerCpu = new cloudwatch.Metric({ namespace: 'AWS/ElastiCache', metricName: 'EngineCPUUtilization', dimensionsMap: { CacheClusterId: `${broker.ref}-001` }, statistic: 'Maximum', period: Duration.minutes(5) });
@@ -103,6 +112,7 @@ export class Observability extends Construct {
     alarm('TaskFailures', failures, 10, GT, 'More than 10 task failures per 5 minutes for 15 minutes.', 'Open the Airflow UI (Browse > Task Instances, state failed) to see whether one DAG or all fail; all failing points at the platform (workers, database, broker), one at its code or its source system.');
     alarm('QueueDepth', queued, slots, GT, `Queued tasks above what maxReplicas x concurrency (${slots}) can run, for 15 minutes.`, 'Raise `workers.maxReplicas` (and `karpenter.cpuLimit`), or look for workers that do not start: `kubectl -n ' + ns + ' get pods -l app.kubernetes.io/name=airflow-worker` and Karpenter\'s NodeClaims.');
     alarm('ImportErrors', importErrors, 0, GT, 'A DAG file failed to import for 15 minutes: its DAGs are not scheduled.', 'The Airflow UI lists the file and its traceback (DAG import errors); fix it in the DAG repository and push.');
+    alarm('PgBouncerClientsWaiting', pgbouncerWaiting, 0, GT, 'Airflow clients queued in PgBouncer for a database connection, in every 5 minutes for 15 minutes: tasks and the scheduler wait on the database.', `Long transactions or a slow Aurora hold the pool: check DbCpu and \`SELECT pid, now() - xact_start, query FROM pg_stat_activity ORDER BY 2 DESC\`; if the load is real, raise \`pgbouncer.metadataPoolSize\` (within Aurora's max_connections) or \`pgbouncer.replicas\`.`);
     alarm('DbConnections', dbConnections, expectedMaxDbConnections(env) + 10, GT, 'More Aurora connections than PgBouncer opens, for 15 minutes.', 'A client bypasses PgBouncer or the pool sizes changed: `SELECT usename, application_name, count(*) FROM pg_stat_activity GROUP BY 1, 2` on the cluster endpoint.');
     alarm('DbCpu', dbCpu, 80, GT, 'Aurora CPU above 80% for 15 minutes.', 'Performance Insights names the top queries; raise `infra.database.instanceClass`; if the queries of the dag-processor dominate, fewer or slower-changing DAG files help.');
     alarm('BrokerMemory', redisMemory, 80, GT, 'Broker memory above 80% for 15 minutes: queued messages are piling up.', 'Workers are not consuming: check QueueDepth and the worker pods; raise `infra.cache.nodeType` only if the backlog is real work.');
@@ -113,7 +123,7 @@ export class Observability extends Construct {
       widgets: [
         [new cloudwatch.GraphWidget({ title: 'Scheduler / triggerer heartbeats', left: [heartbeat, triggererHeartbeat], width: 8 }), new cloudwatch.GraphWidget({ title: 'Task successes / failures', left: [successes], right: [failures], width: 8 }), new cloudwatch.GraphWidget({ title: 'Queued tasks', left: [queued], leftAnnotations: [{ value: slots, label: 'worker slots at max' }], width: 8 })],
         [new cloudwatch.GraphWidget({ title: 'Aurora connections', left: [dbConnections], leftAnnotations: [{ value: expectedMaxDbConnections(env), label: 'PgBouncer pools' }], width: 8 }), new cloudwatch.GraphWidget({ title: 'Aurora CPU', left: [dbCpu], width: 8 }), new cloudwatch.GraphWidget({ title: 'Broker memory / engine CPU %', left: [redisMemory, brokerCpu], width: 8 })],
-        [new cloudwatch.GraphWidget({ title: 'DAG import errors', left: [importErrors], width: 8 }), new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 16 })],
+        [new cloudwatch.GraphWidget({ title: 'DAG import errors', left: [importErrors], width: 8 }), new cloudwatch.GraphWidget({ title: 'PgBouncer clients waiting', left: [pgbouncerWaiting], width: 8 }), new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 8 })],
       ],
     });
   }

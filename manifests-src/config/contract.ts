@@ -453,5 +453,19 @@ export const CLOUDWATCH_AIRFLOW_METRICS = {
   importErrors: { name: `${AIRFLOW_METRICS_PREFIX}_dag_processing_import_errors`, kind: 'gauge' },
 } as const satisfies Record<string, { name: string; kind: 'counter' | 'gauge' }>;
 
-/** How often the metrics agent scrapes the StatsD exporter: one datapoint per metric per interval. */
+/**
+ * PgBouncer's metrics published to CloudWatch, as its exporter exposes them, in the namespace `pgbouncer` (the names'
+ * first segment), dimensions ClusterName and `database` (the agent drops the exporter's user and pool_mode labels).
+ */
+export const PGBOUNCER_METRICS_PREFIX = 'pgbouncer';
+export const CLOUDWATCH_PGBOUNCER_METRICS = {
+  waitingClients: { name: `${PGBOUNCER_METRICS_PREFIX}_exporter_pools_waiting_clients`, kind: 'gauge' },
+} as const satisfies Record<string, { name: string; kind: 'counter' | 'gauge' }>;
+/** Labels of the exporter's pool metrics that the agent drops: one series per database and cluster remains. */
+export const PGBOUNCER_DROPPED_LABELS = ['user', 'pool_mode'] as const;
+
+/** The CloudWatch namespaces the metrics agent publishes to. */
+export const AGENT_METRIC_NAMESPACES = [AIRFLOW_METRICS_PREFIX, PGBOUNCER_METRICS_PREFIX] as const;
+
+/** How often the metrics agent scrapes each exporter: one datapoint per metric per interval. */
 export const METRICS_SCRAPE_SECONDS = 60;

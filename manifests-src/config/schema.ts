@@ -116,7 +116,9 @@ export const ImagesSchema = z
     pgbouncer: DebianPackageImageSchema.default({ repository: 'airflow-eks/pgbouncer', suite: 'trixie', packageVersion: '1.24.1-1+deb13u2' }).describe(
       'Our PgBouncer image (docker/pgbouncer: Debian\'s pgbouncer at this exact version, >= 1.21 for `pgbouncer.maxPreparedStatements`), pushed by docker/build.sh like `images.airflow`; the local cluster and the local runner run the same package version.',
     ),
-    pgbouncerExporter: img('docker.io', 'apache/airflow', 'airflow-pgbouncer-exporter-2025.03.05-0.18.0').describe('PgBouncer Prometheus exporter.'),
+    pgbouncerExporter: img('docker.io', 'jbub/pgbouncer_exporter', 'v0.20.0').describe(
+      'PgBouncer Prometheus exporter (jbub/pgbouncer_exporter, which the Airflow project repackages). v0.19.0 or later reads the SHOW STATS columns of PgBouncer >= 1.24; the Airflow project\'s latest tag (0.18.0) fails on them and exports nothing.',
+    ),
     statsdExporter: img('quay.io', 'prometheus/statsd-exporter', 'v0.28.0').describe('StatsD exporter receiving Airflow metrics.'),
     fluentBit: img('public.ecr.aws', 'aws-observability/aws-for-fluent-bit', '3.2.1').describe(
       'aws-for-fluent-bit (multi-arch) shipping container logs: 3.2.1 bundles Fluent Bit 4.2.2, whose cloudwatch_logs output also carries metrics (EMF); the local cluster builds that Fluent Bit from source.',

@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
-import { CLOUDWATCH_AIRFLOW_METRICS, COMPONENTS, imageRef, METRIC_CLUSTER_DIMENSION, METRICS_SCRAPE_SECONDS, PORTS, SERVICE_ACCOUNTS } from '../config';
+import { CLOUDWATCH_AIRFLOW_METRICS, CLOUDWATCH_PGBOUNCER_METRICS, COMPONENTS, imageRef, METRIC_CLUSTER_DIMENSION, METRICS_SCRAPE_SECONDS, PGBOUNCER_DROPPED_LABELS, PORTS, SERVICE_ACCOUNTS } from '../config';
 import { logGroupNames } from '../airflow/airflow-settings';
 import { HardenedDeployment } from '../hardening/hardened-deployment';
 import { contentChecksum, labelsFor, resourceRequirements, selectorFor } from '../hardening/workload-defaults';
@@ -22,6 +22,8 @@ export interface FluentBitProps {
 export function fluentBitConfig(env: EnvironmentConfig): string {
   return `[SERVICE]
     Flush             5
+    # What is read is delivered before exit: the pod's grace period (30 s) leaves room for a slow PutLogEvents.
+    Grace             15
     Log_Level         info
     Daemon            off
     Parsers_File      /fluent-bit/etc/parsers.conf
@@ -51,6 +53,8 @@ export function fluentBitConfig(env: EnvironmentConfig): string {
     Match                 kube.*
     multiline.key_content log
     multiline.parser      python
+    # The joined records go through an emitter: on the node's disk like the input's, so a restart loses none of them.
+    emitter_storage.type  filesystem
 
 [FILTER]
     Name              kubernetes
@@ -165,14 +169,43 @@ export const METRICS_AGENT = 'fluent-bit-metrics';
 const FLUENT_BIT_BINARY = '/fluent-bit/bin/fluent-bit';
 const METRICS_CONFIG = '/fluent-bit/etc/fluent-bit.yaml';
 
+/** One exporter the metrics agent scrapes: where, which of its metrics CloudWatch keeps, which labels it drops. */
+interface ScrapeTarget {
+  readonly tag: string;
+  readonly host: string;
+  readonly port: number;
+  readonly metrics: readonly string[];
+  readonly dropLabels: readonly string[];
+}
+
 /**
- * The metrics agent's configuration (Fluent Bit's YAML format, which processors need): scrape the StatsD exporter,
- * keep only the metrics CloudWatch should hold (CLOUDWATCH_AIRFLOW_METRICS: each custom metric is billed), add the
- * cluster dimension, and write them as embedded metric format into the metrics log group, from which CloudWatch
- * extracts namespace `airflow` (the names' first segment) with dimension ClusterName.
+ * The metrics agent's configuration (Fluent Bit's YAML format, which processors need): scrape the StatsD exporter and
+ * PgBouncer's exporter, keep only the metrics CloudWatch should hold (each custom metric is billed), add the cluster
+ * dimension, and write them as embedded metric format into the metrics log group, from which CloudWatch extracts them
+ * (namespace: a name's first segment; dimensions: its labels). PgBouncer's exporter is reached through its Service:
+ * with several replicas each scrape reads one of them, which a Maximum over a period covers.
  */
 export function fluentBitMetricsConfig(env: EnvironmentConfig): string {
-  const names = Object.values(CLOUDWATCH_AIRFLOW_METRICS).map((m) => m.name);
+  const targets: ScrapeTarget[] = [
+    { tag: 'airflow.metrics', host: `${COMPONENTS.statsd.service}.${env.namespace}.svc.cluster.local`, port: PORTS.statsdMetrics, metrics: Object.values(CLOUDWATCH_AIRFLOW_METRICS).map((m) => m.name), dropLabels: [] },
+    { tag: 'pgbouncer.metrics', host: `${COMPONENTS.pgbouncer.service}.${env.namespace}.svc.cluster.local`, port: PORTS.pgbouncerExporter, metrics: Object.values(CLOUDWATCH_PGBOUNCER_METRICS).map((m) => m.name), dropLabels: PGBOUNCER_DROPPED_LABELS },
+  ];
+  const input = (t: ScrapeTarget) => `    - name: prometheus_scrape
+      tag: ${t.tag}
+      host: ${t.host}
+      port: ${t.port}
+      metrics_path: /metrics
+      scrape_interval: ${METRICS_SCRAPE_SECONDS}s
+      processors:
+        metrics:
+          - name: metrics_selector
+            metric_name: /^(${t.metrics.join('|')})$/
+            action: include
+${t.dropLabels.map((l) => `          - name: labels
+            delete: ${l}
+`).join('')}          - name: labels
+            insert: ${METRIC_CLUSTER_DIMENSION} ${env.cluster.name}
+`;
   return `service:
   flush: 5
   log_level: info
@@ -183,26 +216,13 @@ export function fluentBitMetricsConfig(env: EnvironmentConfig): string {
 
 pipeline:
   inputs:
-    - name: prometheus_scrape
-      tag: airflow.metrics
-      host: ${COMPONENTS.statsd.service}.${env.namespace}.svc.cluster.local
-      port: ${PORTS.statsdMetrics}
-      metrics_path: /metrics
-      scrape_interval: ${METRICS_SCRAPE_SECONDS}s
-      processors:
-        metrics:
-          - name: metrics_selector
-            metric_name: /^(${names.join('|')})$/
-            action: include
-          - name: labels
-            insert: ${METRIC_CLUSTER_DIMENSION} ${env.cluster.name}
-
+${targets.map(input).join('\n')}
   outputs:
     - name: cloudwatch_logs
-      match: airflow.metrics
+      match: '*.metrics'
       region: ${env.aws.region}
       log_group_name: ${logGroupNames(env).metrics}
-      log_stream_name: ${COMPONENTS.statsd.service}
+      log_stream_name: ${METRICS_AGENT}
       log_format: json/emf
       auto_create_group: false
 `;

@@ -689,7 +689,7 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
     await phase('24.2 container logs', () => containerLogsReachCloudWatch(scenario(), upResult!.unbuildable));
   }, 15 * MIN);
 
-  distTest('24.3 the metrics agent of dist/ delivers every Airflow metric the alarms and dashboard of cdk.out read, with their namespace and dimensions, as EMF to the stack\'s metrics log group; every alarm on them, evaluated on that data, is OK', async () => {
+  distTest('24.3 the metrics agent of dist/ delivers every Airflow and PgBouncer metric the alarms and dashboard of cdk.out read, with their namespace and dimensions, as EMF to the stack\'s metrics log group; every alarm on them, evaluated on that data, is OK', async () => {
     await needAirflowSynced();
     await phase('24.3 alarm metrics in CloudWatch', () => alarmMetricsReachCloudWatch(scenario(), PROJECT_ROOT));
   }, 30 * MIN);

@@ -51,6 +51,6 @@ describe('image catalog: unbuildable images are named exceptions', () => {
       }
     })();
     expect(out.status).toBe(3);
-    expect(out.stderr).toMatch(/no Fluent Bit source with tag v0\.0\.0: clone https:\/\/github\.com\/fluent\/fluent-bit .* or set FLUENT_BIT_SOURCE/);
+    expect(out.stderr).toMatch(/no fluent-bit source with tag v0\.0\.0: clone https:\/\/github\.com\/fluent\/fluent-bit .* or set FLUENT_BIT_SOURCE/);
   });
 });

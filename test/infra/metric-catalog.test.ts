@@ -1,4 +1,4 @@
-import { loadEnvironments } from '../../manifests-src/config';
+import { CLOUDWATCH_PGBOUNCER_METRICS, DATABASES, loadEnvironments, PGBOUNCER_METRICS_PREFIX } from '../../manifests-src/config';
 import { AIRFLOW_METRICS_NAMESPACE } from '../../infra/lib/observability';
 import { metricNamesIn, metricsReadBy } from '../../infra/lib/metric-catalog';
 import { committedSynth } from './committed-synth';
@@ -16,6 +16,10 @@ describe('metrics read by the alarms and dashboards of cdk.out', () => {
     // Airflow's metrics carry the cluster, as the metrics path must publish them.
     for (const m of read.filter((x) => x.namespace === AIRFLOW_METRICS_NAMESPACE)) expect(m.dimensions).toEqual({ ClusterName: expect.stringMatching(/^airflow-/) });
     expect(metricNamesIn(read, AIRFLOW_METRICS_NAMESPACE)).toEqual(['airflow_dag_processing_import_errors', 'airflow_executor_queued_tasks', 'airflow_scheduler_heartbeat', 'airflow_ti_failures', 'airflow_ti_successes', 'airflow_triggerer_heartbeat']);
+    // PgBouncer's, per cluster and metadata database (the agent drops the exporter's user and pool_mode labels).
+    const pgbouncer = read.filter((x) => x.namespace === PGBOUNCER_METRICS_PREFIX);
+    expect([...new Set(pgbouncer.map((m) => m.metricName))]).toEqual([CLOUDWATCH_PGBOUNCER_METRICS.waitingClients.name]);
+    for (const m of pgbouncer) expect(m.dimensions).toEqual({ ClusterName: expect.stringMatching(/^airflow-/), database: DATABASES.metadata });
   });
 
   test('a reference inside a dimension or the dashboard body is kept as a token; a metric-math alarm reads the metrics of its queries; an alarm with neither is refused by name', () => {

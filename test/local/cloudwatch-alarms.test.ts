@@ -86,6 +86,13 @@ describe.each(loadEnvironments().map((e) => e.name))("%s's alarms (cdk.out) eval
     expect(evaluateAlarm(a, beats, T0 + a.period * 1000 * (a.evaluationPeriods + 1))).toBe('ALARM');
   });
 
+  test('PgBouncer clients waiting: none is OK; one period with a queue is OK; a queue in every period of the window is ALARM', () => {
+    const a = alarm('PgBouncerClientsWaiting');
+    expect(evaluateAlarm(a, every(T0 - 60 * MIN, T0, MIN, 0), T0)).toBe('OK');
+    expect(evaluateAlarm(a, [...every(T0 - 60 * MIN, T0, MIN, 0), { at: T0 - 3 * MIN, value: 4 }], T0)).toBe('OK');
+    expect(evaluateAlarm(a, [...every(T0 - 60 * MIN, T0, MIN, 0), ...every(T0 - 15 * MIN, T0, 5 * MIN, 2)], T0)).toBe('ALARM');
+  });
+
   test('import errors: the gauge at 0 is OK; one broken file for the whole window is ALARM; one that is fixed within a period is not', () => {
     const a = alarm('ImportErrors');
     expect(evaluateAlarm(a, every(T0 - 60 * MIN, T0, 30_000, 0), T0)).toBe('OK');

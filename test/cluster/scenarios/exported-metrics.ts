@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { METRICS_SCRAPE_SECONDS, PORTS } from '../../../manifests-src/config';
+import { AGENT_METRIC_NAMESPACES, METRICS_SCRAPE_SECONDS, PORTS } from '../../../manifests-src/config';
 import { POD_PEERS } from '../../../manifests-src/platform/network-flows';
 import { AIRFLOW_METRICS_NAMESPACE } from '../../../infra/lib/observability';
 import { stackName } from '../../../infra/lib/airflow-eks-stack';
@@ -42,15 +42,15 @@ export function coveredPart(a: AlarmDefinition, earliest: number, now: number): 
 }
 
 /**
- * Issue 24: the committed metrics agent (dist/'s fluent-bit-metrics) delivers every Airflow metric the stack's alarms
- * and dashboard read (cdk.out/), under their namespace, name and dimensions, as EMF into the stack's metrics log
+ * Issue 24: the committed metrics agent (dist/'s fluent-bit-metrics) delivers every Airflow and PgBouncer metric the
+ * stack's alarms and dashboard read (cdk.out/), under their namespace, name and dimensions, as EMF into the stack's metrics log
  * group; CloudWatch's extraction of them is emulated (local/emf.ts). Each alarm on them, evaluated on that data once
  * its window is covered, is OK: the platform ran work all along.
  */
 export async function alarmMetricsReachCloudWatch(ctx: ScenarioContext, root: string): Promise<void> {
   const { env, services, log, until } = ctx;
   const template = stackTemplateOf(root, env.name);
-  const read = metricsReadBy(template).filter((m) => m.namespace === AIRFLOW_METRICS_NAMESPACE);
+  const read = metricsReadBy(template).filter((m) => (AGENT_METRIC_NAMESPACES as readonly string[]).includes(m.namespace));
   const wanted = [...new Set(read.map((m) => metricId(m)))].sort();
   expect(wanted.length).toBeGreaterThan(0);
   const group = logGroupNames(env).metrics;
@@ -62,7 +62,7 @@ export async function alarmMetricsReachCloudWatch(ctx: ScenarioContext, root: st
   };
   let metrics = await arrived();
   try {
-    await until(`every Airflow metric of cdk.out's alarms and dashboard as EMF in ${group}`, async () => {
+    await until(`every metric of cdk.out's alarms and dashboard in the agent's namespaces (${AGENT_METRIC_NAMESPACES.join(', ')}) as EMF in ${group}`, async () => {
       metrics = await arrived();
       return wanted.every((w) => metrics.has(w));
     }, 4 * MIN, 10_000);
@@ -70,7 +70,7 @@ export async function alarmMetricsReachCloudWatch(ctx: ScenarioContext, root: st
     log(`  ${group}: ${wanted.map((w) => `${w} ${metrics.get(w)?.data.length ?? 0} datapoints`).join('; ')}`);
   }
 
-  const alarms = alarmsOf(template).filter((a) => a.namespace === AIRFLOW_METRICS_NAMESPACE);
+  const alarms = alarmsOf(template).filter((a) => (AGENT_METRIC_NAMESPACES as readonly string[]).includes(a.namespace));
   expect(alarms.length).toBeGreaterThan(0);
   const data = (a: AlarmDefinition) => metrics.get(metricId(a))!.data;
   const earliest = Math.min(...alarms.map((a) => data(a)[0].at));
@@ -82,7 +82,7 @@ export async function alarmMetricsReachCloudWatch(ctx: ScenarioContext, root: st
     const judged = coveredPart(a, earliest, now)!;
     return { alarm: `${a.id} (${judged.evaluationPeriods} of ${a.evaluationPeriods} periods)`, state: evaluateAlarm(judged, data(a), now) };
   });
-  log(`  alarms on Airflow's metrics, evaluated on the data that arrived: ${states.map((x) => `${x.alarm} ${x.state}`).join(', ')}`);
+  log(`  alarms on the agent's metrics, evaluated on the data that arrived: ${states.map((x) => `${x.alarm} ${x.state}`).join(', ')}`);
   expect(states.filter((x) => x.state !== 'OK')).toEqual([]);
 }
 
