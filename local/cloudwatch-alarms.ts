@@ -145,3 +145,14 @@ export function evaluateAlarm(alarm: AlarmDefinition, data: readonly Datapoint[]
   const breaching = counted.filter(Boolean).length;
   return breaching > 0 && breaching >= Math.min(alarm.datapointsToAlarm, counted.length) ? 'ALARM' : 'OK';
 }
+
+/**
+ * The alarm's own rule on the complete periods of its window that lie after the metrics began at `earliest` (and, for
+ * DIFF, after a first period to diff from): before the agent ran, a period's missing data says nothing of the platform.
+ */
+export function coveredPart(a: AlarmDefinition, earliest: number, now: number): AlarmDefinition | undefined {
+  const p = a.period * 1000;
+  const firstJudged = Math.floor(earliest / p) * p + (a.expression === 'DIFF' ? p : 0);
+  const covered = Math.min(a.evaluationPeriods, Math.floor((Math.floor(now / p) * p - firstJudged) / p));
+  return covered >= 1 ? { ...a, evaluationPeriods: covered, datapointsToAlarm: Math.min(a.datapointsToAlarm, covered) } : undefined;
+}

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startDaemon } from './daemon';
+import { podMutationPolicy } from './pod-mutation-policy';
 import { STATE_DIR, statePath, type NodeSpec } from './layout';
 
 /**
@@ -31,41 +32,30 @@ export function hostPathPolicy(): object[] {
   const name = 'airflow-eks-local-node-disks';
   const terms = 'object.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms';
   const pinned = `${terms}.exists(t, has(t.matchFields) && t.matchFields.exists(f, f.key == "metadata.name" && size(f.values) == 1))`;
-  return [
-    {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'MutatingAdmissionPolicy',
-      metadata: { name },
-      spec: {
-        matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] }] },
-        matchConditions: [
-          { name: 'has-host-path', expression: 'has(object.spec.volumes) && object.spec.volumes.exists(v, has(v.hostPath))' },
-          {
-            name: 'pinned-to-a-node',
-            expression: `has(object.spec.affinity) && has(object.spec.affinity.nodeAffinity) && has(object.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution) && ${pinned}`,
-          },
-        ],
-        variables: [
-          {
-            name: 'root',
-            expression: `${JSON.stringify(NODES_ROOT + '/')} + ${terms}.filter(t, has(t.matchFields)).map(t, t.matchFields.filter(f, f.key == "metadata.name")).filter(l, size(l) > 0)[0][0].values[0]`,
-          },
-        ],
-        failurePolicy: 'Fail',
-        reinvocationPolicy: 'Never',
-        mutations: [
-          {
-            patchType: 'ApplyConfiguration',
-            applyConfiguration: {
-              expression:
-                'Object{spec: Object.spec{volumes: object.spec.volumes.filter(v, has(v.hostPath)).map(v, Object.spec.volumes{name: v.name, hostPath: Object.spec.volumes.hostPath{path: variables.root + v.hostPath.path}})}}',
-            },
-          },
-        ],
+  return podMutationPolicy(name, {
+    matchConditions: [
+      { name: 'has-host-path', expression: 'has(object.spec.volumes) && object.spec.volumes.exists(v, has(v.hostPath))' },
+      {
+        name: 'pinned-to-a-node',
+        expression: `has(object.spec.affinity) && has(object.spec.affinity.nodeAffinity) && has(object.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution) && ${pinned}`,
       },
-    },
-    { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingAdmissionPolicyBinding', metadata: { name }, spec: { policyName: name } },
-  ];
+    ],
+    variables: [
+      {
+        name: 'root',
+        expression: `${JSON.stringify(NODES_ROOT + '/')} + ${terms}.filter(t, has(t.matchFields)).map(t, t.matchFields.filter(f, f.key == "metadata.name")).filter(l, size(l) > 0)[0][0].values[0]`,
+      },
+    ],
+    mutations: [
+      {
+        patchType: 'ApplyConfiguration',
+        applyConfiguration: {
+          expression:
+            'Object{spec: Object.spec{volumes: object.spec.volumes.filter(v, has(v.hostPath)).map(v, Object.spec.volumes{name: v.name, hostPath: Object.spec.volumes.hostPath{path: variables.root + v.hostPath.path}})}}',
+        },
+      },
+    ],
+  });
 }
 
 /** Relays the kubelets' container log symlinks into each node's /var/log/containers (cluster/node/log-links.sh). */

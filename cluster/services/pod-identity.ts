@@ -1,3 +1,4 @@
+import { podMutationPolicy } from '../node/pod-mutation-policy';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -44,24 +45,13 @@ export function podIdentityPolicy(env: Pick<EnvironmentConfig, 'name' | 'namespa
   // A projected volume's sources are an atomic list, which an apply configuration may not set: a JSON patch adds it.
   const volume = `Object.spec.volumes{name: "${TOKEN_FILE}", projected: Object.spec.volumes.projected{sources: [Object.spec.volumes.projected.sources{serviceAccountToken: Object.spec.volumes.projected.sources.serviceAccountToken{audience: "${TOKEN_AUDIENCE}", expirationSeconds: 86400, path: "${TOKEN_FILE}"}}]}}`;
   const volumes = `has(object.spec.volumes) ? [JSONPatch{op: "add", path: "/spec/volumes/-", value: ${volume}}] : [JSONPatch{op: "add", path: "/spec/volumes", value: [${volume}]}]`;
-  return [
-    {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'MutatingAdmissionPolicy',
-      metadata: { name },
-      spec: {
-        matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] }] },
-        matchConditions: [{ name: 'associated-service-account', expression: `${JSON.stringify(associations(env))}.exists(a, a == request.namespace + "/" + object.spec.serviceAccountName)` }],
-        failurePolicy: 'Fail',
-        reinvocationPolicy: 'Never',
-        mutations: [
-          { patchType: 'JSONPatch', jsonPatch: { expression: volumes } },
-          { patchType: 'ApplyConfiguration', applyConfiguration: { expression: containers } },
-        ],
-      },
-    },
-    { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingAdmissionPolicyBinding', metadata: { name }, spec: { policyName: name } },
-  ];
+  return podMutationPolicy(name, {
+    matchConditions: [{ name: 'associated-service-account', expression: `${JSON.stringify(associations(env))}.exists(a, a == request.namespace + "/" + object.spec.serviceAccountName)` }],
+    mutations: [
+      { patchType: 'JSONPatch', jsonPatch: { expression: volumes } },
+      { patchType: 'ApplyConfiguration', applyConfiguration: { expression: containers } },
+    ],
+  });
 }
 
 export interface AgentOptions {

@@ -1,5 +1,5 @@
 import { loadEnvironments, METRICS_SCRAPE_SECONDS } from '../../manifests-src/config';
-import { alarmsOf, evaluateAlarm, periodValues, type AlarmDefinition, type Datapoint } from '../../local/cloudwatch-alarms';
+import { alarmsOf, coveredPart, evaluateAlarm, periodValues, type AlarmDefinition, type Datapoint } from '../../local/cloudwatch-alarms';
 import { committedSynth } from '../infra/committed-synth';
 
 /**
@@ -137,5 +137,22 @@ describe('DIFF alarms (counters)', () => {
   test('a template with another expression is refused by name', () => {
     const template = { Resources: { A: { Type: 'AWS::CloudWatch::Alarm', Properties: { EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'LessThanThreshold', Metrics: [{ Id: 'e', Expression: 'RATE(m)', ReturnData: true }, { Id: 'm', ReturnData: false, MetricStat: { Metric: { Namespace: 'N', MetricName: 'c' }, Period: 60, Stat: 'Sum' } }] } } } };
     expect(() => alarmsOf(template)).toThrow(/alarm A: only single-metric alarms and DIFF\(<metric>\) expressions are evaluated here/);
+  });
+});
+
+describe('an alarm judged on the part of its window that metric data covers (cluster test 24.3)', () => {
+  const a: AlarmDefinition = { id: 'H', namespace: 'N', metricName: 'c', dimensions: {}, statistic: 'Maximum', period: 300, evaluationPeriods: 2, datapointsToAlarm: 2, threshold: 1, comparison: 'LessThanThreshold', treatMissingData: 'breaching', expression: 'DIFF' };
+  test('periods before the first datapoint are not judged; DIFF needs one period more; the window never grows past its own', () => {
+    const start = T0 + 60_000; // data begins one minute into the period starting at T0
+    expect(coveredPart(a, start, T0 + 9 * MIN)).toBeUndefined(); // only the first (DIFF base) period is complete
+    expect(coveredPart(a, start, T0 + 10 * MIN)).toEqual({ ...a, evaluationPeriods: 1, datapointsToAlarm: 1 });
+    expect(coveredPart(a, start, T0 + 60 * MIN)).toEqual(a);
+    expect(coveredPart({ ...a, expression: undefined }, start, T0 + 5 * MIN)).toEqual({ ...a, expression: undefined, evaluationPeriods: 1, datapointsToAlarm: 1 });
+  });
+  test('judged on its covered part, a heartbeat that stopped is still ALARM, and one that beats is OK', () => {
+    const beating = counter(T0, T0 + 12 * MIN, 12);
+    const judged = coveredPart(a, T0, T0 + 11 * MIN)!;
+    expect(evaluateAlarm(judged, beating, T0 + 11 * MIN)).toBe('OK');
+    expect(evaluateAlarm(judged, counter(T0, T0 + 12 * MIN, 12, T0 + 5 * MIN), T0 + 11 * MIN)).toBe('ALARM');
   });
 });

@@ -10,7 +10,7 @@ import { kubectlJson } from '../../../cluster/node/kubectl';
 import { inPodNetwork } from '../pod-probe';
 import { MIN, type ScenarioContext } from './context';
 import { logGroupNames } from '../../../manifests-src/airflow/airflow-settings';
-import { alarmsOf, evaluateAlarm, type AlarmDefinition } from '../../../local/cloudwatch-alarms';
+import { alarmsOf, coveredPart, evaluateAlarm, type AlarmDefinition } from '../../../local/cloudwatch-alarms';
 import { metricId, metricsFromEmf } from '../../../local/emf';
 import { CloudWatchLogsReader } from './container-logs';
 
@@ -28,17 +28,6 @@ const stackTemplateOf = (root: string, envName: string) => JSON.parse(fs.readFil
 /** The names the alarms and dashboard of one environment's synthesized stack read in the Airflow namespace. */
 export function airflowMetricsOfStack(root: string, envName: string): string[] {
   return metricNamesIn(metricsReadBy(stackTemplateOf(root, envName)), AIRFLOW_METRICS_NAMESPACE);
-}
-
-/**
- * The alarm's own rule on the complete periods of its window that lie after the metrics began at `earliest` (and, for
- * DIFF, after a first period to diff from): before the agent ran, a period's missing data says nothing of the platform.
- */
-export function coveredPart(a: AlarmDefinition, earliest: number, now: number): AlarmDefinition | undefined {
-  const p = a.period * 1000;
-  const firstJudged = Math.floor(earliest / p) * p + (a.expression === 'DIFF' ? p : 0);
-  const covered = Math.min(a.evaluationPeriods, Math.floor((Math.floor(now / p) * p - firstJudged) / p));
-  return covered >= 1 ? { ...a, evaluationPeriods: covered, datapointsToAlarm: Math.min(a.datapointsToAlarm, covered) } : undefined;
 }
 
 /**
