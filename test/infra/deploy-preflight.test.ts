@@ -88,7 +88,7 @@ test('prod dry run: prints per stack what it would create and every check, calls
   const readOnly = ['sts get-caller-identity', 'cloudformation describe-stacks', 'ec2 describe-instance-type-offerings', 'rds describe-orderable-db-instance-options', 'elasticache describe-cache-engine-versions', 'elasticache describe-reserved-cache-nodes-offerings', 'secretsmanager describe-secret'];
   const keptLookups = ['cloudformation list-stack-resources', 'logs describe-log-groups', 'ecr describe-repositories'];
   expect(new Set(apis)).toEqual(new Set([...readOnly, ...keptLookups]));
-  expect(r.out).toMatch(/ok +kept names of airflow-eks-prod: 6 fixed name\(s\): 0 belong to the stack, 6 free \(airflow-eks\/prod\/metadata-db, airflow-eks\/prod\/airflow-db, airflow-eks\/prod\/airflow, airflow-eks\/prod\/jwt-signing, \/airflow-eks\/prod\/containers, \/airflow-eks\/prod\/tasks\)/);
+  expect(r.out).toMatch(/ok +kept names of airflow-eks-prod: 7 fixed name\(s\): 0 belong to the stack, 7 free \(airflow-eks\/prod\/metadata-db, airflow-eks\/prod\/airflow-db, airflow-eks\/prod\/airflow, airflow-eks\/prod\/jwt-signing, \/airflow-eks\/prod\/containers, \/airflow-eks\/prod\/tasks, \/airflow-eks\/prod\/metrics\)/);
   expect(r.out).toContain('Nothing was created');
 });
 
