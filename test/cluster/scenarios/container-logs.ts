@@ -105,7 +105,13 @@ function probePod(image: string, marker: string): object {
   };
 }
 
-export async function containerLogsReachCloudWatch(ctx: ScenarioContext, unbuildable: readonly string[]): Promise<void> {
+/** What the restart in the middle of the printer's lines cost: the numbered lines never shipped, and any shipped twice. */
+export interface RestartOutcome {
+  readonly lost: number[];
+  readonly duplicated: string[];
+}
+
+export async function containerLogsReachCloudWatch(ctx: ScenarioContext, unbuildable: readonly string[]): Promise<RestartOutcome> {
   const { env, services, log, until } = ctx;
   const fluentBitImage = imageRef(env, 'fluentBit');
   const missing = unbuildable.find((r) => r.endsWith(fluentBitImage.split('/').slice(1).join('/')));
@@ -174,12 +180,14 @@ export async function containerLogsReachCloudWatch(ctx: ScenarioContext, unbuild
     const duplicated = [...counts].filter(([, c]) => c > 1).map(([i, c]) => `${i} x${c}`);
     const tracebacks = records.filter((x) => x.r.log.includes('Traceback (most recent call last):'));
     log(`  printer: ${numbered.length} numbered events for ${PROBE_LINES} lines across the restart (lost ${lost.length}, duplicated ${duplicated.length}); traceback events: ${tracebacks.length}, streams: ${[...new Set(records.map((x) => x.stream.split('-kube.')[0]))].join(', ')}`);
-    expect({ lost, duplicated }).toEqual({ lost: [], duplicated: [] });
+    // Nothing twice; what was lost is judged by 24.2b (a known defect, declared there).
+    expect({ duplicated }).toEqual({ duplicated: [] });
     // One event holds the whole traceback: its first line, the frame and the exception.
     expect(tracebacks.map((x) => ({ frame: x.r.log.includes('File "<string>"'), exception: x.r.log.includes(`ValueError: ${marker} done`), stream: x.r.stream }))).toEqual([{ frame: true, exception: true, stream: 'stderr' }]);
     // Only the printer's node shipped it (each node reads its own disk), with the pod's metadata.
     expect([...new Set(records.map((x) => x.stream.split('-kube.')[0]))]).toEqual([NODE_NAME]);
     expect(tracebacks[0].r.kubernetes).toEqual(expect.objectContaining({ pod_name: 'printer', namespace_name: PROBE_NS, container_name: 'printer', host: NODE_NAME }));
+    return { lost, duplicated };
   } finally {
     kubectl(['delete', 'namespace', PROBE_NS, '--wait=false']);
   }
