@@ -690,9 +690,11 @@ describe('local cluster: dist/dev on a real single-node Kubernetes', () => {
     restart = await phase('24.2 container logs', () => containerLogsReachCloudWatch(scenario(), upResult!.unbuildable));
   }, 15 * MIN);
 
-  // Declared in test/support/declared-skips.js (a known defect, printed every run); 24.2 logs the lost lines each run.
-  test.skip('24.2b a FluentBit restart in the middle of a container\'s output loses no line', () => {
-    expect(restart?.lost).toEqual([]);
+  // A known defect (issue 24): the line FluentBit has read when SIGTERM comes can be lost (2 of 3 runs, 2026-12-07).
+  // Held to that bound, not skipped: any further loss fails. Tighten to none once it is fixed.
+  distTest('24.2b a FluentBit restart in the middle of a container\'s output loses at most the one line read at SIGTERM (known defect: the goal is none)', () => {
+    expect(restart).toBeDefined();
+    expect(restart!.lost.length).toBeLessThanOrEqual(1);
   });
 
   distTest('24.3 the metrics agent of dist/ delivers every Airflow and PgBouncer metric the alarms and dashboard of cdk.out read, with their namespace and dimensions, as EMF to the stack\'s metrics log group; every alarm on them, evaluated on that data, is OK', async () => {

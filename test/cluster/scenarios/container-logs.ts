@@ -180,7 +180,7 @@ export async function containerLogsReachCloudWatch(ctx: ScenarioContext, unbuild
     const duplicated = [...counts].filter(([, c]) => c > 1).map(([i, c]) => `${i} x${c}`);
     const tracebacks = records.filter((x) => x.r.log.includes('Traceback (most recent call last):'));
     log(`  printer: ${numbered.length} numbered events for ${PROBE_LINES} lines across the restart (lost ${lost.length}, duplicated ${duplicated.length}); traceback events: ${tracebacks.length}, streams: ${[...new Set(records.map((x) => x.stream.split('-kube.')[0]))].join(', ')}`);
-    // Nothing twice; what was lost is judged by 24.2b (a known defect, declared there).
+    // Nothing twice; what was lost is judged by 24.2b (a known defect, bounded there).
     expect({ duplicated }).toEqual({ duplicated: [] });
     // One event holds the whole traceback: its first line, the frame and the exception.
     expect(tracebacks.map((x) => ({ frame: x.r.log.includes('File "<string>"'), exception: x.r.log.includes(`ValueError: ${marker} done`), stream: x.r.stream }))).toEqual([{ frame: true, exception: true, stream: 'stderr' }]);
